@@ -1,0 +1,87 @@
+package io.persona4j.core.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/** Reads and writes {@code config.json}, dispatching on {@code model_type}. */
+public final class ModelConfigs {
+  public static final String FILE_NAME = "config.json";
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private ModelConfigs() {}
+
+  /** Reads {@code dir/config.json}. Errors name the file, the field and the value. */
+  public static ModelConfig load(Path dir) throws IOException {
+    Path file = Files.isDirectory(dir) ? dir.resolve(FILE_NAME) : dir;
+    if (!Files.isRegularFile(file)) {
+      throw new NoSuchFileException(file.toString(), null, "a model directory needs config.json");
+    }
+    JsonNode root;
+    try {
+      root = JSON.readTree(file.toFile());
+    } catch (JsonProcessingException e) {
+      throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+    }
+    if (root == null || !root.isObject()) {
+      throw new IOException(file + ": expected a JSON object");
+    }
+    try {
+      return parse(root);
+    } catch (ConfigException e) {
+      throw new ConfigException(file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Binds an already parsed config.json object. */
+  public static ModelConfig parse(JsonNode root) {
+    JsonNode type = root.get("model_type");
+    if (type == null || !type.isTextual()) {
+      throw new ConfigException("config.json has no 'model_type' string");
+    }
+    String modelType = type.asText();
+    Class<? extends ModelConfig> cls;
+    if (LlamaConfig.MODEL_TYPES.contains(modelType)) {
+      cls = LlamaConfig.class;
+    } else if (modelType.equals("bert")) {
+      cls = BertConfig.class;
+    } else {
+      throw new ConfigException(
+          "config.json field 'model_type' = "
+              + modelType
+              + " is not supported (supported: llama, mistral, qwen2, bert)");
+    }
+    try {
+      return JSON.treeToValue(root, cls);
+    } catch (ValueInstantiationException e) {
+      if (e.getCause() instanceof ConfigException ce) {
+        throw ce;
+      }
+      throw new ConfigException("config.json: " + e.getOriginalMessage(), e);
+    } catch (JsonProcessingException e) {
+      throw new ConfigException("config.json: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /** Writes the config as {@code dir/config.json}. */
+  public static void save(ModelConfig config, Path dir) throws IOException {
+    Files.createDirectories(dir);
+    JSON.writeValue(dir.resolve(FILE_NAME).toFile(), config);
+  }
+
+  /** The config as pretty-printed JSON. */
+  public static String toJson(ModelConfig config) {
+    try {
+      return JSON.writeValueAsString(config);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
