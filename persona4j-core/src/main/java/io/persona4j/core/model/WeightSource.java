@@ -49,10 +49,9 @@ public interface WeightSource {
 
       @Override
       public NDArray load(String name, NDManager manager) throws IOException {
-        return get(name)
-            .toType(ai.djl.ndarray.types.DataType.FLOAT32, true)
-            .toDevice(manager.getDevice(), true)
-            .duplicate();
+        NDArray a = get(name);
+        return manager.create(
+            a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray(), a.getShape());
       }
 
       private NDArray get(String name) throws IOException {
