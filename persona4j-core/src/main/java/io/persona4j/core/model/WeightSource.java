@@ -63,4 +63,39 @@ public interface WeightSource {
       }
     };
   }
+
+  /** Heap tensors, e.g. from {@link RandomWeights}. */
+  static WeightSource ofFloats(String description, Map<String, FloatTensor> tensors) {
+    Map<String, FloatTensor> copy = new LinkedHashMap<>(tensors);
+    return new WeightSource() {
+      @Override
+      public String describe() {
+        return description;
+      }
+
+      @Override
+      public Set<String> names() {
+        return copy.keySet();
+      }
+
+      @Override
+      public Shape shape(String name) throws IOException {
+        return new Shape(get(name).shape());
+      }
+
+      @Override
+      public NDArray load(String name, NDManager manager) throws IOException {
+        FloatTensor t = get(name);
+        return manager.create(t.values(), new Shape(t.shape()));
+      }
+
+      private FloatTensor get(String name) throws IOException {
+        FloatTensor t = copy.get(name);
+        if (t == null) {
+          throw new IOException(description + ": missing tensor '" + name + "'");
+        }
+        return t;
+      }
+    };
+  }
 }

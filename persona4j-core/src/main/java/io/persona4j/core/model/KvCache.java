@@ -1,0 +1,82 @@
+package io.persona4j.core.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Preallocated key/value cache of a decoder: per layer {@code [B, kvHeads, capacity, headDim]} for
+ * keys and values. All rows of a batch share one write position (prompts are left-padded); padded
+ * slots are hidden by the key mask.
+ */
+public final class KvCache implements AutoCloseable {
+  private final NDManager manager;
+  private final NDArray[] keys;
+  private final NDArray[] values;
+  private final int capacity;
+  private int length;
+
+  public KvCache(NDManager parent, int layers, int batch, int kvHeads, int capacity, int headDim) {
+    if (layers <= 0 || batch <= 0 || kvHeads <= 0 || capacity <= 0 || headDim <= 0) {
+      throw new IllegalArgumentException(
+          "KV cache dimensions must be > 0: layers=%d batch=%d kvHeads=%d capacity=%d headDim=%d"
+              .formatted(layers, batch, kvHeads, capacity, headDim));
+    }
+    this.manager = parent.newSubManager();
+    this.capacity = capacity;
+    this.keys = new NDArray[layers];
+    this.values = new NDArray[layers];
+    Shape shape = new Shape(batch, kvHeads, capacity, headDim);
+    for (int i = 0; i < layers; i++) {
+      keys[i] = manager.zeros(shape);
+      values[i] = manager.zeros(shape);
+    }
+  }
+
+  /** Number of positions already written (the next write goes there). */
+  public int length() {
+    return length;
+  }
+
+  public int capacity() {
+    return capacity;
+  }
+
+  public int batchSize() {
+    return (int) keys[0].getShape().get(0);
+  }
+
+  /**
+   * Writes {@code k, v [B, kvHeads, T, headDim]} of {@code layer} at {@link #length()} and returns
+   * views of the whole filled range {@code [B, kvHeads, length + T, headDim]}. Call {@link
+   * #advance(int)} once after the last layer.
+   */
+  public NDArray[] append(int layer, NDArray k, NDArray v) {
+    int t = (int) k.getShape().get(2);
+    if (length + t > capacity) {
+      throw new IllegalStateException(
+          "KV cache full: " + length + " + " + t + " positions exceed capacity " + capacity);
+    }
+    NDIndex slot = new NDIndex(":, :, {}:{}", length, length + t);
+    keys[layer].set(slot, k);
+    values[layer].set(slot, v);
+    NDIndex filled = new NDIndex(":, :, :{}", length + t);
+    return new NDArray[] {keys[layer].get(filled), values[layer].get(filled)};
+  }
+
+  /** Marks {@code t} more positions as written, after every layer appended them. */
+  public void advance(int t) {
+    length += t;
+  }
+
+  /** Forgets everything written (the buffers are reused). */
+  public void reset() {
+    length = 0;
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

@@ -1,0 +1,288 @@
+package io.persona4j.core.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.persona4j.core.config.LlamaConfig;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Llama-style decoder (Llama 2/3, Mistral-like, Qwen2/2.5, SmolLM, TinyLlama) on DJL/PyTorch.
+ *
+ * <p>Weights live on the model's own manager; every forward call keeps its temporaries in an {@link
+ * NDScope} and returns its result on the manager of the input ids.
+ */
+public final class LlamaModel implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LlamaModel.class);
+
+  private final LlamaConfig config;
+  private final NDManager manager;
+  private final NDArray embedTokens; // [V, H]
+  private final List<LlamaLayer> layers;
+  private final RmsNorm finalNorm;
+  private final Linear lmHead; // weight [V, H]
+  private final Rope rope;
+
+  private LlamaModel(
+      LlamaConfig config,
+      NDManager manager,
+      NDArray embedTokens,
+      List<LlamaLayer> layers,
+      RmsNorm finalNorm,
+      Linear lmHead,
+      Rope rope) {
+    this.config = config;
+    this.manager = manager;
+    this.embedTokens = embedTokens;
+    this.layers = layers;
+    this.finalNorm = finalNorm;
+    this.lmHead = lmHead;
+    this.rope = rope;
+  }
+
+  /**
+   * Loads every tensor the config implies from {@code source}, checking names and shapes.
+   *
+   * @param parent the model's weights live on a sub-manager of it, freed by {@link #close()}
+   */
+  public static LlamaModel load(LlamaConfig config, WeightSource source, NDManager parent)
+      throws IOException {
+    NDManager m = parent.newSubManager();
+    try {
+      WeightLoader w = new WeightLoader(source, m);
+      long h = config.hiddenSize();
+      long v = config.vocabSize();
+      long q = (long) config.numAttentionHeads() * config.headDim();
+      long kv = (long) config.numKeyValueHeads() * config.headDim();
+      long inter = config.intermediateSize();
+      float eps = config.rmsNormEps().floatValue();
+      NDArray embed = w.require("model.embed_tokens.weight", v, h);
+      List<LlamaLayer> layers = new ArrayList<>();
+      for (int i = 0; i < config.numHiddenLayers(); i++) {
+        String p = "model.layers." + i + ".";
+        Linear[] proj = new Linear[LlamaLayer.Proj.values().length];
+        proj[0] = linear(w, p + "self_attn.q_proj", q, h, config.qkvBias());
+        proj[1] = linear(w, p + "self_attn.k_proj", kv, h, config.qkvBias());
+        proj[2] = linear(w, p + "self_attn.v_proj", kv, h, config.qkvBias());
+        proj[3] = linear(w, p + "self_attn.o_proj", h, q, config.outputBias());
+        proj[4] = linear(w, p + "mlp.gate_proj", inter, h, false);
+        proj[5] = linear(w, p + "mlp.up_proj", inter, h, false);
+        proj[6] = linear(w, p + "mlp.down_proj", h, inter, false);
+        RmsNorm in = new RmsNorm(w.require(p + "input_layernorm.weight", h), eps);
+        RmsNorm post = new RmsNorm(w.require(p + "post_attention_layernorm.weight", h), eps);
+        layers.add(new LlamaLayer(i, config, in, post, proj));
+      }
+      RmsNorm norm = new RmsNorm(w.require("model.norm.weight", h), eps);
+      Linear head;
+      if (config.tieWordEmbeddings()) {
+        head = new Linear("lm_head", embed, null);
+        w.optional("lm_head.weight", v, h); // tolerated if present, as transformers does
+      } else {
+        head = new Linear("lm_head", w.require("lm_head.weight", v, h), null);
+      }
+      Set<String> unused = w.unused();
+      unused.removeIf(n -> n.endsWith("rotary_emb.inv_freq"));
+      if (!unused.isEmpty()) {
+        LOG.warn(
+            "{}: {} tensors not used by the model: {}",
+            source.describe(),
+            unused.size(),
+            unused.stream().sorted().limit(8).toList());
+      }
+      Rope rope = Rope.create(config, config.maxPositionEmbeddings(), m);
+      return new LlamaModel(config, m, embed, layers, norm, head, rope);
+    } catch (IOException | RuntimeException e) {
+      m.close();
+      throw e;
+    }
+  }
+
+  private static Linear linear(WeightLoader w, String name, long out, long in, boolean bias)
+      throws IOException {
+    NDArray weight = w.require(name + ".weight", out, in);
+    NDArray b = bias ? w.require(name + ".bias", out) : w.optional(name + ".bias", out);
+    return new Linear(name, weight, b);
+  }
+
+  public LlamaConfig config() {
+    return config;
+  }
+
+  public List<LlamaLayer> layers() {
+    return Collections.unmodifiableList(layers);
+  }
+
+  /** A KV cache sized for this model. */
+  public KvCache newCache(NDManager parent, int batch, int capacity) {
+    if (capacity > rope.maxPositions()) {
+      throw new IllegalArgumentException(
+          "cache capacity " + capacity + " exceeds max_position_embeddings " + rope.maxPositions());
+    }
+    return new KvCache(
+        parent,
+        config.numHiddenLayers(),
+        batch,
+        config.numKeyValueHeads(),
+        capacity,
+        config.headDim());
+  }
+
+  /**
+   * Token embeddings.
+   *
+   * @param ids {@code [B, T]} int64
+   * @return {@code [B, T, H]} on {@code ids}' manager
+   */
+  public NDArray embed(NDArray ids) {
+    NDArray e;
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      e = embedUnscoped(ids); // [B, T, H]
+      NDScope.unregister(e);
+    }
+    e.attach(ids.getManager());
+    return e;
+  }
+
+  /**
+   * Runs the decoder stack on input embeddings.
+   *
+   * @param embeds {@code [B, T, H]}
+   * @param positions {@code [B, T]} int64 RoPE positions
+   * @param mask {@code [B, 1, T, S]} additive mask ({@link AttentionMask}); S = cache length + T
+   * @param cache KV cache to append to, or null
+   * @return final-norm hidden states {@code [B, T, H]} on {@code embeds}' manager
+   */
+  public NDArray hidden(NDArray embeds, NDArray positions, NDArray mask, KvCache cache) {
+    NDManager out = embeds.getManager();
+    NDArray x;
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      x = hiddenUnscoped(embeds, positions, mask, cache); // [B, T, H]
+      NDScope.unregister(x);
+    }
+    x.attach(out);
+    return x;
+  }
+
+  private NDArray embedUnscoped(NDArray ids) {
+    NDArray longIds = checkIds(ids); // [B, T] int64
+    return embedTokens.get(new NDIndex("{}", longIds)); // [B, T, H]
+  }
+
+  private NDArray hiddenUnscoped(NDArray embeds, NDArray positions, NDArray mask, KvCache cache) {
+    NDArray x = embeds; // [B, T, H]
+    for (LlamaLayer layer : layers) {
+      x = layer.forward(x, positions, mask, rope, cache); // [B, T, H]
+    }
+    if (cache != null) {
+      cache.advance((int) embeds.getShape().get(1));
+    }
+    return finalNorm.forward(x); // [B, T, H]
+  }
+
+  /** Logits {@code [..., V]} of final hidden states {@code [..., H]}. */
+  public NDArray lmHead(NDArray hidden) {
+    return lmHead.forward(hidden);
+  }
+
+  public Linear lmHeadLinear() {
+    return lmHead;
+  }
+
+  /**
+   * Full forward pass without a cache.
+   *
+   * @param ids {@code [B, T]} int64 token ids
+   * @param attentionMask {@code [B, T]} 1 for real tokens, 0 for padding (left or right), or null
+   * @return logits {@code [B, T, V]} on {@code ids}' manager
+   */
+  public NDArray logits(NDArray ids, NDArray attentionMask) {
+    NDManager out = ids.getManager();
+    long b = ids.getShape().get(0);
+    long t = ids.getShape().get(1);
+    boolean[][] valid = validity(attentionMask, (int) b, (int) t);
+    NDArray logits;
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      NDArray positions = out.create(positionsFrom(valid), new Shape(b, t)); // [B, T]
+      NDArray mask = AttentionMask.causal(valid, 0, (int) t, config.attentionWindow(), out);
+      NDArray h = hiddenUnscoped(embedUnscoped(ids), positions, mask, null); // [B, T, H]
+      logits = lmHead(h); // [B, T, V]
+      NDScope.unregister(logits);
+    }
+    logits.attach(out);
+    return logits;
+  }
+
+  /** RoPE positions from a validity mask: count of real tokens before each slot (HF cumsum - 1). */
+  public static long[] positionsFrom(boolean[][] valid) {
+    int b = valid.length;
+    int t = b == 0 ? 0 : valid[0].length;
+    long[] pos = new long[b * t];
+    for (int r = 0; r < b; r++) {
+      long seen = 0;
+      for (int c = 0; c < t; c++) {
+        pos[r * t + c] = Math.max(0, seen + (valid[r][c] ? 1 : 0) - 1);
+        if (valid[r][c]) {
+          seen++;
+        }
+      }
+    }
+    return pos;
+  }
+
+  private static boolean[][] validity(NDArray attentionMask, int b, int t) {
+    boolean[][] valid = new boolean[b][t];
+    if (attentionMask == null) {
+      for (boolean[] row : valid) {
+        java.util.Arrays.fill(row, true);
+      }
+      return valid;
+    }
+    if (!attentionMask.getShape().equals(new Shape(b, t))) {
+      throw new IllegalArgumentException(
+          "attention mask shape " + attentionMask.getShape() + " != ids shape " + new Shape(b, t));
+    }
+    long[] m = attentionMask.toType(DataType.INT64, false).toLongArray();
+    for (int r = 0; r < b; r++) {
+      for (int c = 0; c < t; c++) {
+        valid[r][c] = m[r * t + c] != 0;
+      }
+    }
+    return valid;
+  }
+
+  private NDArray checkIds(NDArray ids) {
+    if (ids.getShape().dimension() != 2) {
+      throw new IllegalArgumentException("token ids must be [batch, time], got " + ids.getShape());
+    }
+    if (ids.getDataType() != DataType.INT64 && ids.getDataType() != DataType.INT32) {
+      throw new IllegalArgumentException("token ids must be integers, got " + ids.getDataType());
+    }
+    NDArray longIds = ids.toType(DataType.INT64, false);
+    if (ids.size() > 0) {
+      long min = longIds.min().getLong();
+      long max = longIds.max().getLong();
+      if (min < 0 || max >= config.vocabSize()) {
+        throw new IllegalArgumentException(
+            "token id out of range [0, " + config.vocabSize() + "): min " + min + ", max " + max);
+      }
+    }
+    return longIds;
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

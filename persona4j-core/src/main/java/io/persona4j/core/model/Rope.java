@@ -1,0 +1,111 @@
+package io.persona4j.core.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import io.persona4j.core.config.LlamaConfig;
+import io.persona4j.core.config.RopeScaling;
+
+/**
+ * Rotary position embedding in the Hugging Face convention ({@code rotate_half}: the first and
+ * second halves of each head form the complex pairs), with Llama 3 and linear frequency scaling.
+ */
+public final class Rope {
+  private final int headDim;
+  private final NDArray cos; // [maxPos, headDim]
+  private final NDArray sin; // [maxPos, headDim]
+
+  private Rope(int headDim, NDArray cos, NDArray sin) {
+    this.headDim = headDim;
+    this.cos = cos;
+    this.sin = sin;
+  }
+
+  /** Precomputes cos/sin tables for positions {@code [0, maxPositions)} in double precision. */
+  public static Rope create(LlamaConfig config, int maxPositions, NDManager manager) {
+    double[] invFreq = inverseFrequencies(config);
+    int d = config.headDim();
+    int half = d / 2;
+    float[] c = new float[maxPositions * d];
+    float[] s = new float[maxPositions * d];
+    for (int p = 0; p < maxPositions; p++) {
+      for (int i = 0; i < half; i++) {
+        // PyTorch computes the angle in float32: (float) p * (float) invFreq.
+        float angle = (float) p * (float) invFreq[i];
+        float ci = (float) Math.cos(angle);
+        float si = (float) Math.sin(angle);
+        c[p * d + i] = ci;
+        c[p * d + i + half] = ci;
+        s[p * d + i] = si;
+        s[p * d + i + half] = si;
+      }
+    }
+    return new Rope(
+        d,
+        manager.create(c, new Shape(maxPositions, d)),
+        manager.create(s, new Shape(maxPositions, d)));
+  }
+
+  /** The per-pair inverse frequencies {@code 1 / theta^(2i/d)}, scaled as the config asks. */
+  public static double[] inverseFrequencies(LlamaConfig config) {
+    int d = config.headDim();
+    double[] inv = new double[d / 2];
+    for (int i = 0; i < d / 2; i++) {
+      // As in HF: base ** (arange(0, dim, 2, dtype=int64).float() / dim), in float32.
+      float exponent = (float) (2 * i) / (float) d;
+      inv[i] = 1.0f / (float) Math.pow(config.ropeTheta(), exponent);
+    }
+    RopeScaling scaling = config.ropeScaling();
+    if (scaling == null || scaling.kind().equals("default")) {
+      return inv;
+    }
+    if (scaling.kind().equals("linear")) {
+      for (int i = 0; i < inv.length; i++) {
+        inv[i] = (float) (inv[i] / scaling.factor());
+      }
+      return inv;
+    }
+    // llama3: keep high frequencies, divide low ones by factor, smooth in between.
+    double factor = scaling.factor();
+    double low = scaling.lowFreqFactor();
+    double high = scaling.highFreqFactor();
+    double oldLen = scaling.originalMaxPositionEmbeddings();
+    double lowFreqWavelen = oldLen / low;
+    double highFreqWavelen = oldLen / high;
+    for (int i = 0; i < inv.length; i++) {
+      double wavelen = 2 * Math.PI / inv[i];
+      double f = inv[i];
+      if (wavelen > lowFreqWavelen) {
+        f = inv[i] / factor;
+      } else if (wavelen >= highFreqWavelen) {
+        double smooth = (oldLen / wavelen - low) / (high - low);
+        f = (1 - smooth) * inv[i] / factor + smooth * inv[i];
+      }
+      inv[i] = (float) f;
+    }
+    return inv;
+  }
+
+  public int maxPositions() {
+    return (int) cos.getShape().get(0);
+  }
+
+  /**
+   * Rotates queries or keys.
+   *
+   * @param x {@code [B, heads, T, headDim]}
+   * @param positions {@code [B, T]} int64 absolute positions
+   * @return {@code [B, heads, T, headDim]}
+   */
+  public NDArray apply(NDArray x, NDArray positions) {
+    NDArray c = cos.get(new NDIndex("{}", positions)).expandDims(1); // [B, 1, T, d]
+    NDArray s = sin.get(new NDIndex("{}", positions)).expandDims(1); // [B, 1, T, d]
+    int half = headDim / 2;
+    NDArray x1 = x.get(new NDIndex("..., :{}", half)); // [B, h, T, d/2]
+    NDArray x2 = x.get(new NDIndex("..., {}:", half)); // [B, h, T, d/2]
+    NDArray rotated = NDArrays.concat(new ai.djl.ndarray.NDList(x2.neg(), x1), -1); // [B,h,T,d]
+    return x.mul(c).add(rotated.mul(s)); // [B, h, T, d]
+  }
+}
