@@ -1,10 +1,23 @@
 package io.persona4j.bench;
 
-/** Benchmark entry point. */
-public final class Bench {
-  private Bench() {}
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Benchmark entry point: {@code bin/bench decode|gemm ...}. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Persona4j benchmarks: decoding vs Jlama, and the machine's fp32 GEMM ceiling.",
+    subcommands = {DecodeCommand.class, GemmCommand.class})
+public final class Bench implements Callable<Integer> {
+  @Override
+  public Integer call() {
+    CommandLine.usage(this, System.out);
+    return 2;
+  }
 
   public static void main(String[] args) {
-    System.out.println("persona4j-bench");
+    System.exit(new CommandLine(new Bench()).execute(args));
   }
 }
