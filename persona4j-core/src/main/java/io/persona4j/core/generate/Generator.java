@@ -152,9 +152,12 @@ public final class Generator {
     try (NDManager m = parent.newSubManager()) {
       NDArray idArr = m.create(ids, new Shape(b, t)); // [B, T]
       NDArray posArr = m.create(positions, new Shape(b, t)); // [B, T]
-      NDArray mask = AttentionMask.causal(keyValid, cache.length(), t, window, m); // [B,1,T,S]
+      NDArray mask =
+          t == 1 && attendsToAll(keyValid, window)
+              ? null // one new token that sees every slot: nothing to mask
+              : AttentionMask.causal(keyValid, cache.length(), t, window, m); // [B, 1, T, S]
       NDArray h = model.hidden(model.embed(idArr), posArr, mask, cache); // [B, T, H]
-      NDArray last = h.get(new NDIndex(":, -1, :")); // [B, H]
+      NDArray last = t == 1 ? h : h.get(new NDIndex(":, -1, :")); // [B, 1, H] or [B, H]
       float[] flat = model.lmHead(last).toFloatArray(); // [B, V]
       int v = flat.length / b;
       float[][] rows = new float[b][];
@@ -163,6 +166,21 @@ public final class Generator {
       }
       return rows;
     }
+  }
+
+  /** Whether a new token at the last slot may attend to every slot of every row. */
+  private static boolean attendsToAll(boolean[][] keyValid, int window) {
+    for (boolean[] row : keyValid) {
+      if (window > 0 && row.length > window) {
+        return false;
+      }
+      for (boolean ok : row) {
+        if (!ok) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   private static long[] positionsOfPrompt(boolean[][] valid, int len) {

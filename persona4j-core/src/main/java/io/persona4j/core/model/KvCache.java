@@ -2,7 +2,6 @@ package io.persona4j.core.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -58,11 +57,11 @@ public final class KvCache implements AutoCloseable {
       throw new IllegalStateException(
           "KV cache full: " + length + " + " + t + " positions exceed capacity " + capacity);
     }
-    NDIndex slot = new NDIndex(":, :, {}:{}", length, length + t);
-    keys[layer].set(slot, k);
-    values[layer].set(slot, v);
-    NDIndex filled = new NDIndex(":, :, :{}", length + t);
-    return new NDArray[] {keys[layer].get(filled), values[layer].get(filled)};
+    TorchOps.assign(keys[layer], 2, length, length + t, k);
+    TorchOps.assign(values[layer], 2, length, length + t, v);
+    return new NDArray[] {
+      TorchOps.slice(keys[layer], 2, 0, length + t), TorchOps.slice(values[layer], 2, 0, length + t)
+    };
   }
 
   /** Marks {@code t} more positions as written, after every layer appended them. */

@@ -1,10 +1,19 @@
 package io.persona4j.core.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import io.persona4j.core.config.LlamaConfig;
 
-/** One pre-norm decoder block: grouped-query self-attention with RoPE, then a SwiGLU MLP. */
+/**
+ * One pre-norm decoder block: grouped-query self-attention with RoPE, then a SwiGLU MLP.
+ *
+ * <p>At load time q/k/v and gate/up are each stored as one concatenated weight, and the separate
+ * {@link Linear} projections are views into it (no extra memory). While those projections are the
+ * ones loaded, the forward pass runs one matmul for q/k/v and one for gate/up; once one of them is
+ * replaced ({@link #setLinear}, e.g. by an adapter), that group falls back to separate projections.
+ */
 public final class LlamaLayer {
   /** The linear projections of a block, in checkpoint naming. */
   public enum Proj {
@@ -30,6 +39,22 @@ public final class LlamaLayer {
   private final RmsNorm inputNorm;
   private final RmsNorm postAttentionNorm;
   private final Linear[] proj = new Linear[Proj.values().length];
+  private final NDArray scale; // 1 / sqrt(headDim), a scalar array
+  private final Fused qkv; // null if q/k/v could not be fused
+  private final Fused gateUp; // null if gate/up could not be fused
+
+  /** A concatenated projection and the parts it replaced (views of its weight). */
+  private record Fused(Linear linear, Linear[] parts) {
+    /** Whether every part is still in place, so the concatenated matmul computes all of them. */
+    boolean intact(Linear[] proj, Proj first) {
+      for (int i = 0; i < parts.length; i++) {
+        if (proj[first.ordinal() + i] != parts[i]) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
 
   LlamaLayer(
       int index, LlamaConfig config, RmsNorm inputNorm, RmsNorm postAttentionNorm, Linear[] p) {
@@ -40,6 +65,56 @@ public final class LlamaLayer {
     this.inputNorm = inputNorm;
     this.postAttentionNorm = postAttentionNorm;
     System.arraycopy(p, 0, proj, 0, proj.length);
+    this.scale = p[0].weight().getManager().create((float) (1.0 / Math.sqrt(headDim)));
+    this.qkv = fuse(proj, Proj.Q, 3, "self_attn.qkv_proj");
+    this.gateUp = fuse(proj, Proj.GATE, 2, "mlp.gate_up_proj");
+  }
+
+  /**
+   * Concatenates the weights (and biases) of {@code n} consecutive plain projections along the
+   * output axis, frees the originals and puts views of the concatenation in their place.
+   */
+  private static Fused fuse(Linear[] proj, Proj first, int n, String suffix) {
+    Linear[] parts = new Linear[n];
+    boolean anyBias = false;
+    for (int i = 0; i < n; i++) {
+      parts[i] = proj[first.ordinal() + i];
+      if (parts[i].getClass() != Linear.class
+          || parts[i].inFeatures() != parts[0].inFeatures()
+          || parts[i].weight().getManager() != parts[0].weight().getManager()) {
+        return null; // a subclass (adapter) or an unusual layout: keep the projections separate
+      }
+      anyBias |= parts[i].bias() != null;
+    }
+    NDArray[] weights = new NDArray[n];
+    NDArray[] biases = new NDArray[n];
+    for (int i = 0; i < n; i++) {
+      weights[i] = parts[i].weight();
+      biases[i] =
+          parts[i].bias() != null
+              ? parts[i].bias()
+              : parts[i].weight().getManager().zeros(new Shape(parts[i].outFeatures()));
+    }
+    NDArray w = TorchOps.concat(0, weights); // [sum(out), in]
+    NDArray b = anyBias ? TorchOps.concat(0, biases) : null; // [sum(out)]
+    String name = parts[0].name();
+    name =
+        name.endsWith(first.suffix)
+            ? name.substring(0, name.length() - first.suffix.length()) + suffix
+            : name + "+fused";
+    Linear[] views = new Linear[n];
+    long start = 0;
+    for (int i = 0; i < n; i++) {
+      long end = start + parts[i].outFeatures();
+      NDArray wv = TorchOps.slice(w, 0, start, end); // [out_i, in], shares w's memory
+      NDArray bv = parts[i].bias() != null ? TorchOps.slice(b, 0, start, end) : null;
+      views[i] = new Linear(parts[i].name(), wv, bv);
+      parts[i].weight().close();
+      biases[i].close();
+      proj[first.ordinal() + i] = views[i];
+      start = end;
+    }
+    return new Fused(new Linear(name, w, b), views);
   }
 
   public Linear linear(Proj p) {
@@ -62,43 +137,71 @@ public final class LlamaLayer {
 
   /**
    * @param x {@code [B, T, H]} hidden states
-   * @param positions {@code [B, T]} int64 RoPE positions
-   * @param mask {@code [B, 1, T, S]} additive mask over all key slots
+   * @param angles RoPE cos/sin of the positions, {@code [B, T, 1, hd]} each
+   * @param mask {@code [B, 1, g*T, S]} additive mask over all key slots, already repeated for the
+   *     {@code g = heads / kvHeads} query heads of a group; null to attend to every slot
    * @param cache KV cache or null (then S = T)
    * @return {@code [B, T, H]}
    */
-  NDArray forward(NDArray x, NDArray positions, NDArray mask, Rope rope, KvCache cache) {
+  NDArray forward(NDArray x, Rope.Angles angles, NDArray mask, Rope rope, KvCache cache) {
     long b = x.getShape().get(0);
     long t = x.getShape().get(1);
     int groups = heads / kvHeads;
 
     // --- attention ---
     NDArray h = inputNorm.forward(x); // [B, T, H]
-    NDArray q = linear(Proj.Q).forward(h).reshape(b, t, heads, headDim); // [B, T, nh, hd]
-    NDArray k = linear(Proj.K).forward(h).reshape(b, t, kvHeads, headDim); // [B, T, nkv, hd]
-    NDArray v = linear(Proj.V).forward(h).reshape(b, t, kvHeads, headDim); // [B, T, nkv, hd]
-    q = rope.apply(q.transpose(0, 2, 1, 3), positions); // [B, nh, T, hd]
-    k = rope.apply(k.transpose(0, 2, 1, 3), positions); // [B, nkv, T, hd]
+    NDArray q;
+    NDArray k;
+    NDArray v;
+    if (qkv != null && qkv.intact(proj, Proj.Q)) {
+      NDArray y = qkv.linear().forward(h).reshape(b, t, heads + 2L * kvHeads, headDim);
+      NDList qkAndV = TorchOps.split(y, 2, heads + kvHeads, kvHeads); // [B,T,nh+nkv,hd], [..nkv..]
+      NDList qk = TorchOps.split(rope.apply(qkAndV.get(0), angles), 2, heads, kvHeads);
+      q = qk.get(0); // [B, T, nh, hd]
+      k = qk.get(1); // [B, T, nkv, hd]
+      v = qkAndV.get(1); // [B, T, nkv, hd]
+    } else {
+      q = rope.apply(linear(Proj.Q).forward(h).reshape(b, t, heads, headDim), angles);
+      k = rope.apply(linear(Proj.K).forward(h).reshape(b, t, kvHeads, headDim), angles);
+      v = linear(Proj.V).forward(h).reshape(b, t, kvHeads, headDim);
+    }
+    k = k.transpose(0, 2, 1, 3); // [B, nkv, T, hd]
     v = v.transpose(0, 2, 1, 3); // [B, nkv, T, hd]
     if (cache != null) {
       NDArray[] kv = cache.append(index, k, v);
       k = kv[0]; // [B, nkv, S, hd]
       v = kv[1]; // [B, nkv, S, hd]
     }
-    long s = k.getShape().get(2);
-    // Query heads of one group share a KV head: fold the group into the query axis.
-    NDArray qg = q.mul(1.0 / Math.sqrt(headDim)).reshape(b, kvHeads, groups * t, headDim);
+    // Query heads of one group share a KV head: fold the group into the query axis. With one
+    // position (decoding), [B, 1, nh, hd] already is [B, nkv, g, hd] in memory: no transposes.
+    NDArray qh = t == 1 ? q : q.transpose(0, 2, 1, 3); // [B, 1, nh, hd] or [B, nh, T, hd]
+    NDArray qg = qh.mul(scale).reshape(b, kvHeads, groups * t, headDim); // [B, nkv, g*T, hd]
     NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)); // [B, nkv, g*T, S]
-    scores = scores.reshape(b, kvHeads, groups, t, s).add(mask.expandDims(1)); // [B,nkv,g,T,S]
-    NDArray probs = scores.softmax(-1).reshape(b, kvHeads, groups * t, s); // [B, nkv, g*T, S]
-    NDArray att = probs.matMul(v); // [B, nkv, g*T, hd]
-    att = att.reshape(b, heads, t, headDim).transpose(0, 2, 1, 3).reshape(b, t, -1); // [B,T,nh*hd]
+    if (mask != null) {
+      scores = scores.add(mask); // [B, nkv, g*T, S]
+    }
+    NDArray att = scores.softmax(-1).matMul(v); // [B, nkv, g*T, hd]
+    att =
+        t == 1
+            ? att.reshape(b, 1, -1) // [B, 1, nh*hd]
+            : att.reshape(b, heads, t, headDim)
+                .transpose(0, 2, 1, 3)
+                .reshape(b, t, -1); // [B,T,nh*hd]
     x = x.add(linear(Proj.O).forward(att)); // [B, T, H]
 
     // --- SwiGLU MLP ---
     h = postAttentionNorm.forward(x); // [B, T, H]
-    NDArray gate = linear(Proj.GATE).forward(h); // [B, T, I]
-    NDArray up = linear(Proj.UP).forward(h); // [B, T, I]
+    NDArray gate;
+    NDArray up;
+    if (gateUp != null && gateUp.intact(proj, Proj.GATE)) {
+      long inter = linear(Proj.GATE).outFeatures();
+      NDList gu = TorchOps.split(gateUp.linear().forward(h), 2, inter, inter); // [B, T, I] x 2
+      gate = gu.get(0);
+      up = gu.get(1);
+    } else {
+      gate = linear(Proj.GATE).forward(h); // [B, T, I]
+      up = linear(Proj.UP).forward(h); // [B, T, I]
+    }
     NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up); // [B, T, I]
     return x.add(linear(Proj.DOWN).forward(act)); // [B, T, H]
   }

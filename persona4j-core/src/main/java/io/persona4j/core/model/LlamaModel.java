@@ -3,7 +3,6 @@ package io.persona4j.core.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.persona4j.core.config.LlamaConfig;
@@ -158,7 +157,9 @@ public final class LlamaModel implements AutoCloseable {
    *
    * @param embeds {@code [B, T, H]}
    * @param positions {@code [B, T]} int64 RoPE positions
-   * @param mask {@code [B, 1, T, S]} additive mask ({@link AttentionMask}); S = cache length + T
+   * @param mask {@code [B, 1, T, S]} additive mask ({@link AttentionMask}); S = cache length + T.
+   *     May be null for a single new position (T = 1) that attends to every slot of the cache (no
+   *     padding, no window limit), which saves the mask's work in every layer.
    * @param cache KV cache to append to, or null
    * @return final-norm hidden states {@code [B, T, H]} on {@code embeds}' manager
    */
@@ -176,13 +177,22 @@ public final class LlamaModel implements AutoCloseable {
 
   private NDArray embedUnscoped(NDArray ids) {
     NDArray longIds = checkIds(ids); // [B, T] int64
-    return embedTokens.get(new NDIndex("{}", longIds)); // [B, T, H]
+    return TorchOps.rows(embedTokens, longIds); // [B, T, H]
   }
 
   private NDArray hiddenUnscoped(NDArray embeds, NDArray positions, NDArray mask, KvCache cache) {
+    long t = embeds.getShape().get(1);
+    if (mask == null && t != 1) {
+      throw new IllegalArgumentException("a mask is required for " + t + " positions at once");
+    }
+    // Shared by every layer: RoPE angles, and the mask repeated for the query heads of a group.
+    Rope.Angles angles = rope.angles(positions); // [B, T, 1, hd] x 2
+    int groups = config.numAttentionHeads() / config.numKeyValueHeads();
+    NDArray groupMask =
+        mask == null || groups == 1 ? mask : mask.tile(new long[] {1, 1, groups, 1}); // [B,1,g*T,S]
     NDArray x = embeds; // [B, T, H]
     for (LlamaLayer layer : layers) {
-      x = layer.forward(x, positions, mask, rope, cache); // [B, T, H]
+      x = layer.forward(x, angles, groupMask, rope, cache); // [B, T, H]
     }
     if (cache != null) {
       cache.advance((int) embeds.getShape().get(1));
@@ -271,8 +281,12 @@ public final class LlamaModel implements AutoCloseable {
     }
     NDArray longIds = ids.toType(DataType.INT64, false);
     if (ids.size() > 0) {
-      long min = longIds.min().getLong();
-      long max = longIds.max().getLong();
+      long min = Long.MAX_VALUE;
+      long max = Long.MIN_VALUE;
+      for (long id : longIds.toLongArray()) { // one copy instead of two reductions and two reads
+        min = Math.min(min, id);
+        max = Math.max(max, id);
+      }
       if (min < 0 || max >= config.vocabSize()) {
         throw new IllegalArgumentException(
             "token id out of range [0, " + config.vocabSize() + "): min " + min + ", max " + max);

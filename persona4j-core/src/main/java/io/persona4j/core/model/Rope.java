@@ -16,11 +16,22 @@ public final class Rope {
   private final int headDim;
   private final NDArray cos; // [maxPos, headDim]
   private final NDArray sin; // [maxPos, headDim]
+  private final NDArray rotateHalf; // [headDim, headDim]: x @ R == concat(-x2, x1)
 
-  private Rope(int headDim, NDArray cos, NDArray sin) {
+  /**
+   * cos and sin of the rotation angles of some positions, computed once per forward pass and shared
+   * by every layer.
+   *
+   * @param cos {@code [B, T, 1, headDim]}
+   * @param sin {@code [B, T, 1, headDim]}
+   */
+  public record Angles(NDArray cos, NDArray sin) {}
+
+  private Rope(int headDim, NDArray cos, NDArray sin, NDArray rotateHalf) {
     this.headDim = headDim;
     this.cos = cos;
     this.sin = sin;
+    this.rotateHalf = rotateHalf;
   }
 
   /** Precomputes cos/sin tables for positions {@code [0, maxPositions)} in double precision. */
@@ -42,10 +53,17 @@ public final class Rope {
         s[p * d + i + half] = si;
       }
     }
+    // rotate_half as a signed permutation: out[i] = -x[i + d/2] (i < d/2), x[i - d/2] (i >= d/2).
+    float[] r = new float[d * d];
+    for (int i = 0; i < half; i++) {
+      r[(i + half) * d + i] = -1f;
+      r[i * d + i + half] = 1f;
+    }
     return new Rope(
         d,
         manager.create(c, new Shape(maxPositions, d)),
-        manager.create(s, new Shape(maxPositions, d)));
+        manager.create(s, new Shape(maxPositions, d)),
+        manager.create(r, new Shape(d, d)));
   }
 
   /** The per-pair inverse frequencies {@code 1 / theta^(2i/d)}, scaled as the config asks. */
@@ -93,7 +111,29 @@ public final class Rope {
   }
 
   /**
-   * Rotates queries or keys.
+   * The angles of {@code positions}, to pass to {@link #apply(NDArray, Angles)}.
+   *
+   * @param positions {@code [B, T]} int64 absolute positions
+   */
+  public Angles angles(NDArray positions) {
+    NDArray c = TorchOps.rows(cos, positions).expandDims(2); // [B, T, 1, d]
+    NDArray s = TorchOps.rows(sin, positions).expandDims(2); // [B, T, 1, d]
+    return new Angles(c, s);
+  }
+
+  /**
+   * Rotates queries and/or keys laid out position-major, {@code x [B, T, heads, headDim]}: {@code x
+   * * cos + rotate_half(x) * sin}, with {@code rotate_half} as one small matmul (a signed
+   * permutation, so exact) instead of two slices, a negation and a concatenation.
+   *
+   * @return {@code [B, T, heads, headDim]}
+   */
+  public NDArray apply(NDArray x, Angles a) {
+    return x.mul(a.cos()).add(x.matMul(rotateHalf).mul(a.sin())); // [B, T, h, d]
+  }
+
+  /**
+   * Rotates queries or keys laid out head-major.
    *
    * @param x {@code [B, heads, T, headDim]}
    * @param positions {@code [B, T]} int64 absolute positions
