@@ -155,8 +155,10 @@ final class BenchCheckpoint {
   }
 
   /**
-   * The F32 tensors of {@code dir/model.safetensors}, read with positional reads into fresh native
-   * buffers (no mapping stays behind, so resident memory is the model itself).
+   * The F32 tensors of {@code dir/model.safetensors}, read with positional reads through one reused
+   * staging buffer and copied into PyTorch-owned memory: no mapping and no garbage direct buffers
+   * stay behind, so resident memory is the model itself, and arrays the model replaces at load time
+   * (it transposes and concatenates projections) are freed when closed.
    */
   static WeightSource open(Path dir) throws IOException {
     Path file = dir.resolve("model.safetensors");
@@ -209,20 +211,25 @@ final class BenchCheckpoint {
       @Override
       public NDArray load(String name, NDManager manager) throws IOException {
         long[] r = get(ranges, name);
-        ByteBuffer buf =
-            ByteBuffer.allocateDirect(Math.toIntExact(r[1] - r[0])).order(ByteOrder.nativeOrder());
+        NDArray a = manager.create(new Shape(get(shapes, name)), DataType.FLOAT32);
+        // A direct buffer over the array's own (PyTorch-owned) memory: the file is read into it.
+        ByteBuffer dst = a.toByteBuffer(true);
+        if (!dst.isDirect() || dst.capacity() != r[1] - r[0]) {
+          a.close();
+          throw new IOException(name + ": cannot read into the array's memory");
+        }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
           long pos = base + r[0];
-          while (buf.hasRemaining()) {
-            int k = ch.read(buf, pos);
+          while (dst.hasRemaining()) {
+            int k = ch.read(dst, pos);
             if (k < 0) {
+              a.close();
               throw new IOException(file + ": truncated at " + name);
             }
             pos += k;
           }
         }
-        buf.flip();
-        return manager.create(buf, new Shape(get(shapes, name)), DataType.FLOAT32);
+        return a;
       }
 
       private <T> T get(Map<String, T> m, String name) throws IOException {

@@ -86,7 +86,11 @@ public final class LlamaModel implements AutoCloseable {
         head = new Linear("lm_head", embed, null);
         w.optional("lm_head.weight", v, h); // tolerated if present, as transformers does
       } else {
-        head = new Linear("lm_head", w.require("lm_head.weight", v, h), null);
+        // Stored transposed ([H, V], contiguous) like the layers' projections; see LlamaLayer.
+        NDArray loaded = w.require("lm_head.weight", v, h); // [V, H]
+        NDArray storage = TorchOps.contiguous(loaded.transpose()); // [H, V]
+        loaded.close();
+        head = new Linear("lm_head", storage.transpose(), null); // [V, H] view
       }
       Set<String> unused = w.unused();
       unused.removeIf(n -> n.endsWith("rotary_emb.inv_freq"));
@@ -192,7 +196,14 @@ public final class LlamaModel implements AutoCloseable {
         mask == null || groups == 1 ? mask : mask.tile(new long[] {1, 1, groups, 1}); // [B,1,g*T,S]
     NDArray x = embeds; // [B, T, H]
     for (LlamaLayer layer : layers) {
-      x = layer.forward(x, angles, groupMask, rope, cache); // [B, T, H]
+      // Each layer's temporaries are freed as soon as it is done (a scope for the whole stack
+      // would hold every layer's activations until the end); only its output is kept.
+      try (NDScope layerScope = new NDScope()) {
+        layerScope.suppressNotUsedWarning();
+        x = layer.forward(x, angles, groupMask, rope, cache); // [B, T, H]
+        NDScope.unregister(x);
+      }
+      NDScope.register(x); // to the caller's scope
     }
     if (cache != null) {
       cache.advance((int) embeds.getShape().get(1));
