@@ -1,9 +1,14 @@
 package io.persona4j.bench;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import io.persona4j.core.config.LlamaConfig;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -20,28 +25,31 @@ import picocli.CommandLine.Option;
 
 /**
  * Prefill and decode throughput of Persona4j and Jlama on one random ~100M-parameter F32
- * checkpoint. Without {@code --engine} this is the driver: it runs every engine in its own JVM (so
- * that peak RSS is attributable), alternating the order round by round to spread machine noise over
- * both, and prints the medians and the Persona4j/Jlama ratios.
+ * checkpoint.
+ *
+ * <p>Without {@code --engine} this is the driver. It starts one worker JVM per engine (so that peak
+ * RSS is attributable to an engine), warms both up, then interleaves their measured runs one by
+ * one, alternating which goes first, so that both see the same machine conditions; the ratio of
+ * each adjacent pair of runs is reported besides the medians. With {@code --engine} this is a
+ * worker: it loads the model and answers {@code RUN <batch> <newTokens>}, {@code STATS} and {@code
+ * QUIT} lines on stdin with one JSON line each on stdout.
  */
 @Command(
     name = "decode",
     mixinStandardHelpOptions = true,
     description = "Greedy decoding tokens/s: Persona4j vs Jlama, batch 1 and batch 8.")
 final class DecodeCommand implements Callable<Integer> {
+  static final String READY = "BENCH-READY ";
   static final String RESULT = "BENCH-RESULT ";
   static final List<String> ENGINES = List.of("persona4j", "jlama");
 
   @Option(names = "--dir", description = "checkpoint cache dir (default ${DEFAULT-VALUE})")
   Path dir = Path.of("target/bench-model");
 
-  @Option(names = "--engine", description = "run only this engine in this JVM (worker mode)")
-  String engine;
-
   @Option(
-      names = "--rounds",
-      description = "JVMs per engine, alternating (default ${DEFAULT-VALUE})")
-  int rounds = 2;
+      names = "--engine",
+      description = "worker mode: load this engine (persona4j|jlama) and serve RUN requests")
+  String engine;
 
   @Option(names = "--prompt", description = "prompt tokens per row (default ${DEFAULT-VALUE})")
   int promptLength = 64;
@@ -52,19 +60,35 @@ final class DecodeCommand implements Callable<Integer> {
   @Option(names = "--batches", split = ",", description = "batch sizes (default ${DEFAULT-VALUE})")
   int[] batches = {1, 8};
 
-  @Option(names = "--runs", description = "measured runs at batch 1 (default ${DEFAULT-VALUE})")
-  int runs = 3;
+  @Option(
+      names = "--runs",
+      description = "measured runs per engine at batch 1, interleaved (default ${DEFAULT-VALUE})")
+  int runs = 6;
 
   @Option(
       names = "--runs-batched",
-      description = "measured runs at batch > 1 (default ${DEFAULT-VALUE})")
-  int runsBatched = 1;
+      description = "measured runs per engine at batch > 1 (default ${DEFAULT-VALUE})")
+  int runsBatched = 2;
 
   @Option(
       names = "--warmup",
       description =
-          "warmup runs (16 new tokens) at batch 1; 1 at batch > 1 (default ${DEFAULT-VALUE})")
-  int warmup = 2;
+          "warmup runs per engine at batch 1 (32 new tokens); 1 at each batch > 1"
+              + " (default ${DEFAULT-VALUE})")
+  int warmup = 3;
+
+  @Option(
+      names = "--omp-wait-policy",
+      description =
+          "OMP_WAIT_POLICY for the worker JVMs (PyTorch's OpenMP threads): PASSIVE, ACTIVE, or"
+              + " 'inherit' to leave the environment alone (default ${DEFAULT-VALUE}). With the"
+              + " spinning default, a busy 2-core machine can slow PyTorch down 10x.")
+  String ompWaitPolicy = "PASSIVE";
+
+  @Option(
+      names = "--torch-threads",
+      description = "PyTorch intra-op threads for Persona4j (0 = DJL's default, one per core)")
+  int torchThreads = 0;
 
   @Option(names = "--json", description = "also write the results to this JSON file")
   Path json;
@@ -73,23 +97,16 @@ final class DecodeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     LlamaConfig config = BenchCheckpoint.config();
     if (engine != null) {
-      Map<String, Object> r = worker(config);
-      System.out.println(
-          RESULT
-              + Json.MAPPER
-                  .writer()
-                  .without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
-                  .writeValueAsString(r));
-      return 0;
+      return worker(config);
     }
     return driver(config);
   }
 
-  private List<long[]> prompts(int b, int vocab) {
+  static List<long[]> prompts(int b, int length, int vocab) {
     List<long[]> p = new ArrayList<>();
     for (int r = 0; r < b; r++) {
       SplittableRandom rnd = new SplittableRandom(1000 + r);
-      long[] ids = new long[promptLength];
+      long[] ids = new long[length];
       for (int i = 0; i < ids.length; i++) {
         ids[i] = 3 + rnd.nextInt(vocab - 3);
       }
@@ -98,59 +115,154 @@ final class DecodeCommand implements Callable<Integer> {
     return p;
   }
 
+  private static String line(Object value) throws JsonProcessingException {
+    return Json.MAPPER
+        .writer()
+        .without(SerializationFeature.INDENT_OUTPUT)
+        .writeValueAsString(value);
+  }
+
   // ---------------------------------------------------------------- worker (one engine, this JVM)
 
-  private Map<String, Object> worker(LlamaConfig config) throws Exception {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("engine", engine);
-    out.put("rss_before_load_mib", Rss.currentMib());
+  private int worker(LlamaConfig config) throws Exception {
+    PrintWriter out =
+        new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
+    Map<String, Object> ready = new LinkedHashMap<>();
+    ready.put("engine", engine);
+    ready.put("rss_before_load_mib", Rss.currentMib());
+    if (engine.equals("persona4j") && torchThreads > 0) {
+      io.persona4j.core.Runtime.engine();
+      ai.djl.pytorch.jni.JniUtils.setNumThreads(torchThreads);
+    }
     long t0 = System.nanoTime();
     try (DecodeEngine e = DecodeEngine.open(engine, dir, config)) {
-      out.put("load_seconds", (System.nanoTime() - t0) / 1e9);
-      out.put("rss_after_load_mib", Rss.currentMib());
-      out.put("peak_rss_after_load_mib", Rss.peakMib());
-      List<Map<String, Object>> perBatch = new ArrayList<>();
-      for (int b : batches) {
-        List<long[]> prompts = prompts(b, config.vocabSize());
-        int warm = b == 1 ? warmup : Math.min(warmup, 1);
-        for (int i = 0; i < warm; i++) {
-          e.generate(prompts, Math.min(newTokens, 16));
-        }
-        int n = b == 1 ? runs : runsBatched;
-        double[] prefill = new double[n];
-        double[] decode = new double[n];
-        long[] firstRow = null;
-        for (int i = 0; i < n; i++) {
-          DecodeEngine.Run r = e.generate(prompts, newTokens);
-          prefill[i] = r.prefillTokensPerSecond();
-          decode[i] = r.decodeTokensPerSecond();
-          firstRow = r.firstRow();
-          System.err.printf(
-              Locale.ROOT,
-              "bench: %-9s batch %d run %d: prefill %8.1f tok/s, decode %7.1f tok/s%n",
-              engine,
-              b,
-              i + 1,
-              prefill[i],
-              decode[i]);
-        }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("batch", b);
-        m.put("prefill_tokens_per_s", prefill);
-        m.put("decode_tokens_per_s", decode);
-        m.put("prefill_median", median(prefill));
-        m.put("decode_median", median(decode));
-        m.put("peak_rss_after_run_mib", Rss.peakMib());
-        m.put("first_row_tokens", firstRow);
-        perBatch.add(m);
+      ready.put("load_seconds", (System.nanoTime() - t0) / 1e9);
+      ready.put("rss_after_load_mib", Rss.currentMib());
+      ready.put("peak_rss_after_load_mib", Rss.peakMib());
+      ready.put("omp_wait_policy", System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"));
+      if (engine.equals("persona4j")) {
+        ready.put("torch_intra_op_threads", ai.djl.pytorch.jni.JniUtils.getNumThreads());
       }
-      out.put("batches", perBatch);
+      out.println(READY + line(ready));
+      BufferedReader in =
+          new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+      for (String cmd; (cmd = in.readLine()) != null; ) {
+        String[] w = cmd.trim().split("\\s+");
+        Map<String, Object> r = new LinkedHashMap<>();
+        switch (w[0]) {
+          case "RUN" -> {
+            int b = Integer.parseInt(w[1]);
+            int n = Integer.parseInt(w[2]);
+            DecodeEngine.Run run = e.generate(prompts(b, promptLength, config.vocabSize()), n);
+            r.put("batch", b);
+            r.put("prefill_tokens_per_s", run.prefillTokensPerSecond());
+            r.put("decode_tokens_per_s", run.decodeTokensPerSecond());
+            r.put("first_row_tokens", run.firstRow());
+            r.put("peak_rss_mib", Rss.peakMib());
+          }
+          case "STATS" -> {
+            r.put("peak_rss_mib", Rss.peakMib());
+            r.put("rss_mib", Rss.currentMib());
+            r.put("rss_anon_mib", Rss.anonMib());
+            r.put("rss_file_mib", Rss.fileMib());
+            r.put("heap_committed_mib", java.lang.Runtime.getRuntime().totalMemory() / 1048576.0);
+          }
+          case "QUIT" -> {
+            return 0;
+          }
+          default -> r.put("error", "unknown command: " + cmd);
+        }
+        out.println(RESULT + line(r));
+      }
     }
-    out.put("peak_rss_mib", Rss.peakMib());
-    return out;
+    return 0;
   }
 
   // ---------------------------------------------------------------- driver (spawns the workers)
+
+  /** A worker JVM and its line protocol. */
+  private final class Worker implements AutoCloseable {
+    final String name;
+    final Process process;
+    final PrintWriter in;
+    final BufferedReader out;
+    final Map<String, Object> ready;
+
+    Worker(String name) throws IOException {
+      this.name = name;
+      List<String> cmd = new ArrayList<>();
+      cmd.add(
+          ProcessHandle.current()
+              .info()
+              .command()
+              .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+      cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+      cmd.add("-cp");
+      cmd.add(System.getProperty("java.class.path"));
+      cmd.add(Bench.class.getName());
+      cmd.addAll(
+          List.of(
+              "decode",
+              "--engine",
+              name,
+              "--dir",
+              dir.toString(),
+              "--prompt",
+              Integer.toString(promptLength),
+              "--torch-threads",
+              Integer.toString(torchThreads)));
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+      if (!ompWaitPolicy.equalsIgnoreCase("inherit")) {
+        pb.environment().put("OMP_WAIT_POLICY", ompWaitPolicy);
+      }
+      this.process = pb.start();
+      this.in =
+          new PrintWriter(
+              new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8), true);
+      this.out =
+          new BufferedReader(
+              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+      this.ready = read(READY);
+    }
+
+    Map<String, Object> request(String cmd) throws IOException {
+      in.println(cmd);
+      return read(RESULT);
+    }
+
+    private Map<String, Object> read(String prefix) throws IOException {
+      for (String l; (l = out.readLine()) != null; ) {
+        if (l.startsWith(prefix)) {
+          return Json.MAPPER.readValue(
+              l.substring(prefix.length()), new TypeReference<Map<String, Object>>() {});
+        }
+        System.err.println(l);
+      }
+      throw new IOException(name + " worker ended unexpectedly (exit " + exit() + ")");
+    }
+
+    private int exit() {
+      try {
+        return process.waitFor();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return -1;
+      }
+    }
+
+    @Override
+    public void close() {
+      in.println("QUIT");
+      try {
+        if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+          process.destroy();
+        }
+      } catch (InterruptedException e) {
+        process.destroy();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
 
   private int driver(LlamaConfig config) throws Exception {
     Map<String, Object> machine = Machine.describe();
@@ -170,105 +282,133 @@ final class DecodeCommand implements Callable<Integer> {
         config.parameterCount(),
         config.parameterCount() * 4 / 1e6);
     System.out.printf(
-        "workload: greedy, prompt %d tokens, %d new tokens, batches %s, %d round(s)%n",
-        promptLength, newTokens, Arrays.toString(batches), rounds);
+        "workload: greedy, prompt %d tokens, %d new tokens, batches %s; %d interleaved runs per"
+            + " engine at batch 1, %d at larger batches; OMP_WAIT_POLICY %s; torch threads %s%n",
+        promptLength,
+        newTokens,
+        Arrays.toString(batches),
+        runs,
+        runsBatched,
+        ompWaitPolicy,
+        torchThreads > 0 ? Integer.toString(torchThreads) : "default");
     BenchCheckpoint.ensure(dir, config);
 
-    Map<String, List<Map<String, Object>>> results = new LinkedHashMap<>();
-    ENGINES.forEach(e -> results.put(e, new ArrayList<>()));
-    for (int round = 0; round < rounds; round++) {
-      List<String> order = new ArrayList<>(ENGINES);
-      if (round % 2 == 1) {
-        java.util.Collections.reverse(order);
+    Map<String, Object> all = new LinkedHashMap<>();
+    List<Map<String, Object>> summary = new ArrayList<>();
+    Map<String, Map<String, Object>> stats = new LinkedHashMap<>();
+    Map<String, Map<String, Object>> readies = new LinkedHashMap<>();
+    Map<String, List<Map<String, Object>>> measured = new LinkedHashMap<>();
+    long[][] firstRows = new long[ENGINES.size()][];
+    try (Worker p = new Worker("persona4j");
+        Worker j = new Worker("jlama")) {
+      Worker[] ws = {p, j};
+      for (Worker w : ws) {
+        readies.put(w.name, w.ready);
+        measured.put(w.name, new ArrayList<>());
+        System.err.printf(
+            Locale.ROOT,
+            "bench: %s loaded in %.1f s%n",
+            w.name,
+            ((Number) w.ready.get("load_seconds")).doubleValue());
       }
-      for (String e : order) {
-        System.err.printf("bench: round %d, %s (own JVM)%n", round + 1, e);
-        results.get(e).add(spawn(e));
+      System.err.println("bench: warming up");
+      for (int i = 0; i < warmup; i++) {
+        for (Worker w : ws) {
+          w.request("RUN 1 " + Math.min(newTokens, 32));
+        }
+      }
+      for (int b : batches) {
+        if (b > 1) {
+          for (Worker w : ws) {
+            w.request("RUN " + b + " " + Math.min(newTokens, 16));
+          }
+        }
+        int n = b == 1 ? runs : runsBatched;
+        double[][] prefill = new double[2][n];
+        double[][] decode = new double[2][n];
+        for (int i = 0; i < n; i++) {
+          int[] order = i % 2 == 0 ? new int[] {0, 1} : new int[] {1, 0};
+          for (int k : order) {
+            Map<String, Object> r = ws[k].request("RUN " + b + " " + newTokens);
+            r.put("pair", i);
+            measured.get(ws[k].name).add(r);
+            prefill[k][i] = num(r.get("prefill_tokens_per_s"));
+            decode[k][i] = num(r.get("decode_tokens_per_s"));
+            if (b == batches[0] && firstRows[k] == null) {
+              firstRows[k] = toLongs(r.get("first_row_tokens"));
+            }
+          }
+          System.err.printf(
+              Locale.ROOT,
+              "bench: batch %d pair %d: prefill %.1f vs %.1f tok/s, decode %.1f vs %.1f tok/s"
+                  + " (x%.2f)%n",
+              b,
+              i + 1,
+              prefill[0][i],
+              prefill[1][i],
+              decode[0][i],
+              decode[1][i],
+              decode[0][i] / decode[1][i]);
+        }
+        summary.add(summarize(b, prefill, decode));
+      }
+      for (Worker w : ws) {
+        stats.put(w.name, w.request("STATS"));
       }
     }
 
-    List<Map<String, Object>> summary = new ArrayList<>();
-    System.out.println();
-    System.out.println("per round (median of runs within each JVM):");
-    for (int round = 0; round < rounds; round++) {
-      for (int b : batches) {
-        double pp = value(results, "persona4j", round, b, "prefill_median");
-        double jp = value(results, "jlama", round, b, "prefill_median");
-        double pd = value(results, "persona4j", round, b, "decode_median");
-        double jd = value(results, "jlama", round, b, "decode_median");
-        System.out.printf(
-            Locale.ROOT,
-            "  round %d batch %d: prefill %8.1f vs %8.1f tok/s (x%.2f)   decode %7.1f vs %7.1f"
-                + " tok/s (x%.2f)%n",
-            round + 1,
-            b,
-            pp,
-            jp,
-            pp / jp,
-            pd,
-            jd,
-            pd / jd);
-      }
-    }
     System.out.println();
     System.out.println(
         "| batch | Persona4j prefill tok/s | Jlama prefill tok/s | ratio | Persona4j decode tok/s"
-            + " | Jlama decode tok/s | ratio |");
+            + " | Jlama decode tok/s | ratio (median of pairs, min-max) |");
     System.out.println("|---|---|---|---|---|---|---|");
-    for (int b : batches) {
-      double pp = medianOverRounds(results, "persona4j", b, "prefill_median");
-      double jp = medianOverRounds(results, "jlama", b, "prefill_median");
-      double pd = medianOverRounds(results, "persona4j", b, "decode_median");
-      double jd = medianOverRounds(results, "jlama", b, "decode_median");
+    for (Map<String, Object> s : summary) {
+      int b = (int) s.get("batch");
+      String seq = b > 1 ? " (sequential)" : "";
       System.out.printf(
           Locale.ROOT,
-          "| %d | %.1f | %.1f%s | %.2f | %.1f | %.1f%s | %.2f |%n",
+          "| %d | %.1f | %.1f%s | %.2f | %.1f | %.1f%s | %.2f (%.2f-%.2f) |%n",
           b,
-          pp,
-          jp,
-          b > 1 ? " (sequential)" : "",
-          pp / jp,
-          pd,
-          jd,
-          b > 1 ? " (sequential)" : "",
-          pd / jd);
-      Map<String, Object> s = new LinkedHashMap<>();
-      s.put("batch", b);
-      s.put("persona4j_prefill_tokens_per_s", pp);
-      s.put("jlama_prefill_tokens_per_s", jp);
-      s.put("prefill_ratio", pp / jp);
-      s.put("persona4j_decode_tokens_per_s", pd);
-      s.put("jlama_decode_tokens_per_s", jd);
-      s.put("decode_ratio", pd / jd);
-      summary.add(s);
+          num(s.get("persona4j_prefill_tokens_per_s")),
+          num(s.get("jlama_prefill_tokens_per_s")),
+          seq,
+          num(s.get("prefill_ratio")),
+          num(s.get("persona4j_decode_tokens_per_s")),
+          num(s.get("jlama_decode_tokens_per_s")),
+          seq,
+          num(s.get("decode_ratio")),
+          num(s.get("decode_ratio_min")),
+          num(s.get("decode_ratio_max")));
     }
     System.out.println();
     System.out.println(
-        "| engine | RSS before load MiB | peak RSS after load MiB | peak RSS after runs MiB |");
-    System.out.println("|---|---|---|---|");
+        "| engine | RSS before load MiB | peak RSS after load MiB | peak RSS at end MiB"
+            + " | RSS at end: anon / file MiB | Java heap committed MiB |");
+    System.out.println("|---|---|---|---|---|---|");
     for (String e : ENGINES) {
-      for (Map<String, Object> r : results.get(e)) {
-        System.out.printf(
-            Locale.ROOT,
-            "| %s | %.0f | %.0f | %.0f |%n",
-            e,
-            num(r.get("rss_before_load_mib")),
-            num(r.get("peak_rss_after_load_mib")),
-            num(r.get("peak_rss_mib")));
-      }
+      Map<String, Object> r = readies.get(e);
+      Map<String, Object> s = stats.get(e);
+      System.out.printf(
+          Locale.ROOT,
+          "| %s | %.0f | %.0f | %.0f | %.0f / %.0f | %.0f |%n",
+          e,
+          num(r.get("rss_before_load_mib")),
+          num(r.get("peak_rss_after_load_mib")),
+          num(s.get("peak_rss_mib")),
+          num(s.get("rss_anon_mib")),
+          num(s.get("rss_file_mib")),
+          num(s.get("heap_committed_mib")));
     }
-    long[] pTok = firstRow(results, "persona4j");
-    long[] jTok = firstRow(results, "jlama");
     int same = 0;
-    while (same < Math.min(pTok.length, jTok.length) && pTok[same] == jTok[same]) {
+    while (same < Math.min(firstRows[0].length, firstRows[1].length)
+        && firstRows[0][same] == firstRows[1][same]) {
       same++;
     }
     System.out.printf(
-        "%ngreedy tokens (batch 1, row 0): first %d of %d identical across engines%n",
-        same, pTok.length);
+        "%ngreedy tokens (batch %d, row 0): first %d of %d identical across engines%n",
+        batches[0], same, firstRows[0].length);
 
     if (json != null) {
-      Map<String, Object> all = new LinkedHashMap<>();
       all.put("machine", machine);
       all.put("model", config);
       all.put("parameters", config.parameterCount());
@@ -276,86 +416,50 @@ final class DecodeCommand implements Callable<Integer> {
       workload.put("prompt_tokens", promptLength);
       workload.put("new_tokens", newTokens);
       workload.put("batches", batches);
-      workload.put("rounds", rounds);
       workload.put("runs_batch1", runs);
       workload.put("runs_batched", runsBatched);
       workload.put("warmup", warmup);
+      workload.put("omp_wait_policy", ompWaitPolicy);
+      workload.put("torch_threads", torchThreads);
       all.put("workload", workload);
       all.put("summary", summary);
       all.put("identical_greedy_prefix", same);
-      all.put("workers", results);
+      all.put("load", readies);
+      all.put("memory_at_end", stats);
+      all.put("runs", measured);
       Json.write(json, all);
     }
     return 0;
   }
 
-  private Map<String, Object> spawn(String e) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(
-        ProcessHandle.current()
-            .info()
-            .command()
-            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(Bench.class.getName());
-    cmd.add("decode");
-    cmd.addAll(
-        List.of(
-            "--engine", e,
-            "--dir", dir.toString(),
-            "--prompt", Integer.toString(promptLength),
-            "--new", Integer.toString(newTokens),
-            "--runs", Integer.toString(runs),
-            "--runs-batched", Integer.toString(runsBatched),
-            "--warmup", Integer.toString(warmup),
-            "--batches",
-                String.join(",", Arrays.stream(batches).mapToObj(Integer::toString).toList())));
-    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    String result = null;
-    try (BufferedReader r =
-        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line; (line = r.readLine()) != null; ) {
-        if (line.startsWith(RESULT)) {
-          result = line.substring(RESULT.length());
-        } else {
-          System.err.println(line);
-        }
-      }
+  private static Map<String, Object> summarize(int b, double[][] prefill, double[][] decode) {
+    int n = prefill[0].length;
+    double[] pr = new double[n];
+    double[] dr = new double[n];
+    for (int i = 0; i < n; i++) {
+      pr[i] = prefill[0][i] / prefill[1][i];
+      dr[i] = decode[0][i] / decode[1][i];
     }
-    int rc = p.waitFor();
-    if (rc != 0 || result == null) {
-      throw new IllegalStateException(e + " worker failed (exit " + rc + ")");
-    }
-    return Json.MAPPER.readValue(result, new TypeReference<Map<String, Object>>() {});
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("batch", b);
+    s.put("persona4j_prefill_tokens_per_s", median(prefill[0]));
+    s.put("jlama_prefill_tokens_per_s", median(prefill[1]));
+    s.put("prefill_ratio", median(pr));
+    s.put("persona4j_decode_tokens_per_s", median(decode[0]));
+    s.put("jlama_decode_tokens_per_s", median(decode[1]));
+    s.put("decode_ratio", median(dr));
+    s.put("decode_ratio_min", Arrays.stream(dr).min().orElse(Double.NaN));
+    s.put("decode_ratio_max", Arrays.stream(dr).max().orElse(Double.NaN));
+    s.put("persona4j_decode_runs", decode[0]);
+    s.put("jlama_decode_runs", decode[1]);
+    s.put("persona4j_prefill_runs", prefill[0]);
+    s.put("jlama_prefill_runs", prefill[1]);
+    return s;
   }
 
   @SuppressWarnings("unchecked")
-  private static Map<String, Object> batch(Map<String, Object> worker, int b) {
-    for (Map<String, Object> m : (List<Map<String, Object>>) worker.get("batches")) {
-      if (((Number) m.get("batch")).intValue() == b) {
-        return m;
-      }
-    }
-    throw new IllegalStateException("no batch " + b);
-  }
-
-  private static double value(
-      Map<String, List<Map<String, Object>>> results, String e, int round, int b, String key) {
-    return num(batch(results.get(e).get(round), b).get(key));
-  }
-
-  private static double medianOverRounds(
-      Map<String, List<Map<String, Object>>> results, String e, int b, String key) {
-    return median(results.get(e).stream().mapToDouble(w -> num(batch(w, b).get(key))).toArray());
-  }
-
-  @SuppressWarnings("unchecked")
-  private long[] firstRow(Map<String, List<Map<String, Object>>> results, String e) {
-    List<Number> t =
-        (List<Number>) batch(results.get(e).get(0), batches[0]).get("first_row_tokens");
-    return t.stream().mapToLong(Number::longValue).toArray();
+  private static long[] toLongs(Object o) {
+    return ((List<Number>) o).stream().mapToLong(Number::longValue).toArray();
   }
 
   private static double num(Object o) {

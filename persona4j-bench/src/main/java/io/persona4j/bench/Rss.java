@@ -18,6 +18,16 @@ final class Rss {
     return field("VmRSS:");
   }
 
+  /** Anonymous resident memory (RssAnon): heaps, native allocations, copied weights. */
+  static double anonMib() {
+    return field("RssAnon:");
+  }
+
+  /** File-backed resident memory (RssFile): libraries and memory-mapped files. */
+  static double fileMib() {
+    return field("RssFile:");
+  }
+
   private static double field(String name) {
     try {
       for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
