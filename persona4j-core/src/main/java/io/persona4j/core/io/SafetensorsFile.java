@@ -248,14 +248,17 @@ public final class SafetensorsFile implements AutoCloseable {
   private TensorInfo existing(String name) throws ModelFormatException {
     TensorInfo info = header.tensors().get(name);
     if (info == null) {
-      throw new ModelFormatException(
-          path, name, "no such tensor (the file has " + names().size() + ")");
+      throw new ModelFormatException(path, name, noSuchTensor());
     }
     return info;
   }
 
   private String missing(String name) {
-    return path + ": tensor '" + name + "': no such tensor (the file has " + names().size() + ")";
+    return path + ": tensor '" + name + "': " + noSuchTensor();
+  }
+
+  private String noSuchTensor() {
+    return "no such tensor (the file has " + names().size() + " others)";
   }
 
   private TensorInfo requireInteger(TensorInfo t) throws ModelFormatException {
