@@ -98,8 +98,13 @@ public final class SafetensorsFile implements AutoCloseable {
   public float[] floats(String name) throws IOException {
     TensorInfo t = existing(name);
     float[] out = new float[elementCount(t, 1)];
-    FloatBuffer dst = FloatBuffer.wrap(out);
-    read(t, chunk -> TensorDecoding.floats(t.dtype(), chunk, dst));
+    int[] filled = {0};
+    read(
+        t,
+        chunk -> {
+          TensorDecoding.floats(t.dtype(), chunk, out, filled[0]);
+          filled[0] += chunk.remaining() / t.dtype().byteSize();
+        });
     return out;
   }
 
@@ -107,8 +112,13 @@ public final class SafetensorsFile implements AutoCloseable {
   public long[] longs(String name) throws IOException {
     TensorInfo t = requireInteger(existing(name));
     long[] out = new long[elementCount(t, 1)];
-    LongBuffer dst = LongBuffer.wrap(out);
-    read(t, chunk -> TensorDecoding.longs(t.dtype(), chunk, dst));
+    int[] filled = {0};
+    read(
+        t,
+        chunk -> {
+          TensorDecoding.longs(t.dtype(), chunk, out, filled[0]);
+          filled[0] += chunk.remaining() / t.dtype().byteSize();
+        });
     return out;
   }
 
@@ -190,7 +200,7 @@ public final class SafetensorsFile implements AutoCloseable {
     long count = countNonFinite(name);
     if (count > 0) {
       LOG.warn(
-          "{}: tensor '{}' ({}) holds {} NaN or infinite values of {}",
+          "{}: tensor '{}' ({}): {} of its {} values are NaN or infinite",
           path,
           name,
           info(name).dtype(),
@@ -238,14 +248,17 @@ public final class SafetensorsFile implements AutoCloseable {
   private TensorInfo existing(String name) throws ModelFormatException {
     TensorInfo info = header.tensors().get(name);
     if (info == null) {
-      throw new ModelFormatException(
-          path, name, "no such tensor (the file has " + names().size() + ")");
+      throw new ModelFormatException(path, name, noSuchTensor());
     }
     return info;
   }
 
   private String missing(String name) {
-    return path + ": tensor '" + name + "': no such tensor (the file has " + names().size() + ")";
+    return path + ": tensor '" + name + "': " + noSuchTensor();
+  }
+
+  private String noSuchTensor() {
+    return "no such tensor (the file has " + names().size() + " others)";
   }
 
   private TensorInfo requireInteger(TensorInfo t) throws ModelFormatException {
