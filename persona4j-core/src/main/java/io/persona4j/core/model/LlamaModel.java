@@ -7,7 +7,11 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.persona4j.core.config.LlamaConfig;
+import io.persona4j.core.config.ModelConfig;
+import io.persona4j.core.config.ModelConfigs;
+import io.persona4j.core.io.Checkpoint;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -103,6 +107,21 @@ public final class LlamaModel implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       m.close();
       throw e;
+    }
+  }
+
+  /** Loads a Hugging Face model directory (config.json + safetensors, single or sharded). */
+  public static LlamaModel load(Path dir, NDManager parent) throws IOException {
+    ModelConfig config = ModelConfigs.load(dir);
+    if (!(config instanceof LlamaConfig llama)) {
+      throw new IOException(
+          dir
+              + ": model_type '"
+              + config.modelType()
+              + "' is not a decoder (llama, mistral, qwen2)");
+    }
+    try (Checkpoint checkpoint = Checkpoint.open(dir)) {
+      return load(llama, new CheckpointWeights(checkpoint), parent);
     }
   }
 
