@@ -14,7 +14,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * <p>Weights live on the model's own manager; every forward call keeps its temporaries in an {@link
  * NDScope} and returns its result on the manager of the input ids.
  */
-public final class LlamaModel implements AutoCloseable {
+public final class LlamaModel implements AutoCloseable, AdaptableModel {
   private static final Logger LOG = LoggerFactory.getLogger(LlamaModel.class);
 
   private final LlamaConfig config;
@@ -138,6 +140,34 @@ public final class LlamaModel implements AutoCloseable {
 
   public List<LlamaLayer> layers() {
     return Collections.unmodifiableList(layers);
+  }
+
+  @Override
+  public Map<String, Linear> linears() {
+    Map<String, Linear> all = new LinkedHashMap<>();
+    for (LlamaLayer layer : layers) {
+      for (LlamaLayer.Proj p : LlamaLayer.Proj.values()) {
+        Linear l = layer.linear(p);
+        all.put("model.layers." + layer.index() + "." + p.suffix, l);
+      }
+    }
+    return all;
+  }
+
+  @Override
+  public void replaceLinear(String path, Linear replacement) {
+    for (LlamaLayer layer : layers) {
+      String prefix = "model.layers." + layer.index() + ".";
+      if (path.startsWith(prefix)) {
+        for (LlamaLayer.Proj p : LlamaLayer.Proj.values()) {
+          if (path.equals(prefix + p.suffix)) {
+            layer.setLinear(p, replacement);
+            return;
+          }
+        }
+      }
+    }
+    throw new IllegalArgumentException("no linear layer at module path '" + path + "'");
   }
 
   /** A KV cache sized for this model. */
