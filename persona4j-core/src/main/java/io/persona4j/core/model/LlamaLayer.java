@@ -3,6 +3,8 @@ package io.persona4j.core.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
 import io.persona4j.core.config.LlamaConfig;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** One pre-norm decoder block: grouped-query self-attention with RoPE, then a SwiGLU MLP. */
 public final class LlamaLayer {
@@ -101,5 +103,26 @@ public final class LlamaLayer {
     NDArray up = linear(Proj.UP).forward(h); // [B, T, I]
     NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up); // [B, T, I]
     return x.add(linear(Proj.DOWN).forward(act)); // [B, T, H]
+  }
+
+  /**
+   * This block's weights by checkpoint name relative to the block (e.g. {@code
+   * self_attn.q_proj.weight}), in checkpoint order. The arrays are the live ones the block computes
+   * with (of the current, possibly replaced, linear layers), not copies.
+   */
+  public Map<String, NDArray> weights() {
+    Map<String, NDArray> w = new LinkedHashMap<>();
+    w.put("input_layernorm.weight", inputNorm.weight());
+    for (Proj p : Proj.values()) {
+      if (p == Proj.GATE) {
+        w.put("post_attention_layernorm.weight", postAttentionNorm.weight());
+      }
+      Linear l = linear(p);
+      w.put(p.suffix + ".weight", l.weight());
+      if (l.bias() != null) {
+        w.put(p.suffix + ".bias", l.bias());
+      }
+    }
+    return w;
   }
 }

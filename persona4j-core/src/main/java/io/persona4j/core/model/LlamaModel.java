@@ -170,6 +170,25 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
     throw new IllegalArgumentException("no linear layer at module path '" + path + "'");
   }
 
+  /**
+   * Every weight of the model by checkpoint name, in checkpoint order; a tied {@code lm_head} is
+   * listed once, as {@code model.embed_tokens.weight}. The arrays are the live ones the model
+   * computes with, not copies: full-parameter training updates them in place.
+   */
+  public Map<String, NDArray> weights() {
+    Map<String, NDArray> all = new LinkedHashMap<>();
+    all.put("model.embed_tokens.weight", embedTokens);
+    for (LlamaLayer layer : layers) {
+      String prefix = "model.layers." + layer.index() + ".";
+      layer.weights().forEach((name, w) -> all.put(prefix + name, w));
+    }
+    all.put("model.norm.weight", finalNorm.weight());
+    if (lmHead.weight() != embedTokens) {
+      all.put("lm_head.weight", lmHead.weight());
+    }
+    return all;
+  }
+
   /** A KV cache sized for this model. */
   public KvCache newCache(NDManager parent, int batch, int capacity) {
     if (capacity > rope.maxPositions()) {
