@@ -1,0 +1,35 @@
+package io.persona4j.core.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.persona4j.core.model.LlamaModel;
+import java.util.Objects;
+
+/**
+ * Causal language modeling: next-token cross-entropy on the positions the examples' labels mark
+ * (completion tokens only for prompt/completion data), padding and prompt tokens masked.
+ */
+public final class CausalLmObjective implements TrainingObjective {
+  /** A decoder forward pass: {@code [B, T]} ids and attention mask to {@code [B, T, V]} logits. */
+  @FunctionalInterface
+  public interface LogitsFunction {
+    NDArray logits(NDArray ids, NDArray attentionMask);
+  }
+
+  private final LogitsFunction model;
+
+  public CausalLmObjective(LogitsFunction model) {
+    this.model = Objects.requireNonNull(model, "model");
+  }
+
+  /** The objective of a Llama-style decoder (with whatever adapters are injected into it). */
+  public static CausalLmObjective of(LlamaModel model) {
+    return new CausalLmObjective(model::logits);
+  }
+
+  @Override
+  public NDArray lossSum(Batch batch, NDManager m) {
+    NDArray logits = model.logits(batch.ids(m), batch.attentionMask(m)); // [B, T, V]
+    return CrossEntropy.tokenSum(logits, batch.targets(m), batch.weights(m));
+  }
+}
