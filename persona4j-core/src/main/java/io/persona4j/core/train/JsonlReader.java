@@ -7,9 +7,14 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.persona4j.core.tokenizer.Tokenizer;
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,15 +69,11 @@ final class JsonlReader {
 
   JsonlDataset read() throws IOException {
     long lineNo = 0;
-    try (BufferedReader in = Files.newBufferedReader(o.file())) {
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(o.file()), 1 << 16)) {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       String line;
       while (true) {
-        try {
-          line = in.readLine();
-        } catch (CharacterCodingException e) {
-          throw new DatasetException(
-              o.file(), lineNo + 1, null, "not valid UTF-8 text (" + e.getMessage() + ")");
-        }
+        line = nextLine(in, bytes, lineNo + 1);
         if (line == null) {
           break;
         }
@@ -112,6 +113,32 @@ final class JsonlReader {
               + ")");
     }
     return new JsonlDataset(o.file(), kind, examples, malformed, truncated, lineNo);
+  }
+
+  /** The next line decoded as strict UTF-8 (without its line break), or null at the end. */
+  private String nextLine(InputStream in, ByteArrayOutputStream bytes, long lineNo)
+      throws IOException {
+    bytes.reset();
+    int b = in.read();
+    if (b < 0) {
+      return null;
+    }
+    while (b >= 0 && b != '\n') {
+      bytes.write(b);
+      b = in.read();
+    }
+    byte[] raw = bytes.toByteArray();
+    int n = raw.length > 0 && raw[raw.length - 1] == '\r' ? raw.length - 1 : raw.length;
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(raw, 0, n))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw new DatasetException(o.file(), lineNo, null, "not valid UTF-8 text");
+    }
   }
 
   private void warn(String what, List<JsonlDataset.Problem> problems, String why) {
