@@ -194,16 +194,17 @@ public final class LossChart {
     return new double[] {lo, hi};
   }
 
-  /** Tick values at a 1-2-5 step covering [lo, hi] with about 5 to 10 ticks. */
+  /** Tick values at the 1-2-5 step nearest (in ratio) to a sixth of the span [lo, hi]. */
   static double[] ticks(double lo, double hi) {
-    double span = hi - lo;
-    double raw = span / 6;
+    double raw = (hi - lo) / 6;
     double mag = Math.pow(10, Math.floor(Math.log10(raw)));
     double step = mag;
+    double bestDistance = Double.POSITIVE_INFINITY;
     for (double f : new double[] {1, 2, 5, 10}) {
-      if (f * mag >= raw) {
+      double distance = Math.abs(Math.log(f * mag / raw));
+      if (distance < bestDistance) {
+        bestDistance = distance;
         step = f * mag;
-        break;
       }
     }
     double first = Math.floor(lo / step) * step;
