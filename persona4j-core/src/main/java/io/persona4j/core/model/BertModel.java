@@ -30,8 +30,8 @@ import java.util.List;
  * intermediate.
  *
  * <p>Every temporary array of a call lives in a sub-manager that is closed before the call returns;
- * results are attached to the manager of the call's first argument. The model is immutable and may
- * be used from several threads; {@link #close()} frees its weights.
+ * results are attached to the manager of the call's first argument. Calls keep no state between
+ * them (the weights are only read); {@link #close()} frees the weights.
  */
 public final class BertModel implements AutoCloseable {
   /** Batch size of {@link #embed} when none is given. */
