@@ -1,6 +1,7 @@
 package io.persona4j.core.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
 import ai.djl.nn.Activation;
 import io.persona4j.core.config.LlamaConfig;
 import java.util.LinkedHashMap;
@@ -32,6 +33,7 @@ public final class LlamaLayer {
   private final RmsNorm inputNorm;
   private final RmsNorm postAttentionNorm;
   private final Linear[] proj = new Linear[Proj.values().length];
+  private volatile NDArray queryScale; // 1 / sqrt(headDim), lives as long as the weights
 
   LlamaLayer(
       int index, LlamaConfig config, RmsNorm inputNorm, RmsNorm postAttentionNorm, Linear[] p) {
@@ -89,7 +91,7 @@ public final class LlamaLayer {
     }
     long s = k.getShape().get(2);
     // Query heads of one group share a KV head: fold the group into the query axis.
-    NDArray qg = q.mul(1.0 / Math.sqrt(headDim)).reshape(b, kvHeads, groups * t, headDim);
+    NDArray qg = q.mul(queryScale()).reshape(b, kvHeads, groups * t, headDim);
     NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)); // [B, nkv, g*T, S]
     scores = scores.reshape(b, kvHeads, groups, t, s).add(mask.expandDims(1)); // [B,nkv,g,T,S]
     NDArray probs = scores.softmax(-1).reshape(b, kvHeads, groups * t, s); // [B, nkv, g*T, S]
@@ -103,6 +105,22 @@ public final class LlamaLayer {
     NDArray up = linear(Proj.UP).forward(h); // [B, T, I]
     NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up); // [B, T, I]
     return x.add(linear(Proj.DOWN).forward(act)); // [B, T, H]
+  }
+
+  /**
+   * {@code 1 / sqrt(headDim)} as a scalar array on the weights' manager, created once. Not {@code
+   * q.mul(double)}: DJL turns a Java number into a temporary array backed by memory it frees right
+   * after the op, while autograd keeps that array for the backward pass (gradients then read freed
+   * memory after a garbage collection).
+   */
+  private NDArray queryScale() {
+    NDArray s = queryScale;
+    if (s == null) {
+      s = linear(Proj.Q).weight().getManager().create((float) (1.0 / Math.sqrt(headDim)));
+      NDScope.unregister(s);
+      queryScale = s;
+    }
+    return s;
   }
 
   /**

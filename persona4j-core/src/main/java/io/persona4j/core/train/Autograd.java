@@ -13,6 +13,17 @@ import io.persona4j.core.Runtime;
  * <p>DJL's {@code NDArray.getGradient()} allocates a zero array on the parameter's own manager when
  * no gradient exists yet (a leak on long runs) and its gradient handles are attached to the
  * parameter's manager too; these helpers put every handle on a manager the caller scopes.
+ *
+ * <p><b>Hazard on every differentiable path.</b> DJL's PyTorch engine wraps the memory of an array
+ * made from Java data without copying it, and the arithmetic ops that take a Java number ({@code
+ * mul(0.5f)}, {@code div(n)}, {@code pow(-0.5f)}, {@code maximum(x)}, ...) make such a temporary
+ * scalar array and close it right after the op. Autograd keeps the scalar for the backward pass of
+ * {@code mul}, {@code div}, {@code pow}, {@code maximum} and {@code minimum}; once a garbage
+ * collection frees the Java buffer, the backward pass reads freed (often reused) memory and
+ * gradients silently become wrong or NaN. On a path that gradients flow through, create such
+ * constants as arrays on a manager that outlives the backward pass ({@code m.create(0.5f)}), or use
+ * {@code add}/{@code sub} (their backward keeps no operand). {@code AutogradMemorySafetyTest}
+ * forces a collection between forward and backward to check this.
  */
 final class Autograd {
   private Autograd() {}

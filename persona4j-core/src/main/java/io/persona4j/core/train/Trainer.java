@@ -174,7 +174,7 @@ public final class Trainer implements AutoCloseable {
     try (GradientCollector collector = Autograd.collector()) {
       for (Batch b : micro) {
         try (NDManager m = manager.newSubManager()) {
-          NDArray l = objective.lossSum(b, m).div((float) targets);
+          NDArray l = scaledLoss(objective, b, m, targets);
           collector.backward(l);
           loss += l.getFloat();
         }
@@ -203,6 +203,15 @@ public final class Trainer implements AutoCloseable {
     double seconds = (System.nanoTime() - start) / 1e9;
     return new StepMetrics(
         step, loss, lr, norm, targets, tokens, seconds, (double) cursor / train.size());
+  }
+
+  /**
+   * The batch's summed loss divided by the step's target count. The divisor is an array on {@code
+   * m} rather than a Java number: DJL turns {@code div(number)} into a temporary array whose native
+   * memory autograd still reads in the backward pass after DJL has freed it (see {@link Autograd}).
+   */
+  static NDArray scaledLoss(TrainingObjective objective, Batch b, NDManager m, long targets) {
+    return objective.lossSum(b, m).div(m.create((float) targets));
   }
 
   /** Mean loss (and accuracy, for classification) over the evaluation set, in its order. */

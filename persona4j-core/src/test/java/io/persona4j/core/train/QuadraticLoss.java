@@ -14,7 +14,9 @@ final class QuadraticLoss {
   static void backward(NDArray p, float[] c) {
     try (GradientCollector gc = Autograd.collector()) {
       NDArray cs = p.getManager().create(c, p.getShape());
-      NDArray loss = p.square().sum().mul(0.5f).add(p.mul(cs).sum());
+      // 0.5 as an array that outlives backward, not mul(0.5f) (see AutogradMemorySafetyTest)
+      NDArray half = p.getManager().create(0.5f);
+      NDArray loss = p.square().sum().mul(half).add(p.mul(cs).sum());
       gc.backward(loss);
     }
   }

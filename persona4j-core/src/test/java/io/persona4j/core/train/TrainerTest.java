@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.persona4j.core.Runtime;
 import io.persona4j.core.generate.GenerationResult;
@@ -129,7 +130,7 @@ class TrainerTest {
     return (batch, m) -> {
       NDArray logits = model.logits(batch.ids(m), batch.attentionMask(m));
       NDArray keep = m.randomUniform(0, 1, logits.getShape()).gt(0.1f);
-      NDArray dropped = logits.mul(keep).div(0.9f);
+      NDArray dropped = logits.mul(keep.toType(DataType.FLOAT32, false).div(0.9f));
       return CrossEntropy.tokenSum(dropped, batch.targets(m), batch.weights(m));
     };
   }
