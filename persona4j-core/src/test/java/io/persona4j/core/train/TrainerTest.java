@@ -31,7 +31,7 @@ class TrainerTest {
 
   @TempDir Path dir;
 
-  static Trainer.Builder base(LlamaModel model, TrainableParameters params, long steps) {
+  static TrainerBuilder base(LlamaModel model, TrainableParameters params, long steps) {
     return Trainer.builder()
         .setParameters(params)
         .setObjective(CausalLmObjective.of(model))
@@ -142,7 +142,7 @@ class TrainerTest {
   double[] run(long seed, long steps, Path resumeFrom, int checkpointEvery) throws IOException {
     try (NDManager m = Runtime.newManager();
         LlamaModel model = TinyModels.llama(1, m)) {
-      Trainer.Builder b =
+      TrainerBuilder b =
           base(model, TrainableParameters.allOf(model), steps)
               .setObjective(withDropout(model))
               .setOptimizer(AdamW.builder().optWeightDecay(0.1).build())
@@ -281,6 +281,18 @@ class TrainerTest {
       // other prompt tokens change the context but the loss still counts 3 tokens only
       Example otherPrompt = Example.completion(new long[] {1, 9, 4}, new long[] {7, 8, 2});
       assertThat(Batch.of(List.of(otherPrompt), 0).targetCount()).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void sequencesBeyondTheModelsPositionsAreRejectedClearly() {
+    long[] ids = new long[65]; // TinyModels: max_position_embeddings 64
+    java.util.Arrays.fill(ids, 5);
+    try (NDManager m = Runtime.newManager();
+        LlamaModel model = TinyModels.llama(1, m)) {
+      Batch batch = Batch.of(List.of(Example.text(ids)), 0);
+      assertThatThrownBy(() -> CausalLmObjective.of(model).lossSum(batch, m))
+          .hasMessageContaining("65 tokens exceeds the model's max_position_embeddings 64");
     }
   }
 
