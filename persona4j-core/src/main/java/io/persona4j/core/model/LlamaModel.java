@@ -170,6 +170,12 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
     throw new IllegalArgumentException("no linear layer at module path '" + path + "'");
   }
 
+  /** Number of parameters as the config implies them (a tied embedding counted once). */
+  @Override
+  public long parameterCount() {
+    return config.parameterCount();
+  }
+
   /** A KV cache sized for this model. */
   public KvCache newCache(NDManager parent, int batch, int capacity) {
     if (capacity > rope.maxPositions()) {
