@@ -13,6 +13,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Named LoRA adapters on one {@link AdaptableModel}, as PEFT's {@code PeftModel} manages them: add
@@ -24,6 +26,7 @@ import java.util.Set;
  * original layers back. Not thread-safe.
  */
 public final class LoraModel implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LoraModel.class);
   private final AdaptableModel model;
   private final NDManager manager;
   private final Map<String, Entry> adapters = new LinkedHashMap<>();
@@ -100,6 +103,17 @@ public final class LoraModel implements AutoCloseable {
       throw e;
     }
     List<String> targets = List.copyOf(p.units().keySet());
+    LOG.info(
+        "LoRA adapter '{}' loaded from {} (r={}, alpha={}, rslora={}): {} of {} linear layers{}: {}",
+        name,
+        dir,
+        p.config().r(),
+        p.config().loraAlpha(),
+        p.config().useRslora(),
+        targets.size(),
+        model.linears().size(),
+        p.modulesToSave().isEmpty() ? "" : ", modules_to_save " + p.modulesToSave().keySet(),
+        LoraInjector.abbreviate(targets));
     adapters.put(name, new Entry(p.config(), targets, extras, p.modulesToSave(), trainable));
     afterAdd(name);
     return new LoadedAdapter(name, dir, p.config(), targets, p.modulesToSave(), p.provenance());
