@@ -110,10 +110,17 @@ public final class LoraConfigs {
     try {
       return READER.treeToValue(root, LoraConfig.class);
     } catch (ValueInstantiationException e) {
-      if (e.getCause() instanceof IllegalArgumentException iae) {
-        throw iae instanceof ConfigException ce ? ce : new ConfigException(iae.getMessage(), iae);
+      if (e.getCause() instanceof ConfigException ce) {
+        throw ce; // from LoraConfig's constructor: names field and value already
       }
-      throw new ConfigException("adapter_config.json: " + e.getOriginalMessage(), e);
+      String field = fieldOf(e);
+      String message = e.getCause() != null ? e.getCause().getMessage() : e.getOriginalMessage();
+      throw new ConfigException(
+          "adapter_config.json"
+              + (field.isEmpty() ? "" : " field '" + field + "'")
+              + ": "
+              + message,
+          e);
     } catch (JsonMappingException e) {
       Throwable cause = e.getCause();
       if (cause instanceof IllegalArgumentException iae) {
