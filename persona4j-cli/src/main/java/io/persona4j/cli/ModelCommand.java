@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
     name = "model",
     mixinStandardHelpOptions = true,
     description = "Create and convert model checkpoints.",
-    subcommands = {ModelCommand.Init.class})
+    subcommands = {ModelCommand.Init.class, ModelCommand.ConvertOnnx.class})
 final class ModelCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -117,6 +117,32 @@ final class ModelCommand implements Runnable {
           };
       ModelInit.write(config, seed, std, dtype, out);
       System.err.printf("wrote %s model (%s) to %s%n", family, dtype, out);
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "convert-onnx",
+      mixinStandardHelpOptions = true,
+      description =
+          "Convert a BERT-style ONNX export (e.g. all-MiniLM-L6-v2) into a Hugging Face directory"
+              + " (config.json, model.safetensors, tokenizer.json).")
+  static final class ConvertOnnx implements Callable<Integer> {
+    @Option(names = "--onnx", required = true, description = "The .onnx file.")
+    Path onnx;
+
+    @Option(names = "--tokenizer", required = true, description = "Its tokenizer.json.")
+    Path tokenizer;
+
+    @Option(names = "--out", required = true, description = "Output directory.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+      var importer = io.persona4j.core.onnx.BertOnnxConverter.convert(onnx, tokenizer, out);
+      System.err.printf(
+          "converted %s (%d layers, hidden %d) to %s%n",
+          onnx, importer.config().numHiddenLayers(), importer.config().hiddenSize(), out);
       return 0;
     }
   }

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       ModelCommand.class,
       InspectCommand.class,
+      EmbedCommand.class,
       GenerateCommand.class,
     })
 public final class Persona4j implements Runnable {
