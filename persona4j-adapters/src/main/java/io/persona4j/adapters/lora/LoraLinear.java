@@ -3,6 +3,7 @@ package io.persona4j.adapters.lora;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import io.persona4j.core.model.Linear;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -19,10 +20,10 @@ import java.util.Set;
  * adapters' A and B do (see {@link LoraUnit#setTrainable}).
  *
  * <p>Several named adapters may be held and any subset be active. Adapters can be merged into the
- * base weight (in place, so that {@link #weight()} and any export of the base model see the merged
- * weight) and unmerged again: {@link UnmergeStrategy#RESTORE_COPY} restores the exact original
- * bits, {@link UnmergeStrategy#SUBTRACT} subtracts the deltas as PEFT does (no extra memory, equal
- * to rounding error only).
+ * base weight (in place, so that {@link #weight()}, any export of the base model and any larger
+ * tensor the weight is a view of see the merged weight) and unmerged again, also in place: {@link
+ * UnmergeStrategy#RESTORE_COPY} restores the exact original bits, {@link UnmergeStrategy#SUBTRACT}
+ * subtracts the deltas as PEFT does (no extra memory, equal to rounding error only).
  *
  * <p>Not thread-safe for mutation; concurrent {@link #forward} calls are fine in inference mode.
  */
@@ -210,7 +211,8 @@ public final class LoraLinear extends Linear {
     }
     NDArray w = weight();
     if (original != null) {
-      w.intern(original); // w now holds the original tensor; the copy's handle is consumed
+      // Copy back in place: w may be a view of a larger (fused) weight that must be restored too.
+      w.set(new NDIndex("..."), original);
       copyManager.close();
       original = null;
       copyManager = null;

@@ -142,11 +142,15 @@ public final class LoraModel implements AutoCloseable {
     PeftAdapterFiles.write(dir, e.config, units(name), modulesToSave);
   }
 
-  /** Activates exactly {@code names} (PEFT's {@code set_adapter}). */
+  /**
+   * Activates exactly {@code names} (PEFT's {@code set_adapter}). Like PEFT, unmerges first if
+   * anything is merged, so that the weights never hold an adapter that is not active.
+   */
   public void activate(Collection<String> names) {
     for (String n : names) {
       entry(n);
     }
+    unmergeBeforeSwitching();
     active.clear();
     active.addAll(names);
     refresh();
@@ -157,16 +161,17 @@ public final class LoraModel implements AutoCloseable {
     activate(List.of(names));
   }
 
-  /** Removes {@code name} from the active set. */
+  /** Removes {@code name} from the active set (unmerging first if anything is merged). */
   public void deactivate(String name) {
     entry(name);
+    unmergeBeforeSwitching();
     active.remove(name);
     refresh();
   }
 
   /**
-   * Deletes adapter {@code name} and frees its tensors (unmerging first if it is merged). Layers
-   * left without adapters get their original layer back.
+   * Deletes adapter {@code name} and frees its tensors (if it is merged, every merge is undone
+   * first). Layers left without adapters get their original layer back.
    */
   public void delete(String name) {
     Entry e = entry(name);
@@ -319,6 +324,18 @@ public final class LoraModel implements AutoCloseable {
       out.put(path, l);
     }
     return out;
+  }
+
+  /** Whether any adapter is merged into a base weight. */
+  public boolean isMerged() {
+    return allLayers().stream().anyMatch(l -> !l.merged().isEmpty());
+  }
+
+  private void unmergeBeforeSwitching() {
+    if (isMerged()) {
+      LOG.warn("adapters are merged; unmerging before changing the active set");
+      unmerge();
+    }
   }
 
   private List<LoraLinear> allLayers() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import io.persona4j.core.Runtime;
 import io.persona4j.core.model.Linear;
@@ -176,6 +177,33 @@ class LoraLinearTest {
     assertThat(base.weight().toFloatArray()).containsExactly(w0);
     assertThat(lora.weight()).isSameAs(base.weight());
     assertThat(lora.forward(xs).toFloatArray()).containsExactly(unmerged);
+  }
+
+  /** A weight that is a view of a larger (e.g. fused q/k/v) tensor: merges write through it. */
+  @Test
+  void mergeAndUnmergeWorkInPlaceThroughAViewOfAFusedWeight() {
+    NDArray fused = m.create(values(3 * OUT * IN), new Shape(3 * OUT, IN));
+    float[] fused0 = fused.toFloatArray();
+    NDArray view = fused.get(new NDIndex("{}:{}", OUT, 2 * OUT));
+    Linear base = new Linear("middle", view, null);
+    LoraLinear lora = new LoraLinear(base);
+    lora.add("one", unit(3, 2.5, 0, 1));
+    lora.setActive(List.of("one"));
+    for (LoraLinear.UnmergeStrategy s : LoraLinear.UnmergeStrategy.values()) {
+      lora.merge(List.of("one"), s);
+      float[] merged = fused.toFloatArray();
+      assertThat(TinyModels.maxAbsDiff(merged, fused0))
+          .as("the merge reached the fused tensor")
+          .isGreaterThan(1e-2);
+      lora.unmerge();
+      float[] after = fused.toFloatArray();
+      if (s == LoraLinear.UnmergeStrategy.RESTORE_COPY) {
+        assertThat(after).containsExactly(fused0);
+      } else {
+        assertThat(TinyModels.maxAbsDiff(after, fused0)).isLessThan(1e-6);
+      }
+      assertThat(lora.weight()).isSameAs(view);
+    }
   }
 
   /**

@@ -121,8 +121,17 @@ class LoraModelTest {
       lora.deactivate("a");
       assertThat(TinyModels.logits(model, m)).containsExactly(base);
 
+      lora.activate("a");
+      lora.merge();
+      assertThat(lora.isMerged()).isTrue();
+      lora.activate("b");
+      assertThat(lora.isMerged()).as("switching unmerges, as PEFT does").isFalse();
+      assertThat(TinyModels.logits(model, m)).containsExactly(onlyB);
+
       lora.activate("a", "b");
+      lora.merge();
       lora.delete("a");
+      assertThat(lora.isMerged()).isFalse();
       assertThat(lora.adapters()).containsExactly("b");
       assertThat(TinyModels.logits(model, m)).containsExactly(onlyB);
       assertThat(model.linears().get("model.layers.0.self_attn.q_proj"))
