@@ -143,7 +143,10 @@ class GoldenAdapterTest {
       assertThat(err).isLessThan(TOLERANCE);
 
       NDArray x = m.create(ids, new Shape(1, ids.length));
-      NDArray positions = m.arange(0L, (long) ids.length).reshape(1, ids.length);
+      NDArray positions =
+          m.create(
+              LlamaModel.positionsFrom(new boolean[][] {allTrue(ids.length)}),
+              new Shape(1, ids.length)); // int64
       NDArray mask =
           io.persona4j.core.model.AttentionMask.causal(
               new boolean[][] {allTrue(ids.length)}, 0, ids.length, 0, m);
