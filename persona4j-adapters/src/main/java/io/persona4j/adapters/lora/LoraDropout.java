@@ -49,8 +49,9 @@ public final class LoraDropout {
       return x;
     }
     float[] mask = nextMask(Math.toIntExact(x.getShape().size()));
-    try (NDArray m = x.getManager().create(mask, x.getShape())) {
-      return x.mul(m);
+    try (NDArray m = x.getManager().create(mask, x.getShape());
+        NDArray typed = m.toType(x.getDataType(), false)) {
+      return x.mul(typed);
     }
   }
 

@@ -91,6 +91,10 @@ class LoraGradientTest {
       }
 
       double worstRel = 0;
+      double worstAbs2 = 0;
+      double worstAbs3 = 0;
+      double maxGrad = 0;
+      double worstRatio = 0;
       int checked = 0;
       for (String key :
           List.of(
@@ -117,12 +121,18 @@ class LoraGradientTest {
           if (Math.abs(g[flat]) > 0.1) {
             worstRel = Math.max(worstRel, Math.abs(g[flat] - fd2) / Math.abs(g[flat]));
           }
+          worstAbs2 = Math.max(worstAbs2, Math.abs(g[flat] - fd2));
+          worstAbs3 = Math.max(worstAbs3, Math.abs(g[flat] - fd3));
+          maxGrad = Math.max(maxGrad, Math.abs(g[flat]));
+          worstRatio = Math.max(worstRatio, err / (REL * Math.abs(g[flat]) + ABS));
           checked++;
         }
       }
       System.out.printf(
-          "gradcheck: %d coordinates, worst relative error (|g| > 0.1, eps 1e-2) %.3g%n",
-          checked, worstRel);
+          "gradcheck: %d coordinates, max |g| %.3g; max |g - fd|: %.3g (eps 1e-2), %.3g (eps"
+              + " 1e-3); worst relative error where |g| > 0.1 (eps 1e-2) %.3g; worst error / tolerance"
+              + " %.2f%n",
+          checked, maxGrad, worstAbs2, worstAbs3, worstRel, worstRatio);
     }
   }
 
