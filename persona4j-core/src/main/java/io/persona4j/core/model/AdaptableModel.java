@@ -17,4 +17,16 @@ public interface AdaptableModel {
    * @throws IllegalArgumentException naming the path if it does not exist or shapes differ
    */
   void replaceLinear(String path, Linear replacement);
+
+  /**
+   * Number of parameters of the whole model. The default counts only the replaceable linear layers'
+   * weights and biases; models override it to include embeddings, norms and heads.
+   */
+  default long parameterCount() {
+    long n = 0;
+    for (Linear l : linears().values()) {
+      n += l.weight().size() + (l.bias() == null ? 0 : l.bias().size());
+    }
+    return n;
+  }
 }

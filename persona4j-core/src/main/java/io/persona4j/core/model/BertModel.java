@@ -33,7 +33,7 @@ import java.util.List;
  * results are attached to the manager of the call's first argument. Calls keep no state between
  * them (the weights are only read); {@link #close()} frees the weights.
  */
-public final class BertModel implements AutoCloseable {
+public final class BertModel implements AutoCloseable, AdaptableModel {
   /** Batch size of {@link #embed} when none is given. */
   public static final int DEFAULT_BATCH_SIZE = 32;
 
@@ -73,6 +73,16 @@ public final class BertModel implements AutoCloseable {
 
   public BertConfig config() {
     return config;
+  }
+
+  @Override
+  public java.util.Map<String, Linear> linears() {
+    return w.linears();
+  }
+
+  @Override
+  public void replaceLinear(String path, Linear replacement) {
+    w.replaceLinear(path, replacement);
   }
 
   /** The manager holding the weights (for tests that check nothing else lands there). */

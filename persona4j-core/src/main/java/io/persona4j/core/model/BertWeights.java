@@ -29,7 +29,99 @@ final class BertWeights {
       Linear intermediate,
       Linear output,
       NDArray outputNormWeight,
-      NDArray outputNormBias) {}
+      NDArray outputNormBias) {
+
+    /** The layer's projections by module-path suffix, in order. */
+    Map<String, Linear> linears() {
+      Map<String, Linear> m = new LinkedHashMap<>();
+      m.put("attention.self.query", query);
+      m.put("attention.self.key", key);
+      m.put("attention.self.value", value);
+      m.put("attention.output.dense", attnOut);
+      m.put("intermediate.dense", intermediate);
+      m.put("output.dense", output);
+      return m;
+    }
+
+    /** A copy with the projection at {@code suffix} replaced, or null if no such suffix. */
+    Layer with(String suffix, Linear r) {
+      return switch (suffix) {
+        case "attention.self.query" ->
+            new Layer(
+                r,
+                key,
+                value,
+                attnOut,
+                attnNormWeight,
+                attnNormBias,
+                intermediate,
+                output,
+                outputNormWeight,
+                outputNormBias);
+        case "attention.self.key" ->
+            new Layer(
+                query,
+                r,
+                value,
+                attnOut,
+                attnNormWeight,
+                attnNormBias,
+                intermediate,
+                output,
+                outputNormWeight,
+                outputNormBias);
+        case "attention.self.value" ->
+            new Layer(
+                query,
+                key,
+                r,
+                attnOut,
+                attnNormWeight,
+                attnNormBias,
+                intermediate,
+                output,
+                outputNormWeight,
+                outputNormBias);
+        case "attention.output.dense" ->
+            new Layer(
+                query,
+                key,
+                value,
+                r,
+                attnNormWeight,
+                attnNormBias,
+                intermediate,
+                output,
+                outputNormWeight,
+                outputNormBias);
+        case "intermediate.dense" ->
+            new Layer(
+                query,
+                key,
+                value,
+                attnOut,
+                attnNormWeight,
+                attnNormBias,
+                r,
+                output,
+                outputNormWeight,
+                outputNormBias);
+        case "output.dense" ->
+            new Layer(
+                query,
+                key,
+                value,
+                attnOut,
+                attnNormWeight,
+                attnNormBias,
+                intermediate,
+                r,
+                outputNormWeight,
+                outputNormBias);
+        default -> null;
+      };
+    }
+  }
 
   private final NDManager manager;
   private final Map<String, NDArray> tensors;
@@ -127,7 +219,7 @@ final class BertWeights {
                 t.get(p + "output.LayerNorm.weight"),
                 t.get(p + "output.LayerNorm.bias")));
       }
-      return new BertWeights(manager, t, List.copyOf(layers));
+      return new BertWeights(manager, t, layers);
     } catch (IOException | RuntimeException e) {
       manager.close();
       throw e;
@@ -148,7 +240,32 @@ final class BertWeights {
   }
 
   List<Layer> layers() {
-    return layers;
+    return java.util.Collections.unmodifiableList(layers);
+  }
+
+  /** Every projection by HF module path ({@code encoder.layer.0.attention.self.query}, ...). */
+  Map<String, Linear> linears() {
+    Map<String, Linear> all = new LinkedHashMap<>();
+    for (int l = 0; l < layers.size(); l++) {
+      String p = "encoder.layer." + l + ".";
+      layers.get(l).linears().forEach((suffix, lin) -> all.put(p + suffix, lin));
+    }
+    return all;
+  }
+
+  /** Replaces the projection at {@code path}; sizes must stay the same. */
+  void replaceLinear(String path, Linear replacement) {
+    Linear old = linears().get(path);
+    if (old == null) {
+      throw new IllegalArgumentException("no linear layer at module path '" + path + "'");
+    }
+    if (old.inFeatures() != replacement.inFeatures()
+        || old.outFeatures() != replacement.outFeatures()) {
+      throw new IllegalArgumentException("replacement for " + path + " changes its shape");
+    }
+    int l = Integer.parseInt(path.split("\\.")[2]);
+    String suffix = path.substring(("encoder.layer." + l + ".").length());
+    layers.set(l, layers.get(l).with(suffix, replacement));
   }
 
   NDArray wordEmbeddings() {

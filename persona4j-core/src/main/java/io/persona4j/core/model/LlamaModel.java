@@ -138,6 +138,12 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
     return config;
   }
 
+  /** Number of parameters as the config implies them (a tied embedding counted once). */
+  @Override
+  public long parameterCount() {
+    return config.parameterCount();
+  }
+
   public List<LlamaLayer> layers() {
     return Collections.unmodifiableList(layers);
   }
