@@ -217,6 +217,9 @@ class TrainerTest {
       }
     }
     assertThat(diff).as("max |gradient difference|").isLessThan(1e-6);
+    System.out.printf(
+        "accumulation: loss %.7f vs %.7f, max |gradient difference| %.3g (max |gradient| %.3g)%n",
+        one.loss, two.loss, diff, one.maxGradient);
   }
 
   record StepResult(double loss, Map<String, float[]> gradients, double maxGradient) {}
