@@ -108,15 +108,15 @@ public final class LlamaLayer {
   }
 
   /**
-   * {@code 1 / sqrt(headDim)} as a scalar array on the weights' manager, created once. Not {@code
-   * q.mul(double)}: DJL turns a Java number into a temporary array backed by memory it frees right
-   * after the op, while autograd keeps that array for the backward pass (gradients then read freed
-   * memory after a garbage collection).
+   * {@code 1 / sqrt(headDim)} as a scalar array on the model weights' manager (that of the norm,
+   * which adapters never replace), created once. Not {@code q.mul(double)}: DJL turns a Java number
+   * into a temporary array backed by memory it frees right after the op, while autograd keeps that
+   * array for the backward pass (gradients then read freed memory after a garbage collection).
    */
   private NDArray queryScale() {
     NDArray s = queryScale;
     if (s == null) {
-      s = linear(Proj.Q).weight().getManager().create((float) (1.0 / Math.sqrt(headDim)));
+      s = inputNorm.weight().getManager().create((float) (1.0 / Math.sqrt(headDim)));
       NDScope.unregister(s);
       queryScale = s;
     }
