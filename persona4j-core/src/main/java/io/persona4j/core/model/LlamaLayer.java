@@ -2,17 +2,21 @@ package io.persona4j.core.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import io.persona4j.core.config.LlamaConfig;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * One pre-norm decoder block: grouped-query self-attention with RoPE, then a SwiGLU MLP.
  *
  * <p>At load time q/k/v and gate/up are each stored as one concatenated weight, and the separate
  * {@link Linear} projections are views into it (no extra memory). While those projections are the
- * ones loaded, the forward pass runs one matmul for q/k/v and one for gate/up; once one of them is
- * replaced ({@link #setLinear}, e.g. by an adapter), that group falls back to separate projections.
+ * ones loaded and none of their weights is trained, the forward pass runs one matmul for q/k/v and
+ * one for gate/up; once one of them is replaced ({@link #setLinear}, e.g. by an adapter) or
+ * requires gradients (full-parameter training), that group falls back to separate projections.
  */
 public final class LlamaLayer {
   /** The linear projections of a block, in checkpoint naming. */
@@ -39,16 +43,23 @@ public final class LlamaLayer {
   private final RmsNorm inputNorm;
   private final RmsNorm postAttentionNorm;
   private final Linear[] proj = new Linear[Proj.values().length];
-  private final NDArray scale; // 1 / sqrt(headDim), a scalar array
+  private volatile NDArray queryScale; // 1 / sqrt(headDim), lives as long as the weights
   private final Fused qkv; // null if q/k/v could not be fused
   private final Fused gateUp; // null if gate/up could not be fused
 
   /** A concatenated projection and the parts it replaced (views of its weight). */
   private record Fused(Linear linear, Linear[] parts) {
-    /** Whether every part is still in place, so the concatenated matmul computes all of them. */
-    boolean intact(Linear[] proj, Proj first) {
+    /**
+     * Whether the concatenated matmul computes exactly the current projections: every part is still
+     * in place, and none is being trained (gradients must reach the parts' own weight arrays, which
+     * the concatenated matmul does not use).
+     */
+    boolean usable(Linear[] proj, Proj first) {
       for (int i = 0; i < parts.length; i++) {
-        if (proj[first.ordinal() + i] != parts[i]) {
+        Linear p = parts[i];
+        if (proj[first.ordinal() + i] != p
+            || p.weight().hasGradient()
+            || (p.bias() != null && p.bias().hasGradient())) {
           return false;
         }
       }
@@ -65,7 +76,6 @@ public final class LlamaLayer {
     this.inputNorm = inputNorm;
     this.postAttentionNorm = postAttentionNorm;
     System.arraycopy(p, 0, proj, 0, proj.length);
-    this.scale = p[0].weight().getManager().create((float) (1.0 / Math.sqrt(headDim)));
     this.qkv = fuse(proj, Proj.Q, 3, "self_attn.qkv_proj");
     fuse(proj, Proj.O, 1, null); // transposed storage only
     this.gateUp = fuse(proj, Proj.GATE, 2, "mlp.gate_up_proj");
@@ -172,7 +182,7 @@ public final class LlamaLayer {
     NDArray q;
     NDArray k;
     NDArray v;
-    if (qkv != null && qkv.intact(proj, Proj.Q)) {
+    if (qkv != null && qkv.usable(proj, Proj.Q)) {
       NDArray y = qkv.linear().forward(h).reshape(b, t, heads + 2L * kvHeads, headDim);
       NDList qkAndV = TorchOps.split(y, 2, heads + kvHeads, kvHeads); // [B,T,nh+nkv,hd], [..nkv..]
       NDList qk = TorchOps.split(rope.apply(qkAndV.get(0), angles), 2, heads, kvHeads);
@@ -194,7 +204,7 @@ public final class LlamaLayer {
     // Query heads of one group share a KV head: fold the group into the query axis. With one
     // position (decoding), [B, 1, nh, hd] already is [B, nkv, g, hd] in memory: no transposes.
     NDArray qh = t == 1 ? q : q.transpose(0, 2, 1, 3); // [B, 1, nh, hd] or [B, nh, T, hd]
-    NDArray qg = qh.mul(scale).reshape(b, kvHeads, groups * t, headDim); // [B, nkv, g*T, hd]
+    NDArray qg = qh.mul(queryScale()).reshape(b, kvHeads, groups * t, headDim); // [B, nkv, g*T, hd]
     NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)); // [B, nkv, g*T, S]
     if (mask != null) {
       scores = scores.add(mask); // [B, nkv, g*T, S]
@@ -212,7 +222,7 @@ public final class LlamaLayer {
     h = postAttentionNorm.forward(x); // [B, T, H]
     NDArray gate;
     NDArray up;
-    if (gateUp != null && gateUp.intact(proj, Proj.GATE)) {
+    if (gateUp != null && gateUp.usable(proj, Proj.GATE)) {
       long inter = linear(Proj.GATE).outFeatures();
       NDList gu = TorchOps.split(gateUp.linear().forward(h), 2, inter, inter); // [B, T, I] x 2
       gate = gu.get(0);
@@ -223,5 +233,42 @@ public final class LlamaLayer {
     }
     NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up); // [B, T, I]
     return x.add(linear(Proj.DOWN).forward(act)); // [B, T, H]
+  }
+
+  /**
+   * {@code 1 / sqrt(headDim)} as a scalar array on the model weights' manager (that of the norm,
+   * which adapters never replace), created once. Not {@code q.mul(double)}: DJL turns a Java number
+   * into a temporary array backed by memory it frees right after the op, while autograd keeps that
+   * array for the backward pass (gradients then read freed memory after a garbage collection).
+   */
+  private NDArray queryScale() {
+    NDArray s = queryScale;
+    if (s == null) {
+      s = inputNorm.weight().getManager().create((float) (1.0 / Math.sqrt(headDim)));
+      NDScope.unregister(s);
+      queryScale = s;
+    }
+    return s;
+  }
+
+  /**
+   * This block's weights by checkpoint name relative to the block (e.g. {@code
+   * self_attn.q_proj.weight}), in checkpoint order. The arrays are the live ones the block computes
+   * with (of the current, possibly replaced, linear layers), not copies.
+   */
+  public Map<String, NDArray> weights() {
+    Map<String, NDArray> w = new LinkedHashMap<>();
+    w.put("input_layernorm.weight", inputNorm.weight());
+    for (Proj p : Proj.values()) {
+      if (p == Proj.GATE) {
+        w.put("post_attention_layernorm.weight", postAttentionNorm.weight());
+      }
+      Linear l = linear(p);
+      w.put(p.suffix + ".weight", l.weight());
+      if (l.bias() != null) {
+        w.put(p.suffix + ".bias", l.bias());
+      }
+    }
+    return w;
   }
 }

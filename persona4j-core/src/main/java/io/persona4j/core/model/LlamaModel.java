@@ -6,10 +6,16 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.persona4j.core.config.LlamaConfig;
+import io.persona4j.core.config.ModelConfig;
+import io.persona4j.core.config.ModelConfigs;
+import io.persona4j.core.io.Checkpoint;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * <p>Weights live on the model's own manager; every forward call keeps its temporaries in an {@link
  * NDScope} and returns its result on the manager of the input ids.
  */
-public final class LlamaModel implements AutoCloseable {
+public final class LlamaModel implements AutoCloseable, AdaptableModel {
   private static final Logger LOG = LoggerFactory.getLogger(LlamaModel.class);
 
   private final LlamaConfig config;
@@ -122,6 +128,21 @@ public final class LlamaModel implements AutoCloseable {
     return storage.transpose(); // [out, in] view
   }
 
+  /** Loads a Hugging Face model directory (config.json + safetensors, single or sharded). */
+  public static LlamaModel load(Path dir, NDManager parent) throws IOException {
+    ModelConfig config = ModelConfigs.load(dir);
+    if (!(config instanceof LlamaConfig llama)) {
+      throw new IOException(
+          dir
+              + ": model_type '"
+              + config.modelType()
+              + "' is not a decoder (llama, mistral, qwen2)");
+    }
+    try (Checkpoint checkpoint = Checkpoint.open(dir)) {
+      return load(llama, new CheckpointWeights(checkpoint), parent);
+    }
+  }
+
   private static Linear linear(WeightLoader w, String name, long out, long in, boolean bias)
       throws IOException {
     NDArray weight = w.require(name + ".weight", out, in);
@@ -133,8 +154,61 @@ public final class LlamaModel implements AutoCloseable {
     return config;
   }
 
+  /** Number of parameters as the config implies them (a tied embedding counted once). */
+  @Override
+  public long parameterCount() {
+    return config.parameterCount();
+  }
+
   public List<LlamaLayer> layers() {
     return Collections.unmodifiableList(layers);
+  }
+
+  @Override
+  public Map<String, Linear> linears() {
+    Map<String, Linear> all = new LinkedHashMap<>();
+    for (LlamaLayer layer : layers) {
+      for (LlamaLayer.Proj p : LlamaLayer.Proj.values()) {
+        Linear l = layer.linear(p);
+        all.put("model.layers." + layer.index() + "." + p.suffix, l);
+      }
+    }
+    return all;
+  }
+
+  @Override
+  public void replaceLinear(String path, Linear replacement) {
+    for (LlamaLayer layer : layers) {
+      String prefix = "model.layers." + layer.index() + ".";
+      if (path.startsWith(prefix)) {
+        for (LlamaLayer.Proj p : LlamaLayer.Proj.values()) {
+          if (path.equals(prefix + p.suffix)) {
+            layer.setLinear(p, replacement);
+            return;
+          }
+        }
+      }
+    }
+    throw new IllegalArgumentException("no linear layer at module path '" + path + "'");
+  }
+
+  /**
+   * Every weight of the model by checkpoint name, in checkpoint order; a tied {@code lm_head} is
+   * listed once, as {@code model.embed_tokens.weight}. The arrays are the live ones the model
+   * computes with, not copies: full-parameter training updates them in place.
+   */
+  public Map<String, NDArray> weights() {
+    Map<String, NDArray> all = new LinkedHashMap<>();
+    all.put("model.embed_tokens.weight", embedTokens);
+    for (LlamaLayer layer : layers) {
+      String prefix = "model.layers." + layer.index() + ".";
+      layer.weights().forEach((name, w) -> all.put(prefix + name, w));
+    }
+    all.put("model.norm.weight", finalNorm.weight());
+    if (lmHead.weight() != embedTokens) {
+      all.put("lm_head.weight", lmHead.weight());
+    }
+    return all;
   }
 
   /** A KV cache sized for this model. */

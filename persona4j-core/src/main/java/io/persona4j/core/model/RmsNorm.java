@@ -1,15 +1,14 @@
 package io.persona4j.core.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
 import java.util.Objects;
 
 /** Root-mean-square layer norm as in Llama: {@code w * x / sqrt(mean(x^2) + eps)}. */
 public final class RmsNorm {
   private final NDArray weight;
   private final float eps;
-  // Scalars as arrays on the weight's manager: NDArray.add(Number) would create one per call.
-  private final NDArray epsArray;
-  private final NDArray minusHalf;
+  private volatile NDArray epsArray; // eps as a scalar array, lives as long as the weight
 
   /**
    * @param weight {@code [H]}
@@ -18,14 +17,28 @@ public final class RmsNorm {
   public RmsNorm(NDArray weight, float eps) {
     this.weight = Objects.requireNonNull(weight, "weight");
     this.eps = eps;
-    this.epsArray = weight.getManager().create(eps);
-    this.minusHalf = weight.getManager().create(-0.5f);
   }
 
-  /** {@code x [..., H] -> [..., H]}. */
+  /**
+   * {@code x [..., H] -> [..., H]}. Divides by {@code sqrt(...)} rather than multiplying by {@code
+   * pow(-0.5f)}: DJL passes a Java exponent as a temporary array that autograd keeps after DJL has
+   * freed its memory, which corrupts gradients (see {@code LlamaLayer.queryScale}). {@code eps} is
+   * a cached array too: {@code add(Number)} would create one per call (three native calls instead
+   * of one, on every norm of every decoding step).
+   */
   public NDArray forward(NDArray x) {
-    NDArray inv = x.square().mean(new int[] {-1}, true).add(epsArray).pow(minusHalf); // [..., 1]
-    return x.mul(inv).mul(weight); // [..., H]
+    NDArray rms = x.square().mean(new int[] {-1}, true).add(epsArray()).sqrt(); // [..., 1]
+    return x.div(rms).mul(weight); // [..., H]
+  }
+
+  private NDArray epsArray() {
+    NDArray e = epsArray;
+    if (e == null) {
+      e = weight.getManager().create(eps);
+      NDScope.unregister(e);
+      epsArray = e;
+    }
+    return e;
   }
 
   /** {@code [H]}. */

@@ -1,0 +1,139 @@
+package io.persona4j.adapters.lora;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * One named adapter on one linear layer: {@code A [r, in]}, {@code B [out, r]}, its scale and its
+ * dropout. A and B live on a manager of their own, closed by {@link #close()}.
+ *
+ * <p>The arrays keep their identity for the unit's whole life ({@link #assign} copies values into
+ * them), so optimizers may hold on to them.
+ */
+public final class LoraUnit implements AutoCloseable {
+  private final NDManager manager;
+  private final NDArray a;
+  private final NDArray b;
+  private final double scale;
+  private final LoraDropout dropout;
+
+  /**
+   * Takes {@code a} and {@code b} onto a new sub-manager of {@code parent}.
+   *
+   * @param a {@code [r, in]} float32
+   * @param b {@code [out, r]} float32
+   * @param scale the factor on {@code B A x}
+   * @param dropout dropout on the LoRA input in training
+   * @throws IllegalArgumentException if shapes do not fit each other or scale is not finite
+   */
+  public LoraUnit(NDManager parent, NDArray a, NDArray b, double scale, LoraDropout dropout) {
+    Shape sa = a.getShape();
+    Shape sb = b.getShape();
+    if (sa.dimension() != 2 || sb.dimension() != 2 || sa.get(0) != sb.get(1)) {
+      throw new IllegalArgumentException(
+          "LoRA A " + sa + " and B " + sb + " must be [r, in] and [out, r] with the same r");
+    }
+    if (a.getDataType() != DataType.FLOAT32 || b.getDataType() != DataType.FLOAT32) {
+      throw new IllegalArgumentException("LoRA A and B must be float32");
+    }
+    if (!Double.isFinite(scale)) {
+      throw new IllegalArgumentException("LoRA scale " + scale + " is not finite");
+    }
+    this.manager = parent.newSubManager();
+    a.attach(manager);
+    b.attach(manager);
+    this.a = a;
+    this.b = b;
+    this.scale = scale;
+    this.dropout = dropout;
+  }
+
+  /** {@code [r, in]}. */
+  public NDArray a() {
+    return a;
+  }
+
+  /** {@code [out, r]}. */
+  public NDArray b() {
+    return b;
+  }
+
+  /** The rank r. */
+  public int rank() {
+    return Math.toIntExact(a.getShape().get(0));
+  }
+
+  /** The factor on {@code B A x}: alpha / r, or alpha / sqrt(r) with rsLoRA. */
+  public double scale() {
+    return scale;
+  }
+
+  /** The dropout on the LoRA input. */
+  public LoraDropout dropout() {
+    return dropout;
+  }
+
+  /** Number of parameters, {@code r * (in + out)}. */
+  public long parameterCount() {
+    return a.size() + b.size();
+  }
+
+  /**
+   * Copies values into A and B (exactly, in place; outside a gradient collector).
+   *
+   * @throws IllegalArgumentException if a shape differs
+   */
+  public void assign(NDArray newA, NDArray newB) {
+    if (!newA.getShape().equals(a.getShape()) || !newB.getShape().equals(b.getShape())) {
+      throw new IllegalArgumentException(
+          "cannot assign A "
+              + newA.getShape()
+              + " and B "
+              + newB.getShape()
+              + " to a unit of A "
+              + a.getShape()
+              + " and B "
+              + b.getShape());
+    }
+    a.set(new NDIndex("..."), newA);
+    b.set(new NDIndex("..."), newB);
+  }
+
+  /** Whether A and B record gradients. */
+  public boolean trainable() {
+    return a.hasGradient() && b.hasGradient();
+  }
+
+  /** Attaches gradients to A and B (or detaches them). */
+  public void setTrainable(boolean trainable) {
+    a.setRequiresGradient(trainable);
+    b.setRequiresGradient(trainable);
+  }
+
+  /**
+   * {@code scale * B(A(x))} for {@code x [..., in]}, with dropout on x if {@code training}.
+   * Temporaries are left to the caller's scope, as {@link io.persona4j.core.model.Linear} does.
+   */
+  NDArray apply(NDArray x, boolean training) {
+    NDArray in = training ? dropout.apply(x) : x;
+    NDArray down = ai.djl.nn.core.Linear.linear(in, a, null).singletonOrThrow(); // [..., r]
+    NDArray up = ai.djl.nn.core.Linear.linear(down, b, null).singletonOrThrow(); // [..., out]
+    return up.mul((float) scale);
+  }
+
+  /** {@code scale * B A}, {@code [out, in]}, on {@code target}. */
+  public NDArray delta(NDManager target) {
+    NDArray d = b.matMul(a).muli((float) scale);
+    d.attach(target);
+    return d;
+  }
+
+  /** Frees A and B. */
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

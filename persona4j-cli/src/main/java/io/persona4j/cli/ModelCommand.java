@@ -1,0 +1,149 @@
+package io.persona4j.cli;
+
+import io.persona4j.core.config.ModelConfig;
+import io.persona4j.core.io.DType;
+import io.persona4j.core.model.ModelInit;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code persona4j model ...}: create and convert checkpoints. */
+@Command(
+    name = "model",
+    mixinStandardHelpOptions = true,
+    description = "Create and convert model checkpoints.",
+    subcommands = {ModelCommand.Init.class, ModelCommand.ConvertOnnx.class})
+final class ModelCommand implements Runnable {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  @Command(
+      name = "init",
+      mixinStandardHelpOptions = true,
+      description =
+          "Create a random checkpoint in Hugging Face layout (config.json, model.safetensors,"
+              + " tokenizer.json).")
+  static final class Init implements Callable<Integer> {
+    @Option(names = "--family", required = true, description = "llama, mistral, qwen2 or bert.")
+    String family;
+
+    @Option(
+        names = "--layers",
+        defaultValue = "2",
+        description = "Layers (default ${DEFAULT-VALUE}).")
+    int layers;
+
+    @Option(
+        names = "--hidden",
+        defaultValue = "64",
+        description = "Hidden size (default ${DEFAULT-VALUE}).")
+    int hidden;
+
+    @Option(
+        names = "--heads",
+        defaultValue = "4",
+        description = "Attention heads (default ${DEFAULT-VALUE}).")
+    int heads;
+
+    @Option(names = "--kv-heads", description = "Key/value heads (default: = heads).")
+    Integer kvHeads;
+
+    @Option(
+        names = "--vocab",
+        defaultValue = "512",
+        description = "Vocabulary size (default ${DEFAULT-VALUE}).")
+    int vocab;
+
+    @Option(
+        names = "--intermediate",
+        defaultValue = "0",
+        description = "MLP size; 0 = family default.")
+    int intermediate;
+
+    @Option(
+        names = "--max-positions",
+        defaultValue = "512",
+        description = "Context length (default ${DEFAULT-VALUE}).")
+    int maxPositions;
+
+    @Option(
+        names = "--dtype",
+        defaultValue = "F32",
+        description = "F32, F16 or BF16 (default ${DEFAULT-VALUE}).")
+    DType dtype;
+
+    @Option(
+        names = "--std",
+        defaultValue = "0.02",
+        description = "Weight init std (default ${DEFAULT-VALUE}).")
+    float std;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--out", required = true, description = "Output directory.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+      ModelConfig config =
+          switch (family) {
+            case "llama", "mistral", "qwen2" ->
+                ModelInit.decoderConfig(
+                    family,
+                    layers,
+                    hidden,
+                    heads,
+                    kvHeads == null ? heads : kvHeads,
+                    vocab,
+                    intermediate,
+                    maxPositions);
+            case "bert" -> {
+              if (kvHeads != null && kvHeads != heads) {
+                throw new IllegalArgumentException(
+                    "--kv-heads: BERT has no grouped-query attention");
+              }
+              yield ModelInit.encoderConfig(
+                  layers, hidden, heads, vocab, intermediate, maxPositions);
+            }
+            default ->
+                throw new IllegalArgumentException(
+                    "--family: '" + family + "' is not one of llama, mistral, qwen2, bert");
+          };
+      ModelInit.write(config, seed, std, dtype, out);
+      System.err.printf("wrote %s model (%s) to %s%n", family, dtype, out);
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "convert-onnx",
+      mixinStandardHelpOptions = true,
+      description =
+          "Convert a BERT-style ONNX export (e.g. all-MiniLM-L6-v2) into a Hugging Face directory"
+              + " (config.json, model.safetensors, tokenizer.json).")
+  static final class ConvertOnnx implements Callable<Integer> {
+    @Option(names = "--onnx", required = true, description = "The .onnx file.")
+    Path onnx;
+
+    @Option(names = "--tokenizer", required = true, description = "Its tokenizer.json.")
+    Path tokenizer;
+
+    @Option(names = "--out", required = true, description = "Output directory.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+      var importer = io.persona4j.core.onnx.BertOnnxConverter.convert(onnx, tokenizer, out);
+      System.err.printf(
+          "converted %s (%d layers, hidden %d) to %s%n",
+          onnx, importer.config().numHiddenLayers(), importer.config().hiddenSize(), out);
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package io.persona4j.core.io;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * A model file (safetensors file, shard index) is malformed or does not hold what was asked for.
+ * The message always names the file and, where one is involved, the tensor.
+ */
+public final class ModelFormatException extends IOException {
+  private static final long serialVersionUID = 1L;
+
+  private final transient Path file;
+  private final String tensor;
+
+  /** A problem with the file as a whole. */
+  public ModelFormatException(Path file, String problem) {
+    this(file, null, problem, null);
+  }
+
+  /** A problem with one tensor of the file ({@code tensor} may be null). */
+  public ModelFormatException(Path file, String tensor, String problem) {
+    this(file, tensor, problem, null);
+  }
+
+  /**
+   * A problem with one tensor of the file ({@code tensor} may be null), caused by {@code cause}.
+   */
+  public ModelFormatException(Path file, String tensor, String problem, Throwable cause) {
+    super(message(file, tensor, problem), cause);
+    this.file = file;
+    this.tensor = tensor;
+  }
+
+  /** The file at fault. */
+  public Path file() {
+    return file;
+  }
+
+  /** The tensor at fault, if the problem concerns one. */
+  public Optional<String> tensor() {
+    return Optional.ofNullable(tensor);
+  }
+
+  private static String message(Path file, String tensor, String problem) {
+    StringBuilder b = new StringBuilder().append(file);
+    if (tensor != null) {
+      b.append(": tensor '").append(tensor).append('\'');
+    }
+    return b.append(": ").append(problem).toString();
+  }
+}

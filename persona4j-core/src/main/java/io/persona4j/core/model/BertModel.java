@@ -1,0 +1,347 @@
+package io.persona4j.core.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.norm.LayerNorm;
+import io.persona4j.core.config.BertConfig;
+import io.persona4j.core.config.ModelConfig;
+import io.persona4j.core.config.ModelConfigs;
+import io.persona4j.core.io.Checkpoint;
+import io.persona4j.core.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * A BERT-style encoder (BERT, MiniLM, sentence-transformers models) as plain tensor code on DJL
+ * NDArrays: embeddings, post-LN bidirectional transformer layers, mean pooling.
+ *
+ * <p>Weights use Hugging Face names and layouts (linear weights are {@code [out, in]}, so {@code y
+ * = x W^T + b}), with or without a {@code bert.} prefix; see {@link BertWeights}. Shape comments
+ * use B = batch, T = sequence length, H = hidden size, nh = heads, hd = head size, I =
+ * intermediate.
+ *
+ * <p>Every temporary array of a call lives in a sub-manager that is closed before the call returns;
+ * results are attached to the manager of the call's first argument. Calls keep no state between
+ * them (the weights are only read); {@link #close()} frees the weights.
+ */
+public final class BertModel implements AutoCloseable, AdaptableModel {
+  /** Batch size of {@link #embed} when none is given. */
+  public static final int DEFAULT_BATCH_SIZE = 32;
+
+  private final BertConfig config;
+  private final BertWeights w;
+
+  private BertModel(BertConfig config, BertWeights weights) {
+    this.config = config;
+    this.w = weights;
+  }
+
+  /**
+   * Loads the encoder's weights from {@code source} onto a sub-manager of {@code manager}, checking
+   * every tensor's presence and shape against {@code config}.
+   *
+   * @throws IOException naming the source and tensor if one is missing or has the wrong shape
+   */
+  public static BertModel load(BertConfig config, WeightSource source, NDManager manager)
+      throws IOException {
+    return new BertModel(config, BertWeights.load(config, source, manager));
+  }
+
+  /**
+   * Loads a Hugging Face model directory: {@code config.json} (model_type {@code bert}) and its
+   * safetensors checkpoint.
+   */
+  public static BertModel load(Path hfDir, NDManager manager) throws IOException {
+    ModelConfig cfg = ModelConfigs.load(hfDir);
+    if (!(cfg instanceof BertConfig bert)) {
+      throw new IOException(
+          hfDir + ": config.json has model_type '" + cfg.modelType() + "', expected 'bert'");
+    }
+    try (Checkpoint checkpoint = Checkpoint.open(hfDir)) {
+      return load(bert, new CheckpointWeights(checkpoint), manager);
+    }
+  }
+
+  public BertConfig config() {
+    return config;
+  }
+
+  @Override
+  public java.util.Map<String, Linear> linears() {
+    return w.linears();
+  }
+
+  @Override
+  public void replaceLinear(String path, Linear replacement) {
+    w.replaceLinear(path, replacement);
+  }
+
+  /** The manager holding the weights (for tests that check nothing else lands there). */
+  NDManager weightsManager() {
+    return w.manager();
+  }
+
+  /**
+   * Runs the encoder.
+   *
+   * @param inputIds token ids, [B, T], integer
+   * @param attentionMask 1 for real tokens and 0 for padding, [B, T], any numeric type
+   * @param tokenTypeIds segment ids, [B, T], or null for all zeros
+   * @return the last hidden state [B, T, H] (FLOAT32) on the manager of {@code inputIds}; rows of
+   *     padded positions hold values too but carry no meaning
+   */
+  public NDArray forward(NDArray inputIds, NDArray attentionMask, NDArray tokenTypeIds) {
+    Shape s = inputIds.getShape();
+    if (s.dimension() != 2 || s.get(1) < 1) {
+      throw new IllegalArgumentException("inputIds must be [B, T] with T >= 1, got " + s);
+    }
+    requireShape("attentionMask", attentionMask, s);
+    if (tokenTypeIds != null) {
+      requireShape("tokenTypeIds", tokenTypeIds, s);
+    }
+    long b = s.get(0);
+    long t = s.get(1);
+    if (t > config.maxPositionEmbeddings()) {
+      throw new IllegalArgumentException(
+          "sequence length " + t + " > max_position_embeddings " + config.maxPositionEmbeddings());
+    }
+    NDManager caller = inputIds.getManager();
+    try (NDManager scope = caller.newSubManager()) {
+      NDArray ids = local(scope, inputIds, DataType.INT64); // [B,T]
+      NDArray types =
+          tokenTypeIds == null
+              ? scope.zeros(s, DataType.INT64) // [B,T]
+              : local(scope, tokenTypeIds, DataType.INT64); // [B,T]
+      NDArray positions = scope.arange(0, (int) t, 1, DataType.INT64).expandDims(0); // [1,T]
+      NDArray mask = local(scope, attentionMask, DataType.FLOAT32); // [B,T]
+
+      // Embeddings: word + token type + position, then LayerNorm (dropout is off at inference).
+      NDArray x = lookup(ids, w.wordEmbeddings()); // [B,T,H]
+      x = x.add(lookup(types, w.tokenTypeEmbeddings())); // [B,T,H]
+      x = x.add(lookup(positions, w.positionEmbeddings())); // [B,T,H] (positions broadcast)
+      x = layerNorm(x, w.embeddingsNormWeight(), w.embeddingsNormBias()); // [B,T,H]
+
+      // Additive key mask: 0 on real tokens, the most negative float on padding (as HF does).
+      NDArray keyBias = mask.neg().add(1f).mul(-Float.MAX_VALUE).reshape(b, 1, 1, t); // [B,1,1,T]
+
+      for (BertWeights.Layer layer : w.layers()) {
+        x = layer(x, keyBias, layer); // [B,T,H]
+      }
+      x.attach(caller);
+      return x;
+    }
+  }
+
+  /** One post-LN transformer layer: self-attention, residual, LN; MLP, residual, LN. */
+  private NDArray layer(NDArray x, NDArray keyBias, BertWeights.Layer l) {
+    long b = x.getShape().get(0);
+    long t = x.getShape().get(1);
+    int nh = config.numAttentionHeads();
+    int hd = config.headDim();
+    int h = config.hiddenSize();
+
+    // Bidirectional multi-head self-attention: every token attends to every non-padded token.
+    NDArray q = l.query().forward(x).reshape(b, t, nh, hd).transpose(0, 2, 1, 3); // [B,nh,T,hd]
+    NDArray k = l.key().forward(x).reshape(b, t, nh, hd).transpose(0, 2, 3, 1); // [B,nh,hd,T]
+    NDArray v = l.value().forward(x).reshape(b, t, nh, hd).transpose(0, 2, 1, 3); // [B,nh,T,hd]
+    NDArray att = q.matMul(k).div((float) Math.sqrt(hd)); // [B,nh,T,T]
+    att = att.add(keyBias).softmax(-1); // [B,nh,T,T]
+    NDArray y = att.matMul(v); // [B,nh,T,hd]
+    y = y.transpose(0, 2, 1, 3).reshape(b, t, h); // [B,T,H]
+    y = l.attnOut().forward(y); // [B,T,H]
+    x = layerNorm(y.add(x), l.attnNormWeight(), l.attnNormBias()); // [B,T,H] (post-LN)
+
+    // Feed-forward: dense, GELU, dense, then residual and LayerNorm.
+    NDArray m = l.intermediate().forward(x); // [B,T,I]
+    m = gelu(m); // [B,T,I]
+    m = l.output().forward(m); // [B,T,H]
+    return layerNorm(m.add(x), l.outputNormWeight(), l.outputNormBias()); // [B,T,H]
+  }
+
+  /**
+   * Mean of the hidden states over the non-padded positions, as sentence-transformers pools.
+   *
+   * @param hidden [B, T, H]
+   * @param attentionMask [B, T], 1 for real tokens
+   * @return [B, H] on the manager of {@code hidden}
+   */
+  public static NDArray meanPool(NDArray hidden, NDArray attentionMask) {
+    requireShape("attentionMask", attentionMask, hidden.getShape().slice(0, 2));
+    NDManager caller = hidden.getManager();
+    try (NDManager scope = caller.newSubManager()) {
+      NDArray m = local(scope, attentionMask, DataType.FLOAT32).expandDims(-1); // [B,T,1]
+      NDArray sum = m.mul(hidden).sum(new int[] {1}); // [B,H]
+      NDArray count = m.sum(new int[] {1}).maximum(1e-9f); // [B,1]
+      NDArray pooled = sum.div(count); // [B,H]
+      pooled.attach(caller);
+      return pooled;
+    }
+  }
+
+  /**
+   * Scales each row to unit L2 norm ({@code x / max(||x||, 1e-12)}), as sentence-transformers'
+   * Normalize module does.
+   *
+   * @param embeddings [B, H]
+   * @return [B, H] on the manager of {@code embeddings}
+   */
+  public static NDArray l2Normalize(NDArray embeddings) {
+    NDManager caller = embeddings.getManager();
+    try (NDManager scope = caller.newSubManager()) {
+      NDArray x = local(scope, embeddings, DataType.FLOAT32); // [B,H]
+      NDArray out = x.normalize(2, 1, 1e-12); // [B,H]
+      out.attach(caller);
+      return out;
+    }
+  }
+
+  /**
+   * Sentence embeddings of token-id sequences: sorted by length, run in padded batches, mean-pooled
+   * and optionally L2-normalized. Returns one row per sequence, in input order.
+   *
+   * @param sequences token ids including any special tokens (e.g. [CLS] ... [SEP])
+   * @param batchSize sequences per forward pass
+   * @param normalize whether to L2-normalize the pooled embeddings
+   */
+  public float[][] embedIds(List<long[]> sequences, int batchSize, boolean normalize) {
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
+    }
+    for (int i = 0; i < sequences.size(); i++) {
+      long[] ids = sequences.get(i);
+      if (ids.length == 0 || ids.length > config.maxPositionEmbeddings()) {
+        throw new IllegalArgumentException(
+            "sequence "
+                + i
+                + " has "
+                + ids.length
+                + " tokens; 1 to max_position_embeddings = "
+                + config.maxPositionEmbeddings()
+                + " are supported (truncate when tokenizing)");
+      }
+      for (long id : ids) {
+        if (id < 0 || id >= config.vocabSize()) {
+          throw new IllegalArgumentException(
+              "sequence " + i + " has token id " + id + " outside [0, " + config.vocabSize() + ")");
+        }
+      }
+    }
+    Integer[] order = new Integer[sequences.size()];
+    Arrays.setAll(order, i -> i);
+    Arrays.sort(order, Comparator.comparingInt(i -> -sequences.get(i).length));
+    float[][] out = new float[sequences.size()][];
+    try (NDManager scope = w.manager().newSubManager()) {
+      for (int start = 0; start < order.length; start += batchSize) {
+        int n = Math.min(batchSize, order.length - start);
+        int t = sequences.get(order[start]).length; // longest first
+        long[] ids = new long[n * t];
+        long[] mask = new long[n * t];
+        Arrays.fill(ids, config.padTokenId());
+        for (int r = 0; r < n; r++) {
+          long[] seq = sequences.get(order[start + r]);
+          System.arraycopy(seq, 0, ids, r * t, seq.length);
+          Arrays.fill(mask, r * t, r * t + seq.length, 1L);
+        }
+        try (NDManager batch = scope.newSubManager()) {
+          NDArray idArr = batch.create(ids, new Shape(n, t)); // [n,t]
+          NDArray maskArr = batch.create(mask, new Shape(n, t)); // [n,t]
+          NDArray pooled = meanPool(forward(idArr, maskArr, null), maskArr); // [n,H]
+          if (normalize) {
+            pooled = l2Normalize(pooled); // [n,H]
+          }
+          float[] flat = pooled.toFloatArray();
+          int h = config.hiddenSize();
+          for (int r = 0; r < n; r++) {
+            out[order[start + r]] = Arrays.copyOfRange(flat, r * h, (r + 1) * h);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Sentence embeddings of texts as sentence-transformers computes them for all-MiniLM-L6-v2: the
+   * tokenizer's special tokens ([CLS] ... [SEP]), mean pooling, L2 normalization; sequences longer
+   * than max_position_embeddings are truncated, batches of {@value #DEFAULT_BATCH_SIZE}.
+   */
+  public float[][] embed(Tokenizer tokenizer, List<String> texts) {
+    return embed(tokenizer, texts, config.maxPositionEmbeddings(), DEFAULT_BATCH_SIZE, true);
+  }
+
+  /**
+   * Sentence embeddings of texts, tokenized with special tokens and run in padded batches.
+   *
+   * @param maxTokens longer sequences are truncated to this many tokens, keeping a final special
+   *     token (e.g. [SEP]) as Hugging Face truncation does; sentence-transformers uses 256 for
+   *     all-MiniLM-L6-v2
+   * @param batchSize sequences per forward pass
+   * @param normalize whether to L2-normalize the mean-pooled embeddings
+   */
+  public float[][] embed(
+      Tokenizer tokenizer, List<String> texts, int maxTokens, int batchSize, boolean normalize) {
+    if (maxTokens < 2 || maxTokens > config.maxPositionEmbeddings()) {
+      throw new IllegalArgumentException(
+          "maxTokens must be in [2, " + config.maxPositionEmbeddings() + "], got " + maxTokens);
+    }
+    List<long[]> seqs = new ArrayList<>(texts.size());
+    for (long[] ids : tokenizer.encodeAll(texts, true)) {
+      if (ids.length > maxTokens) {
+        long last = ids[ids.length - 1];
+        ids = Arrays.copyOf(ids, maxTokens);
+        if (tokenizer.isSpecial(last)) {
+          ids[maxTokens - 1] = last;
+        }
+      }
+      seqs.add(ids);
+    }
+    return embedIds(seqs, batchSize, normalize);
+  }
+
+  /** Frees the weights. */
+  @Override
+  public void close() {
+    w.manager().close();
+  }
+
+  private NDArray gelu(NDArray x) {
+    if (config.hiddenAct().equals("gelu")) {
+      return Activation.gelu(x); // exact: 0.5 x (1 + erf(x / sqrt 2))
+    }
+    // gelu_new / gelu_pytorch_tanh: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+    NDArray inner = x.pow(3).mul(0.044715f).add(x).mul((float) Math.sqrt(2 / Math.PI));
+    return x.mul(0.5f).mul(inner.tanh().add(1f));
+  }
+
+  private NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta) {
+    Shape last = new Shape(x.getShape().get(x.getShape().dimension() - 1));
+    return LayerNorm.layerNorm(x, last, gamma, beta, config.layerNormEps().floatValue()).head();
+  }
+
+  private static NDArray lookup(NDArray ids, NDArray table) {
+    return Embedding.embedding(ids, table, SparseFormat.DENSE).head();
+  }
+
+  /** A copy of {@code a} as {@code type}, owned by {@code scope}. */
+  private static NDArray local(NDManager scope, NDArray a, DataType type) {
+    NDArray c = a.toType(type, true);
+    c.attach(scope);
+    return c;
+  }
+
+  private static void requireShape(String what, NDArray a, Shape expected) {
+    if (!a.getShape().equals(expected)) {
+      throw new IllegalArgumentException(
+          what + " has shape " + a.getShape() + ", expected " + expected);
+    }
+  }
+}

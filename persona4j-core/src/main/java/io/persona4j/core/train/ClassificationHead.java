@@ -1,0 +1,81 @@
+package io.persona4j.core.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A linear sequence-classification head on pooled features, {@code [B, H] -> [B, C]} logits, with
+ * Hugging Face's parameter names ({@code classifier.weight [C, H]}, {@code classifier.bias [C]}).
+ * It takes pooled features from any encoder, so it works with any model that yields {@code [B, T,
+ * H]} hidden states.
+ */
+public final class ClassificationHead implements AutoCloseable {
+  public static final String WEIGHT = "classifier.weight";
+  public static final String BIAS = "classifier.bias";
+
+  private final NDManager manager;
+  private final NDArray weight;
+  private final NDArray bias;
+
+  private ClassificationHead(NDManager manager, NDArray weight, NDArray bias) {
+    this.manager = manager;
+    this.weight = weight;
+    this.bias = bias;
+  }
+
+  /**
+   * A new head with weights drawn from N(0, std^2) by a seeded generator (as HF initializes with
+   * {@code initializer_range} 0.02) and zero bias.
+   *
+   * @param parent the head's arrays live on a sub-manager of it, freed by {@link #close()}
+   */
+  public static ClassificationHead create(
+      int hidden, int classes, float std, long seed, NDManager parent) {
+    if (hidden < 1 || classes < 2) {
+      throw new IllegalArgumentException(
+          "a classification head needs hidden >= 1 and classes >= 2, got "
+              + hidden
+              + ", "
+              + classes);
+    }
+    if (!(std >= 0) || Float.isInfinite(std)) {
+      throw new IllegalArgumentException("std must be finite and >= 0, got " + std);
+    }
+    SplittableRandom random = new SplittableRandom(seed);
+    float[] w = new float[hidden * classes];
+    for (int i = 0; i < w.length; i++) {
+      double u1 = 1.0 - random.nextDouble();
+      double u2 = random.nextDouble();
+      w[i] = (float) (std * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2));
+    }
+    NDManager m = parent.newSubManager();
+    return new ClassificationHead(
+        m, m.create(w, new Shape(classes, hidden)), m.zeros(new Shape(classes)));
+  }
+
+  /** {@code pooled [B, H] -> logits [B, C]} on {@code pooled}'s manager. */
+  public NDArray forward(NDArray pooled) {
+    return ai.djl.nn.core.Linear.linear(pooled, weight, bias).singletonOrThrow();
+  }
+
+  /** The head's parameters by Hugging Face name, to train (e.g. merged with adapter weights). */
+  public Map<String, NDArray> parameters() {
+    Map<String, NDArray> p = new LinkedHashMap<>();
+    p.put(WEIGHT, weight);
+    p.put(BIAS, bias);
+    return p;
+  }
+
+  public int classes() {
+    return (int) weight.getShape().get(0);
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

@@ -1,0 +1,61 @@
+package io.persona4j.core.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.util.Objects;
+
+/**
+ * Sequence classification: encoder, pooling, linear head, cross-entropy over the examples' classes.
+ */
+public final class SequenceClassificationObjective implements TrainingObjective {
+  private final Encoder encoder;
+  private final Pooling pooling;
+  private final ClassificationHead head;
+
+  public SequenceClassificationObjective(
+      Encoder encoder, Pooling pooling, ClassificationHead head) {
+    this.encoder = Objects.requireNonNull(encoder, "encoder");
+    this.pooling = Objects.requireNonNull(pooling, "pooling");
+    this.head = Objects.requireNonNull(head, "head");
+  }
+
+  /** Class logits {@code [B, C]} of a batch, on {@code m}. */
+  public NDArray logits(Batch batch, NDManager m) {
+    NDArray mask = batch.attentionMask(m);
+    NDArray hidden = encoder.encode(batch.ids(m), mask); // [B, T, H]
+    return head.forward(pooling.pool(hidden, mask)); // [B, C]
+  }
+
+  @Override
+  public NDArray lossSum(Batch batch, NDManager m) {
+    NDArray labels = batch.classLabels(m);
+    checkClasses(labels);
+    return CrossEntropy.classSum(logits(batch, m), labels);
+  }
+
+  @Override
+  public Evaluation evaluate(Batch batch, NDManager m) {
+    NDArray labels = batch.classLabels(m);
+    checkClasses(labels);
+    NDArray logits = logits(batch, m); // [B, C]
+    double loss = CrossEntropy.classSum(logits, labels).getFloat();
+    long correct =
+        logits
+            .argMax(-1)
+            .toType(DataType.INT64, false)
+            .eq(labels)
+            .toType(DataType.INT64, false)
+            .sum()
+            .getLong();
+    return new Evaluation(loss, batch.size(), correct);
+  }
+
+  private void checkClasses(NDArray labels) {
+    long max = labels.max().getLong();
+    if (max >= head.classes()) {
+      throw new IllegalArgumentException(
+          "class label " + max + " out of range for a head with " + head.classes() + " classes");
+    }
+  }
+}
