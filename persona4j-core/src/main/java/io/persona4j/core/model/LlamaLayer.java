@@ -17,6 +17,10 @@ import java.util.Map;
  * ones loaded and none of their weights is trained, the forward pass runs one matmul for q/k/v and
  * one for gate/up; once one of them is replaced ({@link #setLinear}, e.g. by an adapter) or
  * requires gradients (full-parameter training), that group falls back to separate projections.
+ *
+ * <p>To change a loaded weight's values, write into it ({@code muli}, {@code set(NDIndex, array)},
+ * ...): DJL's {@code NDArray.set(Buffer)} does not copy into the array but points it at new memory,
+ * which would detach it from the concatenated weight.
  */
 public final class LlamaLayer {
   /** The linear projections of a block, in checkpoint naming. */

@@ -1,6 +1,7 @@
 package io.persona4j.core.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.persona4j.core.io.DType;
 import io.persona4j.core.io.HostTensor;
@@ -103,7 +104,14 @@ final class TrainerCheckpoints {
     optimizer.loadState(optState, params, dir.resolve(TrainingCheckpoint.OPTIMIZER));
     try (Autograd.NoGrad ignored = Autograd.noGrad()) {
       for (Map.Entry<String, NDArray> e : params.asMap().entrySet()) {
-        e.getValue().set(saved.get(e.getKey()).data().asFloatBuffer());
+        // Copy into the parameter's memory: NDArray.set(Buffer) would rebind the array to new
+        // memory, detaching it from storage it shares (decoder projections are views of one
+        // concatenated weight).
+        NDArray p = e.getValue();
+        try (NDArray v =
+            p.getManager().create(saved.get(e.getKey()).data().asFloatBuffer(), p.getShape())) {
+          p.set(new NDIndex("..."), v);
+        }
       }
     }
     for (TrainingListener l : t.listeners()) {

@@ -143,4 +143,35 @@ class FusedProjectionsTest {
           .isLessThan(1e-5);
     }
   }
+
+  /**
+   * A trained projection (full-parameter training marks the live weight arrays) must receive its
+   * gradient, so the concatenated matmul, which does not read the parts' arrays, stands aside.
+   */
+  @ParameterizedTest
+  @MethodSource("configs")
+  void trainedProjectionsGetGradients(LlamaConfig config) throws IOException {
+    Map<String, FloatTensor> w = RandomWeights.llama(config, 7, 0.2f);
+    long[] ids = LlamaModelTest.randomIds(4, 5, config.vocabSize());
+    try (NDManager m = Runtime.newManager();
+        LlamaModel model = LlamaModel.load(config, WeightSource.ofFloats("random", w), m)) {
+      LlamaLayer layer = model.layers().get(0);
+      NDArray k = layer.linear(Proj.K).weight();
+      NDArray up = layer.linear(Proj.UP).weight();
+      k.setRequiresGradient(true);
+      up.setRequiresGradient(true);
+      try (ai.djl.training.GradientCollector gc = Runtime.engine().newGradientCollector()) {
+        NDArray logits = model.logits(m.create(ids, new Shape(1, ids.length)), null);
+        gc.backward(logits.square().sum());
+      }
+      for (NDArray p : new NDArray[] {k, up}) {
+        float[] g = p.getGradient().toFloatArray();
+        double norm = 0;
+        for (float x : g) {
+          norm += x * x;
+        }
+        assertThat(norm).as("gradient of a trained projection").isGreaterThan(0);
+      }
+    }
+  }
 }
