@@ -21,7 +21,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -51,13 +50,16 @@ class JlamaParityTest {
 
   static final int[] PROMPT_LENGTHS = {1, 4, 11, 29};
 
+  /** Standard deviation of the random weights (large enough for a logit range of ~10). */
+  static final float STD = 0.25f;
+
   @TempDir static Path tmp;
 
   static LlamaConfig config(
       String type, int heads, int kvHeads, boolean tied, double theta, RopeScaling scaling) {
     return new LlamaConfig(
         type,
-        160, // vocab
+        288, // vocab (ModelInit writes a byte-level BPE tokenizer: >= 260)
         64, // hidden
         112, // intermediate
         2, // layers
@@ -105,12 +107,12 @@ class JlamaParityTest {
     final LlamaModel ours;
     final AbstractModel jlama;
 
+    /** Writes a checkpoint of {@code RandomWeights.llama(config, seed, STD)}; both load it. */
     Pair(String name, LlamaConfig config, long seed) throws IOException {
-      Map<String, FloatTensor> w = RandomWeights.llama(config, seed, 0.25f);
-      Path dir =
-          TinyCheckpoint.write(tmp.resolve(name.replaceAll("[^a-zA-Z0-9]+", "_")), config, w);
+      Path dir = tmp.resolve(name.replaceAll("[^a-zA-Z0-9]+", "_"));
+      TinyCheckpoint.write(dir, config, seed, STD);
       this.config = (LlamaConfig) ModelConfigs.load(dir); // the config as written to disk
-      this.ours = LlamaModel.load(this.config, WeightSource.ofFloats(dir.toString(), w), manager);
+      this.ours = LlamaModel.load(dir, manager); // through the safetensors reader
       this.jlama = ModelSupport.loadModel(dir.toFile(), DType.F32, DType.F32);
     }
 
@@ -275,7 +277,7 @@ class JlamaParityTest {
 
       // Our scaled model against the double-precision reference instead.
       double[][] expected =
-          new NaiveLlama(scaled, RandomWeights.llama(scaled, 31, 0.25f)).logits(ids);
+          new NaiveLlama(scaled, RandomWeights.llama(scaled, 31, STD)).logits(ids);
       float[][] got = s.ourLogits(ids);
       double maxDiff = 0;
       double scale = 0;
