@@ -41,7 +41,6 @@ import picocli.CommandLine.Option;
 final class DecodeCommand implements Callable<Integer> {
   static final String READY = "BENCH-READY ";
   static final String RESULT = "BENCH-RESULT ";
-  static final List<String> ENGINES = List.of("persona4j", "jlama");
 
   @Option(names = "--dir", description = "checkpoint cache dir (default ${DEFAULT-VALUE})")
   Path dir = Path.of("target/bench-model");
@@ -50,6 +49,14 @@ final class DecodeCommand implements Callable<Integer> {
       names = "--engine",
       description = "worker mode: load this engine (persona4j|jlama) and serve RUN requests")
   String engine;
+
+  @Option(
+      names = "--engines",
+      split = ",",
+      description =
+          "engines to compare, each in its own JVM; 'persona4j:N' runs Persona4j with N PyTorch"
+              + " threads; ratios are against the last jlama entry (default ${DEFAULT-VALUE})")
+  List<String> engines = List.of("persona4j", "jlama");
 
   @Option(names = "--prompt", description = "prompt tokens per row (default ${DEFAULT-VALUE})")
   int promptLength = 64;
@@ -188,8 +195,13 @@ final class DecodeCommand implements Callable<Integer> {
     final BufferedReader out;
     final Map<String, Object> ready;
 
-    Worker(String name) throws IOException {
-      this.name = name;
+    Worker(String spec) throws IOException {
+      this.name = spec;
+      String engineName = spec.contains(":") ? spec.substring(0, spec.indexOf(':')) : spec;
+      int threads =
+          spec.contains(":")
+              ? Integer.parseInt(spec.substring(spec.indexOf(':') + 1))
+              : torchThreads;
       List<String> cmd = new ArrayList<>();
       cmd.add(
           ProcessHandle.current()
@@ -204,13 +216,13 @@ final class DecodeCommand implements Callable<Integer> {
           List.of(
               "decode",
               "--engine",
-              name,
+              engineName,
               "--dir",
               dir.toString(),
               "--prompt",
               Integer.toString(promptLength),
               "--torch-threads",
-              Integer.toString(torchThreads)));
+              Integer.toString(threads)));
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
       if (!ompWaitPolicy.equalsIgnoreCase("inherit")) {
         pb.environment().put("OMP_WAIT_POLICY", ompWaitPolicy);
@@ -298,18 +310,21 @@ final class DecodeCommand implements Callable<Integer> {
     Map<String, Map<String, Object>> stats = new LinkedHashMap<>();
     Map<String, Map<String, Object>> readies = new LinkedHashMap<>();
     Map<String, List<Map<String, Object>>> measured = new LinkedHashMap<>();
-    long[][] firstRows = new long[ENGINES.size()][];
-    try (Worker p = new Worker("persona4j");
-        Worker j = new Worker("jlama")) {
-      Worker[] ws = {p, j};
-      for (Worker w : ws) {
+    int e = engines.size();
+    int ref = engines.lastIndexOf("jlama");
+    if (ref < 0) {
+      throw new IllegalArgumentException("--engines needs a jlama entry to compare against");
+    }
+    long[][] firstRows = new long[e][];
+    List<Worker> ws = new ArrayList<>();
+    try {
+      for (String spec : engines) {
+        Worker w = new Worker(spec);
+        ws.add(w);
         readies.put(w.name, w.ready);
         measured.put(w.name, new ArrayList<>());
         System.err.printf(
-            Locale.ROOT,
-            "bench: %s loaded in %.1f s%n",
-            w.name,
-            ((Number) w.ready.get("load_seconds")).doubleValue());
+            Locale.ROOT, "bench: %s loaded in %.1f s%n", w.name, num(w.ready.get("load_seconds")));
       }
       System.err.println("bench: warming up");
       for (int i = 0; i < warmup; i++) {
@@ -324,56 +339,66 @@ final class DecodeCommand implements Callable<Integer> {
           }
         }
         int n = b == 1 ? runs : runsBatched;
-        double[][] prefill = new double[2][n];
-        double[][] decode = new double[2][n];
+        double[][] prefill = new double[e][n];
+        double[][] decode = new double[e][n];
         for (int i = 0; i < n; i++) {
-          int[] order = i % 2 == 0 ? new int[] {0, 1} : new int[] {1, 0};
-          for (int k : order) {
-            Map<String, Object> r = ws[k].request("RUN " + b + " " + newTokens);
+          StringBuilder line = new StringBuilder();
+          for (int step = 0; step < e; step++) {
+            int k = (i + step) % e; // rotate which engine goes first
+            Map<String, Object> r = ws.get(k).request("RUN " + b + " " + newTokens);
             r.put("pair", i);
-            measured.get(ws[k].name).add(r);
+            measured.get(ws.get(k).name).add(r);
             prefill[k][i] = num(r.get("prefill_tokens_per_s"));
             decode[k][i] = num(r.get("decode_tokens_per_s"));
             if (b == batches[0] && firstRows[k] == null) {
               firstRows[k] = toLongs(r.get("first_row_tokens"));
             }
           }
-          System.err.printf(
-              Locale.ROOT,
-              "bench: batch %d pair %d: prefill %.1f vs %.1f tok/s, decode %.1f vs %.1f tok/s"
-                  + " (x%.2f)%n",
-              b,
-              i + 1,
-              prefill[0][i],
-              prefill[1][i],
-              decode[0][i],
-              decode[1][i],
-              decode[0][i] / decode[1][i]);
+          for (int k = 0; k < e; k++) {
+            line.append(
+                String.format(
+                    Locale.ROOT,
+                    "  %s prefill %.1f decode %.1f",
+                    ws.get(k).name,
+                    prefill[k][i],
+                    decode[k][i]));
+          }
+          System.err.printf("bench: batch %d round %d:%s%n", b, i + 1, line);
         }
-        summary.add(summarize(b, prefill, decode));
+        for (int k = 0; k < e; k++) {
+          if (k != ref) {
+            summary.add(
+                summarize(b, engines.get(k), prefill[k], decode[k], prefill[ref], decode[ref]));
+          }
+        }
       }
       for (Worker w : ws) {
         stats.put(w.name, w.request("STATS"));
+      }
+    } finally {
+      for (Worker w : ws) {
+        w.close();
       }
     }
 
     System.out.println();
     System.out.println(
-        "| batch | Persona4j prefill tok/s | Jlama prefill tok/s | ratio | Persona4j decode tok/s"
-            + " | Jlama decode tok/s | ratio (median of pairs, min-max) |");
-    System.out.println("|---|---|---|---|---|---|---|");
+        "| batch | engine | prefill tok/s | Jlama prefill tok/s | ratio | decode tok/s"
+            + " | Jlama decode tok/s | ratio (median of rounds, min-max) |");
+    System.out.println("|---|---|---|---|---|---|---|---|");
     for (Map<String, Object> s : summary) {
       int b = (int) s.get("batch");
       String seq = b > 1 ? " (sequential)" : "";
       System.out.printf(
           Locale.ROOT,
-          "| %d | %.1f | %.1f%s | %.2f | %.1f | %.1f%s | %.2f (%.2f-%.2f) |%n",
+          "| %d | %s | %.1f | %.1f%s | %.2f | %.1f | %.1f%s | %.2f (%.2f-%.2f) |%n",
           b,
-          num(s.get("persona4j_prefill_tokens_per_s")),
+          s.get("engine"),
+          num(s.get("prefill_tokens_per_s")),
           num(s.get("jlama_prefill_tokens_per_s")),
           seq,
           num(s.get("prefill_ratio")),
-          num(s.get("persona4j_decode_tokens_per_s")),
+          num(s.get("decode_tokens_per_s")),
           num(s.get("jlama_decode_tokens_per_s")),
           seq,
           num(s.get("decode_ratio")),
@@ -385,28 +410,35 @@ final class DecodeCommand implements Callable<Integer> {
         "| engine | RSS before load MiB | peak RSS after load MiB | peak RSS at end MiB"
             + " | RSS at end: anon / file MiB | Java heap committed MiB |");
     System.out.println("|---|---|---|---|---|---|");
-    for (String e : ENGINES) {
-      Map<String, Object> r = readies.get(e);
-      Map<String, Object> s = stats.get(e);
+    for (String name : engines) {
+      Map<String, Object> r = readies.get(name);
+      Map<String, Object> st = stats.get(name);
       System.out.printf(
           Locale.ROOT,
           "| %s | %.0f | %.0f | %.0f | %.0f / %.0f | %.0f |%n",
-          e,
+          name,
           num(r.get("rss_before_load_mib")),
           num(r.get("peak_rss_after_load_mib")),
-          num(s.get("peak_rss_mib")),
-          num(s.get("rss_anon_mib")),
-          num(s.get("rss_file_mib")),
-          num(s.get("heap_committed_mib")));
+          num(st.get("peak_rss_mib")),
+          num(st.get("rss_anon_mib")),
+          num(st.get("rss_file_mib")),
+          num(st.get("heap_committed_mib")));
     }
-    int same = 0;
-    while (same < Math.min(firstRows[0].length, firstRows[1].length)
-        && firstRows[0][same] == firstRows[1][same]) {
-      same++;
+    System.out.println();
+    int same = Integer.MAX_VALUE;
+    for (int k = 0; k < e; k++) {
+      int n = 0;
+      while (n < Math.min(firstRows[k].length, firstRows[ref].length)
+          && firstRows[k][n] == firstRows[ref][n]) {
+        n++;
+      }
+      same = Math.min(same, n);
+      if (k != ref) {
+        System.out.printf(
+            "greedy tokens (batch %d, row 0): %s and jlama agree on the first %d of %d%n",
+            batches[0], engines.get(k), n, firstRows[k].length);
+      }
     }
-    System.out.printf(
-        "%ngreedy tokens (batch %d, row 0): first %d of %d identical across engines%n",
-        batches[0], same, firstRows[0].length);
 
     if (json != null) {
       all.put("machine", machine);
@@ -421,6 +453,7 @@ final class DecodeCommand implements Callable<Integer> {
       workload.put("warmup", warmup);
       workload.put("omp_wait_policy", ompWaitPolicy);
       workload.put("torch_threads", torchThreads);
+      workload.put("engines", engines);
       all.put("workload", workload);
       all.put("summary", summary);
       all.put("identical_greedy_prefix", same);
@@ -432,28 +465,35 @@ final class DecodeCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static Map<String, Object> summarize(int b, double[][] prefill, double[][] decode) {
-    int n = prefill[0].length;
+  private static Map<String, Object> summarize(
+      int b,
+      String engine,
+      double[] prefill,
+      double[] decode,
+      double[] jPrefill,
+      double[] jDecode) {
+    int n = prefill.length;
     double[] pr = new double[n];
     double[] dr = new double[n];
     for (int i = 0; i < n; i++) {
-      pr[i] = prefill[0][i] / prefill[1][i];
-      dr[i] = decode[0][i] / decode[1][i];
+      pr[i] = prefill[i] / jPrefill[i];
+      dr[i] = decode[i] / jDecode[i];
     }
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("batch", b);
-    s.put("persona4j_prefill_tokens_per_s", median(prefill[0]));
-    s.put("jlama_prefill_tokens_per_s", median(prefill[1]));
+    s.put("engine", engine);
+    s.put("prefill_tokens_per_s", median(prefill));
+    s.put("jlama_prefill_tokens_per_s", median(jPrefill));
     s.put("prefill_ratio", median(pr));
-    s.put("persona4j_decode_tokens_per_s", median(decode[0]));
-    s.put("jlama_decode_tokens_per_s", median(decode[1]));
+    s.put("decode_tokens_per_s", median(decode));
+    s.put("jlama_decode_tokens_per_s", median(jDecode));
     s.put("decode_ratio", median(dr));
     s.put("decode_ratio_min", Arrays.stream(dr).min().orElse(Double.NaN));
     s.put("decode_ratio_max", Arrays.stream(dr).max().orElse(Double.NaN));
-    s.put("persona4j_decode_runs", decode[0]);
-    s.put("jlama_decode_runs", decode[1]);
-    s.put("persona4j_prefill_runs", prefill[0]);
-    s.put("jlama_prefill_runs", prefill[1]);
+    s.put("decode_runs", decode);
+    s.put("jlama_decode_runs", jDecode);
+    s.put("prefill_runs", prefill);
+    s.put("jlama_prefill_runs", jPrefill);
     return s;
   }
 

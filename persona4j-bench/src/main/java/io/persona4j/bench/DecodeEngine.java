@@ -58,7 +58,7 @@ interface DecodeEngine extends AutoCloseable {
     private final LlamaModel model;
 
     Persona4j(Path dir, LlamaConfig config) throws IOException {
-      this.model = LlamaModel.load(config, BenchCheckpoint.open(dir), manager);
+      this.model = LlamaModel.load(dir, manager); // config.json + safetensors, as users load
     }
 
     @Override

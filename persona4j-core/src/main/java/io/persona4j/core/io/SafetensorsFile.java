@@ -149,7 +149,25 @@ public final class SafetensorsFile implements AutoCloseable {
       return manager.create(out.flip(), t.djlShape(), DataType.BOOLEAN);
     }
     if (type.isFloatingPoint()) {
-      ByteBuffer out = direct(elementCount(t, 4) * 4);
+      int bytes = elementCount(t, 4) * 4;
+      // Decode straight into the array's own memory when the engine exposes it (PyTorch on CPU
+      // does): no second copy, and nothing left for the garbage collector to free. An array
+      // created from a direct buffer keeps that buffer as its memory, which is only released at
+      // a GC after the array is closed (models that rearrange weights at load close many).
+      NDArray a = manager.create(t.djlShape(), DataType.FLOAT32);
+      ByteBuffer mem = bytes == 0 ? null : a.toByteBuffer(true);
+      if (mem != null && mem.isDirect() && mem.capacity() == bytes && !mem.isReadOnly()) {
+        FloatBuffer floats = mem.order(ByteOrder.nativeOrder()).asFloatBuffer();
+        try {
+          read(t, chunk -> TensorDecoding.floats(type, chunk, floats));
+        } catch (RuntimeException e) {
+          a.close();
+          throw e;
+        }
+        return a;
+      }
+      a.close();
+      ByteBuffer out = direct(bytes);
       FloatBuffer floats = out.asFloatBuffer();
       read(t, chunk -> TensorDecoding.floats(type, chunk, floats));
       return manager.create(out, t.djlShape(), DataType.FLOAT32);

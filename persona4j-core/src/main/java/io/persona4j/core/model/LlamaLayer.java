@@ -81,17 +81,13 @@ public final class LlamaLayer {
     this.postAttentionNorm = postAttentionNorm;
     System.arraycopy(p, 0, proj, 0, proj.length);
     this.qkv = fuse(proj, Proj.Q, 3, "self_attn.qkv_proj");
-    fuse(proj, Proj.O, 1, null); // transposed storage only
     this.gateUp = fuse(proj, Proj.GATE, 2, "mlp.gate_up_proj");
-    fuse(proj, Proj.DOWN, 1, null);
   }
 
   /**
-   * Stores {@code n} consecutive plain projections as one weight {@code [in, sum(out)]}, transposed
-   * and contiguous: a matmul with it reads the weight in memory order, which the matrix-vector
-   * products of decoding run faster on than on the checkpoint's {@code [out, in]}. The originals
-   * are freed and replaced by {@code [out, in]} views of the new weight (no extra memory), so the
-   * {@link Linear} API, in-place edits included, is unchanged.
+   * Concatenates the weights (and biases) of {@code n} consecutive plain projections along the
+   * output axis, frees the originals and puts views of the concatenation in their place (no extra
+   * memory; the {@link Linear} API, in-place edits included, is unchanged).
    */
   private static Fused fuse(Linear[] proj, Proj first, int n, String suffix) {
     Linear[] parts = new Linear[n];
@@ -101,49 +97,35 @@ public final class LlamaLayer {
       if (parts[i].getClass() != Linear.class
           || parts[i].inFeatures() != parts[0].inFeatures()
           || parts[i].weight().getManager() != parts[0].weight().getManager()) {
-        return null; // a subclass (adapter) or an unusual layout: keep the projections as they are
+        return null; // a subclass (adapter) or an unusual layout: keep the projections separate
       }
       anyBias |= parts[i].bias() != null;
     }
-    NDArray[] transposed = new NDArray[n];
+    NDArray[] weights = new NDArray[n];
+    NDArray[] biases = new NDArray[n];
     for (int i = 0; i < n; i++) {
-      transposed[i] = parts[i].weight().transpose(); // [in, out_i] view
+      weights[i] = parts[i].weight();
+      biases[i] =
+          parts[i].bias() != null
+              ? parts[i].bias()
+              : parts[i].weight().getManager().zeros(new Shape(parts[i].outFeatures()));
     }
-    NDArray storage =
-        n == 1 ? TorchOps.contiguous(transposed[0]) : TorchOps.concat(1, transposed); // [in, sum]
-    NDArray w = storage.transpose(); // [sum(out), in] view
-    NDArray b = null; // [sum(out)]
-    if (n == 1) {
-      b = parts[0].bias();
-    } else if (anyBias) {
-      NDArray[] biases = new NDArray[n];
-      for (int i = 0; i < n; i++) {
-        biases[i] =
-            parts[i].bias() != null
-                ? parts[i].bias()
-                : parts[i].weight().getManager().zeros(new Shape(parts[i].outFeatures()));
-      }
-      b = TorchOps.concat(0, biases);
-      for (NDArray x : biases) {
-        x.close();
-      }
-    }
+    NDArray w = TorchOps.concat(0, weights); // [sum(out), in]
+    NDArray b = anyBias ? TorchOps.concat(0, biases) : null; // [sum(out)]
     String name = parts[0].name();
-    if (n > 1) {
-      name =
-          name.endsWith(first.suffix)
-              ? name.substring(0, name.length() - first.suffix.length()) + suffix
-              : name + "+fused";
-    }
+    name =
+        name.endsWith(first.suffix)
+            ? name.substring(0, name.length() - first.suffix.length()) + suffix
+            : name + "+fused";
     Linear[] views = new Linear[n];
     long start = 0;
     for (int i = 0; i < n; i++) {
       long end = start + parts[i].outFeatures();
-      NDArray wv = n == 1 ? w : TorchOps.slice(w, 0, start, end); // [out_i, in], shares storage
-      NDArray bv = n == 1 || parts[i].bias() == null ? b : TorchOps.slice(b, 0, start, end);
-      views[i] = new Linear(parts[i].name(), wv, parts[i].bias() == null ? null : bv);
+      NDArray wv = TorchOps.slice(w, 0, start, end); // [out_i, in], rows of w
+      NDArray bv = parts[i].bias() != null ? TorchOps.slice(b, 0, start, end) : null;
+      views[i] = new Linear(parts[i].name(), wv, bv);
       parts[i].weight().close();
-      transposed[i].close();
+      biases[i].close();
       proj[first.ordinal() + i] = views[i];
       start = end;
     }

@@ -87,19 +87,15 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
         layers.add(new LlamaLayer(i, config, in, post, proj));
       }
       RmsNorm norm = new RmsNorm(w.require("model.norm.weight", h), eps);
-      // The output head is stored transposed ([H, V] contiguous) like the layers' projections
-      // (see LlamaLayer): decoding's matrix-vector products run faster on it. A tied embedding
-      // shares that storage; its row lookups read the [V, H] view (strided, a small cost).
       Linear head;
       if (config.tieWordEmbeddings()) {
-        embed = transposedStorage(embed); // [V, H] view
         head = new Linear("lm_head", embed, null);
         NDArray extra = w.optional("lm_head.weight", v, h); // tolerated, as transformers does
         if (extra != null) {
           extra.close(); // (not used: the embedding is the head)
         }
       } else {
-        head = new Linear("lm_head", transposedStorage(w.require("lm_head.weight", v, h)), null);
+        head = new Linear("lm_head", w.require("lm_head.weight", v, h), null);
       }
       Set<String> unused = w.unused();
       unused.removeIf(n -> n.endsWith("rotary_emb.inv_freq"));
@@ -116,16 +112,6 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
       m.close();
       throw e;
     }
-  }
-
-  /**
-   * Copies {@code weight [out, in]} into a contiguous {@code [in, out]} array, frees the original
-   * and returns an {@code [out, in]} view of the copy.
-   */
-  private static NDArray transposedStorage(NDArray weight) {
-    NDArray storage = TorchOps.contiguous(weight.transpose()); // [in, out]
-    weight.close();
-    return storage.transpose(); // [out, in] view
   }
 
   /** Loads a Hugging Face model directory (config.json + safetensors, single or sharded). */

@@ -69,11 +69,6 @@ final class TorchOps {
     return table.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
   }
 
-  /** A contiguous copy of a strided view (e.g. a transpose); {@code x} itself if contiguous. */
-  static NDArray contiguous(NDArray x) {
-    return x.flatten().reshape(x.getShape()); // flattening a strided view copies it in order
-  }
-
   /** Concatenates along {@code axis} into a new contiguous array. */
   static NDArray concat(int axis, NDArray... parts) {
     return NDArrays.concat(new NDList(parts), axis);
