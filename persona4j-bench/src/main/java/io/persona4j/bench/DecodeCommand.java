@@ -54,8 +54,10 @@ final class DecodeCommand implements Callable<Integer> {
       names = "--engines",
       split = ",",
       description =
-          "engines to compare, each in its own JVM; 'persona4j:N' runs Persona4j with N PyTorch"
-              + " threads; ratios are against the last jlama entry (default ${DEFAULT-VALUE})")
+          "engines to compare, each in its own JVM: persona4j or jlama, optionally ':N' for N"
+              + " PyTorch threads and '@POLICY' for that worker's OMP_WAIT_POLICY (PASSIVE,"
+              + " ACTIVE, default = unset), e.g. persona4j:1@default. Ratios are against the last"
+              + " jlama entry (default ${DEFAULT-VALUE})")
   List<String> engines = List.of("persona4j", "jlama");
 
   @Option(names = "--prompt", description = "prompt tokens per row (default ${DEFAULT-VALUE})")
@@ -87,9 +89,10 @@ final class DecodeCommand implements Callable<Integer> {
   @Option(
       names = "--omp-wait-policy",
       description =
-          "OMP_WAIT_POLICY for the worker JVMs (PyTorch's OpenMP threads): PASSIVE, ACTIVE, or"
-              + " 'inherit' to leave the environment alone (default ${DEFAULT-VALUE}). With the"
-              + " spinning default, a busy 2-core machine can slow PyTorch down 10x.")
+          "OMP_WAIT_POLICY for the worker JVMs (PyTorch's OpenMP threads): PASSIVE, ACTIVE,"
+              + " 'default' (unset: libgomp spins briefly, then sleeps) or 'inherit' (default"
+              + " ${DEFAULT-VALUE}, as bin/java-home.sh sets). Spinning is faster on an idle"
+              + " machine and up to 10x slower on a busy one; see docs/BENCHMARKS.md.")
   String ompWaitPolicy = "PASSIVE";
 
   @Option(
@@ -197,10 +200,16 @@ final class DecodeCommand implements Callable<Integer> {
 
     Worker(String spec) throws IOException {
       this.name = spec;
-      String engineName = spec.contains(":") ? spec.substring(0, spec.indexOf(':')) : spec;
+      String policy = ompWaitPolicy;
+      String rest = spec;
+      if (rest.contains("@")) {
+        policy = rest.substring(rest.indexOf('@') + 1);
+        rest = rest.substring(0, rest.indexOf('@'));
+      }
+      String engineName = rest.contains(":") ? rest.substring(0, rest.indexOf(':')) : rest;
       int threads =
-          spec.contains(":")
-              ? Integer.parseInt(spec.substring(spec.indexOf(':') + 1))
+          rest.contains(":")
+              ? Integer.parseInt(rest.substring(rest.indexOf(':') + 1))
               : torchThreads;
       List<String> cmd = new ArrayList<>();
       cmd.add(
@@ -224,8 +233,10 @@ final class DecodeCommand implements Callable<Integer> {
               "--torch-threads",
               Integer.toString(threads)));
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
-      if (!ompWaitPolicy.equalsIgnoreCase("inherit")) {
-        pb.environment().put("OMP_WAIT_POLICY", ompWaitPolicy);
+      if (policy.equalsIgnoreCase("default")) {
+        pb.environment().remove("OMP_WAIT_POLICY"); // libgomp's default: spin briefly, then sleep
+      } else if (!policy.equalsIgnoreCase("inherit")) {
+        pb.environment().put("OMP_WAIT_POLICY", policy);
       }
       this.process = pb.start();
       this.in =
