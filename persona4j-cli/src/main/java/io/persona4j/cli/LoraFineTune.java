@@ -32,6 +32,7 @@ final class LoraFineTune {
   /** What a run did. */
   record Summary(
       long steps,
+      long stepsRun,
       double firstLoss,
       double finalLoss,
       Double evalLoss,
@@ -42,8 +43,9 @@ final class LoraFineTune {
       Path out) {
     void print(PrintStream err) {
       err.printf(
-          "trained %d steps in %.1f s (%.0f tokens/s): train loss %.4f -> %.4f%s%n",
-          steps,
+          "trained %d steps%s in %.1f s (%.0f tokens/s): train loss %.4f -> %.4f%s%n",
+          stepsRun,
+          stepsRun == steps ? "" : " (resumed; now at step " + steps + ")",
           seconds,
           tokens / Math.max(seconds, 1e-9),
           firstLoss,
@@ -92,7 +94,7 @@ final class LoraFineTune {
     TrainerBuilder b =
         Trainer.builder()
             .setParameters(params)
-            .setObjective(CausalLmObjective.of(lm))
+            .setObjective(new AdapterTrainingObjective(CausalLmObjective.of(lm), lora))
             .setOptimizer(AdamW.builder().build())
             .setSchedule(o.schedule(steps))
             .setTrainData(train)
@@ -100,6 +102,7 @@ final class LoraFineTune {
             .optMicroBatchSize(o.batchSize)
             .optGradientAccumulation(o.gradAccum)
             .optSeed(o.seed)
+            .addListener(new DropoutReseeding(lora.units(ADAPTER), o.seed))
             .addListener(ProgressListener.auto(logEvery))
             .addListener(new MetricsJsonl(out.resolve("metrics.jsonl")))
             .addListener(new LossPlot(out.resolve("loss.png")));
@@ -125,6 +128,7 @@ final class LoraFineTune {
     var counts = lora.parameterCounts();
     return new Summary(
         r.steps(),
+        r.history().size(),
         losses.length == 0 ? Double.NaN : losses[0],
         losses.length == 0 ? Double.NaN : losses[losses.length - 1],
         evals.isEmpty() ? null : evals.get(evals.size() - 1).loss(),

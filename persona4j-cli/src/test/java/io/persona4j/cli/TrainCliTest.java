@@ -34,7 +34,10 @@ class TrainCliTest {
   static CliTest.Run trained;
 
   static Path initLlama(String name, String hidden) {
-    Path dir = tmp.resolve(name);
+    return initLlama(tmp.resolve(name), hidden);
+  }
+
+  static Path initLlama(Path dir, String hidden) {
     CliTest.Run r =
         CliTest.run(
             "model",
