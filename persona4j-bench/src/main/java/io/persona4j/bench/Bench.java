@@ -4,12 +4,14 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** Benchmark entry point: {@code bin/bench decode|gemm ...}. */
+/** Benchmark entry point: {@code bin/bench decode|gemm|train ...}. */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Persona4j benchmarks: decoding vs Jlama, and the machine's fp32 GEMM ceiling.",
-    subcommands = {DecodeCommand.class, GemmCommand.class})
+    description =
+        "Persona4j benchmarks: decoding vs Jlama, the machine's fp32 GEMM ceiling, training"
+            + " throughput.",
+    subcommands = {DecodeCommand.class, GemmCommand.class, TrainBenchCommand.class})
 public final class Bench implements Callable<Integer> {
   @Override
   public Integer call() {

@@ -1,6 +1,7 @@
 package io.persona4j.cli;
 
 import ai.djl.ndarray.NDManager;
+import io.persona4j.adapters.lora.LoraModel;
 import io.persona4j.core.Runtime;
 import io.persona4j.core.generate.GenerationResult;
 import io.persona4j.core.generate.Generator;
@@ -35,6 +36,8 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Mixin SamplingOptions sampling;
 
+  @Mixin AdapterOption adapterOption;
+
   @Option(
       names = "--stats",
       negatable = true,
@@ -46,7 +49,8 @@ final class GenerateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     try (NDManager m = Runtime.newManager();
         LlamaModel lm = LlamaModel.load(model, m);
-        Tokenizer tok = Tokenizer.fromDirectory(model)) {
+        Tokenizer tok = Tokenizer.fromDirectory(model);
+        LoraModel lora = adapterOption.apply(lm, m)) {
       GenerationResult r = run(lm, tok, prompts, sampling, System.out);
       if (stats) {
         printStats(r, System.err);

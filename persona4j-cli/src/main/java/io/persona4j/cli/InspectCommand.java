@@ -3,6 +3,7 @@ package io.persona4j.cli;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.persona4j.adapters.lora.LoraModel;
 import io.persona4j.core.Runtime;
 import io.persona4j.core.model.LlamaModel;
 import java.nio.file.Path;
@@ -43,10 +44,13 @@ final class InspectCommand implements Runnable {
     @Option(names = "--all-positions", description = "Print [T][V] instead of the last [V].")
     boolean allPositions;
 
+    @picocli.CommandLine.Mixin AdapterOption adapterOption;
+
     @Override
     public Integer call() throws Exception {
       try (NDManager m = Runtime.newManager();
-          LlamaModel lm = LlamaModel.load(model, m)) {
+          LlamaModel lm = LlamaModel.load(model, m);
+          LoraModel lora = adapterOption.apply(lm, m)) {
         int v = lm.config().vocabSize();
         for (long id : ids) {
           if (id < 0 || id >= v) {

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       InspectCommand.class,
       EmbedCommand.class,
       GenerateCommand.class,
+      TrainCommand.class,
     })
 public final class Persona4j implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -43,6 +43,11 @@ public final class LoraDropout {
   /**
    * {@code x} with elements zeroed with probability p and the rest scaled by {@code 1/(1-p)}; x
    * itself when p is 0. The result lives on x's manager.
+   *
+   * <p>The mask the product keeps for the backward pass is a copy in memory owned by PyTorch: an
+   * array made from Java data wraps a buffer that is freed once the array is closed and collected,
+   * while autograd still reads the mask in the backward pass (see {@code
+   * io.persona4j.core.train.Autograd}). Closing the handles here only drops DJL's references.
    */
   public NDArray apply(NDArray x) {
     if (p == 0) {
@@ -50,7 +55,8 @@ public final class LoraDropout {
     }
     float[] mask = nextMask(Math.toIntExact(x.getShape().size()));
     try (NDArray m = x.getManager().create(mask, x.getShape());
-        NDArray typed = m.toType(x.getDataType(), false)) {
+        NDArray owned = m.duplicate(); // a clone: torch-owned memory (toType may return a view)
+        NDArray typed = owned.toType(x.getDataType(), false)) {
       return x.mul(typed);
     }
   }

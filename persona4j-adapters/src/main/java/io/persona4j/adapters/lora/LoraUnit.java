@@ -18,6 +18,7 @@ public final class LoraUnit implements AutoCloseable {
   private final NDArray a;
   private final NDArray b;
   private final double scale;
+  private final NDArray scaleArray; // scale as a scalar array on this unit's manager
   private final LoraDropout dropout;
 
   /**
@@ -48,6 +49,11 @@ public final class LoraUnit implements AutoCloseable {
     this.a = a;
     this.b = b;
     this.scale = scale;
+    // Not up.mul((float) scale): DJL backs a Java number by a temporary array whose memory it frees
+    // right after the op, while autograd keeps that array for the backward pass (see
+    // io.persona4j.core.train.Autograd). This array lives as long as A and B.
+    this.scaleArray = manager.create((float) scale);
+    ai.djl.ndarray.NDScope.unregister(scaleArray);
     this.dropout = dropout;
   }
 
@@ -121,7 +127,7 @@ public final class LoraUnit implements AutoCloseable {
     NDArray in = training ? dropout.apply(x) : x;
     NDArray down = ai.djl.nn.core.Linear.linear(in, a, null).singletonOrThrow(); // [..., r]
     NDArray up = ai.djl.nn.core.Linear.linear(down, b, null).singletonOrThrow(); // [..., out]
-    return up.mul((float) scale);
+    return up.mul(scaleArray);
   }
 
   /** {@code scale * B A}, {@code [out, in]}, on {@code target}. */

@@ -40,9 +40,29 @@ public final class BertModel implements AutoCloseable, AdaptableModel {
   private final BertConfig config;
   private final BertWeights w;
 
+  // Constants of the forward pass as scalar arrays living as long as the weights. Not Java numbers
+  // ({@code x.mul(0.5f)}): DJL backs such a number by a temporary array whose memory it frees
+  // right after the op, while autograd keeps that array for the backward pass (see
+  // io.persona4j.core.train.Autograd); training adapters on this encoder would read freed memory.
+  private final NDArray sqrtHeadDim;
+  private final NDArray geluCoefficient;
+  private final NDArray geluScale;
+  private final NDArray half;
+
   private BertModel(BertConfig config, BertWeights weights) {
     this.config = config;
     this.w = weights;
+    NDManager m = weights.manager();
+    this.sqrtHeadDim = constant(m, (float) Math.sqrt(config.headDim()));
+    this.geluCoefficient = constant(m, 0.044715f);
+    this.geluScale = constant(m, (float) Math.sqrt(2 / Math.PI));
+    this.half = constant(m, 0.5f);
+  }
+
+  private static NDArray constant(NDManager m, float value) {
+    NDArray a = m.create(value);
+    ai.djl.ndarray.NDScope.unregister(a);
+    return a;
   }
 
   /**
@@ -153,7 +173,7 @@ public final class BertModel implements AutoCloseable, AdaptableModel {
     NDArray q = l.query().forward(x).reshape(b, t, nh, hd).transpose(0, 2, 1, 3); // [B,nh,T,hd]
     NDArray k = l.key().forward(x).reshape(b, t, nh, hd).transpose(0, 2, 3, 1); // [B,nh,hd,T]
     NDArray v = l.value().forward(x).reshape(b, t, nh, hd).transpose(0, 2, 1, 3); // [B,nh,T,hd]
-    NDArray att = q.matMul(k).div((float) Math.sqrt(hd)); // [B,nh,T,T]
+    NDArray att = q.matMul(k).div(sqrtHeadDim); // [B,nh,T,T]
     att = att.add(keyBias).softmax(-1); // [B,nh,T,T]
     NDArray y = att.matMul(v); // [B,nh,T,hd]
     y = y.transpose(0, 2, 1, 3).reshape(b, t, h); // [B,T,H]
@@ -318,8 +338,9 @@ public final class BertModel implements AutoCloseable, AdaptableModel {
       return Activation.gelu(x); // exact: 0.5 x (1 + erf(x / sqrt 2))
     }
     // gelu_new / gelu_pytorch_tanh: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-    NDArray inner = x.pow(3).mul(0.044715f).add(x).mul((float) Math.sqrt(2 / Math.PI));
-    return x.mul(0.5f).mul(inner.tanh().add(1f));
+    // x * x * x is what torch computes for pow(x, 3); constants are arrays (see the fields).
+    NDArray inner = x.mul(x).mul(x).mul(geluCoefficient).add(x).mul(geluScale);
+    return x.mul(half).mul(inner.tanh().add(1f));
   }
 
   private NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta) {

@@ -1,0 +1,37 @@
+package io.persona4j.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.persona4j.adapters.lora.LoraModel;
+import io.persona4j.core.train.Batch;
+import io.persona4j.core.train.TrainingObjective;
+
+/**
+ * A training objective over a LoRA-adapted model that evaluates in inference mode: LoRA dropout is
+ * on for the training loss and off while the trainer evaluates, as {@code model.eval()} does in
+ * PyTorch.
+ */
+final class AdapterTrainingObjective implements TrainingObjective {
+  private final TrainingObjective delegate;
+  private final LoraModel lora;
+
+  AdapterTrainingObjective(TrainingObjective delegate, LoraModel lora) {
+    this.delegate = delegate;
+    this.lora = lora;
+  }
+
+  @Override
+  public NDArray lossSum(Batch batch, NDManager m) {
+    return delegate.lossSum(batch, m);
+  }
+
+  @Override
+  public Evaluation evaluate(Batch batch, NDManager m) {
+    lora.train(false);
+    try {
+      return delegate.evaluate(batch, m);
+    } finally {
+      lora.train(true);
+    }
+  }
+}

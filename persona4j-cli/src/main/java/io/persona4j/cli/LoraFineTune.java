@@ -1,0 +1,141 @@
+package io.persona4j.cli;
+
+import io.persona4j.adapters.lora.LoraModel;
+import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.train.AdamW;
+import io.persona4j.core.train.CausalLmObjective;
+import io.persona4j.core.train.EvalMetrics;
+import io.persona4j.core.train.Example;
+import io.persona4j.core.train.LossPlot;
+import io.persona4j.core.train.MetricsJsonl;
+import io.persona4j.core.train.ProgressListener;
+import io.persona4j.core.train.TrainableParameters;
+import io.persona4j.core.train.Trainer;
+import io.persona4j.core.train.TrainerBuilder;
+import io.persona4j.core.train.TrainingResult;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Fine-tunes a LoRA adapter on a decoder and saves it: the part of {@code persona4j train} that
+ * {@code persona4j demo} shares. Writes into {@code out}: the adapter in PEFT layout ({@code
+ * adapter_config.json}, {@code adapter_model.safetensors}), {@code metrics.jsonl}, {@code loss.png}
+ * and, if asked for, {@code checkpoints/}.
+ */
+final class LoraFineTune {
+  /** The name of the trained adapter inside the {@link LoraModel} (PEFT's default). */
+  static final String ADAPTER = "default";
+
+  /** What a run did. */
+  record Summary(
+      long steps,
+      long stepsRun,
+      double firstLoss,
+      double finalLoss,
+      Double evalLoss,
+      long trainable,
+      long total,
+      double seconds,
+      long tokens,
+      Path out) {
+    void print(PrintStream err) {
+      err.printf(
+          "trained %d steps%s in %.1f s (%.0f tokens/s): train loss %.4f -> %.4f%s%n",
+          stepsRun,
+          stepsRun == steps ? "" : " (resumed; now at step " + steps + ")",
+          seconds,
+          tokens / Math.max(seconds, 1e-9),
+          firstLoss,
+          finalLoss,
+          evalLoss == null ? "" : String.format(", eval loss %.4f", evalLoss));
+      err.printf(
+          "trainable parameters: %,d of %,d (%.3f%%)%n",
+          trainable, total, 100.0 * trainable / total);
+      err.println("adapter: " + out);
+      err.println("metrics: " + out.resolve("metrics.jsonl"));
+      err.println("loss plot: " + out.resolve("loss.png"));
+    }
+  }
+
+  private LoraFineTune() {}
+
+  /**
+   * Adds adapter {@link #ADAPTER} to {@code lora}, trains it and saves it to {@code out}; the
+   * adapter stays active (in inference mode) afterwards.
+   */
+  static Summary run(
+      LlamaModel lm,
+      LoraModel lora,
+      TrainOptions o,
+      List<Example> train,
+      List<Example> eval,
+      Path out,
+      int logEvery)
+      throws IOException {
+    o.validate(lm.config().maxPositionEmbeddings());
+    if (train.isEmpty()) {
+      throw new IllegalArgumentException("no training examples");
+    }
+    long steps = o.steps(train.size());
+    Path checkpoints = out.resolve("checkpoints");
+    if (o.resume && !Files.isDirectory(checkpoints)) {
+      throw new IllegalArgumentException(
+          "--resume: no checkpoints in " + checkpoints + " (train with --checkpoint-every first)");
+    }
+    Files.createDirectories(out);
+    lora.add(ADAPTER, o.loraConfig(), o.seed);
+    lora.activate(ADAPTER);
+    lora.train(true);
+    TrainableParameters params = TrainableParameters.of(lora.trainableParameters());
+    long start = System.nanoTime();
+    TrainerBuilder b =
+        Trainer.builder()
+            .setParameters(params)
+            .setObjective(new AdapterTrainingObjective(CausalLmObjective.of(lm), lora))
+            .setOptimizer(AdamW.builder().build())
+            .setSchedule(o.schedule(steps))
+            .setTrainData(train)
+            .setMaxSteps(steps)
+            .optMicroBatchSize(o.batchSize)
+            .optGradientAccumulation(o.gradAccum)
+            .optSeed(o.seed)
+            .addListener(new DropoutReseeding(lora.units(ADAPTER), o.seed))
+            .addListener(ProgressListener.auto(logEvery))
+            .addListener(new MetricsJsonl(out.resolve("metrics.jsonl")))
+            .addListener(new LossPlot(out.resolve("loss.png")));
+    if (!eval.isEmpty()) {
+      b.optEvalData(eval).optEvalEvery(o.evalEvery > 0 ? o.evalEvery : (int) steps);
+    }
+    if (o.checkpointEvery > 0 || o.resume) {
+      b.optCheckpoints(checkpoints, o.checkpointEvery);
+    }
+    TrainingResult r;
+    try (Trainer trainer = b.build()) {
+      if (o.resume) {
+        trainer.resume(checkpoints);
+      }
+      r = trainer.train();
+    } finally {
+      lora.train(false);
+    }
+    lora.save(ADAPTER, out);
+    double[] losses = r.losses();
+    List<EvalMetrics> evals = r.evaluations();
+    long tokens = r.history().stream().mapToLong(s -> s.tokens()).sum();
+    var counts = lora.parameterCounts();
+    return new Summary(
+        r.steps(),
+        r.history().size(),
+        losses.length == 0 ? Double.NaN : losses[0],
+        losses.length == 0 ? Double.NaN : losses[losses.length - 1],
+        evals.isEmpty() ? null : evals.get(evals.size() - 1).loss(),
+        counts.trainable(),
+        counts.total(),
+        (System.nanoTime() - start) / 1e9,
+        tokens,
+        out);
+  }
+}
