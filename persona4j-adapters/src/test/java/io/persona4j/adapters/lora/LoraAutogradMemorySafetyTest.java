@@ -12,6 +12,7 @@ import io.persona4j.core.model.BertModel;
 import io.persona4j.core.model.LlamaModel;
 import io.persona4j.core.model.RandomWeights;
 import io.persona4j.core.model.WeightSource;
+import io.persona4j.core.train.NativeMemoryChurn;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

@@ -10,10 +10,10 @@ import java.util.List;
  * freshly allocated small direct buffers with NaN. Native memory freed behind a tensor's back is
  * likely reused and overwritten by this, so a later read through such a tensor sees NaN.
  */
-final class NativeMemoryChurn {
+public final class NativeMemoryChurn {
   private NativeMemoryChurn() {}
 
-  static List<ByteBuffer> run() {
+  public static List<ByteBuffer> run() {
     System.gc();
     try {
       Thread.sleep(100);
