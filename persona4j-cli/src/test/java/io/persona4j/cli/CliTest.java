@@ -42,28 +42,7 @@ class CliTest {
 
   @BeforeAll
   static void init() {
-    llama = tmp.resolve("llama");
-    Run r =
-        run(
-            "model",
-            "init",
-            "--family",
-            "llama",
-            "--layers",
-            "2",
-            "--hidden",
-            "32",
-            "--heads",
-            "4",
-            "--kv-heads",
-            "2",
-            "--vocab",
-            "300",
-            "--std",
-            "0.2",
-            "--out",
-            llama.toString());
-    assertThat(r.code()).as(r.err()).isZero();
+    llama = TrainCliTest.initLlama(tmp.resolve("llama"), "32");
   }
 
   @Test
