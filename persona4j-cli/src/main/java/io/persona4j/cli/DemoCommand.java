@@ -8,10 +8,12 @@ import io.persona4j.core.io.DType;
 import io.persona4j.core.model.LlamaModel;
 import io.persona4j.core.model.ModelInit;
 import io.persona4j.core.tokenizer.Tokenizer;
+import io.persona4j.core.train.CausalLmObjective;
 import io.persona4j.core.train.Example;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -93,7 +95,10 @@ final class DemoCommand implements Callable<Integer> {
       System.out.printf(
           "%n=== Fine-tuning a LoRA adapter (r=%d on %s) on %d facts about %s (%s) ===%n",
           o.loraR, String.join(",", o.targets), train.size(), DemoPersona.USER, data);
-      LoraFineTune.Summary s = LoraFineTune.run(lm, lora, o, train, List.of(), adapterDir, 10);
+      o.validate(lm.config().maxPositionEmbeddings());
+      LoraFineTune.Task task =
+          new LoraFineTune.Task(CausalLmObjective.of(lm), o.loraConfig(), Map.of());
+      LoraFineTune.Summary s = LoraFineTune.run(task, lora, o, train, List.of(), adapterDir, 10);
       s.print(System.out);
 
       System.out.println("\n=== AFTER fine-tuning (adapter active) ===");

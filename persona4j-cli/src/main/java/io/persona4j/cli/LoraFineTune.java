@@ -1,9 +1,9 @@
 package io.persona4j.cli;
 
+import ai.djl.ndarray.NDArray;
+import io.persona4j.adapters.lora.LoraConfig;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.model.LlamaModel;
 import io.persona4j.core.train.AdamW;
-import io.persona4j.core.train.CausalLmObjective;
 import io.persona4j.core.train.EvalMetrics;
 import io.persona4j.core.train.Example;
 import io.persona4j.core.train.LossPlot;
@@ -12,22 +12,37 @@ import io.persona4j.core.train.ProgressListener;
 import io.persona4j.core.train.TrainableParameters;
 import io.persona4j.core.train.Trainer;
 import io.persona4j.core.train.TrainerBuilder;
+import io.persona4j.core.train.TrainingObjective;
 import io.persona4j.core.train.TrainingResult;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Fine-tunes a LoRA adapter on a decoder and saves it: the part of {@code persona4j train} that
- * {@code persona4j demo} shares. Writes into {@code out}: the adapter in PEFT layout ({@code
- * adapter_config.json}, {@code adapter_model.safetensors}), {@code metrics.jsonl}, {@code loss.png}
- * and, if asked for, {@code checkpoints/}.
+ * Fine-tunes a LoRA adapter (and, for classification, a head saved as PEFT {@code modules_to_save})
+ * and saves it: the part of {@code persona4j train} that {@code persona4j demo} shares. Writes into
+ * {@code out}: the adapter in PEFT layout ({@code adapter_config.json}, {@code
+ * adapter_model.safetensors}), {@code metrics.jsonl}, {@code loss.png} and, if asked for, {@code
+ * checkpoints/}.
  */
 final class LoraFineTune {
   /** The name of the trained adapter inside the {@link LoraModel} (PEFT's default). */
   static final String ADAPTER = "default";
+
+  /**
+   * What to train: the objective over the adapted model, the adapter's config, and parameters
+   * trained beside the adapter and saved with it as {@code modules_to_save} (by parameter path,
+   * e.g. {@code classifier.weight}; empty for language modeling).
+   */
+  record Task(TrainingObjective objective, LoraConfig config, Map<String, NDArray> extra) {
+    Task {
+      extra = Map.copyOf(extra);
+    }
+  }
 
   /** What a run did. */
   record Summary(
@@ -36,6 +51,7 @@ final class LoraFineTune {
       double firstLoss,
       double finalLoss,
       Double evalLoss,
+      Double evalAccuracy,
       long trainable,
       long total,
       double seconds,
@@ -50,7 +66,12 @@ final class LoraFineTune {
           tokens / Math.max(seconds, 1e-9),
           firstLoss,
           finalLoss,
-          evalLoss == null ? "" : String.format(", eval loss %.4f", evalLoss));
+          evalLoss == null
+              ? ""
+              : String.format(", eval loss %.4f", evalLoss)
+                  + (evalAccuracy == null
+                      ? ""
+                      : String.format(", eval accuracy %.4f", evalAccuracy)));
       err.printf(
           "trainable parameters: %,d of %,d (%.3f%%)%n",
           trainable, total, 100.0 * trainable / total);
@@ -63,11 +84,12 @@ final class LoraFineTune {
   private LoraFineTune() {}
 
   /**
-   * Adds adapter {@link #ADAPTER} to {@code lora}, trains it and saves it to {@code out}; the
-   * adapter stays active (in inference mode) afterwards.
+   * Adds adapter {@link #ADAPTER} to {@code lora}, trains it (with the task's extra parameters) and
+   * saves it to {@code out}; the adapter stays active (in inference mode) afterwards. The caller
+   * has validated {@code o} against the model.
    */
   static Summary run(
-      LlamaModel lm,
+      Task task,
       LoraModel lora,
       TrainOptions o,
       List<Example> train,
@@ -75,7 +97,6 @@ final class LoraFineTune {
       Path out,
       int logEvery)
       throws IOException {
-    o.validate(lm.config().maxPositionEmbeddings());
     if (train.isEmpty()) {
       throw new IllegalArgumentException("no training examples");
     }
@@ -86,15 +107,17 @@ final class LoraFineTune {
           "--resume: no checkpoints in " + checkpoints + " (train with --checkpoint-every first)");
     }
     Files.createDirectories(out);
-    lora.add(ADAPTER, o.loraConfig(), o.seed);
+    lora.add(ADAPTER, task.config(), o.seed);
     lora.activate(ADAPTER);
     lora.train(true);
-    TrainableParameters params = TrainableParameters.of(lora.trainableParameters());
+    Map<String, NDArray> trainable = new LinkedHashMap<>(lora.trainableParameters());
+    trainable.putAll(task.extra());
+    TrainableParameters params = TrainableParameters.of(trainable);
     long start = System.nanoTime();
     TrainerBuilder b =
         Trainer.builder()
             .setParameters(params)
-            .setObjective(new AdapterTrainingObjective(CausalLmObjective.of(lm), lora))
+            .setObjective(new AdapterTrainingObjective(task.objective(), lora))
             .setOptimizer(AdamW.builder().build())
             .setSchedule(o.schedule(steps))
             .setTrainData(train)
@@ -121,19 +144,22 @@ final class LoraFineTune {
     } finally {
       lora.train(false);
     }
-    lora.save(ADAPTER, out);
+    lora.save(ADAPTER, out, task.extra());
     double[] losses = r.losses();
     List<EvalMetrics> evals = r.evaluations();
     long tokens = r.history().stream().mapToLong(s -> s.tokens()).sum();
     var counts = lora.parameterCounts();
+    long extra = task.extra().values().stream().mapToLong(a -> a.size()).sum();
+    EvalMetrics last = evals.isEmpty() ? null : evals.get(evals.size() - 1);
     return new Summary(
         r.steps(),
         r.history().size(),
         losses.length == 0 ? Double.NaN : losses[0],
         losses.length == 0 ? Double.NaN : losses[losses.length - 1],
-        evals.isEmpty() ? null : evals.get(evals.size() - 1).loss(),
-        counts.trainable(),
-        counts.total(),
+        last == null ? null : last.loss(),
+        last == null || Double.isNaN(last.accuracy()) ? null : last.accuracy(),
+        counts.trainable() + extra,
+        counts.total() + extra,
         (System.nanoTime() - start) / 1e9,
         tokens,
         out);

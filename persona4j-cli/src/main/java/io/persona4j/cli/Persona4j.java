@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       EmbedCommand.class,
       GenerateCommand.class,
       TrainCommand.class,
+      ClassifyCommand.class,
     })
 public final class Persona4j implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -3,14 +3,20 @@ package io.persona4j.cli;
 import ai.djl.ndarray.NDManager;
 import io.persona4j.adapters.lora.LoraModel;
 import io.persona4j.core.Runtime;
+import io.persona4j.core.config.BertConfig;
+import io.persona4j.core.config.ModelConfigs;
+import io.persona4j.core.model.BertModel;
 import io.persona4j.core.model.LlamaModel;
 import io.persona4j.core.tokenizer.Tokenizer;
+import io.persona4j.core.train.CausalLmObjective;
+import io.persona4j.core.train.ClassificationHead;
 import io.persona4j.core.train.DatasetException;
 import io.persona4j.core.train.Example;
 import io.persona4j.core.train.JsonlDataset;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,9 +27,12 @@ import picocli.CommandLine.Option;
     name = "train",
     mixinStandardHelpOptions = true,
     description = {
-      "Fine-tune a LoRA adapter on a decoder (Llama family) and save it in PEFT layout.",
-      "Rows are {\"prompt\": ..., \"completion\": ...} (loss on the completion only) or"
-          + " {\"text\": ...}. Writes the adapter, metrics.jsonl and loss.png into --out."
+      "Fine-tune a LoRA adapter and save it in PEFT layout.",
+      "Decoders (Llama family): rows {\"prompt\": ..., \"completion\": ...} (loss on the"
+          + " completion only) or {\"text\": ...}.",
+      "BERT encoders: rows {\"text\": ..., \"label\": 0 | \"name\"} train a sequence"
+          + " classifier (LoRA + a head saved as modules_to_save, labels in classifier.json).",
+      "Writes the adapter, metrics.jsonl and loss.png into --out."
     })
 final class TrainCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, description = "Hugging Face model directory.")
@@ -42,6 +51,9 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (ModelConfigs.load(model) instanceof BertConfig) {
+      return trainClassifier();
+    }
     try (NDManager m = Runtime.newManager();
         LlamaModel lm = LlamaModel.load(model, m);
         Tokenizer tok = Tokenizer.fromDirectory(model);
@@ -49,13 +61,43 @@ final class TrainCommand implements Callable<Integer> {
       options.validate(lm.config().maxPositionEmbeddings());
       List<Example> train = read(data, tok, options);
       List<Example> eval = evalData == null ? List.of() : read(evalData, tok, options);
-      System.err.printf(
-          "train: %d examples from %s%s%n",
-          train.size(), data, eval.isEmpty() ? "" : ", " + eval.size() + " from " + evalData);
-      LoraFineTune.Summary s = LoraFineTune.run(lm, lora, options, train, eval, out, 10);
-      s.print(System.err);
+      printCounts(train, eval);
+      LoraFineTune.Task task =
+          new LoraFineTune.Task(CausalLmObjective.of(lm), options.loraConfig(), Map.of());
+      LoraFineTune.run(task, lora, options, train, eval, out, 10).print(System.err);
     }
     return 0;
+  }
+
+  private int trainClassifier() throws IOException {
+    ClassLabels labels = ClassLabels.scan(data, options.pooling.pooling);
+    try (NDManager m = Runtime.newManager();
+        BertModel bert = BertModel.load(model, m);
+        Tokenizer tok = Tokenizer.fromDirectory(model);
+        LoraModel lora = LoraModel.of(bert, m);
+        ClassificationHead head =
+            ClassificationHead.create(
+                bert.config().hiddenSize(), labels.size(), 0.02f, options.seed, m)) {
+      options.validate(bert.config().maxPositionEmbeddings());
+      List<Example> train = readClassification(data, tok, options, labels);
+      List<Example> eval =
+          evalData == null ? List.of() : readClassification(evalData, tok, options, labels);
+      printCounts(train, eval);
+      System.err.printf(
+          "classes (%d): %s; %s pooling%n", labels.size(), labels.names(), options.pooling);
+      LoraFineTune.Task task = EncoderClassifier.task(bert, head, labels, options);
+      LoraFineTune.Summary s = LoraFineTune.run(task, lora, options, train, eval, out, 10);
+      labels.write(out);
+      s.print(System.err);
+      System.err.println("labels: " + out.resolve(ClassLabels.FILE));
+    }
+    return 0;
+  }
+
+  private void printCounts(List<Example> train, List<Example> eval) {
+    System.err.printf(
+        "train: %d examples from %s%s%n",
+        train.size(), data, eval.isEmpty() ? "" : ", " + eval.size() + " from " + evalData);
   }
 
   /**
@@ -64,16 +106,58 @@ final class TrainCommand implements Callable<Integer> {
    * @throws DatasetException naming the file (and line, field) for bad rows or a file without rows
    */
   static List<Example> read(Path file, Tokenizer tok, TrainOptions o) throws IOException {
+    long labelled = ClassLabels.firstLabelledLine(file);
+    if (labelled > 0) {
+      throw new DatasetException(
+          file,
+          labelled,
+          "label",
+          "text/label rows train a classifier, which needs a BERT encoder --model (this one is a"
+              + " decoder, which trains on prompt/completion or text rows)");
+    }
+    JsonlDataset d = load(file, tok, o, null);
+    if (d.kind() == JsonlDataset.Kind.CLASSIFICATION) {
+      throw new DatasetException(
+          file,
+          "has text/label rows; classification needs a BERT encoder --model (this one is a"
+              + " decoder, which trains on prompt/completion or text rows)");
+    }
+    return d.examples();
+  }
+
+  /** Reads a text/label JSONL file with the classes of {@code labels}. */
+  static List<Example> readClassification(
+      Path file, Tokenizer tok, TrainOptions o, ClassLabels labels) throws IOException {
+    JsonlDataset d = load(file, tok, o, labels);
+    if (d.kind() != JsonlDataset.Kind.CLASSIFICATION) {
+      throw new DatasetException(
+          file,
+          "has "
+              + d.kind()
+              + " rows; a BERT encoder trains a classifier on {\"text\", \"label\"} rows");
+    }
+    return d.examples();
+  }
+
+  private static JsonlDataset load(Path file, Tokenizer tok, TrainOptions o, ClassLabels labels)
+      throws IOException {
     JsonlDataset d;
     try {
-      d =
+      JsonlDataset.Builder b =
           JsonlDataset.builder()
               .setFile(file)
               .setTokenizer(tok)
               .setMaxLength(o.maxLen)
               .optOnMalformed(o.onMalformed())
-              .optOnOverlong(o.onOverlong())
-              .build();
+              .optOnOverlong(o.onOverlong());
+      if (labels != null) {
+        if (labels.numeric()) {
+          b.optClasses(labels.size());
+        } else {
+          b.optLabelNames(labels.names());
+        }
+      }
+      d = b.build();
     } catch (DatasetException e) {
       // The library's hints name its API; on the command line the options are what to change.
       String msg =
@@ -82,13 +166,9 @@ final class TrainCommand implements Callable<Integer> {
               .replace("JsonlDataset.OnOverlong.TRUNCATE", "--on-long truncate");
       throw new IOException(msg, e);
     }
-    if (d.kind() == JsonlDataset.Kind.CLASSIFICATION) {
-      throw new DatasetException(
-          file, "has text/label rows; train expects prompt/completion or text rows");
-    }
     report(file, "skipped", d.malformed());
     report(file, "truncated to --max-len " + o.maxLen, d.truncated());
-    return d.examples();
+    return d;
   }
 
   private static void report(Path file, String what, List<JsonlDataset.Problem> problems) {

@@ -46,8 +46,9 @@ final class TrainOptions {
       names = "--targets",
       split = ",",
       description =
-          "Module names to adapt, e.g. q_proj,v_proj or all-linear (default q_proj,v_proj).")
-  List<String> targets = List.of("q_proj", "v_proj");
+          "Module names to adapt, e.g. q_proj,v_proj or all-linear (default q_proj,v_proj for"
+              + " decoders, query,value for BERT encoders).")
+  List<String> targets;
 
   @Option(
       names = "--targets-regex",
@@ -118,15 +119,46 @@ final class TrainOptions {
       description = "Continue from the newest checkpoint in OUT/checkpoints.")
   boolean resume;
 
-  /** The LoRA config these options describe. */
+  /** Decoder targets without --targets. */
+  static final List<String> DECODER_TARGETS = List.of("q_proj", "v_proj");
+
+  @Option(
+      names = "--pooling",
+      description = "Classification only: mean or cls pooling of the encoder (default mean).")
+  PoolingOption pooling = PoolingOption.mean;
+
+  /** Pooling of encoder features for classification. */
+  enum PoolingOption {
+    mean(io.persona4j.core.train.Pooling.MEAN),
+    cls(io.persona4j.core.train.Pooling.CLS);
+
+    final io.persona4j.core.train.Pooling pooling;
+
+    PoolingOption(io.persona4j.core.train.Pooling pooling) {
+      this.pooling = pooling;
+    }
+  }
+
+  /** The LoRA config of a causal-LM adapter on a decoder. */
   LoraConfig loraConfig() {
+    return loraConfig(DECODER_TARGETS, "CAUSAL_LM", List.of());
+  }
+
+  /**
+   * The LoRA config these options describe: {@code defaultTargets} unless --targets or
+   * --targets-regex is given.
+   */
+  LoraConfig loraConfig(List<String> defaultTargets, String taskType, List<String> modulesToSave) {
     LoraConfigBuilder b = LoraConfig.builder().r(loraR).alpha(loraAlpha).dropout(loraDropout);
     if (targetsRegex != null) {
       b.targetRegex(targetsRegex);
     } else {
-      b.targets(targets.toArray(String[]::new));
+      b.targets((targets == null ? defaultTargets : targets).toArray(String[]::new));
     }
-    return b.taskType("CAUSAL_LM").build();
+    if (!modulesToSave.isEmpty()) {
+      b.modulesToSave(modulesToSave.toArray(String[]::new));
+    }
+    return b.taskType(taskType).build();
   }
 
   /** Optimizer steps for {@code examples} training examples. */

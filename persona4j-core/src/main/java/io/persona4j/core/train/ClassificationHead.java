@@ -57,6 +57,34 @@ public final class ClassificationHead implements AutoCloseable {
         m, m.create(w, new Shape(classes, hidden)), m.zeros(new Shape(classes)));
   }
 
+  /**
+   * A head from saved parameters ({@link #WEIGHT} {@code [C, H]}, {@link #BIAS} {@code [C]}, e.g.
+   * an adapter's {@code modules_to_save}), copied onto a sub-manager of {@code parent}.
+   *
+   * @throws IllegalArgumentException naming the parameter if one is missing or misshapen
+   */
+  public static ClassificationHead of(Map<String, NDArray> parameters, NDManager parent) {
+    NDArray w = parameters.get(WEIGHT);
+    NDArray b = parameters.get(BIAS);
+    if (w == null || b == null) {
+      throw new IllegalArgumentException(
+          "a classification head needs "
+              + WEIGHT
+              + " and "
+              + BIAS
+              + ", got "
+              + parameters.keySet());
+    }
+    Shape ws = w.getShape();
+    if (ws.dimension() != 2 || ws.get(0) < 2 || !b.getShape().equals(new Shape(ws.get(0)))) {
+      throw new IllegalArgumentException(
+          WEIGHT + " " + ws + " and " + BIAS + " " + b.getShape() + " must be [C >= 2, H] and [C]");
+    }
+    NDManager m = parent.newSubManager();
+    return new ClassificationHead(
+        m, m.create(w.toFloatArray(), ws), m.create(b.toFloatArray(), b.getShape()));
+  }
+
   /** {@code pooled [B, H] -> logits [B, C]} on {@code pooled}'s manager. */
   public NDArray forward(NDArray pooled) {
     return ai.djl.nn.core.Linear.linear(pooled, weight, bias).singletonOrThrow();
