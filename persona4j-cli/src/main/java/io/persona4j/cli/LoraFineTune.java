@@ -2,7 +2,9 @@ package io.persona4j.cli;
 
 import ai.djl.ndarray.NDArray;
 import io.persona4j.adapters.lora.LoraConfig;
+import io.persona4j.adapters.lora.LoraDropoutReseeding;
 import io.persona4j.adapters.lora.LoraModel;
+import io.persona4j.adapters.lora.LoraTrainingObjective;
 import io.persona4j.core.train.AdamW;
 import io.persona4j.core.train.EvalMetrics;
 import io.persona4j.core.train.Example;
@@ -117,7 +119,7 @@ final class LoraFineTune {
     TrainerBuilder b =
         Trainer.builder()
             .setParameters(params)
-            .setObjective(new AdapterTrainingObjective(task.objective(), lora))
+            .setObjective(new LoraTrainingObjective(task.objective(), lora))
             .setOptimizer(AdamW.builder().build())
             .setSchedule(o.schedule(steps))
             .setTrainData(train)
@@ -125,7 +127,7 @@ final class LoraFineTune {
             .optMicroBatchSize(o.batchSize)
             .optGradientAccumulation(o.gradAccum)
             .optSeed(o.seed)
-            .addListener(new DropoutReseeding(lora.units(ADAPTER), o.seed))
+            .addListener(new LoraDropoutReseeding(lora.units(ADAPTER), o.seed))
             .addListener(ProgressListener.auto(logEvery))
             .addListener(new MetricsJsonl(out.resolve("metrics.jsonl")))
             .addListener(new LossPlot(out.resolve("loss.png")));

@@ -1,6 +1,5 @@
-package io.persona4j.cli;
+package io.persona4j.adapters.lora;
 
-import io.persona4j.adapters.lora.LoraUnit;
 import io.persona4j.core.train.StepMetrics;
 import io.persona4j.core.train.TrainingContext;
 import io.persona4j.core.train.TrainingListener;
@@ -12,11 +11,15 @@ import java.util.SplittableRandom;
  * not depend on how many steps ran in this process: a run resumed from a checkpoint draws the same
  * masks as an uninterrupted one.
  */
-final class DropoutReseeding implements TrainingListener {
+public final class LoraDropoutReseeding implements TrainingListener {
   private final Map<String, LoraUnit> units;
   private final long seed;
 
-  DropoutReseeding(Map<String, LoraUnit> units, long seed) {
+  /**
+   * @param units the adapter's units by module path (e.g. {@link LoraModel#units})
+   * @param seed the run's seed
+   */
+  public LoraDropoutReseeding(Map<String, LoraUnit> units, long seed) {
     this.units = Map.copyOf(units);
     this.seed = seed;
   }
@@ -32,7 +35,7 @@ final class DropoutReseeding implements TrainingListener {
   }
 
   /** Seeds the streams of step {@code step} (0-based, the next step to run). */
-  void reseed(long step) {
+  public void reseed(long step) {
     for (Map.Entry<String, LoraUnit> e : units.entrySet()) {
       long s =
           new SplittableRandom(seed ^ (e.getKey().hashCode() * 0x9E3779B97F4A7C15L)).nextLong();

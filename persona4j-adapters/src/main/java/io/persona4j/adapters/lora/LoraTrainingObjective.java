@@ -1,8 +1,7 @@
-package io.persona4j.cli;
+package io.persona4j.adapters.lora;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.persona4j.adapters.lora.LoraModel;
 import io.persona4j.core.train.Batch;
 import io.persona4j.core.train.TrainingObjective;
 
@@ -11,11 +10,12 @@ import io.persona4j.core.train.TrainingObjective;
  * on for the training loss and off while the trainer evaluates, as {@code model.eval()} does in
  * PyTorch.
  */
-final class AdapterTrainingObjective implements TrainingObjective {
+public final class LoraTrainingObjective implements TrainingObjective {
   private final TrainingObjective delegate;
   private final LoraModel lora;
 
-  AdapterTrainingObjective(TrainingObjective delegate, LoraModel lora) {
+  /** Wraps {@code delegate}, computed on the model that {@code lora} adapts. */
+  public LoraTrainingObjective(TrainingObjective delegate, LoraModel lora) {
     this.delegate = delegate;
     this.lora = lora;
   }
