@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
     name = "model",
     mixinStandardHelpOptions = true,
     description = "Create and convert model checkpoints.",
-    subcommands = {ModelCommand.Init.class, ModelCommand.ConvertOnnx.class})
+    subcommands = {ModelCommand.Init.class, ModelCommand.ConvertOnnx.class, PretrainCommand.class})
 final class ModelCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 

@@ -49,17 +49,40 @@ public final class TokenizerJsonWriter {
    */
   public static void writeByteLevelBpe(Path out, int vocabSize, List<String> trainingTexts)
       throws IOException {
+    writeByteLevelBpe(out, vocabSize, trainingTexts, List.of());
+  }
+
+  /**
+   * As {@link #writeByteLevelBpe(Path, int, List)}, with {@code extraSpecials}: tokens such as
+   * {@code [ItemEmb]} that always encode as one id (special added tokens, never split), placed
+   * after the learned merges, in the given order; they take the place of the last merges.
+   *
+   * @throws IllegalArgumentException if an extra special is blank, repeated or already special, or
+   *     the vocabulary has no room for it
+   */
+  public static void writeByteLevelBpe(
+      Path out, int vocabSize, List<String> trainingTexts, List<String> extraSpecials)
+      throws IOException {
     Objects.requireNonNull(out, "out");
-    if (vocabSize < MIN_BPE_VOCAB_SIZE) {
+    if (vocabSize < MIN_BPE_VOCAB_SIZE + extraSpecials.size()) {
       throw new IllegalArgumentException(
           "vocabSize must be at least "
-              + MIN_BPE_VOCAB_SIZE
-              + " for byte-level BPE (4 special tokens + 256 byte tokens), got "
+              + (MIN_BPE_VOCAB_SIZE + extraSpecials.size())
+              + " for byte-level BPE (4 special tokens + 256 byte tokens + "
+              + extraSpecials.size()
+              + " extra specials), got "
               + vocabSize);
+    }
+    Set<String> extras = new java.util.LinkedHashSet<>();
+    for (String e : extraSpecials) {
+      if (e == null || e.isBlank() || BPE_SPECIALS.contains(e) || !extras.add(e)) {
+        throw new IllegalArgumentException(
+            "extra special token '" + e + "' is blank, repeated or one of " + BPE_SPECIALS);
+      }
     }
     List<String> texts = trainingTexts.isEmpty() ? DefaultCorpus.paragraphs() : trainingTexts;
     ByteLevelBpeTrainer.Result learned =
-        ByteLevelBpeTrainer.train(texts, vocabSize - MIN_BPE_VOCAB_SIZE);
+        ByteLevelBpeTrainer.train(texts, vocabSize - MIN_BPE_VOCAB_SIZE - extras.size());
 
     Map<String, Integer> vocab = new LinkedHashMap<>();
     BPE_SPECIALS.forEach(s -> vocab.put(s, vocab.size()));
@@ -68,10 +91,17 @@ public final class TokenizerJsonWriter {
     }
     learned.newTokens().forEach(t -> vocab.put(t, vocab.size()));
     Set<String> special = new HashSet<>(BPE_SPECIALS);
-    for (int i = 0; vocab.size() < vocabSize; i++) {
+    for (int i = 0; vocab.size() < vocabSize - extras.size(); i++) {
       String reserved = "<|reserved_" + i + "|>";
       special.add(reserved);
       vocab.put(reserved, vocab.size());
+    }
+    for (String e : extras) {
+      if (vocab.putIfAbsent(e, vocab.size()) != null) {
+        throw new IllegalArgumentException(
+            "extra special token '" + e + "' is already a learned token; pick another spelling");
+      }
+      special.add(e);
     }
     if (vocab.size() != vocabSize) {
       throw new IllegalStateException(

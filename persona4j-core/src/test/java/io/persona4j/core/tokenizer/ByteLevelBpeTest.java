@@ -137,4 +137,24 @@ class ByteLevelBpeTest {
         .hasMessageContaining("259");
     assertThat(dir.resolve("x")).doesNotExist();
   }
+
+  @Test
+  void extraSpecialTokensEncodeAsOneIdAtTheEndOfTheVocabulary(@TempDir Path tmp) throws Exception {
+    Path file = tmp.resolve("tokenizer.json");
+    List<String> texts = List.of("Toy Story (1995), Heat (1995)", "Jumanji (1995) and more");
+    TokenizerJsonWriter.writeByteLevelBpe(file, 300, texts, List.of("[ItemEmb]", "[UserEmb]"));
+    try (Tokenizer t = Tokenizer.load(file)) {
+      long[] ids = t.encode("Heat (1995) [ItemEmb], Jumanji[UserEmb]", false);
+      assertThat(Arrays.stream(ids).filter(id -> id == 298).count()).isEqualTo(1);
+      assertThat(Arrays.stream(ids).filter(id -> id == 299).count()).isEqualTo(1);
+      assertThat(t.decode(new long[] {298}, false)).isEqualTo("[ItemEmb]");
+      assertThat(t.decode(ids, true)).doesNotContain("[ItemEmb]");
+    }
+    assertThatThrownBy(
+            () -> TokenizerJsonWriter.writeByteLevelBpe(file, 300, texts, List.of("<s>")))
+        .hasMessageContaining("'<s>'");
+    assertThatThrownBy(
+            () -> TokenizerJsonWriter.writeByteLevelBpe(file, 261, texts, List.of("[A]", "[B]")))
+        .hasMessageContaining("at least 262");
+  }
 }
