@@ -21,6 +21,28 @@ public final class LoraInjector {
   private LoraInjector() {}
 
   /**
+   * Makes the unit of an adapter on one module from its A, B and dropout. LoRA variants that scale
+   * or gate differently from plain LoRA (e.g. {@code io.persona4j.adapters.moe}) pass their own;
+   * {@link #standard} is PEFT's.
+   */
+  @FunctionalInterface
+  public interface UnitFactory {
+    /**
+     * @param path the module path
+     * @param a {@code [r, in]}
+     * @param b {@code [out, r]}
+     * @param dropout the unit's dropout (seeded per adapter and module)
+     * @param parent the manager the unit's own manager hangs from
+     */
+    LoraUnit create(String path, NDArray a, NDArray b, LoraDropout dropout, NDManager parent);
+  }
+
+  /** Plain LoRA units with {@code config}'s per-module scale ({@link LoraConfig#scale}). */
+  public static UnitFactory standard(LoraConfig config) {
+    return (path, a, b, dropout, parent) -> new LoraUnit(parent, a, b, config.scale(path), dropout);
+  }
+
+  /**
    * Adds a new adapter {@code adapterName} to every layer {@code config} targets (see {@link
    * TargetSelector}), initialized as {@code config.initLoraWeights()} asks from {@code seed}.
    * Adapter weights live on sub-managers of each base weight's manager, freed by {@link
@@ -32,6 +54,15 @@ public final class LoraInjector {
    */
   public static Map<String, LoraLinear> inject(
       AdaptableModel model, LoraConfig config, String adapterName, long seed) {
+    return inject(model, config, adapterName, seed, standard(config));
+  }
+
+  /**
+   * As {@link #inject(AdaptableModel, LoraConfig, String, long)}, with units made by {@code
+   * factory} (targets, ranks and initial values still come from {@code config}).
+   */
+  public static Map<String, LoraLinear> inject(
+      AdaptableModel model, LoraConfig config, String adapterName, long seed, UnitFactory factory) {
     Map<String, Linear> linears = model.linears();
     List<String> targets = TargetSelector.select(config, linears.keySet());
     Map<String, LoraUnit> units = new LinkedHashMap<>();
@@ -47,7 +78,7 @@ public final class LoraInjector {
         NDManager m = l.weight().getManager();
         NDArray a = m.create(init[0], new Shape(rank, in));
         NDArray b = m.create(init[1], new Shape(out, rank));
-        units.put(path, newUnit(config, path, a, b, seed, adapterName, m));
+        units.put(path, newUnit(factory, path, a, b, config, seed, adapterName, m));
       }
     } catch (RuntimeException e) {
       units.values().forEach(LoraUnit::close);
@@ -68,18 +99,18 @@ public final class LoraInjector {
     return done;
   }
 
-  /** A unit for module {@code path} with the config's scale and dropout. */
+  /** A unit for module {@code path} from {@code factory}, with the config's dropout. */
   static LoraUnit newUnit(
-      LoraConfig config,
+      UnitFactory factory,
       String path,
       NDArray a,
       NDArray b,
+      LoraConfig config,
       long seed,
       String adapterName,
       NDManager parent) {
     long dropoutSeed = LoraInit.stream(seed, adapterName, path, "dropout").nextLong();
-    return new LoraUnit(
-        parent, a, b, config.scale(path), new LoraDropout(config.loraDropout(), dropoutSeed));
+    return factory.create(path, a, b, new LoraDropout(config.loraDropout(), dropoutSeed), parent);
   }
 
   /**

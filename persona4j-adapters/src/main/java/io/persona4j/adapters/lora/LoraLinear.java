@@ -184,6 +184,13 @@ public final class LoraLinear extends Linear {
       if (!units.containsKey(n)) {
         throw new IllegalArgumentException(name() + " has no adapter '" + n + "'");
       }
+      if (units.get(n).gate() != null) {
+        throw new IllegalStateException(
+            name()
+                + ": adapter '"
+                + n
+                + "' has a per-sequence gate (mixture of LoRA experts) and cannot be merged");
+      }
     }
     NDArray w = weight();
     try (NDScope scope = new NDScope()) {

@@ -75,8 +75,18 @@ public final class LoraModel implements AutoCloseable {
    * @return the targeted module paths
    */
   public List<String> add(String name, LoraConfig config, long seed) {
+    return add(name, config, seed, LoraInjector.standard(config));
+  }
+
+  /**
+   * As {@link #add(String, LoraConfig, long)}, with units made by {@code factory}: for LoRA
+   * variants that keep PEFT's tensors but scale or gate them differently (see {@link
+   * LoraInjector.UnitFactory}).
+   */
+  public List<String> add(
+      String name, LoraConfig config, long seed, LoraInjector.UnitFactory factory) {
     checkNew(name);
-    Map<String, LoraLinear> layers = LoraInjector.inject(model, config, name, seed);
+    Map<String, LoraLinear> layers = LoraInjector.inject(model, config, name, seed, factory);
     adapters.put(name, new Entry(config, List.copyOf(layers.keySet()), null, Map.of(), true));
     afterAdd(name);
     return List.copyOf(layers.keySet());
@@ -92,11 +102,21 @@ public final class LoraModel implements AutoCloseable {
    */
   public LoadedAdapter load(Path dir, String name, boolean trainable, long seed)
       throws IOException {
+    return load(dir, name, trainable, seed, null);
+  }
+
+  /**
+   * As {@link #load(Path, String, boolean, long)}, with units made by {@code factory} (null: plain
+   * LoRA units with the file's scales).
+   */
+  public LoadedAdapter load(
+      Path dir, String name, boolean trainable, long seed, LoraInjector.UnitFactory factory)
+      throws IOException {
     checkNew(name);
     NDManager extras = manager.newSubManager();
     PeftAdapterFiles.Prepared p;
     try {
-      p = PeftAdapterFiles.read(model, dir, name, seed, extras);
+      p = PeftAdapterFiles.read(model, dir, name, seed, extras, factory);
       LoraInjector.install(model, name, p.units());
     } catch (IOException | RuntimeException e) {
       extras.close();

@@ -7,8 +7,10 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * One named adapter on one linear layer: {@code A [r, in]}, {@code B [out, r]}, its scale and its
- * dropout. A and B live on a manager of their own, closed by {@link #close()}.
+ * One named adapter on one linear layer: {@code A [r, in]}, {@code B [out, r]}, its scale, its
+ * dropout and optionally a {@link RankGate} (per-sequence weights on the rank components, as a
+ * mixture of LoRA experts uses). A and B live on a manager of their own, closed by {@link
+ * #close()}.
  *
  * <p>The arrays keep their identity for the unit's whole life ({@link #assign} copies values into
  * them), so optimizers may hold on to them.
@@ -20,6 +22,12 @@ public final class LoraUnit implements AutoCloseable {
   private final double scale;
   private final NDArray scaleArray; // scale as a scalar array on this unit's manager
   private final LoraDropout dropout;
+  private final RankGate gate;
+
+  /** As {@link #LoraUnit(NDManager, NDArray, NDArray, double, LoraDropout, RankGate)}, ungated. */
+  public LoraUnit(NDManager parent, NDArray a, NDArray b, double scale, LoraDropout dropout) {
+    this(parent, a, b, scale, dropout, null);
+  }
 
   /**
    * Takes {@code a} and {@code b} onto a new sub-manager of {@code parent}.
@@ -28,9 +36,11 @@ public final class LoraUnit implements AutoCloseable {
    * @param b {@code [out, r]} float32
    * @param scale the factor on {@code B A x}
    * @param dropout dropout on the LoRA input in training
+   * @param gate per-sequence weights on the rank components, or null for plain LoRA
    * @throws IllegalArgumentException if shapes do not fit each other or scale is not finite
    */
-  public LoraUnit(NDManager parent, NDArray a, NDArray b, double scale, LoraDropout dropout) {
+  public LoraUnit(
+      NDManager parent, NDArray a, NDArray b, double scale, LoraDropout dropout, RankGate gate) {
     Shape sa = a.getShape();
     Shape sb = b.getShape();
     if (sa.dimension() != 2 || sb.dimension() != 2 || sa.get(0) != sb.get(1)) {
@@ -55,6 +65,7 @@ public final class LoraUnit implements AutoCloseable {
     this.scaleArray = manager.create((float) scale);
     ai.djl.ndarray.NDScope.unregister(scaleArray);
     this.dropout = dropout;
+    this.gate = gate;
   }
 
   /** {@code [r, in]}. */
@@ -80,6 +91,11 @@ public final class LoraUnit implements AutoCloseable {
   /** The dropout on the LoRA input. */
   public LoraDropout dropout() {
     return dropout;
+  }
+
+  /** The gate on the rank components, or null for plain LoRA. */
+  public RankGate gate() {
+    return gate;
   }
 
   /** Number of parameters, {@code r * (in + out)}. */
@@ -120,18 +136,45 @@ public final class LoraUnit implements AutoCloseable {
   }
 
   /**
-   * {@code scale * B(A(x))} for {@code x [..., in]}, with dropout on x if {@code training}.
+   * {@code scale * B(A(x))} for {@code x [..., in]}, with dropout on x if {@code training}; with a
+   * gate, {@code scale * B(A(x) * w)}, {@code w [B, 1, r]} from {@link RankGate#rankWeights}.
    * Temporaries are left to the caller's scope, as {@link io.persona4j.core.model.Linear} does.
    */
   NDArray apply(NDArray x, boolean training) {
     NDArray in = training ? dropout.apply(x) : x;
     NDArray down = ai.djl.nn.core.Linear.linear(in, a, null).singletonOrThrow(); // [..., r]
+    if (gate != null) {
+      down = down.mul(gateFor(down)); // [..., r]
+    }
     NDArray up = ai.djl.nn.core.Linear.linear(down, b, null).singletonOrThrow(); // [..., out]
     return up.mul(scaleArray);
   }
 
-  /** {@code scale * B A}, {@code [out, in]}, on {@code target}. */
+  /** The gate's weights shaped to broadcast against {@code down [B, ..., r]}. */
+  private NDArray gateFor(NDArray down) {
+    Shape s = down.getShape();
+    NDArray w = gate.rankWeights(s.get(0), rank()); // [B or 1, 1, r]
+    if (s.dimension() == 3) {
+      return w;
+    }
+    long[] dims = new long[s.dimension()];
+    java.util.Arrays.fill(dims, 1);
+    dims[0] = w.getShape().get(0);
+    dims[dims.length - 1] = rank();
+    return w.reshape(new Shape(dims));
+  }
+
+  /**
+   * {@code scale * B A}, {@code [out, in]}, on {@code target}.
+   *
+   * @throws IllegalStateException for a gated unit, whose delta differs per sequence
+   */
   public NDArray delta(NDManager target) {
+    if (gate != null) {
+      throw new IllegalStateException(
+          "a LoRA unit with a per-sequence gate (mixture of LoRA experts) has no single weight"
+              + " delta and cannot be merged");
+    }
     NDArray d = b.matMul(a).muli((float) scale);
     d.attach(target);
     return d;

@@ -45,13 +45,21 @@ public final class PeftAdapterFiles {
    *
    * @param unitsSeed seed of the units' dropout streams
    * @param extras manager for the {@code modules_to_save} tensors
+   * @param factory makes the units, or null for {@link LoraInjector#standard} of the file's config
    * @throws ModelFormatException naming the file and tensor for unknown, missing, misshapen or
    *     non-finite tensors; {@link io.persona4j.core.config.ConfigException} for a bad config
    */
   static Prepared read(
-      AdaptableModel model, Path dir, String adapterName, long unitsSeed, NDManager extras)
+      AdaptableModel model,
+      Path dir,
+      String adapterName,
+      long unitsSeed,
+      NDManager extras,
+      LoraInjector.UnitFactory factory)
       throws IOException {
     LoraConfig config = LoraConfigs.read(dir);
+    LoraInjector.UnitFactory unitFactory =
+        factory != null ? factory : LoraInjector.standard(config);
     Path file = dir.resolve(WEIGHTS_FILE);
     if (!Files.isRegularFile(file)) {
       String hint =
@@ -104,7 +112,9 @@ public final class PeftAdapterFiles {
           NDManager m = linears.get(path).weight().getManager();
           NDArray a = st.toNDArray(PeftKeys.loraA(path), m);
           NDArray b = st.toNDArray(PeftKeys.loraB(path), m);
-          units.put(path, LoraInjector.newUnit(config, path, a, b, unitsSeed, adapterName, m));
+          units.put(
+              path,
+              LoraInjector.newUnit(unitFactory, path, a, b, config, unitsSeed, adapterName, m));
         }
         for (String key : extraKeys) {
           saved.put(key.substring(PeftKeys.PREFIX.length()), st.toNDArray(key, extras));

@@ -14,6 +14,9 @@
  *       trainable parameters, counts).
  *   <li>{@link io.persona4j.adapters.lora.PeftAdapterFiles} and {@link
  *       io.persona4j.adapters.lora.PeftKeys}: PEFT's files and tensor names.
+ *   <li>{@link io.persona4j.adapters.lora.RankGate} and {@link
+ *       io.persona4j.adapters.lora.LoraInjector.UnitFactory}: the hooks LoRA variants with PEFT's
+ *       tensors use ({@link io.persona4j.adapters.moe}: per-sequence gating of rank blocks).
  * </ul>
  */
 package io.persona4j.adapters.lora;
