@@ -46,10 +46,40 @@ public final class AdamW implements Optimizer {
   }
 
   private final Config config;
+  private final Map<String, Double> lrMultipliers;
   private final OptimizerSlots slots = new OptimizerSlots("AdamW", "exp_avg", "exp_avg_sq");
 
   public AdamW(Config config) {
+    this(config, Map.of());
+  }
+
+  /**
+   * @param lrMultipliers parameter groups, as PyTorch's: a parameter whose name starts with a key
+   *     runs at {@code lr * multiplier} (decay included); the longest matching prefix wins
+   */
+  public AdamW(Config config, Map<String, Double> lrMultipliers) {
     this.config = config;
+    for (Map.Entry<String, Double> e : lrMultipliers.entrySet()) {
+      if (!(e.getValue() >= 0) || e.getValue().isInfinite()) {
+        throw new IllegalArgumentException(
+            "learning-rate multiplier of '"
+                + e.getKey()
+                + "' must be finite and >= 0, got "
+                + e.getValue());
+      }
+    }
+    this.lrMultipliers = Map.copyOf(lrMultipliers);
+  }
+
+  /** The learning-rate multiplier of parameter {@code name} (1 outside every group). */
+  public double lrMultiplier(String name) {
+    String best = null;
+    for (String prefix : lrMultipliers.keySet()) {
+      if (name.startsWith(prefix) && (best == null || prefix.length() > best.length())) {
+        best = prefix;
+      }
+    }
+    return best == null ? 1.0 : lrMultipliers.get(best);
   }
 
   public static Builder builder() {
@@ -72,6 +102,7 @@ public final class AdamW implements Optimizer {
     h.put("beta2", config.beta2());
     h.put("epsilon", config.epsilon());
     h.put("weight_decay", config.weightDecay());
+    new java.util.TreeMap<>(lrMultipliers).forEach((k, v) -> h.put("lr_multiplier:" + k, v));
     return h;
   }
 
@@ -85,7 +116,7 @@ public final class AdamW implements Optimizer {
           temporaries.suppressNotUsedWarning();
           NDArray g = Autograd.gradient(e.getValue(), scope);
           if (g != null) {
-            update(e.getKey(), e.getValue(), g, lr);
+            update(e.getKey(), e.getValue(), g, lr * lrMultiplier(e.getKey()));
           }
         }
       }
@@ -138,8 +169,18 @@ public final class AdamW implements Optimizer {
     private double beta2 = 0.999;
     private double epsilon = 1e-8;
     private double weightDecay = 0.01;
+    private final Map<String, Double> lrMultipliers = new LinkedHashMap<>();
 
     private Builder() {}
+
+    /**
+     * A parameter group: parameters whose names start with {@code prefix} train at {@code lr *
+     * multiplier} (e.g. iLoRA's router at 0.3x).
+     */
+    public Builder optLrMultiplier(String prefix, double multiplier) {
+      lrMultipliers.put(prefix, multiplier);
+      return this;
+    }
 
     public Builder optBetas(double beta1, double beta2) {
       this.beta1 = beta1;
@@ -158,7 +199,7 @@ public final class AdamW implements Optimizer {
     }
 
     public AdamW build() {
-      return new AdamW(new Config(beta1, beta2, epsilon, weightDecay));
+      return new AdamW(new Config(beta1, beta2, epsilon, weightDecay), lrMultipliers);
     }
   }
 }

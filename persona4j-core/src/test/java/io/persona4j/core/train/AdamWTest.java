@@ -194,4 +194,35 @@ class AdamWTest {
       assertThatThrownBy(() -> opt.step(params, Double.NaN)).hasMessageContaining("learning rate");
     }
   }
+
+  @Test
+  void parameterGroupsRunAtTheirMultipliedRate() {
+    float[] alone = run(AdamW.builder().build(), 4, 0.05 * 0.3);
+    float[] plain = run(AdamW.builder().build(), 4, 0.05);
+    try (NDManager m = Runtime.newManager();
+        AdamW opt =
+            AdamW.builder()
+                .optLrMultiplier("router.", 0.3)
+                .optLrMultiplier("router.x", 2)
+                .build()) {
+      assertThat(opt.lrMultiplier("router.w")).isEqualTo(0.3);
+      assertThat(opt.lrMultiplier("router.x1")).isEqualTo(2.0);
+      assertThat(opt.lrMultiplier("experts.a")).isEqualTo(1.0);
+      assertThat(opt.hyperParameters()).containsEntry("lr_multiplier:router.", 0.3);
+      NDArray r = m.create(P0.clone(), new Shape(3));
+      NDArray e = m.create(P0.clone(), new Shape(3));
+      TrainableParameters params =
+          TrainableParameters.of(new java.util.LinkedHashMap<>(Map.of("router.w", r, "e", e)));
+      for (int t = 0; t < 4; t++) {
+        params.zeroGradients();
+        QuadraticLoss.backward(r, C);
+        QuadraticLoss.backward(e, C);
+        opt.step(params, 0.05);
+      }
+      assertThat(r.toFloatArray()).containsExactly(alone);
+      assertThat(e.toFloatArray()).containsExactly(plain);
+    }
+    assertThatThrownBy(() -> AdamW.builder().optLrMultiplier("x", -1).build())
+        .hasMessageContaining("'x'");
+  }
 }
