@@ -137,4 +137,34 @@ class ByteLevelBpeTest {
         .hasMessageContaining("259");
     assertThat(dir.resolve("x")).doesNotExist();
   }
+
+  @Test
+  void reservesExtraSpecialTokensThatAlwaysEncodeAsOneToken() throws Exception {
+    Path out = dir.resolve("extra.json");
+    List<String> texts = List.of("Toy Story (1995), Heat (1995)", "Casino (1995)");
+    TokenizerJsonWriter.writeByteLevelBpe(out, 300, texts, List.of("[HistoryEmb]", "[CansEmb]"));
+    try (Tokenizer t = Tokenizer.load(out)) {
+      assertThat(t.vocabSize()).isEqualTo(300);
+      long h = t.tokenId("[HistoryEmb]").orElseThrow();
+      long c = t.tokenId("[CansEmb]").orElseThrow();
+      assertThat(c).isEqualTo(h + 1);
+      assertThat(t.isSpecial(h)).isTrue();
+      long[] ids = t.encode("Heat (1995) [HistoryEmb], Casino[CansEmb]", false);
+      assertThat(Arrays.stream(ids).filter(id -> id == h).count()).isEqualTo(1);
+      assertThat(Arrays.stream(ids).filter(id -> id == c).count()).isEqualTo(1);
+      assertThat(t.decode(ids, true)).isEqualTo("Heat (1995) , Casino");
+      assertThat(t.decode(ids, false)).isEqualTo("Heat (1995) [HistoryEmb], Casino[CansEmb]");
+    }
+    assertThatThrownBy(
+            () ->
+                TokenizerJsonWriter.writeByteLevelBpe(
+                    dir.resolve("y"), 300, texts, List.of("[X]", "[X]")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'[X]' is repeated");
+    assertThatThrownBy(
+            () ->
+                TokenizerJsonWriter.writeByteLevelBpe(dir.resolve("y"), 260, texts, List.of("[X]")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least 261");
+  }
 }
