@@ -53,36 +53,42 @@ public final class TokenizerJsonWriter {
   }
 
   /**
-   * As {@link #writeByteLevelBpe(Path, int, List)}, with {@code extraSpecials}: tokens such as
-   * {@code [ItemEmb]} that always encode as one id (special added tokens, never split), placed
-   * after the learned merges, in the given order; they take the place of the last merges.
+   * {@link #writeByteLevelBpe(Path, int, List)} with {@code extraSpecials} reserved as special
+   * added tokens right after the learned merges (before any {@code <|reserved_N|>} filler), within
+   * {@code vocabSize}: each always encodes as one token wherever it occurs in a text (added tokens
+   * are matched before the BPE model) and is skipped by {@code decode(.., true)}. Used for
+   * placeholder tokens such as LLaRA's {@code [HistoryEmb]}, whose input embedding a model
+   * replaces.
    *
-   * @throws IllegalArgumentException if an extra special is blank, repeated or already special, or
-   *     the vocabulary has no room for it
+   * @throws IllegalArgumentException if {@code vocabSize < 260 + extraSpecials.size()}, or an extra
+   *     special is blank, repeated or one of {@link #BPE_SPECIALS}
    */
   public static void writeByteLevelBpe(
       Path out, int vocabSize, List<String> trainingTexts, List<String> extraSpecials)
       throws IOException {
     Objects.requireNonNull(out, "out");
-    if (vocabSize < MIN_BPE_VOCAB_SIZE + extraSpecials.size()) {
+    Objects.requireNonNull(extraSpecials, "extraSpecials");
+    int minimum = MIN_BPE_VOCAB_SIZE + extraSpecials.size();
+    if (vocabSize < minimum) {
       throw new IllegalArgumentException(
           "vocabSize must be at least "
-              + (MIN_BPE_VOCAB_SIZE + extraSpecials.size())
+              + minimum
               + " for byte-level BPE (4 special tokens + 256 byte tokens + "
               + extraSpecials.size()
-              + " extra specials), got "
+              + " extra special tokens), got "
               + vocabSize);
     }
-    Set<String> extras = new java.util.LinkedHashSet<>();
+    Set<String> extras = new HashSet<>();
     for (String e : extraSpecials) {
-      if (e == null || e.isBlank() || BPE_SPECIALS.contains(e) || !extras.add(e)) {
-        throw new IllegalArgumentException(
-            "extra special token '" + e + "' is blank, repeated or one of " + BPE_SPECIALS);
+      if (e == null || e.isBlank()) {
+        throw new IllegalArgumentException("extra special token is blank: '" + e + "'");
+      }
+      if (BPE_SPECIALS.contains(e) || !extras.add(e)) {
+        throw new IllegalArgumentException("extra special token '" + e + "' is repeated");
       }
     }
     List<String> texts = trainingTexts.isEmpty() ? DefaultCorpus.paragraphs() : trainingTexts;
-    ByteLevelBpeTrainer.Result learned =
-        ByteLevelBpeTrainer.train(texts, vocabSize - MIN_BPE_VOCAB_SIZE - extras.size());
+    ByteLevelBpeTrainer.Result learned = ByteLevelBpeTrainer.train(texts, vocabSize - minimum);
 
     Map<String, Integer> vocab = new LinkedHashMap<>();
     BPE_SPECIALS.forEach(s -> vocab.put(s, vocab.size()));
@@ -90,18 +96,18 @@ public final class TokenizerJsonWriter {
       vocab.put(String.valueOf(ByteLevelAlphabet.symbol(b)), vocab.size());
     }
     learned.newTokens().forEach(t -> vocab.put(t, vocab.size()));
+    for (String e : extraSpecials) {
+      if (vocab.putIfAbsent(e, vocab.size()) != null) {
+        throw new IllegalArgumentException(
+            "extra special token '" + e + "' is also a byte or learned token of the vocabulary");
+      }
+    }
     Set<String> special = new HashSet<>(BPE_SPECIALS);
-    for (int i = 0; vocab.size() < vocabSize - extras.size(); i++) {
+    special.addAll(extraSpecials);
+    for (int i = 0; vocab.size() < vocabSize; i++) {
       String reserved = "<|reserved_" + i + "|>";
       special.add(reserved);
       vocab.put(reserved, vocab.size());
-    }
-    for (String e : extras) {
-      if (vocab.putIfAbsent(e, vocab.size()) != null) {
-        throw new IllegalArgumentException(
-            "extra special token '" + e + "' is already a learned token; pick another spelling");
-      }
-      special.add(e);
     }
     if (vocab.size() != vocabSize) {
       throw new IllegalStateException(

@@ -12,6 +12,10 @@ import java.util.List;
  * the token that the logits at position {@code i} must predict, with {@code weights[b, i] = 1} for
  * positions that count and 0 for prompt tokens, padding and the last position (their target is set
  * to 0, a valid id that the weight cancels).
+ *
+ * <p>A batch also keeps the {@link Example} objects it was collated from, in row order ({@link
+ * #examples()}): an objective that needs side information per example (for instance the item
+ * placeholders of a recommendation prompt) looks it up by example identity.
  */
 public final class Batch {
   private final int size;
@@ -23,6 +27,7 @@ public final class Batch {
   private final long[] classLabels;
   private final int targetCount;
   private final long tokenCount;
+  private final List<Example> examples;
 
   private Batch(
       int size,
@@ -33,7 +38,8 @@ public final class Batch {
       float[] weights,
       long[] classLabels,
       int targetCount,
-      long tokenCount) {
+      long tokenCount,
+      List<Example> examples) {
     this.size = size;
     this.length = length;
     this.ids = ids;
@@ -43,6 +49,7 @@ public final class Batch {
     this.classLabels = classLabels;
     this.targetCount = targetCount;
     this.tokenCount = tokenCount;
+    this.examples = examples;
   }
 
   /**
@@ -99,12 +106,21 @@ public final class Batch {
         }
       }
     }
-    return new Batch(b, t, ids, attention, targets, weights, classes, count, tokens);
+    return new Batch(
+        b, t, ids, attention, targets, weights, classes, count, tokens, List.copyOf(examples));
   }
 
   /** Number of examples B. */
   public int size() {
     return size;
+  }
+
+  /**
+   * The examples of the rows, in row order: the same objects that were passed to {@link #of} (not
+   * copies), so callers may key side information on their identity.
+   */
+  public List<Example> examples() {
+    return examples;
   }
 
   /** Padded length T. */

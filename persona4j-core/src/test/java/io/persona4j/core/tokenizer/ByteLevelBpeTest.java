@@ -139,22 +139,32 @@ class ByteLevelBpeTest {
   }
 
   @Test
-  void extraSpecialTokensEncodeAsOneIdAtTheEndOfTheVocabulary(@TempDir Path tmp) throws Exception {
-    Path file = tmp.resolve("tokenizer.json");
-    List<String> texts = List.of("Toy Story (1995), Heat (1995)", "Jumanji (1995) and more");
-    TokenizerJsonWriter.writeByteLevelBpe(file, 300, texts, List.of("[ItemEmb]", "[UserEmb]"));
-    try (Tokenizer t = Tokenizer.load(file)) {
-      long[] ids = t.encode("Heat (1995) [ItemEmb], Jumanji[UserEmb]", false);
-      assertThat(Arrays.stream(ids).filter(id -> id == 298).count()).isEqualTo(1);
-      assertThat(Arrays.stream(ids).filter(id -> id == 299).count()).isEqualTo(1);
-      assertThat(t.decode(new long[] {298}, false)).isEqualTo("[ItemEmb]");
-      assertThat(t.decode(ids, true)).doesNotContain("[ItemEmb]");
+  void reservesExtraSpecialTokensThatAlwaysEncodeAsOneToken() throws Exception {
+    Path out = dir.resolve("extra.json");
+    List<String> texts = List.of("Toy Story (1995), Heat (1995)", "Casino (1995)");
+    TokenizerJsonWriter.writeByteLevelBpe(out, 300, texts, List.of("[HistoryEmb]", "[CansEmb]"));
+    try (Tokenizer t = Tokenizer.load(out)) {
+      assertThat(t.vocabSize()).isEqualTo(300);
+      long h = t.tokenId("[HistoryEmb]").orElseThrow();
+      long c = t.tokenId("[CansEmb]").orElseThrow();
+      assertThat(c).isEqualTo(h + 1);
+      assertThat(t.isSpecial(h)).isTrue();
+      long[] ids = t.encode("Heat (1995) [HistoryEmb], Casino[CansEmb]", false);
+      assertThat(Arrays.stream(ids).filter(id -> id == h).count()).isEqualTo(1);
+      assertThat(Arrays.stream(ids).filter(id -> id == c).count()).isEqualTo(1);
+      assertThat(t.decode(ids, true)).isEqualTo("Heat (1995) , Casino");
+      assertThat(t.decode(ids, false)).isEqualTo("Heat (1995) [HistoryEmb], Casino[CansEmb]");
     }
     assertThatThrownBy(
-            () -> TokenizerJsonWriter.writeByteLevelBpe(file, 300, texts, List.of("<s>")))
-        .hasMessageContaining("'<s>'");
+            () ->
+                TokenizerJsonWriter.writeByteLevelBpe(
+                    dir.resolve("y"), 300, texts, List.of("[X]", "[X]")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'[X]' is repeated");
     assertThatThrownBy(
-            () -> TokenizerJsonWriter.writeByteLevelBpe(file, 261, texts, List.of("[A]", "[B]")))
-        .hasMessageContaining("at least 262");
+            () ->
+                TokenizerJsonWriter.writeByteLevelBpe(dir.resolve("y"), 260, texts, List.of("[X]")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least 261");
   }
 }

@@ -31,6 +31,18 @@ class BatchTest {
   }
 
   @Test
+  void batchesKeepTheirExampleObjectsInRowOrder() {
+    Example a = Example.text(new long[] {1, 9, 2});
+    Example b = Example.text(new long[] {1, 9, 2}); // equal to a, but another object
+    Batch batch = Batch.of(List.of(b, a), 0);
+    assertThat(batch.examples()).hasSize(2);
+    assertThat(batch.examples().get(0)).isSameAs(b);
+    assertThat(batch.examples().get(1)).isSameAs(a);
+    assertThatThrownBy(() -> batch.examples().add(a))
+        .isInstanceOf(UnsupportedOperationException.class);
+  }
+
+  @Test
   void classificationBatchesCarryClassLabels() {
     Batch batch =
         Batch.of(

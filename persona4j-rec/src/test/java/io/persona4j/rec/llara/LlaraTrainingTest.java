@@ -1,0 +1,74 @@
+package io.persona4j.rec.llara;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.persona4j.core.train.AdamW;
+import io.persona4j.core.train.Example;
+import io.persona4j.core.train.LearningRateSchedule;
+import io.persona4j.core.train.TrainableParameters;
+import io.persona4j.core.train.Trainer;
+import io.persona4j.core.train.TrainingResult;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A short LLaRA run with core's trainer on a task whose next item is fixed by the history. */
+class LlaraTrainingTest {
+  @TempDir Path dir;
+
+  @Test
+  void curriculumTrainingLearnsTheNextItemAndBothProtocolsSeeIt() throws Exception {
+    List<RecSample> train = LlaraFixture.nextItemTask(96, 4, 1);
+    List<RecSample> heldOut = LlaraFixture.nextItemTask(24, 4, 2);
+    int steps = 80;
+    try (LlaraFixture f = LlaraFixture.create(dir)) {
+      LlaraModel model = f.llara(BatchHook.NONE);
+      LlaraObjective objective = new LlaraObjective(model, LlaraObjective.Curriculum.CURRICULUM, 3);
+      List<Example> examples = objective.register(train);
+      TrainableParameters params =
+          TrainableParameters.merge(
+              TrainableParameters.allOf(f.model), TrainableParameters.of(f.projector.parameters()));
+      TrainingResult r;
+      try (Trainer t =
+          Trainer.builder()
+              .setParameters(params)
+              .setObjective(objective)
+              .setOptimizer(AdamW.builder().build())
+              .setSchedule(LearningRateSchedule.warmupCosine(3e-3, 10, steps))
+              .setTrainData(examples)
+              .setMaxSteps(steps)
+              .optMicroBatchSize(8)
+              .optPadId(f.prompt.padId())
+              .optSeed(4)
+              .addListener(objective)
+              .build()) {
+        r = t.train();
+      }
+      params.freeze();
+      double[] losses = r.losses();
+      double last10 = 0;
+      for (int i = steps - 10; i < steps; i++) {
+        last10 += losses[i] / 10;
+      }
+      RecMetrics lik = new LikelihoodRanker(model, PromptMode.HYBRID, 8, true).evaluate(heldOut);
+      RecMetrics likText = new LikelihoodRanker(model, PromptMode.TEXT, 8, true).evaluate(heldOut);
+      RecMetrics gen =
+          new GenerationEvaluator(model, PromptMode.HYBRID, 16, 8, false).evaluate(heldOut);
+      // Bounds: the first loss is about ln(512) = 6.2 nats per answer token (measured 6.63);
+      // after 80 steps of 8 the mean of the last 10 steps is below 0.3 (measured 0.09). On 24
+      // held-out candidate sets (5 candidates: chance HR@1 = 0.2) both protocols rank or name the
+      // target at least 18 times (measured: likelihood 24/24 hybrid, 20/24 text-only; generation
+      // 23 valid, 23 correct). About 9 s on 2 cores.
+      assertThat(losses[0]).isGreaterThan(5.0);
+      assertThat(last10).as("mean loss of the last 10 steps").isLessThan(0.3);
+      assertThat(objective.hybridBatches()).isGreaterThanOrEqualTo(20);
+      assertThat(objective.textBatches()).isGreaterThanOrEqualTo(20);
+      assertThat(objective.hybridBatches() + objective.textBatches()).isEqualTo(steps);
+      assertThat(lik.correct()).as("likelihood hits, hybrid prompts").isGreaterThanOrEqualTo(18);
+      assertThat(likText.correct()).as("likelihood hits, text prompts").isGreaterThanOrEqualTo(12);
+      assertThat(gen.valid()).as("valid generations").isGreaterThanOrEqualTo(18);
+      assertThat(gen.correct()).as("generation hits").isGreaterThanOrEqualTo(18);
+    }
+  }
+}
