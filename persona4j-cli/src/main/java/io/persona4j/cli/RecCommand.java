@@ -1,0 +1,255 @@
+package io.persona4j.cli;
+
+import io.persona4j.core.train.ProgressListener;
+import io.persona4j.rec.data.CandidateExample;
+import io.persona4j.rec.data.InteractionDataset;
+import io.persona4j.rec.experiment.HistoryCorpus;
+import io.persona4j.rec.experiment.PreparedData;
+import io.persona4j.rec.experiment.RecExperiment;
+import io.persona4j.rec.experiment.RecPreset;
+import io.persona4j.rec.experiment.ResultsWriter;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code persona4j rec ...}: sequential recommendation (popularity, SASRec, LLaRA, iLoRA). */
+@Command(
+    name = "rec",
+    mixinStandardHelpOptions = true,
+    description = "Sequential recommendation with LLMs: data preparation and experiments.",
+    subcommands = {RecCommand.Prepare.class, RecCommand.Experiment.class})
+final class RecCommand implements Runnable {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  /** Where the shared data sets are beside a checkout. */
+  static final String DEFAULT_DATA = "../shared/data/movielens-small";
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  static Path checkData(Path data) {
+    if (!Files.isDirectory(data)) {
+      throw new IllegalArgumentException(
+          "--data "
+              + data
+              + ": no such directory. Point --data at a MovieLens ml-latest-small, ml-1m or"
+              + " ml-100k directory, or a generic one (interactions.csv + items.csv); the"
+              + " default is "
+              + DEFAULT_DATA
+              + " beside the checkout");
+    }
+    return data;
+  }
+
+  @Command(
+      name = "prepare",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Load and validate a data set (layout detected), print its summary, and write the LLaRA"
+            + " split with fixed 20-item candidate sets (train/valid/test JSONL) and the base"
+            + " model's pre-training corpus into --out."
+      })
+  static final class Prepare implements Callable<Integer> {
+    @Option(names = "--data", defaultValue = DEFAULT_DATA, description = "Data set directory.")
+    Path data;
+
+    @Option(names = "--out", required = true, description = "Output directory.")
+    Path out;
+
+    @Option(names = "--max-users", defaultValue = "0", description = "Sample users (0: all).")
+    int maxUsers;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of samples/candidates.")
+    long seed;
+
+    @Override
+    public Integer call() throws IOException {
+      InteractionDataset ds = InteractionDataset.load(checkData(data));
+      System.out.println(ds.summary());
+      PreparedData p = PreparedData.of(ds, maxUsers, 0, seed);
+      Files.createDirectories(out);
+      write(out.resolve("train.jsonl"), p.trainLlm());
+      write(out.resolve("valid.jsonl"), p.valid());
+      write(out.resolve("test.jsonl"), p.test());
+      List<String> docs = HistoryCorpus.documents(p.trainSequences(), p.catalog(), 20);
+      Files.write(out.resolve("corpus.txt"), docs, StandardCharsets.UTF_8);
+      System.out.printf(
+          "users %d: %d train, %d valid, %d test examples; %d corpus documents; in %s%n",
+          p.users().length,
+          p.trainLlm().size(),
+          p.valid().size(),
+          p.test().size(),
+          docs.size(),
+          out);
+      return 0;
+    }
+
+    private static void write(Path file, List<CandidateExample> examples) throws IOException {
+      try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+        for (CandidateExample c : examples) {
+          var node = Json.MAPPER.createObjectNode();
+          node.put("user", c.example().user());
+          node.set("history", Json.MAPPER.valueToTree(c.example().history()));
+          node.put("target", c.example().target());
+          node.set("candidates", Json.MAPPER.valueToTree(c.candidates()));
+          w.write(node.toString());
+          w.newLine();
+        }
+      }
+    }
+  }
+
+  @Command(
+      name = "experiment",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Run a named experiment end to end: popularity, SASRec, then a small Llama pre-trained on"
+            + " the training users' histories and fine-tuned with LLaRA-LoRA and iLoRA (K = 2, 4,"
+            + " 8; random gate), each on every seed; writes results.json, a chart and a section of"
+            + " --results (docs/RESULTS.md)."
+      })
+  static final class Experiment implements Callable<Integer> {
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(
+        names = "--preset",
+        defaultValue = "smoke",
+        description = "smoke (minutes, CI) or standard (about an hour on 2 cores).")
+    String preset;
+
+    @Option(names = "--data", defaultValue = DEFAULT_DATA, description = "Data set directory.")
+    Path data;
+
+    @Option(
+        names = "--work",
+        description = "Models, adapters and results.json (default target/rec-<preset>).")
+    Path work;
+
+    @Option(
+        names = "--results",
+        defaultValue = "docs/RESULTS.md",
+        description = "Markdown file whose section for this preset is replaced.")
+    Path results;
+
+    @Option(names = "--chart", description = "PNG chart (default docs/rec-<preset>.png).")
+    Path chart;
+
+    @Option(names = "--seeds", description = "Override: number of seeds (1, 2, ...).")
+    Integer seeds;
+
+    @Option(names = "--max-users", description = "Override: sample this many users (0: all).")
+    Integer maxUsers;
+
+    @Option(names = "--eval-users", description = "Override: test users of the LLM methods.")
+    Integer evalUsers;
+
+    @Option(names = "--base-steps", description = "Override: base model pre-training steps.")
+    Long baseSteps;
+
+    @Option(names = "--finetune-steps", description = "Override: adapter fine-tuning steps.")
+    Long finetuneSteps;
+
+    @Option(
+        names = "--methods",
+        split = ",",
+        description = "Override: LLM methods by index in the preset's list (0 = LLaRA-LoRA).")
+    List<Integer> methods;
+
+    /** The preset with the command line's overrides. */
+    RecPreset resolve() {
+      RecPreset p = RecPreset.byName(preset);
+      RecPreset.Base b = p.base();
+      RecPreset.Finetune f = p.finetune();
+      if (baseSteps != null) {
+        b =
+            new RecPreset.Base(
+                b.layers(),
+                b.hidden(),
+                b.heads(),
+                b.kvHeads(),
+                b.vocab(),
+                b.maxLen(),
+                baseSteps,
+                b.batch(),
+                b.lr());
+      }
+      if (finetuneSteps != null) {
+        f =
+            new RecPreset.Finetune(
+                finetuneSteps,
+                f.batch(),
+                f.lr(),
+                f.rank(),
+                f.alpha(),
+                f.dropout(),
+                f.maxPrompt(),
+                f.evalBatch());
+      }
+      List<Long> s = p.seeds();
+      if (seeds != null) {
+        TrainOptions.require(seeds >= 1, "--seeds", seeds, "must be >= 1");
+        s = java.util.stream.LongStream.rangeClosed(1, seeds).boxed().toList();
+      }
+      List<RecPreset.Method> ms = p.methods();
+      if (methods != null) {
+        List<RecPreset.Method> all = p.methods();
+        ms =
+            methods.stream()
+                .map(
+                    i -> {
+                      TrainOptions.require(
+                          i >= 0 && i < all.size(),
+                          "--methods",
+                          i,
+                          "must index the preset's methods "
+                              + all.stream().map(RecPreset.Method::name).toList());
+                      return all.get(i);
+                    })
+                .toList();
+      }
+      return new RecPreset(
+          p.name(),
+          maxUsers != null ? maxUsers : p.maxUsers(),
+          p.llmTrainPerUser(),
+          evalUsers != null ? evalUsers : p.evalUsers(),
+          s,
+          p.sasrecEpochs(),
+          b,
+          f,
+          ms);
+    }
+
+    @Override
+    public Integer call() throws IOException {
+      RecPreset p = resolve();
+      Path dir = work != null ? work : Path.of("target", "rec-" + preset);
+      Path png = chart != null ? chart : Path.of("docs", "rec-" + preset + ".png");
+      RecExperiment.Report r =
+          RecExperiment.run(
+              p, checkData(data), dir, System.err::println, List.of(ProgressListener.auto(10)));
+      String command = "bin/persona4j rec experiment --preset " + preset + " --data " + data;
+      ResultsWriter.write(r, command, machine(), dir.resolve("results.json"), png, results);
+      System.out.printf(
+          "rec experiment %s: %.1f min; results in %s, %s, %s%n",
+          preset, r.seconds() / 60, results, png, dir.resolve("results.json"));
+      return 0;
+    }
+
+    static String machine() {
+      return String.format(
+          "%d cores, %s %s, Java %s",
+          java.lang.Runtime.getRuntime().availableProcessors(),
+          System.getProperty("os.name"),
+          System.getProperty("os.arch"),
+          System.getProperty("java.version"));
+    }
+  }
+}

@@ -1,0 +1,51 @@
+package io.persona4j.rec.experiment;
+
+import io.persona4j.rec.llara.ItemCatalog;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The pre-training corpus of the small base model: what the training users watched, as text ("This
+ * user has watched Toy Story (1995), Heat (1995), ..."), in chunks of at most {@code perDocument}
+ * titles. It teaches the model the titles and which films go together, but not the recommendation
+ * task: choosing from candidates is learned by the LoRA / iLoRA fine-tuning, as it would be on a
+ * general pre-trained LLM. Validation and test items are not in it.
+ */
+public final class HistoryCorpus {
+  private HistoryCorpus() {}
+
+  /** Documents from {@code sequences} (training portions only). */
+  public static List<String> documents(int[][] sequences, ItemCatalog catalog, int perDocument) {
+    if (perDocument < 2) {
+      throw new IllegalArgumentException("perDocument must be >= 2, got " + perDocument);
+    }
+    List<String> docs = new ArrayList<>();
+    for (int[] seq : sequences) {
+      for (int from = 0; from < seq.length; from += perDocument) {
+        int to = Math.min(seq.length, from + perDocument);
+        if (to - from < 2) {
+          continue;
+        }
+        StringBuilder b = new StringBuilder("This user has watched ");
+        for (int i = from; i < to; i++) {
+          b.append(i > from ? ", " : "").append(catalog.title(seq[i]));
+        }
+        docs.add(b.append('.').toString());
+      }
+    }
+    return docs;
+  }
+
+  /** Every title of the catalog once, {@code perDocument} to a line ("Movies: A, B, ..."). */
+  public static List<String> catalogDocuments(ItemCatalog catalog, int perDocument) {
+    List<String> docs = new ArrayList<>();
+    for (int from = 1; from <= catalog.itemCount(); from += perDocument) {
+      StringBuilder b = new StringBuilder("Movies: ");
+      for (int i = from; i < Math.min(catalog.itemCount() + 1, from + perDocument); i++) {
+        b.append(i > from ? ", " : "").append(catalog.title(i));
+      }
+      docs.add(b.append('.').toString());
+    }
+    return docs;
+  }
+}

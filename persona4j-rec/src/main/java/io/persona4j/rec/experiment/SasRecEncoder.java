@@ -1,0 +1,24 @@
+package io.persona4j.rec.experiment;
+
+import io.persona4j.rec.sasrec.SasRecModel;
+
+/** A trained SASRec as the LLM recommenders' {@link SequenceEncoder}. */
+final class SasRecEncoder implements SequenceEncoder {
+  private final SasRecModel model;
+  private final float[][] items;
+
+  SasRecEncoder(SasRecModel model) {
+    this.model = model;
+    this.items = model.itemEmbeddingMatrix();
+  }
+
+  @Override
+  public float[][] itemVectors() {
+    return items;
+  }
+
+  @Override
+  public synchronized float[][] encode(int[][] histories) {
+    return model.sequenceRepresentation(histories);
+  }
+}
