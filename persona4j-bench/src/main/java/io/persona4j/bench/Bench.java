@@ -11,7 +11,12 @@ import picocli.CommandLine.Command;
     description =
         "Persona4j benchmarks: decoding vs Jlama, the machine's fp32 GEMM ceiling, training"
             + " throughput.",
-    subcommands = {DecodeCommand.class, GemmCommand.class, TrainBenchCommand.class})
+    subcommands = {
+      DecodeCommand.class,
+      GemmCommand.class,
+      TrainBenchCommand.class,
+      IloraBenchCommand.class
+    })
 public final class Bench implements Callable<Integer> {
   @Override
   public Integer call() {

@@ -142,6 +142,13 @@ final class RecCommand implements Runnable {
     @Option(names = "--chart", description = "PNG chart (default docs/rec-<preset>.png).")
     Path chart;
 
+    @Option(
+        names = "--base-model",
+        description =
+            "Use this HF Llama/Qwen2 directory as the base model instead of pre-training one; its"
+                + " tokenizer needs [HistoryEmb] and [CansEmb] as single tokens.")
+    Path baseModel;
+
     @Option(names = "--seeds", description = "Override: number of seeds (1, 2, ...).")
     Integer seeds;
 
@@ -219,6 +226,7 @@ final class RecCommand implements Runnable {
           p.name(),
           maxUsers != null ? maxUsers : p.maxUsers(),
           p.llmTrainPerUser(),
+          p.pretrainPromptsPerUser(),
           evalUsers != null ? evalUsers : p.evalUsers(),
           s,
           p.sasrecEpochs(),
@@ -234,7 +242,12 @@ final class RecCommand implements Runnable {
       Path png = chart != null ? chart : Path.of("docs", "rec-" + preset + ".png");
       RecExperiment.Report r =
           RecExperiment.run(
-              p, checkData(data), dir, System.err::println, List.of(ProgressListener.auto(10)));
+              p,
+              checkData(data),
+              baseModel,
+              dir,
+              System.err::println,
+              List.of(ProgressListener.auto(10)));
       String command = "bin/persona4j rec experiment --preset " + preset + " --data " + data;
       ResultsWriter.write(r, command, machine(), dir.resolve("results.json"), png, results);
       System.out.printf(

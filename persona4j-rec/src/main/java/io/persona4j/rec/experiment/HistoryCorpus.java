@@ -36,6 +36,38 @@ public final class HistoryCorpus {
     return docs;
   }
 
+  /**
+   * LLaRA's text-only prompt of each sample followed by its answer ({@code "... Answer: Title"}):
+   * the task in plain text, so that a small base model learns to read a prompt and answer with a
+   * candidate title before the adapters learn the hybrid item tokens.
+   */
+  public static List<String> promptDocuments(
+      List<io.persona4j.rec.llara.RecSample> samples, ItemCatalog catalog, int maxLength)
+      throws java.io.IOException {
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("persona4j-corpus");
+    java.nio.file.Path file = dir.resolve("tokenizer.json");
+    try {
+      // The prompt text needs no tokenizer; LlaraPrompt wants one, so a throwaway stands in.
+      io.persona4j.core.tokenizer.TokenizerJsonWriter.writeByteLevelBpe(file, 260, List.of("a"));
+      try (io.persona4j.core.tokenizer.Tokenizer tok =
+          io.persona4j.core.tokenizer.Tokenizer.load(file)) {
+        var prompt =
+            new io.persona4j.rec.llara.LlaraPrompt(
+                tok, catalog, io.persona4j.rec.llara.LlaraPromptConfig.movies(maxLength));
+        List<String> docs = new ArrayList<>(samples.size());
+        for (var sample : samples) {
+          docs.add(
+              prompt.text(sample, io.persona4j.rec.llara.PromptMode.TEXT)
+                  + prompt.answer(sample.target()));
+        }
+        return docs;
+      }
+    } finally {
+      java.nio.file.Files.deleteIfExists(file);
+      java.nio.file.Files.deleteIfExists(dir);
+    }
+  }
+
   /** Every title of the catalog once, {@code perDocument} to a line ("Movies: A, B, ..."). */
   public static List<String> catalogDocuments(ItemCatalog catalog, int perDocument) {
     List<String> docs = new ArrayList<>();

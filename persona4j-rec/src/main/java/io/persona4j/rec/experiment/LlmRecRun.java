@@ -15,11 +15,13 @@ import io.persona4j.core.train.TrainableParameters;
 import io.persona4j.core.train.Trainer;
 import io.persona4j.core.train.TrainingListener;
 import io.persona4j.core.train.TrainingResult;
+import io.persona4j.rec.llara.AnswerMatch;
 import io.persona4j.rec.llara.BatchHook;
 import io.persona4j.rec.llara.GenerationEvaluator;
 import io.persona4j.rec.llara.HybridEmbedder;
 import io.persona4j.rec.llara.ItemCatalog;
 import io.persona4j.rec.llara.ItemProjector;
+import io.persona4j.rec.llara.LikelihoodRanker;
 import io.persona4j.rec.llara.LlaraModel;
 import io.persona4j.rec.llara.LlaraObjective;
 import io.persona4j.rec.llara.LlaraPrompt;
@@ -52,6 +54,7 @@ public final class LlmRecRun {
       String method,
       long seed,
       RecMetrics test,
+      RecMetrics likelihood,
       long steps,
       double firstLoss,
       double finalLoss,
@@ -145,16 +148,26 @@ public final class LlmRecRun {
         projector.save(out.resolve("projector.safetensors"));
       }
       long evalStart = System.nanoTime();
-      RecMetrics metrics =
+      List<GenerationEvaluator.Prediction> predictions =
           new GenerationEvaluator(llara, PromptMode.HYBRID, 24, ft.evalBatch(), false)
-              .evaluate(eval);
+              .predict(eval);
+      RecMetrics metrics =
+          AnswerMatch.metrics(
+              predictions.stream().map(GenerationEvaluator.Prediction::match).toList());
+      if (out != null) {
+        writePredictions(out.resolve("predictions.jsonl"), predictions, catalog);
+      }
       double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
+      RecMetrics likelihood =
+          new LikelihoodRanker(llara, PromptMode.HYBRID, Math.max(1, ft.evalBatch() / 4), true)
+              .evaluate(eval);
       double[] losses = r.losses();
       long trainable = params.values().stream().mapToLong(a -> a.getShape().size()).sum();
       return new Outcome(
           method.name(),
           seed,
           metrics,
+          likelihood,
           r.steps(),
           losses[0],
           losses[losses.length - 1],
@@ -164,6 +177,27 @@ public final class LlmRecRun {
           eval.size() / evalSeconds,
           trainable);
     }
+  }
+
+  /** One JSON line per test case: user, target title, generated text, valid, correct. */
+  static void writePredictions(
+      Path file, List<GenerationEvaluator.Prediction> predictions, ItemCatalog catalog)
+      throws IOException {
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    List<String> lines = new java.util.ArrayList<>();
+    for (GenerationEvaluator.Prediction p : predictions) {
+      lines.add(
+          json.createObjectNode()
+              .put("user", p.sample().user())
+              .put("target", catalog.title(p.sample().target()))
+              .put("generated", p.generated())
+              .put("valid", p.match().valid())
+              .put("correct", p.match().correct())
+              .toString());
+    }
+    java.nio.file.Files.createDirectories(file.getParent());
+    java.nio.file.Files.write(file, lines, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static io.persona4j.core.train.TrainerBuilder withListeners(

@@ -9,6 +9,8 @@ import java.util.List;
  *
  * @param hr1 HitRatio@1 per seed
  * @param valid ValidRatio per seed
+ * @param hr1Likelihood HitRatio@1 of the likelihood protocol per seed (LLM methods; empty
+ *     otherwise)
  * @param hr10 full-ranking HR@10 per seed (empty if the method does not rank the catalog)
  * @param ndcg10 full-ranking NDCG@10 per seed (empty likewise)
  * @param seconds wall time per seed (training and evaluation)
@@ -19,6 +21,7 @@ public record MethodResult(
     String method,
     List<Double> hr1,
     List<Double> valid,
+    List<Double> hr1Likelihood,
     List<Double> hr10,
     List<Double> ndcg10,
     List<Double> seconds,
@@ -27,6 +30,7 @@ public record MethodResult(
   public MethodResult {
     hr1 = List.copyOf(hr1);
     valid = List.copyOf(valid);
+    hr1Likelihood = List.copyOf(hr1Likelihood);
     hr10 = List.copyOf(hr10);
     ndcg10 = List.copyOf(ndcg10);
     seconds = List.copyOf(seconds);

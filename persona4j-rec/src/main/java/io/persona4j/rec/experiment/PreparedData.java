@@ -22,6 +22,8 @@ import java.util.SplittableRandom;
  *
  * @param trainAll every training example of the kept users (SASRec and popularity use them all)
  * @param trainLlm the training examples of the LLM recommenders, with candidates
+ * @param trainPretrain older training examples (before those of {@code trainLlm}), with candidates,
+ *     whose text-only prompts join the base model's pre-training corpus
  * @param valid one validation example per kept user, with candidates
  * @param test one test example per kept user, with candidates
  * @param users the kept dense user indices
@@ -30,6 +32,7 @@ public record PreparedData(
     InteractionDataset dataset,
     List<SeqExample> trainAll,
     List<CandidateExample> trainLlm,
+    List<CandidateExample> trainPretrain,
     List<CandidateExample> valid,
     List<CandidateExample> test,
     int[] users) {
@@ -41,6 +44,19 @@ public record PreparedData(
    */
   public static PreparedData of(
       InteractionDataset dataset, int maxUsers, int llmTrainPerUser, long seed) {
+    return of(dataset, maxUsers, llmTrainPerUser, 0, seed);
+  }
+
+  /**
+   * @param pretrainPerUser training positions per user before the LLM ones, for the pre-training
+   *     corpus
+   */
+  public static PreparedData of(
+      InteractionDataset dataset,
+      int maxUsers,
+      int llmTrainPerUser,
+      int pretrainPerUser,
+      long seed) {
     SequentialSplit split = SequentialSplit.of(dataset);
     BitSet kept = new BitSet();
     List<Integer> all = new ArrayList<>();
@@ -60,19 +76,25 @@ public record PreparedData(
     CandidateSampler sampler =
         new CandidateSampler(dataset, CandidateSampler.DEFAULT_NEGATIVES, seed);
     List<SeqExample> llm = new ArrayList<>();
+    List<SeqExample> pre = new ArrayList<>();
     int[] perUser = new int[dataset.numUsers()];
     // split.train() lists each user's positions oldest first: walk backwards to take the newest.
     for (int i = train.size() - 1; i >= 0; i--) {
       SeqExample e = train.get(i);
-      if (llmTrainPerUser == 0 || perUser[e.user()]++ < llmTrainPerUser) {
+      int n = perUser[e.user()]++;
+      if (llmTrainPerUser == 0 || n < llmTrainPerUser) {
         llm.add(e);
+      } else if (n < llmTrainPerUser + pretrainPerUser) {
+        pre.add(e);
       }
     }
     java.util.Collections.reverse(llm);
+    java.util.Collections.reverse(pre);
     return new PreparedData(
         dataset,
         train,
         sampler.attach(llm),
+        new CandidateSampler(dataset, CandidateSampler.DEFAULT_NEGATIVES, seed + 1).attach(pre),
         sampler.attach(split.valid().stream().filter(e -> kept.get(e.user())).toList()),
         sampler.attach(split.test().stream().filter(e -> kept.get(e.user())).toList()),
         kept.stream().toArray());

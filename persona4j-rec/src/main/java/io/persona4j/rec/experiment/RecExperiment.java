@@ -35,6 +35,7 @@ public final class RecExperiment {
       RecPreset preset,
       Path data,
       String dataSummary,
+      Path baseModel,
       int users,
       int llmTrainExamples,
       int evalUsers,
@@ -56,10 +57,28 @@ public final class RecExperiment {
       Consumer<String> log,
       List<TrainingListener> listeners)
       throws IOException {
+    return run(preset, dataDir, null, work, log, listeners);
+  }
+
+  /**
+   * As {@link #run(RecPreset, Path, Path, Consumer, List)} on a given base model (any Hugging Face
+   * Llama/Qwen2/Mistral directory whose tokenizer has LLaRA's placeholder tokens as single tokens)
+   * instead of pre-training one; null pre-trains.
+   */
+  public static Report run(
+      RecPreset preset,
+      Path dataDir,
+      Path baseModel,
+      Path work,
+      Consumer<String> log,
+      List<TrainingListener> listeners)
+      throws IOException {
     long start = System.nanoTime();
     InteractionDataset ds = InteractionDataset.load(dataDir);
     log.accept("data: " + ds.summary());
-    PreparedData data = PreparedData.of(ds, preset.maxUsers(), preset.llmTrainPerUser(), 42);
+    PreparedData data =
+        PreparedData.of(
+            ds, preset.maxUsers(), preset.llmTrainPerUser(), preset.pretrainPromptsPerUser(), 42);
     List<CandidateExample> test = data.test();
     List<CandidateExample> evalSet =
         preset.evalUsers() > 0 && preset.evalUsers() < test.size()
@@ -98,6 +117,7 @@ public final class RecExperiment {
               "SASRec",
               hr1,
               hr1.stream().map(x -> 1.0).toList(),
+              List.of(),
               hr10,
               ndcg,
               secs,
@@ -107,14 +127,19 @@ public final class RecExperiment {
       log.accept("SASRec: " + summary(sas));
 
       ItemCatalog catalog = data.catalog();
-      Path base = work.resolve("base-model");
-      Pretraining.Result baseResult = pretrain(preset, data, catalog, base, log, listeners);
+      Path base = baseModel != null ? baseModel : work.resolve("base-model");
+      Pretraining.Result baseResult =
+          baseModel != null ? null : pretrain(preset, data, catalog, base, log, listeners);
+      if (baseModel != null) {
+        log.accept("base model: " + baseModel + " (given; not pre-trained)");
+      }
       List<RecSample> train = PreparedData.samples(data.trainLlm());
       List<RecSample> eval = PreparedData.samples(evalSet);
       List<LlmRecRun.Outcome> outcomes = new ArrayList<>();
       for (RecPreset.Method method : preset.methods()) {
         List<Double> h = new ArrayList<>();
         List<Double> v = new ArrayList<>();
+        List<Double> lk = new ArrayList<>();
         List<Double> s = new ArrayList<>();
         for (long seed : preset.seeds()) {
           log.accept("fine-tuning " + method.name() + ", seed " + seed);
@@ -133,15 +158,17 @@ public final class RecExperiment {
           outcomes.add(o);
           h.add(o.test().hitRatio());
           v.add(o.test().validRatio());
+          lk.add(o.likelihood().hitRatio());
           s.add(o.trainSeconds() + o.evalSeconds());
           log.accept(
               String.format(
-                  "%s seed %d: HR@1 %.4f, ValidRatio %.4f, loss %.3f -> %.3f, %.1f samples/s"
-                      + " training, %.2f prompts/s evaluation",
+                  "%s seed %d: HR@1 %.4f, ValidRatio %.4f, likelihood HR@1 %.4f, loss %.3f ->"
+                      + " %.3f, %.1f samples/s training, %.2f prompts/s evaluation",
                   method.name(),
                   seed,
                   o.test().hitRatio(),
                   o.test().validRatio(),
+                  o.likelihood().hitRatio(),
                   o.firstLoss(),
                   o.finalLoss(),
                   o.trainSamplesPerSecond(),
@@ -149,12 +176,13 @@ public final class RecExperiment {
         }
         results.put(
             method.name(),
-            new MethodResult(method.name(), h, v, List.of(), List.of(), s, evalSet.size(), ""));
+            new MethodResult(method.name(), h, v, lk, List.of(), List.of(), s, evalSet.size(), ""));
       }
       return new Report(
           preset,
           dataDir,
           ds.summary().toString(),
+          base,
           data.users().length,
           train.size(),
           evalSet.size(),
@@ -177,6 +205,7 @@ public final class RecExperiment {
         "Popularity",
         List.of(cand.hitRatio1()),
         List.of(cand.validRatio()),
+        List.of(),
         List.of(full.hitRate(10)),
         List.of(full.ndcg(10)),
         List.of((System.nanoTime() - t0) / 1e9),
@@ -196,7 +225,8 @@ public final class RecExperiment {
     }
     SasRecConfig config =
         SasRecConfig.builder(data.dataset().numItems())
-            .maxLen(10)
+            .maxLen(50)
+            .splitLongSequences(true)
             .hiddenSize(64)
             .epochs(preset.sasrecEpochs())
             .patience(5)
@@ -249,6 +279,9 @@ public final class RecExperiment {
     List<String> docs =
         new ArrayList<>(HistoryCorpus.documents(data.trainSequences(), catalog, 20));
     docs.addAll(HistoryCorpus.catalogDocuments(catalog, 20));
+    docs.addAll(
+        HistoryCorpus.promptDocuments(
+            PreparedData.samples(data.trainPretrain()), catalog, preset.base().maxLen()));
     RecPreset.Base b = preset.base();
     Pretraining.Config config =
         new Pretraining.Config(
@@ -269,8 +302,9 @@ public final class RecExperiment {
             preset.seeds().get(0));
     log.accept(
         String.format(
-            "base model: pre-training a %d-layer, hidden-%d Llama on %d history documents",
-            b.layers(), b.hidden(), docs.size()));
+            "base model: pre-training a %d-layer, hidden-%d Llama on %d documents (histories,"
+                + " catalog, %d text-only prompts with answers)",
+            b.layers(), b.hidden(), docs.size(), data.trainPretrain().size()));
     Pretraining.Result r = Pretraining.run(config, docs, out, listeners);
     log.accept(
         String.format(

@@ -9,6 +9,9 @@ import java.util.List;
  *
  * @param maxUsers a seeded sample of users (0: all)
  * @param llmTrainPerUser most recent training positions per user for the LLM fine-tuning (0: all)
+ * @param pretrainPromptsPerUser older training positions per user whose text-only LLaRA prompts
+ *     (with answers) join the base model's corpus, so that it learns to read a prompt and answer
+ *     with a title before the adapters are trained
  * @param evalUsers test (and validation) users evaluated by the LLM methods (0: all kept users)
  * @param seeds one run of every trained method per seed
  * @param sasrecEpochs SASRec training epochs (early stopping on validation NDCG@10)
@@ -20,6 +23,7 @@ public record RecPreset(
     String name,
     int maxUsers,
     int llmTrainPerUser,
+    int pretrainPromptsPerUser,
     int evalUsers,
     List<Long> seeds,
     int sasrecEpochs,
@@ -80,6 +84,7 @@ public record RecPreset(
         "smoke",
         40,
         2,
+        2,
         24,
         List.of(1L),
         3,
@@ -94,6 +99,7 @@ public record RecPreset(
         "standard",
         0,
         1,
+        6,
         200,
         List.of(1L, 2L, 3L),
         30,

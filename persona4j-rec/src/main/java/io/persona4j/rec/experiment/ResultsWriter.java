@@ -82,29 +82,36 @@ public final class ResultsWriter {
             r.preset().seeds()));
     RecPreset.Base base = r.preset().base();
     RecPreset.Finetune ft = r.preset().finetune();
+    String baseText =
+        r.base() == null
+            ? "Base model: " + r.baseModel() + " (given)."
+            : String.format(
+                Locale.ROOT,
+                "Base model: Llama, %d layers, hidden %d, vocab %d, pre-trained %d steps on the"
+                    + " training users' histories (loss %.3f -> %.3f).",
+                base.layers(),
+                base.hidden(),
+                base.vocab(),
+                r.base().steps(),
+                r.base().firstLoss(),
+                r.base().finalLoss());
+    b.append(baseText)
+        .append(
+            String.format(
+                Locale.ROOT,
+                " Adapters: total rank %d, alpha %.0f, dropout %.2f on q,k,v,o,gate,up,down; %d"
+                    + " steps of %d, lr %.1e; hybrid item tokens from SASRec (64-d), curriculum"
+                    + " text -> hybrid.\n\n",
+                ft.rank(),
+                ft.alpha(),
+                ft.dropout(),
+                ft.steps(),
+                ft.batch(),
+                ft.lr()));
     b.append(
-        String.format(
-            Locale.ROOT,
-            "Base model: Llama, %d layers, hidden %d, vocab %d, pre-trained %d steps on the"
-                + " training users' histories (loss %.3f -> %.3f). Adapters: total rank %d,"
-                + " alpha %.0f, dropout %.2f on q,k,v,o,gate,up,down; %d steps of %d, lr %.1e;"
-                + " hybrid item tokens from SASRec (64-d), curriculum text -> hybrid.\n\n",
-            base.layers(),
-            base.hidden(),
-            base.vocab(),
-            r.base().steps(),
-            r.base().firstLoss(),
-            r.base().finalLoss(),
-            ft.rank(),
-            ft.alpha(),
-            ft.dropout(),
-            ft.steps(),
-            ft.batch(),
-            ft.lr()));
-    b.append(
-        "| method | HR@1 (20 candidates) | ValidRatio | HR@10 (full ranking) |"
-            + " NDCG@10 (full ranking) | time per seed (s) |\n");
-    b.append("| --- | --- | --- | --- | --- | --- |\n");
+        "| method | HR@1 (20 candidates) | ValidRatio | HR@1 (likelihood) | HR@10 (full"
+            + " ranking) | NDCG@10 (full ranking) | time per seed (s) |\n");
+    b.append("| --- | --- | --- | --- | --- | --- | --- |\n");
     for (MethodResult m : r.results()) {
       b.append("| ")
           .append(m.method())
@@ -112,6 +119,8 @@ public final class ResultsWriter {
           .append(pm(m.hr1()))
           .append(" | ")
           .append(pm(m.valid()))
+          .append(" | ")
+          .append(m.hr1Likelihood().isEmpty() ? "–" : pm(m.hr1Likelihood()))
           .append(" | ")
           .append(m.hr10().isEmpty() ? "–" : pm(m.hr10()))
           .append(" | ")
@@ -170,7 +179,8 @@ public final class ResultsWriter {
     root.put("users", r.users());
     root.put("llm_train_examples", r.llmTrainExamples());
     root.put("eval_users", r.evalUsers());
-    root.set("base", json.valueToTree(r.base()));
+    root.put("base_model", r.baseModel().toString());
+    root.set("base", r.base() == null ? null : json.valueToTree(r.base()));
     root.put("seconds", r.seconds());
     ArrayNode results = root.putArray("results");
     r.results().forEach(m -> results.add(json.valueToTree(m)));
