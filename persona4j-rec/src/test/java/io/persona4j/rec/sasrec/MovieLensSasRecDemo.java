@@ -5,8 +5,12 @@ import java.util.Locale;
 
 /**
  * Not a test: trains SASRec on all of MovieLens-small and prints test HR@10 / NDCG@10 (full
- * ranking) and timings. Arguments: {@code maxLen epochs splitLongSequences [maxUsers]}. Run from
- * the module directory with the test class path (see the report in the commit message).
+ * ranking) and timings, and saves the model under {@code target/sasrec-movielens}. Arguments:
+ * {@code maxLen epochs splitLongSequences [maxUsers]}. Run from the module directory with the test
+ * class path, e.g. after {@code mvn -pl persona4j-rec -am test-compile} and {@code mvn -pl
+ * persona4j-rec dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=cp.txt}:
+ * {@code java -Dpersona4j.shared=/work/shared -cp target/test-classes:target/classes:$(cat cp.txt)
+ * io.persona4j.rec.sasrec.MovieLensSasRecDemo 10 200 true}.
  */
 public final class MovieLensSasRecDemo {
   private MovieLensSasRecDemo() {}
