@@ -23,11 +23,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * iLoRA vs plain LoRA at equal total rank: training samples/s of the same LLaRA fine-tuning
- * (hybrid prompts, curriculum, item projector) with K = 1 and K = 4 experts, alternating in each
- * round so that machine load hits both alike, and evaluation prompts/s of batched greedy
- * generation at batch 1 and batch 16. Synthetic catalog and histories on a random Llama of the
- * standard preset's shape (throughput does not depend on what the weights know).
+ * iLoRA vs plain LoRA at equal total rank: training samples/s of the same LLaRA fine-tuning (hybrid
+ * prompts, curriculum, item projector) with K = 1 and K = 4 experts, alternating in each round so
+ * that machine load hits both alike, and evaluation prompts/s of batched greedy generation at batch
+ * 1 and batch 16. Synthetic catalog and histories on a random Llama of the standard preset's shape
+ * (throughput does not depend on what the weights know).
  */
 @Command(
     name = "ilora",
@@ -110,11 +110,22 @@ final class IloraBenchCommand implements Callable<Integer> {
         int m = (round % 2 == 0) ? k : 1 - k;
         LlmRecRun.Outcome o =
             LlmRecRun.run(
-                dir, catalog, encoder, train, methods.get(m), round, samples,
-                samples.subList(0, 2), List.of(), null);
+                dir,
+                catalog,
+                encoder,
+                train,
+                methods.get(m),
+                round,
+                samples,
+                samples.subList(0, 2),
+                List.of(),
+                null);
         sps[m][round] = o.trainSamplesPerSecond();
         System.out.printf(
-            Locale.ROOT, "round %d %-12s %.2f samples/s%n", round, methods.get(m).name(),
+            Locale.ROOT,
+            "round %d %-12s %.2f samples/s%n",
+            round,
+            methods.get(m).name(),
             o.trainSamplesPerSecond());
       }
     }
@@ -124,21 +135,30 @@ final class IloraBenchCommand implements Callable<Integer> {
         Locale.ROOT,
         "training: LoRA %.2f samples/s, iLoRA K=4 %.2f samples/s, iLoRA/LoRA %.3f (median of %d"
             + " rounds)%n",
-        lora, ilora, ilora / lora, rounds);
+        lora,
+        ilora,
+        ilora / lora,
+        rounds);
     double[] pps = new double[2];
     int[] batches = {1, 16};
     for (int b = 0; b < 2; b++) {
       RecPreset.Finetune ev = new RecPreset.Finetune(1, 8, 1e-3, 8, 32, 0.1, 512, batches[b]);
       LlmRecRun.Outcome o =
           LlmRecRun.run(
-              dir, catalog, encoder, ev, methods.get(1), 0, samples.subList(0, 8),
-              samples.subList(0, eval), List.of(), null);
+              dir,
+              catalog,
+              encoder,
+              ev,
+              methods.get(1),
+              0,
+              samples.subList(0, 8),
+              samples.subList(0, eval),
+              List.of(),
+              null);
       pps[b] = o.evalPromptsPerSecond();
-      System.out.printf(
-          Locale.ROOT, "generation batch %d: %.2f prompts/s%n", batches[b], pps[b]);
+      System.out.printf(Locale.ROOT, "generation batch %d: %.2f prompts/s%n", batches[b], pps[b]);
     }
-    System.out.printf(
-        Locale.ROOT, "generation: batch 16 / batch 1 = %.2f%n", pps[1] / pps[0]);
+    System.out.printf(Locale.ROOT, "generation: batch 16 / batch 1 = %.2f%n", pps[1] / pps[0]);
     return 0;
   }
 

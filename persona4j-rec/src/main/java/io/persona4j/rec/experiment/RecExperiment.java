@@ -225,11 +225,11 @@ public final class RecExperiment {
     }
     SasRecConfig config =
         SasRecConfig.builder(data.dataset().numItems())
-            .maxLen(50)
+            .maxLen(10)
             .splitLongSequences(true)
             .hiddenSize(64)
             .epochs(preset.sasrecEpochs())
-            .patience(5)
+            .patience(10)
             .seed(seed)
             .build();
     SasRecTrainer.Trained t =

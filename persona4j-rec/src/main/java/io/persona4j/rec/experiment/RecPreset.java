@@ -102,7 +102,7 @@ public record RecPreset(
         6,
         200,
         List.of(1L, 2L, 3L),
-        30,
+        40,
         new Base(4, 128, 4, 2, 4096, 512, 600, 8, 2e-3),
         new Finetune(60, 8, 2e-3, 8, 32, 0.1, 512, 16),
         allMethods());

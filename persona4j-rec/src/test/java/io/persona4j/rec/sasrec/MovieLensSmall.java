@@ -1,5 +1,6 @@
 package io.persona4j.rec.sasrec;
 
+import io.persona4j.rec.SharedData;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -26,35 +27,9 @@ record MovieLensSmall(
     int[][] testHistories,
     int[] testTargets) {
 
-  /**
-   * {@code <shared>/data/movielens-small/ratings.csv}, {@code <shared>} being the {@code
-   * persona4j.shared} system property, the {@code PERSONA4J_SHARED} environment variable, or {@code
-   * ../../shared} from the module directory (the main checkout's layout).
-   *
-   * @throws IllegalStateException with an instruction if none holds the file
-   */
+  /** {@code <shared>/data/movielens-small/ratings.csv} (see {@link SharedData#data}). */
   static Path ratingsFile() {
-    List<Path> tried = new ArrayList<>();
-    String property = System.getProperty("persona4j.shared");
-    if (property != null) {
-      tried.add(Path.of(property));
-    }
-    String env = System.getenv("PERSONA4J_SHARED");
-    if (env != null) {
-      tried.add(Path.of(env));
-    }
-    tried.add(Path.of("..", "..", "shared"));
-    for (Path shared : tried) {
-      Path f = shared.resolve(Path.of("data", "movielens-small", "ratings.csv"));
-      if (Files.isRegularFile(f)) {
-        return f;
-      }
-    }
-    throw new IllegalStateException(
-        "MovieLens-small ratings.csv not found under data/movielens-small of "
-            + tried
-            + ": put the shared data there (e.g. /work/shared, see its data/README.md) and point"
-            + " PERSONA4J_SHARED or -Dpersona4j.shared at it");
+    return SharedData.data("movielens-small").resolve("ratings.csv");
   }
 
   /** Reads the first {@code maxUsers} users (by userId) or all when maxUsers <= 0. */
