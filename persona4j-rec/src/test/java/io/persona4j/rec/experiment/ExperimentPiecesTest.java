@@ -62,6 +62,13 @@ class ExperimentPiecesTest {
     assertThat(all.itemsBefore(test)).containsExactly(s[0], s[1], s[2], s[3], s[4]);
     assertThat(all.trainSequences()[0]).containsExactly(s(ds, 0, 4));
 
+    PreparedData pre = PreparedData.of(ds, 0, 1, 1, 7);
+    assertThat(pre.trainLlm()).isEqualTo(all.trainLlm());
+    assertThat(pre.trainPretrain()).hasSize(10);
+    for (var c : pre.trainPretrain()) {
+      assertThat(c.example().target()).isEqualTo(ds.sequence(c.example().user())[2]);
+    }
+
     PreparedData some = PreparedData.of(ds, 3, 0, 7);
     PreparedData again = PreparedData.of(ds, 3, 0, 7);
     assertThat(some.users()).hasSize(3).containsExactly(again.users());

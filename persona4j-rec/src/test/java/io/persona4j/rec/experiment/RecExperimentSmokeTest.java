@@ -40,6 +40,8 @@ class RecExperimentSmokeTest {
     assertThat(r.outcomes()).hasSize(preset.methods().size() * preset.seeds().size());
     for (LlmRecRun.Outcome o : r.outcomes()) {
       assertThat(o.test().total()).isEqualTo(preset.evalUsers());
+      assertThat(o.likelihood().total()).isEqualTo(preset.evalUsers());
+      assertThat(o.likelihood().valid()).isEqualTo(preset.evalUsers());
       assertThat(o.steps()).isEqualTo(preset.finetune().steps());
       assertThat(o.finalLoss()).isFinite();
     }
@@ -71,5 +73,8 @@ class RecExperimentSmokeTest {
     assertThat(json.get("results")).hasSize(methods.size());
     assertThat(Files.readAllBytes(tmp.resolve("c.png"))).startsWith(0x89, 'P', 'N', 'G');
     assertThat(log).anyMatch(l -> l.startsWith("base model:"));
+    assertThat(tmp.resolve("work/adapters/llara-lora-k-1-1/predictions.jsonl"))
+        .content()
+        .hasLineCount(preset.evalUsers());
   }
 }
