@@ -23,7 +23,12 @@ import picocli.CommandLine.Option;
     name = "rec",
     mixinStandardHelpOptions = true,
     description = "Sequential recommendation with LLMs: data preparation and experiments.",
-    subcommands = {RecCommand.Prepare.class, RecCommand.Experiment.class})
+    subcommands = {
+      RecCommand.Prepare.class,
+      RecTrainCommand.class,
+      RecEvalCommand.class,
+      RecCommand.Experiment.class
+    })
 final class RecCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 

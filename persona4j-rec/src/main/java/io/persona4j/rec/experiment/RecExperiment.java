@@ -104,7 +104,8 @@ public final class RecExperiment {
     try {
       for (long seed : preset.seeds()) {
         long t0 = System.nanoTime();
-        SasRecModel model = trainSasRec(data, preset, seed, work.resolve("sasrec-" + seed), log);
+        SasRecModel model =
+            trainSasRec(data, preset.sasrecEpochs(), seed, work.resolve("sasrec-" + seed), log);
         sasrec.put(seed, model);
         double[] m = evaluateSasRec(model, data, evalSet);
         hr1.add(m[0]);
@@ -213,9 +214,12 @@ public final class RecExperiment {
         "deterministic");
   }
 
-  static SasRecModel trainSasRec(
-      PreparedData data, RecPreset preset, long seed, Path dir, Consumer<String> log)
-      throws IOException {
+  /**
+   * Trains SASRec (hidden 64, histories of 10, every position a target, early stopping on the
+   * validation users' full-ranking NDCG@10 with patience 10) and saves it into {@code dir}.
+   */
+  public static SasRecModel trainSasRec(
+      PreparedData data, int epochs, long seed, Path dir, Consumer<String> log) throws IOException {
     List<CandidateExample> valid = data.valid();
     int[][] vh = new int[valid.size()][];
     int[] vt = new int[valid.size()];
@@ -228,7 +232,7 @@ public final class RecExperiment {
             .maxLen(10)
             .splitLongSequences(true)
             .hiddenSize(64)
-            .epochs(preset.sasrecEpochs())
+            .epochs(epochs)
             .patience(10)
             .seed(seed)
             .build();
@@ -247,7 +251,7 @@ public final class RecExperiment {
   }
 
   /** {HR@1 on the candidates, full-ranking HR@10, NDCG@10}. */
-  static double[] evaluateSasRec(
+  public static double[] evaluateSasRec(
       SasRecModel model, PreparedData data, List<CandidateExample> evalSet) {
     int[][] histories = new int[evalSet.size()][];
     for (int i = 0; i < histories.length; i++) {

@@ -3,11 +3,12 @@ package io.persona4j.rec.experiment;
 import io.persona4j.rec.sasrec.SasRecModel;
 
 /** A trained SASRec as the LLM recommenders' {@link SequenceEncoder}. */
-final class SasRecEncoder implements SequenceEncoder {
+public final class SasRecEncoder implements SequenceEncoder {
   private final SasRecModel model;
   private final float[][] items;
 
-  SasRecEncoder(SasRecModel model) {
+  /** Wraps {@code model} (closed by its owner). */
+  public SasRecEncoder(SasRecModel model) {
     this.model = model;
     this.items = model.itemEmbeddingMatrix();
   }
