@@ -19,7 +19,13 @@ import org.slf4j.LoggerFactory;
  * maxRetries} retries stop with a {@link FederatedRunException}. After each successful round the
  * state is checkpointed atomically, then one JSONL line per attempt is appended to the log (sampled
  * clients, failures, per-client bytes up/down, local time, loss). {@link #run} resumes from the
- * checkpoint when one exists.
+ * checkpoint when one exists and logs a {@code resume} event.
+ *
+ * <p>An {@code ok} log line is written only after its round's checkpoint is committed, so every
+ * such line describes durable state; a crash between the two loses that one log line, never state.
+ * Sampling depends only on (seed, round, attempt) and strategies are deterministic, so a resumed
+ * run with deterministic clients reproduces an uninterrupted one exactly. Retries are immediate (no
+ * back-off).
  */
 public final class FederatedServer {
 
@@ -74,7 +80,26 @@ public final class FederatedServer {
     List<Failure> lastFailures = List.of();
     List<String> history = new ArrayList<>();
     for (int attempt = 0; attempt <= config.maxRetries(); attempt++) {
-      List<String> sampled = config.sampler().sample(round, attempt, grid.clients());
+      List<String> available = grid.clients();
+      if (available.size() < config.sampler().minClients()) {
+        String why =
+            "attempt "
+                + attempt
+                + ": only "
+                + available.size()
+                + " clients available, the sampler needs "
+                + config.sampler().minClients();
+        history.add(why);
+        Map<String, Object> rec = new LinkedHashMap<>();
+        rec.put("round", round);
+        rec.put("attempt", attempt);
+        rec.put("status", attempt == config.maxRetries() ? "stopped" : "retry");
+        rec.put("reason", why);
+        logLine(rec);
+        LOG.warn("round {} {}", round, why);
+        continue;
+      }
+      List<String> sampled = config.sampler().sample(round, attempt, available);
       if (sampled.size() < config.minReplies()) {
         throw new FederatedRunException(
             round,

@@ -75,10 +75,66 @@ class FederatedServerTest {
       assertThat(line.get("clients").get(0).get("loss").isNumber()).isTrue();
       assertThat(line.get("clients").get(0).get("localMs").asDouble()).isGreaterThanOrEqualTo(0);
     }
-    // the mean training loss reported falls over the run
-    double first = log.get(0).get("clients").get(0).get("loss").asDouble();
-    double last = log.get(39).get("clients").get(0).get("loss").asDouble();
-    assertThat(last).isNotEqualTo(first);
+  }
+
+  @Test
+  void evaluationOfTheFinalModelReachesTheMinimumOfTheAverageObjective() {
+    Map<String, QuadraticClient> clients = SimulationFixture.clients(20, 1, 0.3, 0, 1);
+    ServerConfig cfg = SimulationFixture.config(40, 1.0, 20, 20);
+    try (InMemoryGrid grid = SimulationFixture.grid(clients)) {
+      FederatedServer server = new FederatedServer(grid, new FedAvg(), cfg);
+      float[] far = new float[8];
+      java.util.Arrays.fill(far, 10f);
+      ServerState start = ServerState.initial(QuadraticClient.layout(far));
+      double before = weightedLoss(server.evaluate(start));
+      ServerState end = server.run(start);
+      double after = weightedLoss(server.evaluate(end));
+      // hand value: sum n_i a_i / 2 ||w* - c_i||^2 / sum n_i at the optimum w*
+      double[] opt = new double[8];
+      double z = 0;
+      double n = 0;
+      for (QuadraticClient c : clients.values()) {
+        z += c.numExamples * c.curvature;
+        n += c.numExamples;
+        for (int d = 0; d < 8; d++) {
+          opt[d] += c.numExamples * c.curvature * c.center[d];
+        }
+      }
+      double min = 0;
+      for (QuadraticClient c : clients.values()) {
+        float[] w = new float[8];
+        for (int d = 0; d < 8; d++) {
+          w[d] = (float) (opt[d] / z);
+        }
+        min += c.numExamples * c.loss(w);
+      }
+      min /= n;
+      assertThat(after).isCloseTo(min, within(1e-4 * min));
+      assertThat(after).isLessThan(0.1 * before);
+    }
+  }
+
+  @Test
+  void tooFewAvailableClientsStopsWithAClearMessage() {
+    Map<String, QuadraticClient> clients = SimulationFixture.clients(2, 1, 0.3, 0, 8);
+    try (InMemoryGrid grid = SimulationFixture.grid(clients)) {
+      FederatedServer server =
+          new FederatedServer(grid, new FedAvg(), SimulationFixture.config(1, 0.5, 3, 1));
+      assertThatThrownBy(() -> server.run(SimulationFixture.zeroState()))
+          .isInstanceOf(FederatedRunException.class)
+          .hasMessageContaining("attempt 1: only 2 clients available, the sampler needs 3");
+    }
+  }
+
+  private static double weightedLoss(RoundResult r) {
+    assertThat(r.failures()).isEmpty();
+    double sum = 0;
+    double n = 0;
+    for (Reply reply : r.replies()) {
+      sum += reply.numExamples() * reply.metrics().get(Reply.LOSS);
+      n += reply.numExamples();
+    }
+    return sum / n;
   }
 
   @Test
@@ -136,7 +192,7 @@ class FederatedServerTest {
             1,
             c.sampler(),
             4,
-            Duration.ofMillis(400),
+            Duration.ofMillis(1500),
             0,
             Double.POSITIVE_INFINITY,
             null,

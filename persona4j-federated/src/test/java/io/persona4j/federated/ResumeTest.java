@@ -65,6 +65,14 @@ class ResumeTest {
     assertThat(
             log.stream().filter(l -> l.contains("\"event\":\"resume\",\"afterRound\":3")).count())
         .isEqualTo(1);
+    // rounds 1-3 from the crashed run, 4-6 after the resume: no round is run twice
+    List<Integer> okRounds = new java.util.ArrayList<>();
+    for (String l : log) {
+      if (l.contains("\"status\":\"ok\"")) {
+        okRounds.add(Integer.parseInt(l.replaceAll("^\\{\"round\":(\\d+),.*$", "$1")));
+      }
+    }
+    assertThat(okRounds).containsExactly(1, 2, 3, 4, 5, 6);
     // running again after completion does nothing and returns the same state
     assertThat(run(strategy, tmp, 0)).isEqualTo(uninterrupted);
   }

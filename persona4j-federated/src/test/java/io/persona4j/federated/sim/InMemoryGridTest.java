@@ -109,9 +109,9 @@ class InMemoryGridTest {
         ins.add(Instruction.fit(1, id, P, Map.of()));
       }
       long t0 = System.nanoTime();
-      RoundResult r = grid.send(ins, Duration.ofMillis(300));
+      RoundResult r = grid.send(ins, Duration.ofMillis(1000));
       long ms = (System.nanoTime() - t0) / 1_000_000;
-      assertThat(ms).isLessThan(3_000);
+      assertThat(ms).isLessThan(5_000);
       assertThat(r.replies()).extracting(Reply::clientId).containsExactly("fast");
       assertThat(r.failures())
           .extracting(Failure::clientId, Failure::kind)
