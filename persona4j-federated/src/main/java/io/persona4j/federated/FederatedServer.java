@@ -145,6 +145,17 @@ public final class FederatedServer {
           valid.add(r);
         }
       }
+      java.util.Set<String> accounted = new java.util.HashSet<>(replyOf.keySet());
+      failures.forEach(f -> accounted.add(f.clientId()));
+      for (Instruction in : instructions) {
+        if (!accounted.contains(in.clientId())) {
+          failures.add(
+              new Failure(
+                  in.clientId(),
+                  Failure.Kind.INVALID_REPLY,
+                  "the grid returned neither a reply nor a failure for this client"));
+        }
+      }
       boolean ok = valid.size() >= config.minReplies();
       boolean last = attempt == config.maxRetries();
       ServerState next = null;

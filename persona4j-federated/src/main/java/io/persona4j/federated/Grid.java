@@ -7,7 +7,8 @@ import java.util.List;
  * Transport between the server and its clients. Implementations (in-memory simulation, gRPC) must
  * behave the same to a strategy: every addressed client ends up either in {@link
  * RoundResult#replies()} or in {@link RoundResult#failures()}, never both, and a client failure
- * never throws out of {@link #send}.
+ * never throws out of {@link #send}; a reply is only attributed to the client that sent it (an
+ * answer naming another client is a failure of the sender).
  */
 public interface Grid {
 

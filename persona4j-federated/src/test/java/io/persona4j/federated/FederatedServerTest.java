@@ -182,6 +182,69 @@ class FederatedServerTest {
   }
 
   @Test
+  void aReplyImpersonatingAnotherClientIsNotMerged() throws Exception {
+    Map<String, QuadraticClient> base = SimulationFixture.clients(4, 1, 0.3, 0, 12);
+    Map<String, ClientApp> apps = new TreeMap<>(base);
+    QuadraticClient honest = base.get("c03");
+    apps.put(
+        "c03",
+        new ClientApp() {
+          @Override
+          public Reply fit(Instruction in) {
+            Reply r = honest.fit(in);
+            return new Reply("c00", r.round(), r.parameters(), r.numExamples(), r.metrics(), null);
+          }
+
+          @Override
+          public Reply evaluate(Instruction in) {
+            return honest.evaluate(in);
+          }
+        });
+    ServerConfig cfg = SimulationFixture.withFiles(SimulationFixture.config(1, 1.0, 4, 2), tmp);
+    ServerState start = SimulationFixture.zeroState();
+    ServerState end;
+    try (InMemoryGrid grid = SimulationFixture.grid(apps)) {
+      end = new FederatedServer(grid, new FedAvg(), cfg).run(start);
+    }
+    List<Reply> good = new ArrayList<>();
+    for (String id : List.of("c00", "c01", "c02")) {
+      good.add(base.get(id).fit(Instruction.fit(1, id, start.global(), Map.of())));
+    }
+    assertThat(end.global()).isEqualTo(FedAvg.weightedAverage(good));
+    JsonNode c03 = readLog(cfg.logFile()).get(0).get("clients").get(3);
+    assertThat(c03.get("status").asText()).isEqualTo("INVALID_REPLY");
+    assertThat(c03.get("reason").asText()).contains("another client");
+  }
+
+  @Test
+  void aClientTheGridForgetsIsCountedAsAFailure() throws IOException {
+    Map<String, QuadraticClient> base = SimulationFixture.clients(3, 1, 0.3, 0, 13);
+    try (InMemoryGrid inner = SimulationFixture.grid(base)) {
+      Grid lossy =
+          new Grid() {
+            @Override
+            public List<String> clients() {
+              return inner.clients();
+            }
+
+            @Override
+            public RoundResult send(List<Instruction> instructions, Duration deadline) {
+              RoundResult r = inner.send(instructions, deadline);
+              List<Reply> kept =
+                  r.replies().stream().filter(x -> !x.clientId().equals("c01")).toList();
+              return new RoundResult(kept, r.failures(), r.stats());
+            }
+          };
+      ServerConfig cfg = SimulationFixture.withFiles(SimulationFixture.config(1, 1.0, 3, 2), tmp);
+      new FederatedServer(lossy, new FedAvg(), cfg).run(SimulationFixture.zeroState());
+      JsonNode c01 = readLog(cfg.logFile()).get(0).get("clients").get(1);
+      assertThat(c01.get("status").asText()).isEqualTo("INVALID_REPLY");
+      assertThat(c01.get("reason").asText()).contains("neither a reply nor a failure");
+      assertThat(readLog(cfg.logFile()).get(0).get("validReplies").asInt()).isEqualTo(2);
+    }
+  }
+
+  @Test
   void stragglerPastDeadlineIsAFailureAndTheRoundSucceeds() throws Exception {
     Map<String, QuadraticClient> base = SimulationFixture.clients(5, 1, 0.3, 0, 3);
     Map<String, ClientApp> apps = new TreeMap<>(base);

@@ -27,7 +27,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * thread. At most {@code maxConcurrent} clients run at once (bounding the memory of in-flight local
  * training); waiting for a slot counts against the deadline. A client that throws is {@link
  * Failure.Kind#DROPPED}; one not done at the deadline is interrupted and is {@link
- * Failure.Kind#TIMEOUT}, and its late result is discarded.
+ * Failure.Kind#TIMEOUT}, and its late result is discarded. A reply naming another client or round
+ * than its instruction is {@link Failure.Kind#INVALID_REPLY} (a real transport gets the same
+ * guarantee from client authentication).
  */
 public final class InMemoryGrid implements Grid, AutoCloseable {
 
@@ -92,8 +94,24 @@ public final class InMemoryGrid implements Grid, AutoCloseable {
         if (r == null) {
           throw new ExecutionException(new NullPointerException("client returned null"));
         }
-        replies.add(r);
         stats.add(new ClientStats(id, down, r.byteSize(), localNanos.get(i).get()));
+        if (!r.clientId().equals(id) || r.round() != in.round()) {
+          failures.add(
+              new Failure(
+                  id,
+                  Failure.Kind.INVALID_REPLY,
+                  "reply names client '"
+                      + r.clientId()
+                      + "' round "
+                      + r.round()
+                      + ", expected '"
+                      + id
+                      + "' round "
+                      + in.round()
+                      + " (a reply named another client)"));
+        } else {
+          replies.add(r);
+        }
       } catch (TimeoutException e) {
         f.cancel(true);
         failures.add(new Failure(id, Failure.Kind.TIMEOUT, "no reply within deadline " + deadline));
