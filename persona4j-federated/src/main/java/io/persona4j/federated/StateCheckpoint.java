@@ -1,0 +1,169 @@
+package io.persona4j.federated;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Atomic checkpoint of a {@link ServerState} in a directory: a binary file {@code state-NNNNNN.bin}
+ * (global set, then each client id and personal set) and {@code state.json} (format, version,
+ * round, binary file name, its length and SHA-256, tensor layout, client ids).
+ *
+ * <p>Each file is written to a temporary name, forced to disk and renamed atomically; {@code
+ * state.json} is renamed last and is the commit point, so after a crash at any moment {@link
+ * #load()} sees either the previous or the new state, complete. Older binaries are removed after
+ * the commit.
+ */
+public final class StateCheckpoint {
+
+  /** Format name in {@code state.json}. */
+  public static final String FORMAT = "persona4j-federated-state";
+
+  private static final int VERSION = 1;
+  private static final String JSON = "state.json";
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private final Path dir;
+
+  /** A checkpoint in {@code dir} (created on first save). */
+  public StateCheckpoint(Path dir) {
+    this.dir = dir;
+  }
+
+  /** Writes {@code state} atomically, replacing the previous checkpoint. */
+  public void save(ServerState state) throws IOException {
+    Files.createDirectories(dir);
+    String binName = String.format("state-%06d.bin", state.round());
+    byte[] bin = encode(state);
+    writeAtomically(dir.resolve(binName), bin);
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("format", FORMAT);
+    json.put("version", VERSION);
+    json.put("round", state.round());
+    json.put("binary", binName);
+    json.put("bytes", bin.length);
+    json.put("sha256", sha256(bin));
+    json.put(
+        "tensors",
+        state.global().specs().stream()
+            .map(s -> Map.of("name", s.name(), "shape", s.shape(), "dtype", s.dtype().name()))
+            .toList());
+    json.put("clients", List.copyOf(state.personalized().keySet()));
+    writeAtomically(
+        dir.resolve(JSON), MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(json));
+    try (DirectoryStream<Path> old = Files.newDirectoryStream(dir, "state-*.bin")) {
+      for (Path p : old) {
+        if (!p.getFileName().toString().equals(binName)) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  /** The last committed state, or empty if there is no checkpoint in the directory. */
+  public Optional<ServerState> load() throws IOException {
+    Path jsonPath = dir.resolve(JSON);
+    if (!Files.exists(jsonPath)) {
+      return Optional.empty();
+    }
+    JsonNode json = MAPPER.readTree(jsonPath.toFile());
+    if (!FORMAT.equals(json.path("format").asText()) || json.path("version").asInt(-1) != VERSION) {
+      throw new IOException(
+          jsonPath + ": not a " + FORMAT + " version " + VERSION + " checkpoint: " + json);
+    }
+    Path binPath = dir.resolve(json.path("binary").asText());
+    if (!binPath.getParent().equals(dir) || !Files.exists(binPath)) {
+      throw new IOException(jsonPath + ": binary file " + binPath + " is missing");
+    }
+    byte[] bin = Files.readAllBytes(binPath);
+    if (bin.length != json.path("bytes").asLong()
+        || !sha256(bin).equals(json.path("sha256").asText())) {
+      throw new IOException(binPath + ": length or SHA-256 differs from " + jsonPath);
+    }
+    ServerState state = decode(bin);
+    if (state.round() != json.path("round").asInt()) {
+      throw new IOException(binPath + ": round " + state.round() + " differs from " + jsonPath);
+    }
+    return Optional.of(state);
+  }
+
+  private static byte[] encode(ServerState state) throws IOException {
+    var buf = new java.io.ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(buf))) {
+      out.writeInt(state.round());
+      state.global().writeTo(out);
+      out.writeInt(state.personalized().size());
+      for (Map.Entry<String, ParameterSet> e : state.personalized().entrySet()) {
+        out.writeUTF(e.getKey());
+        e.getValue().writeTo(out);
+      }
+    }
+    return buf.toByteArray();
+  }
+
+  private static ServerState decode(byte[] bin) throws IOException {
+    try (DataInputStream in =
+        new DataInputStream(new BufferedInputStream(new ByteArrayInputStream(bin)))) {
+      int round = in.readInt();
+      ParameterSet global = ParameterSet.readFrom(in);
+      int n = in.readInt();
+      Map<String, ParameterSet> personal = new TreeMap<>();
+      for (int i = 0; i < n; i++) {
+        String id = in.readUTF();
+        personal.put(id, ParameterSet.readFrom(in));
+      }
+      if (in.read() != -1) {
+        throw new IOException("trailing bytes after the state");
+      }
+      return new ServerState(round, global, personal);
+    }
+  }
+
+  private void writeAtomically(Path target, byte[] bytes) throws IOException {
+    Path tmp = Files.createTempFile(dir, target.getFileName().toString(), ".tmp");
+    try {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
+          OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
+        out.write(bytes);
+        out.flush();
+        ch.force(true);
+      }
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+      d.force(true);
+    } catch (IOException e) {
+      // some file systems cannot sync a directory; the rename itself is still atomic
+    }
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
