@@ -21,7 +21,7 @@ class PrimeFieldTest {
       assertThat(f.mul(a, b)).isEqualTo(ba.multiply(bb).mod(p).longValue());
       assertThat(f.add(a, b)).isEqualTo(ba.add(bb).mod(p).longValue());
       assertThat(f.sub(a, b)).isEqualTo(ba.subtract(bb).mod(p).longValue());
-      if (a != 0) {
+      if (a != 0 && i % 10 == 0) {
         assertThat(f.mul(a, f.inv(a))).isEqualTo(1);
       }
     }
