@@ -46,6 +46,7 @@ public final class SecAggClient {
   private Share ownMaskingKeyShare;
   private Share ownSelfMaskShare;
   private Map<Integer, SharePayload> received;
+  private final Map<Integer, byte[]> encryptionKeyCache = new HashMap<>();
 
   /** A client with {@link RandomSource#secure()}. */
   public SecAggClient(SecAggConfig config, int id) {
@@ -143,9 +144,15 @@ public final class SecAggClient {
   }
 
   private byte[] encryptionKey(AdvertiseKeys other) {
+    byte[] cached = encryptionKeyCache.get(other.clientId());
+    if (cached != null) {
+      return cached;
+    }
     try {
       PublicKey pk = SecAggCrypto.decodePublicKey(other.encryptionPublicKey());
-      return SecAggCrypto.agree(encryptionKeys.getPrivate(), pk, "share-encryption");
+      byte[] key = SecAggCrypto.agree(encryptionKeys.getPrivate(), pk, "share-encryption");
+      encryptionKeyCache.put(other.clientId(), key);
+      return key;
     } catch (GeneralSecurityException e) {
       throw abort("bad encryption key of client " + other.clientId() + ": " + e.getMessage());
     }
