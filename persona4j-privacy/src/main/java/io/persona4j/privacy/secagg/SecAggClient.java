@@ -25,12 +25,15 @@ import java.util.TreeSet;
 
 /**
  * One client of a secure-aggregation round (Bonawitz et al., CCS 2017, semi-honest variant without
- * the consistency-check round and without signatures). Single use: each method is legal in exactly
- * one {@link Stage} and moves the client to the next; any other call is rejected.
+ * the consistency-check round and without signatures; SecAgg+ of Bell et al. 2020 when the
+ * configured {@link CommunicationGraph} is sparse: keys, masks and shares then involve only
+ * neighbours). Single use: each method is legal in exactly one {@link Stage} and moves the client
+ * to the next; any other call is rejected.
  *
- * <p>The client's input {@code x} is sent as {@code y = enc(x) + PRG(b) + sum_{v in U2, v != u}
- * sign(u, v) PRG(s_uv) mod M}, where {@code b} is a fresh self-mask seed, {@code s_uv} the X25519
- * agreement of the masking keys, and {@code sign(u, v) = +1} if {@code u < v}, else {@code -1}.
+ * <p>The client's input {@code x} is sent as {@code y = enc(x) + PRG(b) + sum_{v in U2 adjacent to
+ * u} sign(u, v) PRG(s_uv) mod M}, where {@code b} is a fresh self-mask seed, {@code s_uv} the
+ * X25519 agreement of the masking keys, and {@code sign(u, v) = +1} if {@code u < v}, else {@code
+ * -1}.
  */
 public final class SecAggClient {
   private final SecAggConfig config;
@@ -120,6 +123,15 @@ public final class SecAggClient {
         throw abort("key directory names unknown client " + v);
       }
     }
+    TreeSet<Integer> recipients = new TreeSet<>(keys.keys().keySet());
+    recipients.retainAll(config.graph().neighbors(id));
+    if (recipients.size() + 1 < config.threshold()) {
+      throw abort(
+          "only "
+              + (recipients.size() + 1)
+              + " of its neighbourhood advertised keys, threshold "
+              + config.threshold());
+    }
     directory = keys;
     selfMaskSeed = new byte[SecAggCrypto.SECRET_BYTES];
     random.nextBytes(selfMaskSeed);
@@ -127,15 +139,11 @@ public final class SecAggClient {
         new Shamir(PrimeField.MERSENNE_61, config.clients(), config.threshold(), random);
     Share[] keyShares = shamir.splitBytes(SecAggCrypto.privateScalar(maskingKeys.getPrivate()));
     Share[] seedShares = shamir.splitBytes(selfMaskSeed);
+    ownMaskingKeyShare = keyShares[id - 1];
+    ownSelfMaskShare = seedShares[id - 1];
     Map<Integer, byte[]> out = new TreeMap<>();
-    for (var e : keys.keys().entrySet()) {
-      int v = e.getKey();
-      if (v == id) {
-        ownMaskingKeyShare = keyShares[v - 1];
-        ownSelfMaskShare = seedShares[v - 1];
-        continue;
-      }
-      byte[] key = encryptionKey(e.getValue());
+    for (int v : recipients) {
+      byte[] key = encryptionKey(keys.keys().get(v));
       SharePayload p = new SharePayload(id, v, keyShares[v - 1], seedShares[v - 1]);
       out.put(v, SecAggCrypto.seal(key, p.encode(), SharePayload.aad(id, v), secureRandom));
     }
@@ -184,8 +192,8 @@ public final class SecAggClient {
     for (var e : delivery.ciphertextsBySender().entrySet()) {
       int u = e.getKey();
       AdvertiseKeys keys = directory.keys().get(u);
-      if (u == id || keys == null) {
-        throw abort("shares from client " + u + " who is not in the key directory");
+      if (u == id || keys == null || !config.graph().adjacent(id, u)) {
+        throw abort("shares from client " + u + " who is not a neighbour in the key directory");
       }
       SharePayload p;
       try {
@@ -241,8 +249,10 @@ public final class SecAggClient {
     }
     var u2 = new TreeSet<>(received.keySet());
     u2.add(id);
-    if (!u2.containsAll(u3)) {
-      throw abort("survivor list " + u3 + " is not a subset of the share senders " + u2);
+    for (int w : u3) {
+      if ((w == id || config.graph().adjacent(id, w)) && !u2.contains(w)) {
+        throw abort("survivor " + w + " never sent this client its shares");
+      }
     }
     Map<Integer, Share> seedShares = new TreeMap<>();
     Map<Integer, Share> keyShares = new TreeMap<>();

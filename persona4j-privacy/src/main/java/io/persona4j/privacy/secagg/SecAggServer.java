@@ -18,7 +18,6 @@ import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,6 +32,9 @@ import java.util.TreeSet;
  * ineligible clients, duplicates and wrongly sized content. {@code close*} ends a stage; if fewer
  * than the threshold of clients responded, the round moves to {@link Stage#ABORTED} and a {@link
  * SecAggAbortedException} says which stage, how many responded and the threshold.
+ *
+ * <p>With a sparse {@link CommunicationGraph} (SecAgg+) shares and masks involve only neighbours,
+ * and unmasking also aborts if any needed secret has fewer than t shares among the responders.
  *
  * <p>Unmasking: the self masks of survivors (U3) are rebuilt from their reconstructed seeds; for
  * every client in U2 that sent no input its masking key is reconstructed and the pairwise masks it
@@ -138,7 +140,7 @@ public final class SecAggServer {
   public void receive(ShareKeys m) {
     checkSender(Stage.SHARE_KEYS, m.clientId(), advertised.keySet(), shareKeys.keySet());
     Set<Integer> expected = new TreeSet<>(advertised.keySet());
-    expected.remove(m.clientId());
+    expected.retainAll(config.graph().neighbors(m.clientId()));
     if (!m.ciphertexts().keySet().equals(expected)) {
       throw new SecAggRejection(
           Reason.INVALID,
@@ -182,7 +184,7 @@ public final class SecAggServer {
     }
     Map<Integer, byte[]> out = new TreeMap<>();
     for (var e : shareKeys.entrySet()) {
-      if (e.getKey() != recipient) {
+      if (e.getKey() != recipient && config.graph().adjacent(e.getKey(), recipient)) {
         out.put(e.getKey(), e.getValue().ciphertexts().get(recipient));
       }
     }
@@ -225,9 +227,14 @@ public final class SecAggServer {
    */
   public void receive(UnmaskShares m) {
     checkSender(Stage.UNMASKING, m.clientId(), maskedInputs.keySet(), unmaskShares.keySet());
-    Set<Integer> dropped = new TreeSet<>(shareKeys.keySet());
+    Set<Integer> neighborhood = new TreeSet<>(config.graph().neighbors(m.clientId()));
+    neighborhood.add(m.clientId());
+    neighborhood.retainAll(shareKeys.keySet());
+    Set<Integer> survived = new TreeSet<>(neighborhood);
+    survived.retainAll(maskedInputs.keySet());
+    Set<Integer> dropped = new TreeSet<>(neighborhood);
     dropped.removeAll(maskedInputs.keySet());
-    if (!m.selfMaskSeedShares().keySet().equals(maskedInputs.keySet())
+    if (!m.selfMaskSeedShares().keySet().equals(survived)
         || !m.maskingKeyShares().keySet().equals(dropped)) {
       throw new SecAggRejection(
           Reason.INVALID,
@@ -238,7 +245,7 @@ public final class SecAggServer {
               + " and key shares for "
               + m.maskingKeyShares().keySet()
               + ", expected "
-              + maskedInputs.keySet()
+              + survived
               + " and "
               + dropped);
     }
@@ -269,6 +276,30 @@ public final class SecAggServer {
   /** Ends round 4: reconstructs the masks and returns the sum of U3's inputs. */
   public Result closeUnmasking() {
     closeStage(Stage.UNMASKING, unmaskShares.size(), Stage.UNMASKING);
+    Map<Integer, List<Share>> seedShares = new TreeMap<>();
+    Map<Integer, List<Share>> keyShares = new TreeMap<>();
+    for (UnmaskShares s : unmaskShares.values()) {
+      s.selfMaskSeedShares()
+          .forEach((u, sh) -> seedShares.computeIfAbsent(u, k -> new ArrayList<>()).add(sh));
+      s.maskingKeyShares()
+          .forEach((u, sh) -> keyShares.computeIfAbsent(u, k -> new ArrayList<>()).add(sh));
+    }
+    List<Integer> droppedWithMasks = new ArrayList<>();
+    for (int u : shareKeys.keySet()) {
+      if (!maskedInputs.containsKey(u)) {
+        Set<Integer> partners = new TreeSet<>(config.graph().neighbors(u));
+        partners.retainAll(maskedInputs.keySet());
+        if (!partners.isEmpty()) {
+          droppedWithMasks.add(u);
+        }
+      }
+    }
+    for (int u : maskedInputs.keySet()) {
+      requireShares(u, seedShares.get(u), "self-mask seed");
+    }
+    for (int u : droppedWithMasks) {
+      requireShares(u, keyShares.get(u), "masking key");
+    }
     FixedPoint fp = config.fixedPoint();
     long m = config.modulus();
     int len = config.vectorLength();
@@ -280,36 +311,24 @@ public final class SecAggServer {
       fp.addInto(sum, y);
     }
     for (int u : maskedInputs.keySet()) {
-      List<Share> shares = new ArrayList<>();
-      for (UnmaskShares s : unmaskShares.values()) {
-        shares.add(s.selfMaskSeedShares().get(u));
-      }
-      byte[] seed = shamir.reconstructBytes(shares, SecAggCrypto.SECRET_BYTES);
+      byte[] seed = shamir.reconstructBytes(seedShares.get(u), SecAggCrypto.SECRET_BYTES);
       fp.subtractInto(sum, SecAggCrypto.expand(seed, len, m));
     }
-    Map<Integer, PublicKey> maskingKeys = new HashMap<>();
-    for (int v : maskedInputs.keySet()) {
-      try {
-        maskingKeys.put(v, SecAggCrypto.decodePublicKey(advertised.get(v).maskingPublicKey()));
-      } catch (GeneralSecurityException e) {
-        throw new IllegalStateException("validated key failed to decode", e);
-      }
-    }
-    for (int u : shareKeys.keySet()) {
-      if (maskedInputs.containsKey(u)) {
-        continue;
-      }
-      List<Share> shares = new ArrayList<>();
-      for (UnmaskShares s : unmaskShares.values()) {
-        shares.add(s.maskingKeyShares().get(u));
-      }
+    for (int u : droppedWithMasks) {
       PrivateKey key =
           SecAggCrypto.privateKeyFromScalar(
-              shamir.reconstructBytes(shares, SecAggCrypto.SECRET_BYTES));
-      for (int v : maskedInputs.keySet()) {
-        long[] mask =
-            SecAggCrypto.expand(
-                SecAggCrypto.agree(key, maskingKeys.get(v), "pairwise-mask"), len, m);
+              shamir.reconstructBytes(keyShares.get(u), SecAggCrypto.SECRET_BYTES));
+      for (int v : config.graph().neighbors(u)) {
+        if (!maskedInputs.containsKey(v)) {
+          continue;
+        }
+        PublicKey pk;
+        try {
+          pk = SecAggCrypto.decodePublicKey(advertised.get(v).maskingPublicKey());
+        } catch (GeneralSecurityException e) {
+          throw new IllegalStateException("validated key failed to decode", e);
+        }
+        long[] mask = SecAggCrypto.expand(SecAggCrypto.agree(key, pk, "pairwise-mask"), len, m);
         // Survivor v added sign(v, u) * mask: + if v < u.
         if (v < u) {
           fp.subtractInto(sum, mask);
@@ -323,5 +342,22 @@ public final class SecAggServer {
             sum, fp.decodeSum(sum, maskedInputs.size()), new ArrayList<>(maskedInputs.keySet()));
     stage = Stage.DONE;
     return result;
+  }
+
+  private void requireShares(int u, List<Share> shares, String what) {
+    int have = shares == null ? 0 : shares.size();
+    if (have < config.threshold()) {
+      stage = Stage.ABORTED;
+      abortReason =
+          "aborted in UNMASKING: "
+              + have
+              + " shares of the "
+              + what
+              + " of client "
+              + u
+              + ", threshold is "
+              + config.threshold();
+      throw new SecAggAbortedException(abortReason);
+    }
   }
 }
