@@ -1,0 +1,5 @@
+/**
+ * The federated {@code Grid} over gRPC: protobuf messages, parameters streamed in chunks, TLS with
+ * optional mutual TLS, per-client authentication tokens.
+ */
+package io.persona4j.transport.grpc;
