@@ -23,7 +23,7 @@ public final class BarChart {
   public record Bar(String label, double mean, double std) {}
 
   private static final int LEFT = 70;
-  private static final int RIGHT = 20;
+  private static final int RIGHT = 90;
   private static final int TOP = 50;
   private static final int BOTTOM = 120;
 
@@ -111,7 +111,7 @@ public final class BarChart {
   /** Renders and writes a PNG. */
   public static void write(Path file, String title, String yLabel, List<Bar> bars)
       throws IOException {
-    BufferedImage img = render(title, yLabel, bars, 900, 520);
+    BufferedImage img = render(title, yLabel, bars, Math.max(900, 90 * bars.size() + 160), 560);
     Files.createDirectories(file.toAbsolutePath().getParent());
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     ImageIO.write(img, "png", tmp.toFile());

@@ -32,6 +32,13 @@ public final class ResultsWriter {
     List<BarChart.Bar> bars = new ArrayList<>();
     for (MethodResult r : report.results()) {
       bars.add(new BarChart.Bar(r.method(), MethodResult.mean(r.hr1()), MethodResult.std(r.hr1())));
+      if (!r.hr1Likelihood().isEmpty()) {
+        bars.add(
+            new BarChart.Bar(
+                r.method() + " (likelihood)",
+                MethodResult.mean(r.hr1Likelihood()),
+                MethodResult.std(r.hr1Likelihood())));
+      }
     }
     BarChart.write(
         chart,
@@ -88,7 +95,8 @@ public final class ResultsWriter {
             : String.format(
                 Locale.ROOT,
                 "Base model: Llama, %d layers, hidden %d, vocab %d, pre-trained %d steps on the"
-                    + " training users' histories (loss %.3f -> %.3f).",
+                    + " training users' histories, the catalog titles and older text-only prompts"
+                    + " with answers (loss %.3f -> %.3f).",
                 base.layers(),
                 base.hidden(),
                 base.vocab(),

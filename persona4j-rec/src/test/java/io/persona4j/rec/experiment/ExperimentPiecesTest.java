@@ -100,10 +100,10 @@ class ExperimentPiecesTest {
             600,
             400);
     assertThat(img.getWidth()).isEqualTo(600);
-    // Plot area: x from 70 to 580 (two slots of 255), y from 50 to 280 (230 px, top 0.70).
+    // Plot area: x from 70 to 510 (two slots of 220), y from 50 to 280 (230 px, top 0.70).
     int baseY = 400 - 120 - 2;
-    int cxA = 70 + 255 / 2 + 10;
-    int cxB = 70 + 255 + 255 / 2 + 10;
+    int cxA = 70 + 220 / 2 + 10;
+    int cxB = 70 + 220 + 220 / 2 + 10;
     assertThat(img.getRGB(cxA, baseY) & 0xffffff).isNotEqualTo(0xffffff);
     assertThat(img.getRGB(cxB, baseY) & 0xffffff).isNotEqualTo(0xffffff);
     int topB = 50 + 230 - (int) Math.round(0.25 / 0.7 * 230);
