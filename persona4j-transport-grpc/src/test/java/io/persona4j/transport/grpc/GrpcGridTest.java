@@ -334,4 +334,42 @@ class GrpcGridTest {
       client.close();
     }
   }
+
+  @Test
+  void connectedClientReconnectsAfterAServerRestart() throws Exception {
+    ClientRegistry registry = new ClientRegistry().register("c", GridHarness.token("c"));
+    GrpcGrid first =
+        GrpcGrid.start(
+            GrpcGridConfig.loopback(0), registry, io.grpc.InsecureServerCredentials.create());
+    int port = first.port();
+    GrpcClient client =
+        GrpcClient.start(
+            GrpcClientConfig.of("127.0.0.1", port, "c", GridHarness.token("c"))
+                .withBackoff(GridHarness.FAST),
+            io.grpc.InsecureChannelCredentials.create(),
+            TestApps.echo());
+    try {
+      assertThat(client.awaitConnected(Duration.ofSeconds(10))).isTrue();
+      first.close();
+      long end = System.nanoTime() + 5_000_000_000L;
+      while (client.isConnected() && System.nanoTime() < end) {
+        Thread.sleep(10);
+      }
+      assertThat(client.isConnected()).isFalse();
+      int attemptsBefore = client.connectAttempts();
+      try (GrpcGrid second =
+          GrpcGrid.start(
+              GrpcGridConfig.loopback(port),
+              registry,
+              io.grpc.InsecureServerCredentials.create())) {
+        assertThat(client.awaitConnected(Duration.ofSeconds(10))).isTrue();
+        assertThat(client.connectAttempts()).isGreaterThan(attemptsBefore);
+        assertThat(second.clients()).containsExactly("c");
+        assertThat(second.send(fitAll(1, List.of("c")), Duration.ofSeconds(5)).replies())
+            .hasSize(1);
+      }
+    } finally {
+      client.close();
+    }
+  }
 }
