@@ -1,0 +1,81 @@
+package io.persona4j.transport.grpc;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The clients allowed to join a {@link GrpcGrid}: client id to SHA-256 hash of its bearer token
+ * (the token itself is never stored). Thread-safe; a client can be revoked at any time, after which
+ * it is refused even with the right token.
+ */
+public final class ClientRegistry {
+
+  /** Why a client was refused, or {@link #OK}. */
+  public enum Verdict {
+    /** Id known, token matches, not revoked. */
+    OK,
+    /** The id is not registered. */
+    UNKNOWN,
+    /** The token does not match. */
+    BAD_TOKEN,
+    /** The client was revoked. */
+    REVOKED
+  }
+
+  private final Map<String, byte[]> hashes = new HashMap<>();
+  private final Set<String> revoked = new HashSet<>();
+
+  /** Registers (or re-registers, un-revoking) a client with its token. */
+  public synchronized ClientRegistry register(String clientId, String token) {
+    if (clientId == null || clientId.isBlank()) {
+      throw new IllegalArgumentException("clientId must be non-blank, got " + clientId);
+    }
+    if (token == null || token.length() < 8) {
+      throw new IllegalArgumentException(
+          "token of client '" + clientId + "' must have at least 8 characters");
+    }
+    hashes.put(clientId, hash(token));
+    revoked.remove(clientId);
+    return this;
+  }
+
+  /** Revokes a client: later connections are refused. */
+  public synchronized void revoke(String clientId) {
+    revoked.add(clientId);
+  }
+
+  /** Whether the id is registered (revoked or not). */
+  public synchronized boolean isRegistered(String clientId) {
+    return hashes.containsKey(clientId);
+  }
+
+  /** Whether the client is registered and not revoked. */
+  public synchronized boolean isAllowed(String clientId) {
+    return hashes.containsKey(clientId) && !revoked.contains(clientId);
+  }
+
+  /** Checks a presented id and token (constant-time hash comparison). */
+  public synchronized Verdict check(String clientId, String token) {
+    byte[] want = hashes.get(clientId);
+    if (want == null) {
+      return Verdict.UNKNOWN;
+    }
+    if (!MessageDigest.isEqual(want, hash(token == null ? "" : token))) {
+      return Verdict.BAD_TOKEN;
+    }
+    return revoked.contains(clientId) ? Verdict.REVOKED : Verdict.OK;
+  }
+
+  private static byte[] hash(String token) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 unavailable", e);
+    }
+  }
+}

@@ -1,0 +1,366 @@
+package io.persona4j.transport.grpc;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.ConnectivityState;
+import io.grpc.Grpc;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.persona4j.federated.ClientApp;
+import io.persona4j.federated.Instruction;
+import io.persona4j.federated.Reply;
+import io.persona4j.transport.grpc.proto.ClientMessage;
+import io.persona4j.transport.grpc.proto.FederatedServiceGrpc;
+import io.persona4j.transport.grpc.proto.Hello;
+import io.persona4j.transport.grpc.proto.InstructionHeader;
+import io.persona4j.transport.grpc.proto.PayloadEnd;
+import io.persona4j.transport.grpc.proto.ServerMessage;
+import io.persona4j.transport.grpc.proto.TensorChunk;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client side of a {@link GrpcGrid}: connects to the server, authenticates with its token, runs
+ * its {@link ClientApp} for every instruction received and streams the replies back. When the
+ * connection cannot be opened or breaks, it reconnects after a bounded exponential {@link Backoff}
+ * (reset after each successful authentication); when the server refuses it ({@code UNAUTHENTICATED}
+ * or {@code PERMISSION_DENIED}) it stops and reports the refusal.
+ */
+public final class GrpcClient implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(GrpcClient.class);
+
+  private final GrpcClientConfig config;
+  private final ChannelCredentials credentials;
+  private final ClientApp app;
+  private final Thread loop;
+  private final AtomicInteger attempts = new AtomicInteger();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private volatile boolean closed;
+  private volatile boolean connected;
+  private volatile Status refusal;
+  private volatile ManagedChannel channel;
+  private volatile Connection connection;
+
+  private GrpcClient(GrpcClientConfig config, ChannelCredentials credentials, ClientApp app) {
+    this.config = config;
+    this.credentials = credentials;
+    this.app = app;
+    this.loop =
+        Thread.ofPlatform().daemon().name("p4j-client-" + config.clientId()).unstarted(this::run);
+  }
+
+  /**
+   * Starts a client in the background.
+   *
+   * @param credentials {@code InsecureChannelCredentials.create()} or {@link TlsCredentials#client}
+   */
+  public static GrpcClient start(
+      GrpcClientConfig config, ChannelCredentials credentials, ClientApp app) {
+    GrpcClient c = new GrpcClient(config, credentials, app);
+    c.loop.start();
+    return c;
+  }
+
+  /** Whether the client is currently connected and authenticated. */
+  public boolean isConnected() {
+    return connected;
+  }
+
+  /** Waits until the client is authenticated; false on timeout or refusal. */
+  public boolean awaitConnected(Duration timeout) throws InterruptedException {
+    long end = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < end && refusal == null && !closed) {
+      if (connected) {
+        return true;
+      }
+      Thread.sleep(10);
+    }
+    return connected;
+  }
+
+  /** The status with which the server refused this client, if it did (the client then stops). */
+  public Optional<Status> refusal() {
+    return Optional.ofNullable(refusal);
+  }
+
+  /** Waits until the client stopped (refused or closed). */
+  public boolean awaitStopped(Duration timeout) throws InterruptedException {
+    return stopped.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /** Number of connection attempts so far. */
+  public int connectAttempts() {
+    return attempts.get();
+  }
+
+  private void run() {
+    Backoff.Sampler backoff = config.backoff().sampler();
+    int failuresInARow = 0;
+    try {
+      while (!closed) {
+        attempts.incrementAndGet();
+        ManagedChannelBuilder<?> b =
+            Grpc.newChannelBuilderForAddress(config.host(), config.port(), credentials);
+        if (config.authority() != null) {
+          b.overrideAuthority(config.authority());
+        }
+        channel = b.build();
+        if (!awaitReady(channel, Duration.ofSeconds(10))) {
+          channel.shutdownNow();
+          if (closed) {
+            return;
+          }
+          Duration d = backoff.delay(failuresInARow++);
+          LOG.debug("client {} cannot reach the server, retrying in {}", config.clientId(), d);
+          Thread.sleep(d.toMillis());
+          continue;
+        }
+        Connection c = new Connection();
+        connection = c;
+        FederatedServiceGrpc.newStub(channel).connect(c);
+        c.hello();
+        Status end = c.awaitEnd();
+        connected = false;
+        channel.shutdownNow();
+        if (c.welcomed) {
+          failuresInARow = 0;
+        }
+        if (end.getCode() == Status.Code.UNAUTHENTICATED
+            || end.getCode() == Status.Code.PERMISSION_DENIED) {
+          refusal = end;
+          LOG.warn("client {} refused by the server: {}", config.clientId(), end);
+          return;
+        }
+        if (closed) {
+          return;
+        }
+        Duration d = backoff.delay(failuresInARow++);
+        LOG.debug("client {} disconnected ({}), retrying in {}", config.clientId(), end, d);
+        Thread.sleep(d.toMillis());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      connected = false;
+      stopped.countDown();
+    }
+  }
+
+  /** Waits until the channel is connected (TLS handshake done); false on failure or timeout. */
+  private static boolean awaitReady(ManagedChannel ch, Duration timeout)
+      throws InterruptedException {
+    long end = System.nanoTime() + timeout.toNanos();
+    ConnectivityState state = ch.getState(true);
+    while (state != ConnectivityState.READY) {
+      long left = end - System.nanoTime();
+      if (state == ConnectivityState.TRANSIENT_FAILURE
+          || state == ConnectivityState.SHUTDOWN
+          || left <= 0) {
+        return false;
+      }
+      CountDownLatch changed = new CountDownLatch(1);
+      ch.notifyWhenStateChanged(state, changed::countDown);
+      changed.await(left, TimeUnit.NANOSECONDS);
+      state = ch.getState(true);
+    }
+    return true;
+  }
+
+  /** Disconnects (abruptly, cancelling the stream) and stops reconnecting. */
+  @Override
+  public void close() {
+    closed = true;
+    Connection c = connection;
+    if (c != null) {
+      c.cancel("client closed");
+    }
+    ManagedChannel ch = channel;
+    if (ch != null) {
+      ch.shutdownNow();
+    }
+    loop.interrupt();
+    try {
+      loop.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** One {@code Connect} stream. */
+  private final class Connection implements ClientResponseObserver<ClientMessage, ServerMessage> {
+    private final CountDownLatch ended = new CountDownLatch(1);
+    private final Map<Long, Thread> tasks = new ConcurrentHashMap<>();
+    private final Object payloadLock = new Object();
+    private volatile Status endStatus;
+    private volatile boolean welcomed;
+    private ClientCallStreamObserver<ClientMessage> requests;
+    private OutboundStream<ClientMessage> out;
+    // instruction being received (touched only by gRPC's serialised inbound callbacks)
+    private InstructionHeader header;
+    private PayloadAssembler assembler;
+
+    @Override
+    public void beforeStart(ClientCallStreamObserver<ClientMessage> requestStream) {
+      requests = requestStream;
+      out = new OutboundStream<>(requestStream);
+      requestStream.setOnReadyHandler(out::onReady);
+    }
+
+    /** Sends the Hello (after the call has started). */
+    void hello() {
+      Thread.ofVirtual()
+          .start(
+              () -> {
+                try {
+                  out.send(
+                      ClientMessage.newBuilder()
+                          .setHello(
+                              Hello.newBuilder()
+                                  .setClientId(config.clientId())
+                                  .setToken(config.token()))
+                          .build());
+                } catch (java.io.IOException | InterruptedException e) {
+                  cancel("hello failed: " + e.getMessage());
+                }
+              });
+    }
+
+    void cancel(String why) {
+      out.markClosed();
+      requests.cancel(why, null);
+    }
+
+    Status awaitEnd() throws InterruptedException {
+      ended.await();
+      return endStatus;
+    }
+
+    @Override
+    public void onNext(ServerMessage m) {
+      try {
+        switch (m.getKindCase()) {
+          case WELCOME -> {
+            welcomed = true;
+            connected = true;
+          }
+          case INSTRUCTION_HEADER -> {
+            if (assembler != null) {
+              throw new ProtocolException(
+                  "instruction header inside message " + header.getMessageId());
+            }
+            header = m.getInstructionHeader();
+            assembler =
+                new PayloadAssembler(
+                    header.getMessageId(), header.getTensorsList(), config.maxPayloadBytes());
+          }
+          case CHUNK -> {
+            if (assembler == null) {
+              throw new ProtocolException("chunk outside an instruction");
+            }
+            assembler.accept(m.getChunk());
+          }
+          case END -> {
+            if (assembler == null || m.getEnd().getMessageId() != header.getMessageId()) {
+              throw new ProtocolException(
+                  "end of message " + m.getEnd().getMessageId() + " outside it");
+            }
+            Instruction in = WireCodec.instruction(header, assembler.finish());
+            long id = header.getMessageId();
+            header = null;
+            assembler = null;
+            Thread t = Thread.ofVirtual().name("p4j-task-" + id).unstarted(() -> execute(id, in));
+            tasks.put(id, t);
+            t.start();
+          }
+          case CANCEL -> {
+            Thread t = tasks.remove(m.getCancel().getMessageId());
+            if (t != null) {
+              t.interrupt();
+            }
+          }
+          default -> throw new ProtocolException("unexpected server message " + m.getKindCase());
+        }
+      } catch (ProtocolException e) {
+        LOG.warn("client {}: server protocol violation: {}", config.clientId(), e.getMessage());
+        cancel("protocol violation: " + e.getMessage());
+      }
+    }
+
+    private void execute(long id, Instruction in) {
+      long t0 = System.nanoTime();
+      Reply r = null;
+      Throwable failure = null;
+      try {
+        r =
+            switch (in.task()) {
+              case FIT -> app.fit(in);
+              case EVALUATE -> app.evaluate(in);
+            };
+        if (r == null) {
+          failure = new NullPointerException("client returned null");
+        }
+      } catch (Exception e) {
+        failure = e;
+      }
+      long local = System.nanoTime() - t0;
+      if (tasks.remove(id) == null) {
+        return; // cancelled by the server
+      }
+      try {
+        synchronized (payloadLock) {
+          if (failure != null) {
+            out.send(
+                ClientMessage.newBuilder()
+                    .setReplyHeader(
+                        WireCodec.exceptionHeader(
+                            id, config.clientId(), in.round(), failure, local))
+                    .build());
+          } else {
+            out.send(
+                ClientMessage.newBuilder().setReplyHeader(WireCodec.header(id, r, local)).build());
+            if (!r.isError()) {
+              Iterator<TensorChunk> it =
+                  TensorChunker.chunks(id, r.parameters(), config.chunkBytes());
+              while (it.hasNext()) {
+                out.send(ClientMessage.newBuilder().setChunk(it.next()).build());
+              }
+            }
+          }
+          out.send(
+              ClientMessage.newBuilder().setEnd(PayloadEnd.newBuilder().setMessageId(id)).build());
+        }
+      } catch (java.io.IOException | InterruptedException e) {
+        LOG.debug("client {}: reply {} not sent: {}", config.clientId(), id, e.getMessage());
+      }
+    }
+
+    private void finish(Status s) {
+      endStatus = s;
+      out.markClosed();
+      tasks.values().forEach(Thread::interrupt);
+      tasks.clear();
+      ended.countDown();
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      finish(Status.fromThrowable(t));
+    }
+
+    @Override
+    public void onCompleted() {
+      finish(Status.UNAVAILABLE.withDescription("server ended the stream"));
+    }
+  }
+}

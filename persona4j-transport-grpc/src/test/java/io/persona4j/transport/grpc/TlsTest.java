@@ -1,0 +1,133 @@
+package io.persona4j.transport.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ServerCredentials;
+import io.persona4j.federated.Instruction;
+import io.persona4j.federated.ParameterSet;
+import io.persona4j.federated.RoundResult;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TlsTest {
+
+  @TempDir static Path dir;
+  static SelfSigned server;
+  static SelfSigned otherServer;
+  static SelfSigned clientCert;
+  static SelfSigned strangerCert;
+
+  private static final ParameterSet P =
+      ParameterSet.builder().add("x", new int[] {3}, new float[] {1.5f, -2f, 0.25f}).build();
+
+  @BeforeAll
+  static void certificates() throws Exception {
+    server = SelfSigned.generate(dir, "localhost");
+    otherServer = SelfSigned.generate(dir, "impostor");
+    clientCert = SelfSigned.generate(dir, "alice");
+    strangerCert = otherServer; // any certificate the server does not trust
+  }
+
+  private static ChannelCredentials trusting(SelfSigned s, SelfSigned identity) {
+    return TlsCredentials.client(
+        TlsCredentials.trustStore(s.certificate()),
+        identity == null ? null : identity.keyStore(),
+        SelfSigned.PASSWORD);
+  }
+
+  private static void assertRoundWorks(GridHarness h, String id) {
+    RoundResult r =
+        h.grid.send(List.of(Instruction.fit(1, id, P, Map.of())), Duration.ofSeconds(10));
+    assertThat(r.failures()).isEmpty();
+    assertThat(r.replies().get(0).parameters()).isEqualTo(P);
+  }
+
+  @Test
+  void tlsRoundWorksAndUntrustedOrPlaintextClientsCannotConnect() throws Exception {
+    ServerCredentials sc = TlsCredentials.server(server.keyStore(), SelfSigned.PASSWORD, null);
+    try (GridHarness h = new GridHarness(sc, trusting(server, null), 0)) {
+      h.connect("alice", TestApps.echo());
+      assertRoundWorks(h, "alice");
+      // a client that trusts another certificate never completes the handshake
+      h.registry.register("bob", GridHarness.token("bob"));
+      GrpcClient bob =
+          GrpcClient.start(
+              GrpcClientConfig.of("127.0.0.1", h.grid.port(), "bob", GridHarness.token("bob"))
+                  .withBackoff(GridHarness.FAST)
+                  .withAuthority("localhost"),
+              trusting(otherServer, null),
+              TestApps.echo());
+      GrpcClient plain =
+          GrpcClient.start(
+              GrpcClientConfig.of("127.0.0.1", h.grid.port(), "bob", GridHarness.token("bob"))
+                  .withBackoff(GridHarness.FAST),
+              InsecureChannelCredentials.create(),
+              TestApps.echo());
+      try {
+        assertThat(bob.awaitConnected(Duration.ofMillis(1500))).isFalse();
+        assertThat(plain.awaitConnected(Duration.ofMillis(300))).isFalse();
+        assertThat(bob.connectAttempts()).isGreaterThanOrEqualTo(2);
+        assertThat(h.grid.clients()).containsExactly("alice");
+      } finally {
+        bob.close();
+        plain.close();
+      }
+    }
+  }
+
+  @Test
+  void mutualTlsRequiresATrustedClientCertificate() throws Exception {
+    ServerCredentials sc =
+        TlsCredentials.server(
+            server.keyStore(),
+            SelfSigned.PASSWORD,
+            TlsCredentials.trustStore(clientCert.certificate()));
+    try (GridHarness h = new GridHarness(sc, trusting(server, clientCert), 0)) {
+      h.connect("alice", TestApps.echo());
+      assertRoundWorks(h, "alice");
+      h.registry.register("mallory", GridHarness.token("mallory"));
+      GrpcClient noCert =
+          GrpcClient.start(
+              GrpcClientConfig.of(
+                      "127.0.0.1", h.grid.port(), "mallory", GridHarness.token("mallory"))
+                  .withBackoff(GridHarness.FAST)
+                  .withAuthority("localhost"),
+              trusting(server, null),
+              TestApps.echo());
+      GrpcClient untrustedCert =
+          GrpcClient.start(
+              GrpcClientConfig.of(
+                      "127.0.0.1", h.grid.port(), "mallory", GridHarness.token("mallory"))
+                  .withBackoff(GridHarness.FAST)
+                  .withAuthority("localhost"),
+              trusting(server, strangerCert),
+              TestApps.echo());
+      try {
+        assertThat(noCert.awaitConnected(Duration.ofMillis(1500))).isFalse();
+        assertThat(untrustedCert.awaitConnected(Duration.ofMillis(300))).isFalse();
+        assertThat(h.grid.clients()).containsExactly("alice");
+      } finally {
+        noCert.close();
+        untrustedCert.close();
+      }
+    }
+  }
+
+  @Test
+  void unreadableKeyStoreNamesTheFile() throws IOException {
+    Path junk = Files.writeString(dir.resolve("junk.p12"), "not a key store");
+    assertThatThrownBy(() -> TlsCredentials.loadPkcs12(junk, SelfSigned.PASSWORD))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("junk.p12");
+  }
+}
