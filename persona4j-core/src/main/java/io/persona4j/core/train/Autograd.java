@@ -25,7 +25,7 @@ import io.persona4j.core.Runtime;
  * {@code add}/{@code sub} (their backward keeps no operand). {@code AutogradMemorySafetyTest}
  * forces a collection between forward and backward to check this.
  */
-final class Autograd {
+public final class Autograd {
   private Autograd() {}
 
   /**
@@ -54,12 +54,12 @@ final class Autograd {
    * Switches gradient recording off on this thread until {@link NoGrad#close()}, which restores the
    * previous mode. Parameter updates and evaluation run inside one.
    */
-  static NoGrad noGrad() {
+  public static NoGrad noGrad() {
     return new NoGrad();
   }
 
   /** A scope without gradient recording. */
-  static final class NoGrad implements AutoCloseable {
+  public static final class NoGrad implements AutoCloseable {
     private final boolean previous;
 
     private NoGrad() {

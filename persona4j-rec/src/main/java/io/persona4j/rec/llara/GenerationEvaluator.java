@@ -2,6 +2,7 @@ package io.persona4j.rec.llara;
 
 import ai.djl.ndarray.NDManager;
 import io.persona4j.core.Runtime;
+import io.persona4j.core.train.Autograd;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -54,7 +55,7 @@ public final class GenerationEvaluator {
     GreedyDecoder decoder = new GreedyDecoder(model);
     LlaraPrompt prompt = model.prompt();
     List<Prediction> out = new ArrayList<>(samples.size());
-    try (NoGrad ignored = new NoGrad();
+    try (Autograd.NoGrad ignored = Autograd.noGrad();
         NDManager m = Runtime.newManager()) {
       for (int i = 0; i < samples.size(); i += batchSize) {
         List<RecSample> chunk = samples.subList(i, Math.min(samples.size(), i + batchSize));

@@ -8,6 +8,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import io.persona4j.core.Runtime;
 import io.persona4j.core.model.AttentionMask;
 import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.train.Autograd;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -55,7 +56,7 @@ public final class LikelihoodRanker {
   /** Per sample, the log-probability of each candidate's answer, in candidate order. */
   public double[][] scores(List<RecSample> samples) {
     double[][] out = new double[samples.size()][];
-    try (NoGrad ignored = new NoGrad();
+    try (Autograd.NoGrad ignored = Autograd.noGrad();
         NDManager m = Runtime.newManager()) {
       for (int i = 0; i < samples.size(); i += batchSize) {
         List<RecSample> chunk = samples.subList(i, Math.min(samples.size(), i + batchSize));

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.persona4j.core.train.Autograd;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -106,7 +107,7 @@ public final class SasRecModel implements AutoCloseable {
     PaddedBatch.validate(histories, config.numItems());
     int d = config.hiddenSize();
     float[][] out = new float[histories.length][];
-    try (NoGrad ignored = new NoGrad();
+    try (Autograd.NoGrad ignored = Autograd.noGrad();
         NDManager scope = weights.manager().newSubManager()) {
       for (int start = 0; start < histories.length; start += INFERENCE_BATCH) {
         int n = Math.min(INFERENCE_BATCH, histories.length - start);
@@ -142,7 +143,7 @@ public final class SasRecModel implements AutoCloseable {
     PaddedBatch.validate(histories, config.numItems());
     int cols = config.numItems() + 1;
     float[][] out = new float[histories.length][];
-    try (NoGrad ignored = new NoGrad();
+    try (Autograd.NoGrad ignored = Autograd.noGrad();
         NDManager scope = weights.manager().newSubManager()) {
       NDArray table = weights.get("item_emb.weight").transpose(); // [d, N+1] view
       table.attach(scope);
@@ -211,7 +212,7 @@ public final class SasRecModel implements AutoCloseable {
 
   /** Hidden states of every position {@code [B, W, d]} (FLOAT32 or the model's dtype). */
   NDArray hiddenStates(int[][] histories, NDManager m) {
-    try (NoGrad ignored = new NoGrad()) {
+    try (Autograd.NoGrad ignored = Autograd.noGrad()) {
       return network.forward(
           PaddedBatch.of(histories, config.maxLen(), config.numItems()), m, null);
     }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.persona4j.core.Runtime;
+import io.persona4j.core.train.Autograd;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -192,7 +193,7 @@ final class SasRecWeights implements AutoCloseable {
    * their identity, so optimizers and callers holding them see the new values.
    */
   void copyFrom(Map<String, float[]> values) {
-    try (NoGrad ignored = new NoGrad();
+    try (Autograd.NoGrad ignored = Autograd.noGrad();
         NDManager scope = manager.newSubManager()) {
       for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
         float[] v = values.get(e.getKey());

@@ -8,6 +8,7 @@ import io.persona4j.core.generate.GenerationResult;
 import io.persona4j.core.generate.Generator;
 import io.persona4j.core.generate.SamplingConfig;
 import io.persona4j.core.generate.TokenListener;
+import io.persona4j.core.train.Autograd;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -79,7 +80,7 @@ class GenerationEvaluatorTest {
       }
       assertThat(prompts.get(0).length()).isNotEqualTo(prompts.get(2).length()); // padding used
       List<long[]> ours;
-      try (NoGrad ignored = new NoGrad()) {
+      try (Autograd.NoGrad ignored = Autograd.noGrad()) {
         ours = new GreedyDecoder(model).decode(prompts, max, m);
       }
       GenerationResult core =
@@ -107,7 +108,7 @@ class GenerationEvaluatorTest {
       for (RecSample s : SAMPLES) {
         prompts.add(f.prompt.encodePrompt(s, PromptMode.HYBRID, max));
       }
-      try (NoGrad ignored = new NoGrad()) {
+      try (Autograd.NoGrad ignored = Autograd.noGrad()) {
         GreedyDecoder d = new GreedyDecoder(model);
         List<long[]> batched = d.decode(prompts, max, m);
         for (int r = 0; r < prompts.size(); r++) {

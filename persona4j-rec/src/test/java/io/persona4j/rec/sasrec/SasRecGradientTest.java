@@ -8,6 +8,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import io.persona4j.core.Runtime;
+import io.persona4j.core.train.Autograd;
 import io.persona4j.core.train.NativeMemoryChurn;
 import io.persona4j.core.train.TrainableParameters;
 import java.util.List;
@@ -187,7 +188,7 @@ class SasRecGradientTest {
       NDArray p,
       double[] values) {
     write(p, values);
-    try (NoGrad ignored = new NoGrad();
+    try (Autograd.NoGrad ignored = Autograd.noGrad();
         NDManager m = w.manager().newSubManager()) {
       dropout.restart(99);
       return SasRecLoss.loss(
@@ -197,7 +198,7 @@ class SasRecGradientTest {
   }
 
   private static void write(NDArray p, double[] values) {
-    try (NoGrad ignored = new NoGrad();
+    try (Autograd.NoGrad ignored = Autograd.noGrad();
         NDManager m = p.getManager().newSubManager()) {
       p.set(new NDIndex("..."), m.create(values, p.getShape()));
     }
