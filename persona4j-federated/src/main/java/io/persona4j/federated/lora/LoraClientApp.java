@@ -9,6 +9,7 @@ import io.persona4j.adapters.lora.LoraUnit;
 import io.persona4j.core.Runtime;
 import io.persona4j.core.model.LlamaModel;
 import io.persona4j.core.train.AdamW;
+import io.persona4j.core.train.Autograd;
 import io.persona4j.core.train.Batch;
 import io.persona4j.core.train.CausalLmObjective;
 import io.persona4j.core.train.Example;
@@ -156,7 +157,7 @@ public final class LoraClientApp implements ClientApp {
   private double meanLoss() {
     CausalLmObjective objective = CausalLmObjective.of(model);
     TrainingObjective.Evaluation total = null;
-    try (NoGrad ignored = new NoGrad()) {
+    try (Autograd.NoGrad ignored = Autograd.noGrad()) {
       for (int i = 0; i < data.size(); i += EVAL_BATCH) {
         List<Example> chunk = data.subList(i, Math.min(data.size(), i + EVAL_BATCH));
         try (NDManager m = Runtime.newManager()) {

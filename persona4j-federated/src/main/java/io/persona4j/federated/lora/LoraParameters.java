@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.persona4j.adapters.lora.LoraModel;
+import io.persona4j.core.train.Autograd;
 import io.persona4j.federated.ParameterSet;
 import io.persona4j.federated.TensorSpec;
 import java.util.ArrayList;
@@ -76,7 +77,7 @@ public final class LoraParameters {
             v -> {
               throw new IllegalArgumentException("non-finite parameter " + v);
             });
-    try (NoGrad ignored = new NoGrad()) {
+    try (Autograd.NoGrad ignored = Autograd.noGrad()) {
       for (TensorSpec spec : params.specs()) {
         NDArray a = live.get(spec.name());
         try (NDManager tmp = a.getManager().newSubManager()) {
