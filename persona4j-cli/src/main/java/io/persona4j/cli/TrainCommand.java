@@ -106,23 +106,32 @@ final class TrainCommand implements Callable<Integer> {
    * @throws DatasetException naming the file (and line, field) for bad rows or a file without rows
    */
   static List<Example> read(Path file, Tokenizer tok, TrainOptions o) throws IOException {
-    long labelled = ClassLabels.firstLabelledLine(file);
-    if (labelled > 0) {
-      throw new DatasetException(
-          file,
-          labelled,
-          "label",
-          "text/label rows train a classifier, which needs a BERT encoder --model (this one is a"
-              + " decoder, which trains on prompt/completion or text rows)");
+    JsonlDataset d;
+    try {
+      d = load(file, tok, o, null);
+    } catch (IOException e) {
+      // String labels fail inside the reader; say what the rows are for, not how they failed.
+      throw labelledRowsOnADecoder(file).orElse(e);
     }
-    JsonlDataset d = load(file, tok, o, null);
     if (d.kind() == JsonlDataset.Kind.CLASSIFICATION) {
-      throw new DatasetException(
-          file,
-          "has text/label rows; classification needs a BERT encoder --model (this one is a"
-              + " decoder, which trains on prompt/completion or text rows)");
+      throw labelledRowsOnADecoder(file).orElseThrow();
     }
     return d.examples();
+  }
+
+  /** The error for text/label rows given to a decoder, naming the first such line, if any. */
+  private static java.util.Optional<IOException> labelledRowsOnADecoder(Path file)
+      throws IOException {
+    long labelled = ClassLabels.firstLabelledLine(file);
+    return labelled == 0
+        ? java.util.Optional.empty()
+        : java.util.Optional.of(
+            new DatasetException(
+                file,
+                labelled,
+                "label",
+                "text/label rows train a classifier, which needs a BERT encoder --model (this one"
+                    + " is a decoder, which trains on prompt/completion or text rows)"));
   }
 
   /** Reads a text/label JSONL file with the classes of {@code labels}. */
