@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       ClassifyCommand.class,
       RecCommand.class,
       DpCommand.class,
+      FedCommand.class,
     })
 public final class Persona4j implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
