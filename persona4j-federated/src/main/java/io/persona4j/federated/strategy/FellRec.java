@@ -21,8 +21,11 @@ import java.util.Set;
  *   <li>{@code s_ij = (cos(theta_i, theta_j) + 1) / 2} on the flattened parameters (cos = 0 when a
  *       vector is zero);
  *   <li>{@code l~ = softmax(l / temperature)} of the reported final losses;
- *   <li>{@code w_i = tanh(a / l~_i^(e + 1/b))}, {@code e = round - 1} the 0-based round index (the
- *       reference code's precedence: exponent {@code e + 1/b});
+ *   <li>{@code w_i = tanh(a / l~_i^(e + 1/b))}, {@code e = round - 1} the 0-based round index, as
+ *       in the authors' code (jasonchen505/FELLRec, {@code RecFormer_FELLRec/finetune.py}: {@code
+ *       for epoch in range(num_train_epochs)} ... {@code
+ *       tanh(alpha/(loss_list[i]**(epoch+1/beta)))}, so the exponent is {@code e + 1/b} by Python
+ *       precedence);
  *   <li>{@code s_ij <- w_i s_ij} for {@code j != i};
  *   <li>{@code theta_i <- sum_j s_ij theta_j / sum_j s_ij}, every new {@code theta_i} computed from
  *       the trained parameters of this round (never from already-updated ones).
