@@ -265,8 +265,8 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
    *     1}
    * @param from first layer to run, {@code 0 <= from <= to}
    * @param to end of the range (exclusive), {@code <= numHiddenLayers}
-   * @return the output of layer {@code to - 1} ({@code x} itself, copied, for an empty range),
-   *     {@code [B, T, H]} on {@code x}'s manager
+   * @return the output of layer {@code to - 1} (for an empty range a new handle on {@code x}'s
+   *     values, through which gradients flow), {@code [B, T, H]} on {@code x}'s manager
    */
   public NDArray layers(NDArray x, NDArray positions, NDArray mask, int from, int to) {
     if (from < 0 || from > to || to > layers.size()) {
@@ -279,7 +279,7 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
       scope.suppressNotUsedWarning();
       y = runLayers(x, positions, mask, null, from, to); // [B, T, H]
       if (y == x) {
-        y = x.duplicate();
+        y = x.reshape(x.getShape()); // a new handle on the same values, in the graph
       }
       NDScope.unregister(y);
     }

@@ -69,10 +69,22 @@ class LlamaLayerRangeTest {
       }
       // each range changes the state (a layer is not the identity)
       assertThat(maxAbsDiff(h.toFloatArray(), h1.toFloatArray())).isGreaterThan(1e-3f);
-      // an empty range is a copy of its input
+      // an empty range gives a new handle on its input's values
       NDArray same = model.layers(h3, positions, mask, 2, 2);
       assertThat(same.toFloatArray()).isEqualTo(h3.toFloatArray());
       assertThat(same).isNotSameAs(h3);
+      // ... through which gradients flow (a split party with no layers of its own passes them on)
+      NDArray leaf = m.create(h3.toFloatArray(), h3.getShape());
+      leaf.setRequiresGradient(true);
+      NDArray through;
+      try (io.persona4j.core.train.Autograd.Recording r =
+          io.persona4j.core.train.Autograd.record()) {
+        through = model.layers(leaf, positions, mask, 4, 4);
+      }
+      NDArray g = m.randomUniform(-1, 1, h3.getShape());
+      io.persona4j.core.train.Autograd.backward(through, g);
+      assertThat(io.persona4j.core.train.Autograd.gradientOf(leaf, m).toFloatArray())
+          .isEqualTo(g.toFloatArray());
     }
   }
 
