@@ -19,7 +19,6 @@ import io.persona4j.federated.Reply;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.SplittableRandom;
 
 /**
  * The client of split learning: it keeps the token embedding, the front layers {@code [0, k)}, the
@@ -63,9 +62,8 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
   private final AdamW optimizer;
   private State state = State.IDLE;
   private int completedSteps;
+  private final ExampleOrder order;
   private long cursor;
-  private long permutationEpoch = -1;
-  private int[] permutation;
   private Pending pending;
 
   /** The arrays of the step in progress, all on {@code manager}. */
@@ -115,6 +113,7 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
       throw new IllegalArgumentException("data must hold at least one example");
     }
     this.data = List.copyOf(data);
+    this.order = new ExampleOrder(data.size(), config.seed(), config.shuffle());
     lora.activate(adapter);
     lora.train(true);
     Map<String, NDArray> all = lora.trainableParameters();
@@ -159,9 +158,9 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
       release();
       return Reply.ok(in, ParameterSet.empty(), 0, Map.of());
     }
-    String order = checkOrder(stage, step);
-    if (order != null) {
-      return Reply.error(in, order);
+    String outOfOrder = checkOrder(stage, step);
+    if (outOfOrder != null) {
+      return Reply.error(in, outOfOrder);
     }
     try {
       return switch (stage) {
@@ -342,34 +341,9 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
   private Batch nextBatch() {
     List<Example> examples = new java.util.ArrayList<>();
     for (int j = 0; j < config.batchSize(); j++) {
-      examples.add(data.get(indexAt(cursor++)));
+      examples.add(data.get(order.at(cursor++)));
     }
     return Batch.of(examples, config.padId());
-  }
-
-  private int indexAt(long c) {
-    int n = data.size();
-    long epoch = c / n;
-    int offset = (int) (c % n);
-    if (!config.shuffle()) {
-      return offset;
-    }
-    if (epoch != permutationEpoch) {
-      int[] p = new int[n];
-      for (int i = 0; i < n; i++) {
-        p[i] = i;
-      }
-      SplittableRandom random = new SplittableRandom(config.seed() * 0x9E3779B97F4A7C15L + epoch);
-      for (int i = n - 1; i > 0; i--) {
-        int j = random.nextInt(i + 1);
-        int tmp = p[i];
-        p[i] = p[j];
-        p[j] = tmp;
-      }
-      permutation = p;
-      permutationEpoch = epoch;
-    }
-    return permutation[offset];
   }
 
   private void release() {

@@ -44,7 +44,7 @@ public final class SplitParameters {
 
   /**
    * A copy of adapter {@code adapter}'s tensors (as {@link LoraParameters#read}) on the layers that
-   * {@code client} says the client owns ({@code clientSide}) or the server owns.
+   * {@code split} assigns to the client ({@code clientSide}) or to the server.
    */
   public static ParameterSet read(
       LoraModel lora, String adapter, SplitConfig split, boolean clientSide) {
