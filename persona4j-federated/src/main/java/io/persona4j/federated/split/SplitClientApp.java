@@ -116,7 +116,7 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
     this.order = new ExampleOrder(data.size(), config.seed(), config.shuffle());
     lora.activate(adapter);
     lora.train(true);
-    Map<String, NDArray> all = lora.trainableParameters();
+    Map<String, NDArray> all = lora.adapterTensors(adapter);
     int n = split.numLayers();
     Map<String, NDArray> frontParams =
         SplitParameters.ofLayers(all, 0, split.isSplit() ? split.frontLayers() : n);

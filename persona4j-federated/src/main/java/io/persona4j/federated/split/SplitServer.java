@@ -35,10 +35,14 @@ import java.util.Objects;
  *       the gradient by the hidden states of layer k ({@code front_backward}); the client finishes.
  * </ol>
  *
- * Without a split ({@code k = 0}) a step is one {@code local} stage. A failed stage (no reply,
- * error reply, malformed tensors) sends {@code abort} to the client, drops the step and throws
- * {@link FederatedRunException} naming the step and stage; the server's adapter is not updated by a
- * step that failed before its backward pass.
+ * Without a split ({@code k = 0}) a step is one {@code local} stage.
+ *
+ * <p>Several servers (one per client) may share one server-side {@link LoraModel} with one adapter
+ * per client: a step activates its adapter and holds the model's monitor ({@code synchronized
+ * (lora)}) until it ends, so the steps of different clients run one after another. A failed stage
+ * (no reply, error reply, malformed tensors) sends {@code abort} to the client, drops the step and
+ * throws {@link FederatedRunException} naming the step and stage; the server's adapter is not
+ * updated by a step that failed before its backward pass.
  */
 public final class SplitServer implements AutoCloseable {
 
@@ -48,6 +52,8 @@ public final class SplitServer implements AutoCloseable {
   private final SplitConfig split;
   private final double learningRate;
   private final Duration deadline;
+  private final LoraModel lora;
+  private final String adapter;
   private final TrainableParameters middle;
   private final AdamW optimizer;
   private int step;
@@ -94,16 +100,16 @@ public final class SplitServer implements AutoCloseable {
     }
     this.learningRate = learningRate;
     this.deadline = Objects.requireNonNull(deadline, "deadline");
+    this.lora = Objects.requireNonNull(lora, "lora");
+    this.adapter = adapter;
     if (split.isSplit()) {
       if (!lora.adapters().contains(adapter)) {
         throw new IllegalArgumentException(
             "adapter '" + adapter + "' is not in the LoRA model " + lora.adapters());
       }
-      lora.activate(adapter);
-      lora.train(true);
       Map<String, NDArray> mine =
           SplitParameters.ofLayers(
-              lora.trainableParameters(), split.serverFrom(), split.serverTo());
+              lora.adapterTensors(adapter), split.serverFrom(), split.serverTo());
       if (mine.isEmpty()) {
         throw new IllegalArgumentException(
             "adapter '" + adapter + "' has no tensor on the server's layers " + range());
@@ -150,6 +156,14 @@ public final class SplitServer implements AutoCloseable {
       step = s;
       return new SplitStepResult(s, loss(r, s, SplitStage.LOCAL), 0, 0, 0, bytesUp, bytesDown);
     }
+    synchronized (lora) {
+      lora.activate(adapter);
+      lora.train(true);
+      return splitStep(s);
+    }
+  }
+
+  private SplitStepResult splitStep(int s) {
     try (NDManager m = Runtime.newManager()) {
       Reply front = exchange(s, SplitStage.FRONT_FORWARD, ParameterSet.empty());
       ParameterSet in = front.parameters();

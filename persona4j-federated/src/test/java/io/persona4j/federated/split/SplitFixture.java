@@ -69,6 +69,12 @@ final class SplitFixture {
 
   /** {@code steps} ordinary LoRA steps: same model, data, order, AdamW and rate, no clipping. */
   static Reference reference(int steps, boolean shuffle) throws IOException {
+    return reference(steps, shuffle, data());
+  }
+
+  /** As {@link #reference(int, boolean)} on other examples. */
+  static Reference reference(int steps, boolean shuffle, List<Example> examples)
+      throws IOException {
     try (NDManager m = Runtime.newManager();
         LlamaModel model = llama(m);
         LoraModel lora = lora(model, m)) {
@@ -81,7 +87,7 @@ final class SplitFixture {
               .setObjective(CausalLmObjective.of(model))
               .setOptimizer(AdamW.builder().optWeightDecay(WEIGHT_DECAY).build())
               .setSchedule(LearningRateSchedule.constant(LR))
-              .setTrainData(data())
+              .setTrainData(examples)
               .setMaxSteps(steps)
               .optMicroBatchSize(BATCH)
               .optMaxGradNorm(0)
