@@ -55,6 +55,7 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
   private final LlamaModel model;
   private final LoraModel lora;
   private final List<Example> data;
+  private final EvalBatches eval;
   private final SplitConfig split;
   private final SplitClientConfig config;
   private final TrainableParameters front;
@@ -74,9 +75,10 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
       boolean[][] valid,
       LayerInputs inputs,
       NDArray frontOutput,
-      double loss) {
+      double loss,
+      boolean eval) {
     Pending withLoss(double l) {
-      return new Pending(step, manager, batch, valid, inputs, frontOutput, l);
+      return new Pending(step, manager, batch, valid, inputs, frontOutput, l, eval);
     }
   }
 
@@ -92,6 +94,22 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
       LoraModel lora,
       String adapter,
       List<Example> data,
+      SplitConfig split,
+      SplitClientConfig config) {
+    this(model, lora, adapter, data, data, split, config);
+  }
+
+  /**
+   * As {@link #SplitClientApp(LlamaModel, LoraModel, String, List, SplitConfig,
+   * SplitClientConfig)}, evaluating on {@code evalData} (in batches of {@code batchSize}, in order)
+   * when the server asks for an evaluation pass ({@link SplitProtocol#EVAL_BATCH}).
+   */
+  public SplitClientApp(
+      LlamaModel model,
+      LoraModel lora,
+      String adapter,
+      List<Example> data,
+      List<Example> evalData,
       SplitConfig split,
       SplitClientConfig config) {
     this.model = Objects.requireNonNull(model, "model");
@@ -113,6 +131,7 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
       throw new IllegalArgumentException("data must hold at least one example");
     }
     this.data = List.copyOf(data);
+    this.eval = new EvalBatches(evalData, config.batchSize(), config.padId());
     this.order = new ExampleOrder(data.size(), config.seed(), config.shuffle());
     lora.activate(adapter);
     lora.train(true);
@@ -144,9 +163,11 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
   public synchronized Reply fit(Instruction in) {
     SplitStage stage;
     int step;
+    int evalBatch;
     try {
       stage = SplitProtocol.stageOf(in);
       step = SplitProtocol.stepOf(in);
+      evalBatch = SplitProtocol.evalBatchOf(in);
     } catch (IllegalArgumentException e) {
       return Reply.error(in, e.getMessage());
     }
@@ -163,15 +184,25 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
       return Reply.error(in, outOfOrder);
     }
     try {
+      if (evalBatch >= 0) {
+        eval.batch(evalBatch); // checks the index
+      }
+      if (stage == SplitStage.TAIL && (evalBatch >= 0) != pending.eval()) {
+        throw new IllegalArgumentException(
+            "the pending step is " + (pending.eval() ? "an evaluation" : "a training step"));
+      }
+      lora.train(evalBatch < 0); // LoRA dropout off while evaluating
       return switch (stage) {
-        case LOCAL -> local(in, step);
-        case FRONT_FORWARD -> frontForward(in, step);
-        case TAIL -> tail(in);
+        case LOCAL -> evalBatch >= 0 ? localEval(in, evalBatch) : local(in, step);
+        case FRONT_FORWARD -> frontForward(in, step, evalBatch);
+        case TAIL -> pending.eval() ? tailEval(in) : tail(in);
         case FRONT_BACKWARD -> frontBackward(in);
         case ABORT -> throw new AssertionError();
       };
     } catch (IllegalArgumentException e) {
       return Reply.error(in, "split stage '" + stage.wireName() + "': " + e.getMessage());
+    } finally {
+      lora.train(true);
     }
   }
 
@@ -240,8 +271,44 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
     }
   }
 
-  private Reply frontForward(Instruction in, int step) {
-    Batch batch = nextBatch();
+  private Reply localEval(Instruction in, int i) {
+    Batch batch = eval.batch(i);
+    try (NDManager m = Runtime.newManager();
+        Autograd.NoGrad ignored = Autograd.noGrad()) {
+      NDArray logits = model.logits(batch.ids(m), batch.attentionMask(m));
+      return eval.reply(
+          in, CrossEntropy.tokenSum(logits, batch.targets(m), batch.weights(m)), batch);
+    }
+  }
+
+  private Reply tailEval(Instruction in) {
+    Pending p = pending;
+    NDManager m = p.manager();
+    NDArray middle =
+        SplitProtocol.array(
+            in.parameters(), SplitProtocol.HIDDEN_MIDDLE, p.frontOutput().getShape(), m);
+    try (Autograd.NoGrad ignored = Autograd.noGrad()) {
+      NDArray x =
+          model.layers(
+              middle,
+              p.inputs().positions(),
+              p.inputs().mask(),
+              split.serverTo(),
+              split.numLayers());
+      NDArray logits = model.lmHead(model.finalNorm(x));
+      Reply r =
+          eval.reply(
+              in,
+              CrossEntropy.tokenSum(logits, p.batch().targets(m), p.batch().weights(m)),
+              p.batch());
+      release();
+      return r;
+    }
+  }
+
+  private Reply frontForward(Instruction in, int step, int evalBatch) {
+    boolean evaluating = evalBatch >= 0;
+    Batch batch = evaluating ? eval.batch(evalBatch) : nextBatch();
     NDManager m = Runtime.newManager();
     try {
       long[] att = batch.attentionMask(m).toLongArray();
@@ -254,22 +321,34 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
       LayerInputs inputs = LayerInputs.of(model, valid, m);
       front.zeroGradients();
       NDArray out;
-      try (Autograd.Recording ignored = Autograd.record()) {
-        NDArray embeds = model.embed(batch.ids(m)); // frozen: no gradient
-        out = model.layers(embeds, inputs.positions(), inputs.mask(), 0, split.frontLayers());
+      if (evaluating) {
+        try (Autograd.NoGrad ignored = Autograd.noGrad()) {
+          out = frontLayers(batch, inputs, m);
+        }
+      } else {
+        try (Autograd.Recording ignored = Autograd.record()) {
+          out = frontLayers(batch, inputs, m);
+        }
       }
       ParameterSet.Builder b = ParameterSet.builder();
       SplitProtocol.add(b, SplitProtocol.HIDDEN_FRONT, out);
       b.add(SplitProtocol.ATTENTION_MASK, new int[] {batch.size(), batch.length()}, mask);
-      pending = new Pending(step, m, batch, valid, inputs, out, Double.NaN);
+      pending = new Pending(step, m, batch, valid, inputs, out, Double.NaN, evaluating);
       state = State.AWAITING_MIDDLE;
-      return Reply.ok(in, b.build(), batch.size(), Map.of());
+      Map<String, Double> metrics =
+          evaluating ? Map.of(SplitProtocol.EVAL_BATCHES, (double) eval.count()) : Map.of();
+      return Reply.ok(in, b.build(), batch.size(), metrics);
     } catch (RuntimeException e) {
       if (pending == null || pending.manager() != m) {
         m.close();
       }
       throw e;
     }
+  }
+
+  private NDArray frontLayers(Batch batch, LayerInputs inputs, NDManager m) {
+    NDArray embeds = model.embed(batch.ids(m)); // frozen: no gradient
+    return model.layers(embeds, inputs.positions(), inputs.mask(), 0, split.frontLayers());
   }
 
   private Reply tail(Instruction in) {

@@ -29,6 +29,23 @@ public final class SplitProtocol {
   /** Config key of the step number (1, 2, ...), equal to the instruction's round. */
   public static final String STEP = "split_step";
 
+  /**
+   * Config key of an evaluation pass: the index of the client's evaluation batch. With it, {@code
+   * front_forward} and {@code tail} (or {@code local}) run without gradients, the client replies
+   * the metrics {@value #LOSS_SUM}, {@value #TARGETS} and {@value #EVAL_BATCHES} instead of a
+   * gradient, and the step ends after {@code tail} without updating anything.
+   */
+  public static final String EVAL_BATCH = "split_eval_batch";
+
+  /** Metric: summed token loss of an evaluation batch. */
+  public static final String LOSS_SUM = "loss_sum";
+
+  /** Metric: number of target tokens of an evaluation batch. */
+  public static final String TARGETS = "targets";
+
+  /** Metric: how many evaluation batches the client has. */
+  public static final String EVAL_BATCHES = "eval_batches";
+
   /** Hidden states of the client's last front layer. */
   public static final String HIDDEN_FRONT = "split.hidden_front";
 
@@ -71,6 +88,40 @@ public final class SplitProtocol {
             (long) split.frontLayers(),
             TAIL_LAYERS,
             (long) split.tailLayers()));
+  }
+
+  /** The instruction of one evaluation stage for evaluation batch {@code batch}. */
+  public static Instruction evalInstruction(
+      SplitStage stage,
+      int step,
+      String clientId,
+      ParameterSet tensors,
+      SplitConfig split,
+      int batch) {
+    Instruction in = instruction(stage, step, clientId, tensors, split);
+    Map<String, Object> config = new java.util.HashMap<>(in.config());
+    config.put(EVAL_BATCH, (long) batch);
+    return Instruction.fit(step, clientId, tensors, config);
+  }
+
+  /**
+   * The evaluation batch an instruction names, or -1 for training.
+   *
+   * @throws IllegalArgumentException if the value is not a non-negative integer
+   */
+  public static int evalBatchOf(Instruction in) {
+    Object v = in.config().get(EVAL_BATCH);
+    if (v == null) {
+      return -1;
+    }
+    if (!(v instanceof Number n)
+        || n.doubleValue() != Math.rint(n.doubleValue())
+        || n.longValue() < 0
+        || n.longValue() > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(
+          "config '" + EVAL_BATCH + "' must be an integer >= 0, got " + v);
+    }
+    return n.intValue();
   }
 
   /**

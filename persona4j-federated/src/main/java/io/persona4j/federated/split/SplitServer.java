@@ -13,6 +13,7 @@ import io.persona4j.federated.ClientStats;
 import io.persona4j.federated.Failure;
 import io.persona4j.federated.FederatedRunException;
 import io.persona4j.federated.Grid;
+import io.persona4j.federated.Instruction;
 import io.persona4j.federated.ParameterSet;
 import io.persona4j.federated.Reply;
 import io.persona4j.federated.RoundResult;
@@ -166,40 +167,9 @@ public final class SplitServer implements AutoCloseable {
   private SplitStepResult splitStep(int s) {
     try (NDManager m = Runtime.newManager()) {
       Reply front = exchange(s, SplitStage.FRONT_FORWARD, ParameterSet.empty());
-      ParameterSet in = front.parameters();
-      NDArray hidden;
-      LayerInputs inputs;
-      try {
-        if (!in.names().contains(SplitProtocol.HIDDEN_FRONT)) {
-          throw new IllegalArgumentException(
-              "reply lacks tensor '" + SplitProtocol.HIDDEN_FRONT + "': " + in.names());
-        }
-        List<Integer> dims = in.spec(SplitProtocol.HIDDEN_FRONT).shape();
-        if (dims.size() != 3 || dims.get(2) != model.config().hiddenSize()) {
-          throw new IllegalArgumentException(
-              "tensor '"
-                  + SplitProtocol.HIDDEN_FRONT
-                  + "' has shape "
-                  + dims
-                  + ", expected [B, T, "
-                  + model.config().hiddenSize()
-                  + "]");
-        }
-        if (in.size() != 2) {
-          throw new IllegalArgumentException(
-              "reply must hold exactly the hidden states and the mask, got " + in.names());
-        }
-        int b = dims.get(0);
-        int t = dims.get(1);
-        hidden =
-            SplitProtocol.array(in, SplitProtocol.HIDDEN_FRONT, new Shape(b, t, dims.get(2)), m);
-        float[] mask =
-            SplitProtocol.array(in, SplitProtocol.ATTENTION_MASK, new Shape(b, t), m)
-                .toFloatArray();
-        inputs = LayerInputs.of(model, LayerInputs.validity(mask, b, t), m);
-      } catch (IllegalArgumentException e) {
-        throw abort(s, SplitStage.FRONT_FORWARD, "invalid reply: " + e.getMessage(), List.of());
-      }
+      Middle mid = middleInput(s, front.parameters(), m);
+      NDArray hidden = mid.hidden();
+      LayerInputs inputs = mid.inputs();
       hidden.setRequiresGradient(true);
       middle.zeroGradients();
       NDArray out;
@@ -240,10 +210,117 @@ public final class SplitServer implements AutoCloseable {
     }
   }
 
-  /** Sends one stage and returns the client's successful reply, accounting bytes. */
+  /**
+   * Evaluates the current adapters (client's and server's) on the client's evaluation examples: the
+   * same stages as a step, without gradients, ending after {@code tail}; nothing is updated.
+   *
+   * @throws FederatedRunException if a stage fails (the client was told to abort)
+   */
+  public SplitEvaluation evaluate() {
+    int s = step + 1;
+    bytesUp = 0;
+    bytesDown = 0;
+    double lossSum = 0;
+    long targets = 0;
+    int batches = 1;
+    for (int i = 0; i < batches; i++) {
+      Reply r;
+      if (split.isSplit()) {
+        synchronized (lora) {
+          lora.activate(adapter);
+          lora.train(false);
+          try {
+            r = evalBatch(s, i);
+          } finally {
+            lora.train(true);
+          }
+        }
+      } else {
+        r = exchange(s, SplitStage.LOCAL, ParameterSet.empty(), i);
+      }
+      Double sum = r.metrics().get(SplitProtocol.LOSS_SUM);
+      Double count = r.metrics().get(SplitProtocol.TARGETS);
+      Double total = r.metrics().get(SplitProtocol.EVAL_BATCHES);
+      if (sum == null || count == null || total == null || !Double.isFinite(sum) || total < 1) {
+        throw abort(
+            s, SplitStage.TAIL, "evaluation reply lacks its metrics: " + r.metrics(), List.of());
+      }
+      lossSum += sum;
+      targets += Math.round(count);
+      batches = (int) Math.round(total);
+    }
+    return new SplitEvaluation(lossSum / targets, targets, batches, bytesUp, bytesDown);
+  }
+
+  private Reply evalBatch(int s, int i) {
+    try (NDManager m = Runtime.newManager();
+        Autograd.NoGrad ignored = Autograd.noGrad()) {
+      Reply front = exchange(s, SplitStage.FRONT_FORWARD, ParameterSet.empty(), i);
+      Middle in = middleInput(s, front.parameters(), m);
+      NDArray out =
+          model.layers(
+              in.hidden(),
+              in.inputs().positions(),
+              in.inputs().mask(),
+              split.serverFrom(),
+              split.serverTo());
+      ParameterSet.Builder down = ParameterSet.builder();
+      SplitProtocol.add(down, SplitProtocol.HIDDEN_MIDDLE, out);
+      return exchange(s, SplitStage.TAIL, down.build(), i);
+    }
+  }
+
+  /** Hidden states of layer k and the layer inputs the server derives from the mask. */
+  private record Middle(NDArray hidden, LayerInputs inputs) {}
+
+  /** Reads and checks the client's {@code front_forward} reply. */
+  private Middle middleInput(int s, ParameterSet in, NDManager m) {
+    try {
+      if (!in.names().contains(SplitProtocol.HIDDEN_FRONT)) {
+        throw new IllegalArgumentException(
+            "reply lacks tensor '" + SplitProtocol.HIDDEN_FRONT + "': " + in.names());
+      }
+      List<Integer> dims = in.spec(SplitProtocol.HIDDEN_FRONT).shape();
+      if (dims.size() != 3 || dims.get(2) != model.config().hiddenSize()) {
+        throw new IllegalArgumentException(
+            "tensor '"
+                + SplitProtocol.HIDDEN_FRONT
+                + "' has shape "
+                + dims
+                + ", expected [B, T, "
+                + model.config().hiddenSize()
+                + "]");
+      }
+      if (in.size() != 2) {
+        throw new IllegalArgumentException(
+            "reply must hold exactly the hidden states and the mask, got " + in.names());
+      }
+      int b = dims.get(0);
+      int t = dims.get(1);
+      NDArray hidden =
+          SplitProtocol.array(in, SplitProtocol.HIDDEN_FRONT, new Shape(b, t, dims.get(2)), m);
+      float[] mask =
+          SplitProtocol.array(in, SplitProtocol.ATTENTION_MASK, new Shape(b, t), m).toFloatArray();
+      return new Middle(hidden, LayerInputs.of(model, LayerInputs.validity(mask, b, t), m));
+    } catch (IllegalArgumentException e) {
+      throw abort(s, SplitStage.FRONT_FORWARD, "invalid reply: " + e.getMessage(), List.of());
+    }
+  }
+
   private Reply exchange(int s, SplitStage stage, ParameterSet tensors) {
-    RoundResult r =
-        grid.send(List.of(SplitProtocol.instruction(stage, s, clientId, tensors, split)), deadline);
+    return exchange(s, stage, tensors, -1);
+  }
+
+  /**
+   * Sends one stage (of evaluation batch {@code evalBatch}, or training if -1) and returns the
+   * client's successful reply, accounting bytes.
+   */
+  private Reply exchange(int s, SplitStage stage, ParameterSet tensors, int evalBatch) {
+    Instruction instruction =
+        evalBatch < 0
+            ? SplitProtocol.instruction(stage, s, clientId, tensors, split)
+            : SplitProtocol.evalInstruction(stage, s, clientId, tensors, split, evalBatch);
+    RoundResult r = grid.send(List.of(instruction), deadline);
     for (ClientStats c : r.stats()) {
       bytesUp += c.bytesUp();
       bytesDown += c.bytesDown();

@@ -90,13 +90,20 @@ class SplitPrivacyTest {
         new SplitRig(
             SplitConfig.of(4, k), SplitConfig.of(4, k), false, g -> tap[0] = new TappedGrid(g))) {
       rig.server.train(STEPS);
+      SplitEvaluation eval = rig.server.evaluate();
       List<Reply> received = tap[0].received;
-      assertThat(received).hasSize(3 * STEPS);
+      assertThat(received).hasSize(3 * STEPS + 2 * eval.batches());
       Set<String> names = new TreeSet<>();
       int tensors = 0;
       for (Reply r : received) {
         assertThat(r.isError()).isFalse();
-        assertThat(r.metrics().keySet()).isSubsetOf(Set.of(Reply.LOSS));
+        assertThat(r.metrics().keySet())
+            .isSubsetOf(
+                Set.of(
+                    Reply.LOSS,
+                    SplitProtocol.LOSS_SUM,
+                    SplitProtocol.TARGETS,
+                    SplitProtocol.EVAL_BATCHES));
         for (TensorSpec spec : r.parameters().specs()) {
           names.add(spec.name());
           tensors++;
@@ -110,7 +117,7 @@ class SplitPrivacyTest {
           }
         }
       }
-      assertThat(tensors).isEqualTo(3 * STEPS);
+      assertThat(tensors).isEqualTo(3 * STEPS + 2 * eval.batches()); // eval: h_k and mask
       assertThat(names)
           .containsExactlyInAnyOrder(
               SplitProtocol.HIDDEN_FRONT, SplitProtocol.ATTENTION_MASK, SplitProtocol.GRAD_MIDDLE);
@@ -125,11 +132,19 @@ class SplitPrivacyTest {
       // and no config entry the client answers to carries data: the server only sends stages
       for (Instruction in : tap[0].sent) {
         assertThat(in.config().keySet())
-            .containsExactlyInAnyOrder(
-                SplitProtocol.STAGE,
-                SplitProtocol.STEP,
-                SplitProtocol.FRONT_LAYERS,
-                SplitProtocol.TAIL_LAYERS);
+            .containsAll(
+                Set.of(
+                    SplitProtocol.STAGE,
+                    SplitProtocol.STEP,
+                    SplitProtocol.FRONT_LAYERS,
+                    SplitProtocol.TAIL_LAYERS))
+            .isSubsetOf(
+                Set.of(
+                    SplitProtocol.STAGE,
+                    SplitProtocol.STEP,
+                    SplitProtocol.FRONT_LAYERS,
+                    SplitProtocol.TAIL_LAYERS,
+                    SplitProtocol.EVAL_BATCH));
       }
     }
   }
