@@ -40,10 +40,13 @@ import java.util.Objects;
  *
  * <p>Several servers (one per client) may share one server-side {@link LoraModel} with one adapter
  * per client: a step activates its adapter and holds the model's monitor ({@code synchronized
- * (lora)}) until it ends, so the steps of different clients run one after another. A failed stage
- * (no reply, error reply, malformed tensors) sends {@code abort} to the client, drops the step and
- * throws {@link FederatedRunException} naming the step and stage; the server's adapter is not
- * updated by a step that failed before its backward pass.
+ * (lora)}) until it ends, so the steps of different clients run one after another.
+ *
+ * <p>A failed stage (no reply, error reply, malformed tensors) sends {@code abort} to the client,
+ * drops the step and throws {@link FederatedRunException} naming the step and stage. A step that
+ * fails at {@code front_forward} or {@code tail} updates nothing on the server; one that fails at
+ * {@code front_backward} leaves the server's (and the client's tail) update applied and the
+ * client's front not.
  */
 public final class SplitServer implements AutoCloseable {
 
