@@ -10,12 +10,13 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description =
         "Persona4j benchmarks: decoding vs Jlama, the machine's fp32 GEMM ceiling, training"
-            + " throughput.",
+            + " throughput, split-learning traffic.",
     subcommands = {
       DecodeCommand.class,
       GemmCommand.class,
       TrainBenchCommand.class,
-      IloraBenchCommand.class
+      IloraBenchCommand.class,
+      SplitBenchCommand.class
     })
 public final class Bench implements Callable<Integer> {
   @Override

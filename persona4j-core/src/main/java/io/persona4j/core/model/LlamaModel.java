@@ -252,12 +252,61 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
     return x;
   }
 
+  /**
+   * Runs decoder layers {@code [from, to)} on residual-stream states, without a cache and without
+   * the final norm: the building block of split learning, where different parties run different
+   * layer ranges. {@code layers(x, p, mask, 0, n)} followed by {@link #finalNorm} equals {@link
+   * #hidden} without a cache.
+   *
+   * @param x {@code [B, T, H]} the input of layer {@code from} (token embeddings for {@code from =
+   *     0})
+   * @param positions {@code [B, T]} int64 RoPE positions
+   * @param mask {@code [B, 1, T, T]} additive mask ({@link AttentionMask}), required for {@code T >
+   *     1}
+   * @param from first layer to run, {@code 0 <= from <= to}
+   * @param to end of the range (exclusive), {@code <= numHiddenLayers}
+   * @return the output of layer {@code to - 1} (for an empty range a new handle on {@code x}'s
+   *     values, through which gradients flow), {@code [B, T, H]} on {@code x}'s manager
+   */
+  public NDArray layers(NDArray x, NDArray positions, NDArray mask, int from, int to) {
+    if (from < 0 || from > to || to > layers.size()) {
+      throw new IllegalArgumentException(
+          "layer range [" + from + ", " + to + ") is not within [0, " + layers.size() + "]");
+    }
+    NDManager out = x.getManager();
+    NDArray y;
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      y = runLayers(x, positions, mask, null, from, to); // [B, T, H]
+      if (y == x) {
+        y = x.reshape(x.getShape()); // a new handle on the same values, in the graph
+      }
+      NDScope.unregister(y);
+    }
+    y.attach(out);
+    return y;
+  }
+
+  /** The final RMS norm of the decoder stack, {@code [..., H]} to {@code [..., H]}. */
+  public NDArray finalNorm(NDArray x) {
+    return finalNorm.forward(x);
+  }
+
   private NDArray embedUnscoped(NDArray ids) {
     NDArray longIds = checkIds(ids); // [B, T] int64
     return TorchOps.rows(embedTokens, longIds); // [B, T, H]
   }
 
   private NDArray hiddenUnscoped(NDArray embeds, NDArray positions, NDArray mask, KvCache cache) {
+    NDArray x = runLayers(embeds, positions, mask, cache, 0, layers.size()); // [B, T, H]
+    if (cache != null) {
+      cache.advance((int) embeds.getShape().get(1));
+    }
+    return finalNorm.forward(x); // [B, T, H]
+  }
+
+  private NDArray runLayers(
+      NDArray embeds, NDArray positions, NDArray mask, KvCache cache, int from, int to) {
     long t = embeds.getShape().get(1);
     if (mask == null && t != 1) {
       throw new IllegalArgumentException("a mask is required for " + t + " positions at once");
@@ -268,7 +317,7 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
     NDArray groupMask =
         mask == null || groups == 1 ? mask : mask.tile(new long[] {1, 1, groups, 1}); // [B,1,g*T,S]
     NDArray x = embeds; // [B, T, H]
-    for (LlamaLayer layer : layers) {
+    for (LlamaLayer layer : layers.subList(from, to)) {
       // Each layer's temporaries are freed as soon as it is done (a scope for the whole stack
       // would hold every layer's activations until the end); only its output is kept.
       try (NDScope layerScope = new NDScope()) {
@@ -278,10 +327,7 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
       }
       NDScope.register(x); // to the caller's scope
     }
-    if (cache != null) {
-      cache.advance((int) embeds.getShape().get(1));
-    }
-    return finalNorm.forward(x); // [B, T, H]
+    return x;
   }
 
   /** Logits {@code [..., V]} of final hidden states {@code [..., H]}. */

@@ -58,6 +58,60 @@ public final class Autograd {
     return new NoGrad();
   }
 
+  /**
+   * Switches gradient recording on for this thread until {@link Recording#close()}, which restores
+   * the previous mode. Unlike a {@code GradientCollector} (one per JVM at a time) it takes no
+   * global lock, so parties of a split model in one JVM (a split-learning client and server) can
+   * each record their part of a step; the graph recorded inside stays usable by {@link #backward}
+   * after the scope closes, from any thread, as long as the arrays it was computed from are open.
+   */
+  public static Recording record() {
+    return new Recording();
+  }
+
+  /**
+   * Backpropagates a given gradient of a non-scalar output (a vector-Jacobian product): adds {@code
+   * (d output / d p)^T outputGradient} to the gradient of every leaf {@code p} that requires one.
+   * The graph is freed afterwards (a second call on the same output fails).
+   *
+   * @param output an array computed under gradient recording
+   * @param outputGradient same shape as {@code output}
+   */
+  public static void backward(NDArray output, NDArray outputGradient) {
+    if (!output.getShape().equals(outputGradient.getShape())) {
+      throw new IllegalArgumentException(
+          "output gradient shape "
+              + outputGradient.getShape()
+              + " != output shape "
+              + output.getShape());
+    }
+    JniUtils.backward((PtNDArray) output, (PtNDArray) outputGradient, false, false);
+  }
+
+  /**
+   * The accumulated gradient of {@code array} as a handle on {@code into}, or null if no backward
+   * pass reached it (see {@link TrainableParameters#gradient} for named parameters).
+   */
+  public static NDArray gradientOf(NDArray array, NDManager into) {
+    return gradient(array, into);
+  }
+
+  /** A scope with gradient recording on. */
+  public static final class Recording implements AutoCloseable {
+    private final boolean previous;
+
+    private Recording() {
+      Runtime.engine();
+      previous = JniUtils.isGradMode();
+      JniUtils.setGradMode(true);
+    }
+
+    @Override
+    public void close() {
+      JniUtils.setGradMode(previous);
+    }
+  }
+
   /** A scope without gradient recording. */
   public static final class NoGrad implements AutoCloseable {
     private final boolean previous;

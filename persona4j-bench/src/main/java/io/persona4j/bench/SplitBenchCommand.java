@@ -1,0 +1,190 @@
+package io.persona4j.bench;
+
+import ai.djl.ndarray.NDManager;
+import io.persona4j.adapters.lora.LoraConfig;
+import io.persona4j.adapters.lora.LoraModel;
+import io.persona4j.core.Runtime;
+import io.persona4j.core.config.LlamaConfig;
+import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.model.ModelInit;
+import io.persona4j.core.model.RandomWeights;
+import io.persona4j.core.model.WeightSource;
+import io.persona4j.core.train.Example;
+import io.persona4j.federated.ParameterSet;
+import io.persona4j.federated.lora.LoraParameters;
+import io.persona4j.federated.sim.InMemoryGrid;
+import io.persona4j.federated.split.SplitClientApp;
+import io.persona4j.federated.split.SplitClientConfig;
+import io.persona4j.federated.split.SplitConfig;
+import io.persona4j.federated.split.SplitServer;
+import io.persona4j.federated.split.SplitStepResult;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bench split}: split-learning traffic per training step (hidden states and their gradients,
+ * measured by the grid's byte accounting) against the LoRA adapter traffic of one federated round
+ * (the adapter down and up once), on a random Llama-shaped model in one process over {@link
+ * InMemoryGrid}; also the time per step split and unsplit ({@code k = 0}). Prints a table and
+ * optionally writes JSON.
+ */
+@Command(
+    name = "split",
+    mixinStandardHelpOptions = true,
+    description = "Split-learning bytes per training step vs LoRA adapter bytes per round.")
+public final class SplitBenchCommand implements Callable<Integer> {
+  @Option(names = "--layers", defaultValue = "8")
+  int layers;
+
+  @Option(names = "--hidden", defaultValue = "256")
+  int hidden;
+
+  @Option(names = "--heads", defaultValue = "8")
+  int heads;
+
+  @Option(names = "--kv-heads", defaultValue = "4")
+  int kvHeads;
+
+  @Option(names = "--vocab", defaultValue = "1024")
+  int vocab;
+
+  @Option(names = "--batch", defaultValue = "4")
+  int batch;
+
+  @Option(names = "--seq", description = "tokens per example (no padding)", defaultValue = "64")
+  int seq;
+
+  @Option(names = "--k", description = "front layers on the client", defaultValue = "1")
+  int k;
+
+  @Option(names = "--tail", description = "tail layers on the client", defaultValue = "1")
+  int tail;
+
+  @Option(names = "--rank", description = "LoRA rank (q_proj, v_proj)", defaultValue = "8")
+  int rank;
+
+  @Option(names = "--steps", description = "timed steps per mode", defaultValue = "3")
+  int steps;
+
+  @Option(names = "--json", description = "also write the results here")
+  Path json;
+
+  @Override
+  public Integer call() throws Exception {
+    LlamaConfig c =
+        ModelInit.decoderConfig("llama", layers, hidden, heads, kvHeads, vocab, 0, seq + 1);
+    LoraConfig lc =
+        LoraConfig.builder().r(rank).alpha(2 * rank).targets("q_proj", "v_proj").build();
+    List<Example> data = data();
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("machine", Machine.describe());
+    out.put(
+        "config",
+        Map.of(
+            "layers", layers, "hidden", hidden, "batch", batch, "seq", seq, "k", k, "tail", tail,
+            "rank", rank));
+    long adapterBytes = 0;
+    for (SplitConfig split : List.of(new SplitConfig(layers, k, tail), SplitConfig.none(layers))) {
+      try (NDManager m = Runtime.newManager();
+          LlamaModel cm =
+              LlamaModel.load(c, WeightSource.ofFloats("w", RandomWeights.llama(c, 7, 0.05f)), m);
+          LlamaModel sm =
+              LlamaModel.load(c, WeightSource.ofFloats("w", RandomWeights.llama(c, 7, 0.05f)), m);
+          LoraModel cl = LoraModel.of(cm, m);
+          LoraModel sl = LoraModel.of(sm, m)) {
+        cl.add("a", lc, 1);
+        sl.add("a", lc, 1);
+        ParameterSet adapter = LoraParameters.read(cl, "a");
+        adapterBytes = adapter.byteSize();
+        SplitClientConfig cc = new SplitClientConfig(1e-3, 0, batch, 1, true, 0);
+        try (SplitClientApp client = new SplitClientApp(cm, cl, "a", data, split, cc);
+            InMemoryGrid grid = new InMemoryGrid(Map.of("c", client), 1);
+            SplitServer server =
+                new SplitServer(grid, "c", sm, sl, "a", split, 1e-3, 0, Duration.ofMinutes(10))) {
+          server.step(); // warm-up
+          long t0 = System.nanoTime();
+          List<SplitStepResult> r = server.train(steps);
+          double msPerStep = (System.nanoTime() - t0) / 1e6 / steps;
+          SplitStepResult last = r.get(r.size() - 1);
+          Map<String, Object> row = new LinkedHashMap<>();
+          row.put("ms_per_step", msPerStep);
+          row.put("bytes_up_per_step", last.bytesUp());
+          row.put("bytes_down_per_step", last.bytesDown());
+          row.put("activation_bytes_per_step", last.activationBytes());
+          out.put(split.isSplit() ? "split" : "unsplit", row);
+        }
+      }
+    }
+    out.put("adapter_bytes", adapterBytes);
+    out.put("adapter_bytes_per_round", 2 * adapterBytes);
+    print(out);
+    if (json != null) {
+      Json.write(json, out);
+    }
+    return 0;
+  }
+
+  @SuppressWarnings("unchecked")
+  private void print(Map<String, Object> out) {
+    Map<String, Object> s = (Map<String, Object>) out.get("split");
+    Map<String, Object> u = (Map<String, Object>) out.get("unsplit");
+    long perStep = (long) s.get("bytes_up_per_step") + (long) s.get("bytes_down_per_step");
+    long round = (long) out.get("adapter_bytes_per_round");
+    System.out.printf(
+        Locale.ROOT,
+        "model: %d layers, hidden %d; batch %d x %d tokens; split k=%d tail=%d; LoRA r=%d on"
+            + " q_proj,v_proj%n",
+        layers,
+        hidden,
+        batch,
+        seq,
+        k,
+        tail,
+        rank);
+    System.out.printf(
+        Locale.ROOT,
+        "split step:   %,d bytes (up %,d, down %,d; activations+gradients %,d = 4 x 4BTH)%n",
+        perStep,
+        s.get("bytes_up_per_step"),
+        s.get("bytes_down_per_step"),
+        s.get("activation_bytes_per_step"));
+    System.out.printf(
+        Locale.ROOT,
+        "LoRA round:   %,d bytes (adapter %,d down + up)%n",
+        round,
+        out.get("adapter_bytes"));
+    System.out.printf(
+        Locale.ROOT, "ratio:        one split step = %.2f LoRA rounds%n", (double) perStep / round);
+    System.out.printf(
+        Locale.ROOT,
+        "time:         %.1f ms/step split, %.1f ms/step unsplit (k=0), in one process%n",
+        s.get("ms_per_step"),
+        u.get("ms_per_step"));
+  }
+
+  private List<Example> data() {
+    SplittableRandom r = new SplittableRandom(3);
+    List<Example> out = new ArrayList<>();
+    for (int i = 0; i < 2 * batch; i++) {
+      long[] prompt = new long[seq / 2];
+      long[] completion = new long[seq - seq / 2];
+      for (int j = 0; j < prompt.length; j++) {
+        prompt[j] = 1 + r.nextInt(vocab - 1);
+      }
+      for (int j = 0; j < completion.length; j++) {
+        completion[j] = 1 + r.nextInt(vocab - 1);
+      }
+      out.add(Example.completion(prompt, completion));
+    }
+    return out;
+  }
+}

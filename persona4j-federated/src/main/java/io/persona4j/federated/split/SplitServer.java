@@ -1,0 +1,381 @@
+package io.persona4j.federated.split;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.persona4j.adapters.lora.LoraModel;
+import io.persona4j.core.Runtime;
+import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.train.AdamW;
+import io.persona4j.core.train.Autograd;
+import io.persona4j.core.train.TrainableParameters;
+import io.persona4j.federated.ClientStats;
+import io.persona4j.federated.Failure;
+import io.persona4j.federated.FederatedRunException;
+import io.persona4j.federated.Grid;
+import io.persona4j.federated.Instruction;
+import io.persona4j.federated.ParameterSet;
+import io.persona4j.federated.Reply;
+import io.persona4j.federated.RoundResult;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The server of split learning and the driver of its steps: it holds the middle layers {@code [k, n
+ * - tail)} of the frozen base model with their LoRA adapter, and asks one client, over a {@link
+ * Grid}, for the stages of each step (see {@link SplitStage}):
+ *
+ * <ol>
+ *   <li>{@code front_forward}: the client replies the hidden states of layer k and the mask;
+ *   <li>the server runs its layers, keeping the recorded graph, and sends their output ({@code
+ *       tail}); the client replies the gradient of its loss by that output;
+ *   <li>the server backpropagates it through its layers, updates its adapter with AdamW and sends
+ *       the gradient by the hidden states of layer k ({@code front_backward}); the client finishes.
+ * </ol>
+ *
+ * Without a split ({@code k = 0}) a step is one {@code local} stage.
+ *
+ * <p>Several servers (one per client) may share one server-side {@link LoraModel} with one adapter
+ * per client: a step activates its adapter and holds the model's monitor ({@code synchronized
+ * (lora)}) until it ends, so the steps of different clients run one after another.
+ *
+ * <p>A failed stage (no reply, error reply, malformed tensors) sends {@code abort} to the client,
+ * drops the step and throws {@link FederatedRunException} naming the step and stage. A step that
+ * fails at {@code front_forward} or {@code tail} updates nothing on the server; one that fails at
+ * {@code front_backward} leaves the server's (and the client's tail) update applied and the
+ * client's front not.
+ */
+public final class SplitServer implements AutoCloseable {
+
+  private final Grid grid;
+  private final String clientId;
+  private final LlamaModel model;
+  private final SplitConfig split;
+  private final double learningRate;
+  private final Duration deadline;
+  private final LoraModel lora;
+  private final String adapter;
+  private final TrainableParameters middle;
+  private final AdamW optimizer;
+  private int step;
+  private long bytesUp;
+  private long bytesDown;
+
+  /**
+   * @param grid transport to the client
+   * @param clientId the client to train with
+   * @param model the base model (only the middle layers are used)
+   * @param lora LoRA on {@code model}; adapter {@code adapter}'s tensors on the middle layers train
+   * @param adapter the adapter name
+   * @param split the layer split, which must match the client's
+   * @param learningRate constant AdamW learning rate, {@code > 0}
+   * @param weightDecay AdamW decoupled weight decay, {@code >= 0}
+   * @param deadline per-stage deadline
+   */
+  public SplitServer(
+      Grid grid,
+      String clientId,
+      LlamaModel model,
+      LoraModel lora,
+      String adapter,
+      SplitConfig split,
+      double learningRate,
+      double weightDecay,
+      Duration deadline) {
+    this.grid = Objects.requireNonNull(grid, "grid");
+    if (clientId == null || clientId.isBlank()) {
+      throw new IllegalArgumentException("clientId must be non-blank, got " + clientId);
+    }
+    this.clientId = clientId;
+    this.model = Objects.requireNonNull(model, "model");
+    this.split = Objects.requireNonNull(split, "split");
+    if (split.numLayers() != model.config().numHiddenLayers()) {
+      throw new IllegalArgumentException(
+          "split numLayers "
+              + split.numLayers()
+              + " != model layers "
+              + model.config().numHiddenLayers());
+    }
+    if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
+      throw new IllegalArgumentException("learningRate must be > 0, got " + learningRate);
+    }
+    this.learningRate = learningRate;
+    this.deadline = Objects.requireNonNull(deadline, "deadline");
+    this.lora = Objects.requireNonNull(lora, "lora");
+    this.adapter = adapter;
+    if (split.isSplit()) {
+      if (!lora.adapters().contains(adapter)) {
+        throw new IllegalArgumentException(
+            "adapter '" + adapter + "' is not in the LoRA model " + lora.adapters());
+      }
+      Map<String, NDArray> mine =
+          SplitParameters.ofLayers(
+              lora.adapterTensors(adapter), split.serverFrom(), split.serverTo());
+      if (mine.isEmpty()) {
+        throw new IllegalArgumentException(
+            "adapter '" + adapter + "' has no tensor on the server's layers " + range());
+      }
+      this.middle = TrainableParameters.of(mine);
+    } else {
+      this.middle = null;
+    }
+    this.optimizer = AdamW.builder().optWeightDecay(weightDecay).build();
+  }
+
+  private String range() {
+    return "[" + split.serverFrom() + ", " + split.serverTo() + ")";
+  }
+
+  /** Steps completed. */
+  public int completedSteps() {
+    return step;
+  }
+
+  /** Runs {@code steps} steps and returns their results in order. */
+  public List<SplitStepResult> train(int steps) {
+    if (steps < 1) {
+      throw new IllegalArgumentException("steps must be >= 1, got " + steps);
+    }
+    List<SplitStepResult> out = new ArrayList<>();
+    for (int i = 0; i < steps; i++) {
+      out.add(step());
+    }
+    return out;
+  }
+
+  /**
+   * One training step.
+   *
+   * @throws FederatedRunException if a stage fails (the client was told to abort)
+   */
+  public SplitStepResult step() {
+    int s = step + 1;
+    bytesUp = 0;
+    bytesDown = 0;
+    if (!split.isSplit()) {
+      Reply r = exchange(s, SplitStage.LOCAL, ParameterSet.empty());
+      step = s;
+      return new SplitStepResult(s, loss(r, s, SplitStage.LOCAL), 0, 0, 0, bytesUp, bytesDown);
+    }
+    synchronized (lora) {
+      lora.activate(adapter);
+      lora.train(true);
+      return splitStep(s);
+    }
+  }
+
+  private SplitStepResult splitStep(int s) {
+    try (NDManager m = Runtime.newManager()) {
+      Reply front = exchange(s, SplitStage.FRONT_FORWARD, ParameterSet.empty());
+      Middle mid = middleInput(s, front.parameters(), m);
+      NDArray hidden = mid.hidden();
+      LayerInputs inputs = mid.inputs();
+      hidden.setRequiresGradient(true);
+      middle.zeroGradients();
+      NDArray out;
+      try (Autograd.Recording ignored = Autograd.record()) {
+        out =
+            model.layers(
+                hidden, inputs.positions(), inputs.mask(), split.serverFrom(), split.serverTo());
+      }
+      ParameterSet.Builder down = ParameterSet.builder();
+      SplitProtocol.add(down, SplitProtocol.HIDDEN_MIDDLE, out);
+      Reply tail = exchange(s, SplitStage.TAIL, down.build());
+      double loss = loss(tail, s, SplitStage.TAIL);
+      NDArray grad;
+      try {
+        if (tail.parameters().size() != 1) {
+          throw new IllegalArgumentException(
+              "reply must hold exactly the gradient, got " + tail.parameters().names());
+        }
+        grad = SplitProtocol.array(tail.parameters(), SplitProtocol.GRAD_MIDDLE, out.getShape(), m);
+      } catch (IllegalArgumentException e) {
+        throw abort(s, SplitStage.TAIL, "invalid reply: " + e.getMessage(), List.of());
+      }
+      Autograd.backward(out, grad);
+      NDArray gradFront = Autograd.gradientOf(hidden, m);
+      optimizer.step(middle, learningRate);
+      middle.zeroGradients();
+      ParameterSet.Builder back = ParameterSet.builder();
+      SplitProtocol.add(back, SplitProtocol.GRAD_FRONT, gradFront);
+      exchange(s, SplitStage.FRONT_BACKWARD, back.build());
+      step = s;
+      long[] shape = hidden.getShape().getShape();
+      return new SplitStepResult(
+          s, loss, (int) shape[0], (int) shape[1], (int) shape[2], bytesUp, bytesDown);
+    } finally {
+      if (middle != null) {
+        middle.zeroGradients();
+      }
+    }
+  }
+
+  /**
+   * Evaluates the current adapters (client's and server's) on the client's evaluation examples: the
+   * same stages as a step, without gradients, ending after {@code tail}; nothing is updated.
+   *
+   * @throws FederatedRunException if a stage fails (the client was told to abort)
+   */
+  public SplitEvaluation evaluate() {
+    int s = step + 1;
+    bytesUp = 0;
+    bytesDown = 0;
+    double lossSum = 0;
+    long targets = 0;
+    int batches = 1;
+    for (int i = 0; i < batches; i++) {
+      Reply r;
+      if (split.isSplit()) {
+        synchronized (lora) {
+          lora.activate(adapter);
+          lora.train(false);
+          try {
+            r = evalBatch(s, i);
+          } finally {
+            lora.train(true);
+          }
+        }
+      } else {
+        r = exchange(s, SplitStage.LOCAL, ParameterSet.empty(), i);
+      }
+      Double sum = r.metrics().get(SplitProtocol.LOSS_SUM);
+      Double count = r.metrics().get(SplitProtocol.TARGETS);
+      Double total = r.metrics().get(SplitProtocol.EVAL_BATCHES);
+      if (sum == null || count == null || total == null || !Double.isFinite(sum) || total < 1) {
+        throw abort(
+            s, SplitStage.TAIL, "evaluation reply lacks its metrics: " + r.metrics(), List.of());
+      }
+      lossSum += sum;
+      targets += Math.round(count);
+      batches = (int) Math.round(total);
+    }
+    return new SplitEvaluation(lossSum / targets, targets, batches, bytesUp, bytesDown);
+  }
+
+  private Reply evalBatch(int s, int i) {
+    try (NDManager m = Runtime.newManager();
+        Autograd.NoGrad ignored = Autograd.noGrad()) {
+      Reply front = exchange(s, SplitStage.FRONT_FORWARD, ParameterSet.empty(), i);
+      Middle in = middleInput(s, front.parameters(), m);
+      NDArray out =
+          model.layers(
+              in.hidden(),
+              in.inputs().positions(),
+              in.inputs().mask(),
+              split.serverFrom(),
+              split.serverTo());
+      ParameterSet.Builder down = ParameterSet.builder();
+      SplitProtocol.add(down, SplitProtocol.HIDDEN_MIDDLE, out);
+      return exchange(s, SplitStage.TAIL, down.build(), i);
+    }
+  }
+
+  /** Hidden states of layer k and the layer inputs the server derives from the mask. */
+  private record Middle(NDArray hidden, LayerInputs inputs) {}
+
+  /** Reads and checks the client's {@code front_forward} reply. */
+  private Middle middleInput(int s, ParameterSet in, NDManager m) {
+    try {
+      if (!in.names().contains(SplitProtocol.HIDDEN_FRONT)) {
+        throw new IllegalArgumentException(
+            "reply lacks tensor '" + SplitProtocol.HIDDEN_FRONT + "': " + in.names());
+      }
+      List<Integer> dims = in.spec(SplitProtocol.HIDDEN_FRONT).shape();
+      if (dims.size() != 3 || dims.get(2) != model.config().hiddenSize()) {
+        throw new IllegalArgumentException(
+            "tensor '"
+                + SplitProtocol.HIDDEN_FRONT
+                + "' has shape "
+                + dims
+                + ", expected [B, T, "
+                + model.config().hiddenSize()
+                + "]");
+      }
+      if (in.size() != 2) {
+        throw new IllegalArgumentException(
+            "reply must hold exactly the hidden states and the mask, got " + in.names());
+      }
+      int b = dims.get(0);
+      int t = dims.get(1);
+      NDArray hidden =
+          SplitProtocol.array(in, SplitProtocol.HIDDEN_FRONT, new Shape(b, t, dims.get(2)), m);
+      float[] mask =
+          SplitProtocol.array(in, SplitProtocol.ATTENTION_MASK, new Shape(b, t), m).toFloatArray();
+      return new Middle(hidden, LayerInputs.of(model, LayerInputs.validity(mask, b, t), m));
+    } catch (IllegalArgumentException e) {
+      throw abort(s, SplitStage.FRONT_FORWARD, "invalid reply: " + e.getMessage(), List.of());
+    }
+  }
+
+  private Reply exchange(int s, SplitStage stage, ParameterSet tensors) {
+    return exchange(s, stage, tensors, -1);
+  }
+
+  /**
+   * Sends one stage (of evaluation batch {@code evalBatch}, or training if -1) and returns the
+   * client's successful reply, accounting bytes.
+   */
+  private Reply exchange(int s, SplitStage stage, ParameterSet tensors, int evalBatch) {
+    Instruction instruction =
+        evalBatch < 0
+            ? SplitProtocol.instruction(stage, s, clientId, tensors, split)
+            : SplitProtocol.evalInstruction(stage, s, clientId, tensors, split, evalBatch);
+    RoundResult r = grid.send(List.of(instruction), deadline);
+    for (ClientStats c : r.stats()) {
+      bytesUp += c.bytesUp();
+      bytesDown += c.bytesDown();
+    }
+    if (!r.failures().isEmpty()) {
+      throw abort(s, stage, r.failures().get(0).reason(), r.failures());
+    }
+    Reply reply = r.replies().get(0);
+    if (reply.isError()) {
+      throw abort(
+          s,
+          stage,
+          "client error: " + reply.error(),
+          List.of(new Failure(clientId, Failure.Kind.CLIENT_ERROR, reply.error())));
+    }
+    return reply;
+  }
+
+  private double loss(Reply r, int s, SplitStage stage) {
+    Double l = r.metrics().get(Reply.LOSS);
+    if (l == null || !Double.isFinite(l)) {
+      throw abort(s, stage, "reply has no finite '" + Reply.LOSS + "' metric: " + l, List.of());
+    }
+    return l;
+  }
+
+  /** Tells the client to drop the step (best effort) and builds the exception to throw. */
+  private FederatedRunException abort(
+      int s, SplitStage stage, String reason, List<Failure> failures) {
+    if (split.isSplit()) {
+      grid.send(
+          List.of(
+              SplitProtocol.instruction(
+                  SplitStage.ABORT, s, clientId, ParameterSet.empty(), split)),
+          deadline);
+    }
+    return new FederatedRunException(
+        s,
+        "split step "
+            + s
+            + " with client '"
+            + clientId
+            + "' failed at stage '"
+            + stage.wireName()
+            + "': "
+            + reason,
+        failures);
+  }
+
+  /** Frees the optimizer state. */
+  @Override
+  public void close() {
+    optimizer.close();
+  }
+}

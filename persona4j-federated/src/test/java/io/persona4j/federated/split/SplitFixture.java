@@ -1,0 +1,103 @@
+package io.persona4j.federated.split;
+
+import ai.djl.ndarray.NDManager;
+import io.persona4j.adapters.lora.LoraConfig;
+import io.persona4j.adapters.lora.LoraModel;
+import io.persona4j.core.Runtime;
+import io.persona4j.core.config.LlamaConfig;
+import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.model.ModelInit;
+import io.persona4j.core.model.RandomWeights;
+import io.persona4j.core.model.WeightSource;
+import io.persona4j.core.train.AdamW;
+import io.persona4j.core.train.CausalLmObjective;
+import io.persona4j.core.train.Example;
+import io.persona4j.core.train.LearningRateSchedule;
+import io.persona4j.core.train.TrainableParameters;
+import io.persona4j.core.train.Trainer;
+import io.persona4j.core.train.TrainingResult;
+import io.persona4j.federated.ParameterSet;
+import io.persona4j.federated.lora.LoraParameters;
+import java.io.IOException;
+import java.util.List;
+
+/** A tiny 4-layer Llama with LoRA, variable-length examples, and the unsplit reference run. */
+final class SplitFixture {
+  static final String ADAPTER = "default";
+  static final LoraConfig LORA =
+      LoraConfig.builder().r(4).alpha(8).targets("q_proj", "v_proj").build();
+  static final double LR = 0.02;
+  static final double WEIGHT_DECAY = 0.01;
+  static final int BATCH = 3;
+  static final long SEED = 11;
+
+  private SplitFixture() {}
+
+  /** 4 layers, hidden 32, 4 query heads sharing 2 KV heads, vocab 61, 64 positions. */
+  static LlamaConfig config() {
+    return ModelInit.decoderConfig("llama", 4, 32, 4, 2, 61, 0, 64);
+  }
+
+  static LlamaModel llama(NDManager m) throws IOException {
+    LlamaConfig c = config();
+    return LlamaModel.load(c, WeightSource.ofFloats("random", RandomWeights.llama(c, 7, 0.2f)), m);
+  }
+
+  /** LoRA adapter {@value #ADAPTER} on {@code model}, A initialized from seed 5, B zero. */
+  static LoraModel lora(LlamaModel model, NDManager m) {
+    LoraModel lora = LoraModel.of(model, m);
+    lora.add(ADAPTER, LORA, 5);
+    return lora;
+  }
+
+  /** Five prompt/completion examples of lengths 4..6, so batches of 3 need padding. */
+  static List<Example> data() {
+    return List.of(
+        Example.completion(new long[] {1, 12, 5}, new long[] {40}),
+        Example.completion(new long[] {1, 13, 14, 5}, new long[] {41, 42}),
+        Example.completion(new long[] {1, 20, 21, 22, 5}, new long[] {43}),
+        Example.completion(new long[] {1, 30, 5}, new long[] {44, 45}),
+        Example.completion(new long[] {1, 31, 32, 5}, new long[] {46}));
+  }
+
+  static SplitClientConfig clientConfig(boolean shuffle) {
+    return new SplitClientConfig(LR, WEIGHT_DECAY, BATCH, SEED, shuffle, 0);
+  }
+
+  /** Result of ordinary (unsplit) LoRA training with core's Trainer. */
+  record Reference(double[] losses, ParameterSet initial, ParameterSet adapter) {}
+
+  /** {@code steps} ordinary LoRA steps: same model, data, order, AdamW and rate, no clipping. */
+  static Reference reference(int steps, boolean shuffle) throws IOException {
+    return reference(steps, shuffle, data());
+  }
+
+  /** As {@link #reference(int, boolean)} on other examples. */
+  static Reference reference(int steps, boolean shuffle, List<Example> examples)
+      throws IOException {
+    try (NDManager m = Runtime.newManager();
+        LlamaModel model = llama(m);
+        LoraModel lora = lora(model, m)) {
+      ParameterSet initial = LoraParameters.read(lora, ADAPTER);
+      lora.train(true);
+      TrainingResult r;
+      try (Trainer trainer =
+          Trainer.builder()
+              .setParameters(TrainableParameters.of(lora.trainableParameters()))
+              .setObjective(CausalLmObjective.of(model))
+              .setOptimizer(AdamW.builder().optWeightDecay(WEIGHT_DECAY).build())
+              .setSchedule(LearningRateSchedule.constant(LR))
+              .setTrainData(examples)
+              .setMaxSteps(steps)
+              .optMicroBatchSize(BATCH)
+              .optMaxGradNorm(0)
+              .optSeed(SEED)
+              .optShuffle(shuffle)
+              .optPadId(0)
+              .build()) {
+        r = trainer.train();
+      }
+      return new Reference(r.losses(), initial, LoraParameters.read(lora, ADAPTER));
+    }
+  }
+}

@@ -1,0 +1,89 @@
+package io.persona4j.federated.split;
+
+import ai.djl.ndarray.NDManager;
+import io.persona4j.adapters.lora.LoraModel;
+import io.persona4j.core.Runtime;
+import io.persona4j.core.model.LlamaModel;
+import io.persona4j.federated.Grid;
+import io.persona4j.federated.ParameterSet;
+import io.persona4j.federated.sim.InMemoryGrid;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/**
+ * A split client and server, each with its own copy of the tiny model and adapter, connected by an
+ * {@link InMemoryGrid} (optionally wrapped).
+ */
+final class SplitRig implements AutoCloseable {
+  static final String CLIENT = "alice";
+
+  final NDManager manager = Runtime.newManager();
+  final LlamaModel clientModel;
+  final LoraModel clientLora;
+  final LlamaModel serverModel;
+  final LoraModel serverLora;
+  final SplitClientApp client;
+  final InMemoryGrid memory;
+  final Grid grid;
+  final SplitServer server;
+  final SplitConfig split;
+
+  SplitRig(SplitConfig split, boolean shuffle) throws IOException {
+    this(split, split, shuffle, g -> g);
+  }
+
+  SplitRig(
+      SplitConfig clientSplit, SplitConfig serverSplit, boolean shuffle, UnaryOperator<Grid> wrap)
+      throws IOException {
+    this.split = serverSplit;
+    clientModel = SplitFixture.llama(manager);
+    clientLora = SplitFixture.lora(clientModel, manager);
+    serverModel = SplitFixture.llama(manager);
+    serverLora = SplitFixture.lora(serverModel, manager);
+    client =
+        new SplitClientApp(
+            clientModel,
+            clientLora,
+            SplitFixture.ADAPTER,
+            SplitFixture.data(),
+            clientSplit,
+            SplitFixture.clientConfig(shuffle));
+    memory = new InMemoryGrid(Map.of(CLIENT, client), 1);
+    grid = wrap.apply(memory);
+    server =
+        new SplitServer(
+            grid,
+            CLIENT,
+            serverModel,
+            serverLora,
+            SplitFixture.ADAPTER,
+            serverSplit,
+            SplitFixture.LR,
+            SplitFixture.WEIGHT_DECAY,
+            Duration.ofSeconds(30));
+  }
+
+  /** The client's adapter tensors on its own layers. */
+  ParameterSet clientPart() {
+    return SplitParameters.read(clientLora, SplitFixture.ADAPTER, split, true);
+  }
+
+  /** The server's adapter tensors on its own layers. */
+  ParameterSet serverPart() {
+    return SplitParameters.read(serverLora, SplitFixture.ADAPTER, split, false);
+  }
+
+  @Override
+  public void close() {
+    server.close();
+    client.close();
+    memory.close();
+    serverLora.close();
+    clientLora.close();
+    serverModel.close();
+    clientModel.close();
+    manager.close();
+  }
+}
