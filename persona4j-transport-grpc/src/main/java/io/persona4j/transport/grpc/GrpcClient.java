@@ -48,6 +48,7 @@ public final class GrpcClient implements AutoCloseable {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean closed;
   private volatile boolean connected;
+  private volatile boolean finished;
   private volatile Status refusal;
   private volatile ManagedChannel channel;
   private volatile Connection connection;
@@ -94,7 +95,15 @@ public final class GrpcClient implements AutoCloseable {
     return Optional.ofNullable(refusal);
   }
 
-  /** Waits until the client stopped (refused or closed). */
+  /**
+   * Whether the server ended the run ({@link GrpcGrid#finish()}: it completed the stream normally);
+   * the client then stops instead of reconnecting.
+   */
+  public boolean finished() {
+    return finished;
+  }
+
+  /** Waits until the client stopped (refused, finished or closed). */
   public boolean awaitStopped(Duration timeout) throws InterruptedException {
     return stopped.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
   }
@@ -135,6 +144,11 @@ public final class GrpcClient implements AutoCloseable {
         channel.shutdownNow();
         if (c.welcomed) {
           failuresInARow = 0;
+        }
+        if (end.isOk()) {
+          finished = true;
+          LOG.info("client {}: the server finished the run", config.clientId());
+          return;
         }
         if (end.getCode() == Status.Code.UNAUTHENTICATED
             || end.getCode() == Status.Code.PERMISSION_DENIED) {
@@ -360,7 +374,7 @@ public final class GrpcClient implements AutoCloseable {
 
     @Override
     public void onCompleted() {
-      finish(Status.UNAVAILABLE.withDescription("server ended the stream"));
+      finish(Status.OK.withDescription("server finished the run"));
     }
   }
 }
