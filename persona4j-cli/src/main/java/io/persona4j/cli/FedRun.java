@@ -10,6 +10,7 @@ import io.persona4j.federated.Strategy;
 import io.persona4j.federated.lora.LoraParameters;
 import io.persona4j.federated.privacy.DpConfig;
 import io.persona4j.federated.privacy.DpFedAvg;
+import io.persona4j.federated.privacy.PrivacyBudgetExceededException;
 import io.persona4j.federated.privacy.SecureAggregationGrid;
 import io.persona4j.federated.strategy.FedAvg;
 import io.persona4j.federated.strategy.FedProx;
@@ -51,9 +52,15 @@ final class FedRun {
 
   /**
    * Refuses to silently continue or overwrite: without {@code resume} an existing checkpoint is an
-   * error; with it, a missing checkpoint is.
+   * error; with it, a missing checkpoint is, and so is a DP run (its accountant is not in the
+   * checkpoint).
    */
-  static void checkResume(Path checkpoints, boolean resume) throws IOException {
+  static void checkResume(FedConfig c, Path checkpoints, boolean resume) throws IOException {
+    if (resume && c.dp() != null) {
+      throw new IllegalArgumentException(
+          "--resume with DP is not supported yet: the privacy accountant is not checkpointed, so a"
+              + " resumed run would under-report epsilon");
+    }
     boolean exists =
         Files.isDirectory(checkpoints)
             && new io.persona4j.federated.StateCheckpoint(checkpoints).load().isPresent();
@@ -149,7 +156,15 @@ final class FedRun {
             log);
     FederatedServer server =
         new FederatedServer(progress.grid(transport), progress.strategy(strategy), sc);
-    ServerState end = server.run(ServerState.initial(initial));
+    ServerState end;
+    String stoppedBy = null;
+    try {
+      end = server.run(ServerState.initial(initial));
+    } catch (PrivacyBudgetExceededException e) {
+      end = e.lastState();
+      stoppedBy = e.getMessage();
+      err.println("stopped: " + e.getMessage());
+    }
 
     Path adapter = out.resolve("adapter");
     synchronized (base.lora()) {
@@ -166,6 +181,9 @@ final class FedRun {
     summary.put("chart", chart.toString());
     summary.put("checkpoints", checkpoints.toString());
     summary.put("secagg", c.secagg());
+    if (stoppedBy != null) {
+      summary.put("stoppedBy", stoppedBy);
+    }
     if (dpRef != null) {
       summary.put("epsilon", epsilon);
       summary.put("delta", c.dp().delta());

@@ -46,7 +46,7 @@ final class FedServerCommand implements Callable<Integer> {
           config + ": field 'tokens' must name the client tokens file ({\"id\": \"token\"})");
     }
     Path checkpoints = FedRun.checkpointDir(c, config, out);
-    FedRun.checkResume(checkpoints, resume);
+    FedRun.checkResume(c, checkpoints, resume);
     Map<String, String> tokens = FedFiles.tokens(FedConfig.resolve(config, c.tokens()));
     ClientRegistry registry = new ClientRegistry();
     tokens.forEach(registry::register);

@@ -60,7 +60,7 @@ final class FedSimulateCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--clients must be >= 1, got " + clients);
     }
     FedConfig c = FedConfig.load(config);
-    FedRun.checkResume(FedRun.checkpointDir(c, config, out), resume);
+    FedRun.checkResume(c, FedRun.checkpointDir(c, config, out), resume);
     Map<String, Path> files = clientFiles(data, clients);
     try (FedLoraClient.Base base =
         new FedLoraClient.Base(FedConfig.resolve(config, c.baseModel()))) {

@@ -111,4 +111,16 @@ class FedConfigTest {
     assertThat(FedRun.defaultDegree(3)).isEqualTo(4);
     assertThat(FedRun.defaultDegree(1000)).isEqualTo(20);
   }
+
+  @Test
+  void theDocumentedExampleConfigIsValid() throws IOException {
+    String doc = Files.readString(Path.of("..", "docs", "FEDERATED.md"));
+    int start = doc.indexOf("```json\n") + "```json\n".length();
+    String json = doc.substring(start, doc.indexOf("```", start));
+    FedConfig c = FedConfig.load(write(json));
+    assertThat(c.strategy()).isEqualTo("fedprox");
+    assertThat(c.tls().certificateIdentity()).isTrue();
+    assertThat(c.dp().epsilonBudget()).isEqualTo(8.0);
+    assertThat(c.distributedDp()).isTrue();
+  }
 }

@@ -161,42 +161,49 @@ class FedMultiProcessTest {
 
   // ---- certificates (keytool, as an operator would make them) ----
 
-  static Path keyPair(String cn) throws Exception {
-    Path file = dir.resolve(cn + ".p12");
-    if (Files.exists(file)) {
-      return file;
+  static List<Path> keyPairs(List<String> cns) throws Exception {
+    List<Process> running = new ArrayList<>();
+    List<Path> files = new ArrayList<>();
+    for (String cn : cns) {
+      files.add(dir.resolve(cn + ".p12"));
+      running.add(keyPair(cn, files.get(files.size() - 1)));
     }
+    for (Process p : running) {
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.exitValue()).as(out).isZero();
+    }
+    return files;
+  }
+
+  /** Starts keytool making an EC key pair and self-signed certificate for {@code cn}. */
+  static Process keyPair(String cn, Path file) throws IOException {
     Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
-    Process p =
-        new ProcessBuilder(
-                keytool.toString(),
-                "-genkeypair",
-                "-alias",
-                cn,
-                "-keyalg",
-                "EC",
-                "-groupname",
-                "secp256r1",
-                "-dname",
-                "CN=" + cn,
-                "-ext",
-                "SAN=dns:localhost,ip:127.0.0.1",
-                "-validity",
-                "2",
-                "-storetype",
-                "PKCS12",
-                "-keystore",
-                file.toString(),
-                "-storepass",
-                PASSWORD,
-                "-keypass",
-                PASSWORD)
-            .redirectErrorStream(true)
-            .start();
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.exitValue()).as(out).isZero();
-    return file;
+    return new ProcessBuilder(
+            keytool.toString(),
+            "-genkeypair",
+            "-alias",
+            cn,
+            "-keyalg",
+            "EC",
+            "-groupname",
+            "secp256r1",
+            "-dname",
+            "CN=" + cn,
+            "-ext",
+            "SAN=dns:localhost,ip:127.0.0.1",
+            "-validity",
+            "2",
+            "-storetype",
+            "PKCS12",
+            "-keystore",
+            file.toString(),
+            "-storepass",
+            PASSWORD,
+            "-keypass",
+            PASSWORD)
+        .redirectErrorStream(true)
+        .start();
   }
 
   /** The certificates of PKCS12 files as one PEM file. */
@@ -222,11 +229,10 @@ class FedMultiProcessTest {
   @Test
   void mutualTlsServerAndThreeClientProcessesRunTwoRoundsExactlyLikeTheSimulation()
       throws Exception {
-    Path serverKey = keyPair("localhost");
-    List<Path> clientKeys = new ArrayList<>();
-    for (String c : CLIENTS) {
-      clientKeys.add(keyPair(c));
-    }
+    List<String> names = List.of("localhost", "alice", "bob", "carol");
+    List<Path> keys = keyPairs(names); // keytool runs in parallel
+    Path serverKey = keys.get(0);
+    List<Path> clientKeys = keys.subList(1, 4);
     Path serverPem = pem("server.pem", serverKey);
     Path clientsPem = pem("clients.pem", clientKeys.toArray(Path[]::new));
     int port = freePort();
