@@ -146,8 +146,11 @@ final class FedClientCommand implements Callable<Integer> {
                 + s.getCode()
                 + (s.getDescription() == null ? "" : ": " + s.getDescription()));
       }
+      if (!client.finished()) {
+        throw new IllegalStateException("client '" + id + "' stopped before the run finished");
+      }
       System.err.printf("client %s: the server finished the run%n", id);
-      return client.finished() ? 0 : 1;
+      return 0;
     }
   }
 }

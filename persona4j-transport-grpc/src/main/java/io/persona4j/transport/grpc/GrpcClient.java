@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * its {@link ClientApp} for every instruction received and streams the replies back. When the
  * connection cannot be opened or breaks, it reconnects after a bounded exponential {@link Backoff}
  * (reset after each successful authentication); when the server refuses it ({@code UNAUTHENTICATED}
- * or {@code PERMISSION_DENIED}) it stops and reports the refusal.
+ * or {@code PERMISSION_DENIED}) it stops and reports the refusal; when the server ends the stream
+ * normally ({@link GrpcGrid#finish()}) the run is over and it stops with {@link #finished()}.
  */
 public final class GrpcClient implements AutoCloseable {
 
