@@ -10,7 +10,12 @@ import picocli.CommandLine.Command;
     name = "fed",
     mixinStandardHelpOptions = true,
     description = "Federated personalization: server, clients, simulation and experiments.",
-    subcommands = {FedExperimentCommand.class})
+    subcommands = {
+      FedServerCommand.class,
+      FedClientCommand.class,
+      FedSimulateCommand.class,
+      FedExperimentCommand.class
+    })
 final class FedCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 

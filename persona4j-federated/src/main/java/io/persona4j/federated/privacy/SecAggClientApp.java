@@ -5,6 +5,7 @@ import io.persona4j.federated.Instruction;
 import io.persona4j.federated.Reply;
 import io.persona4j.privacy.RandomSource;
 import io.persona4j.privacy.encoding.FixedPoint;
+import io.persona4j.privacy.secagg.CommunicationGraph;
 import io.persona4j.privacy.secagg.SecAggClient;
 import io.persona4j.privacy.secagg.SecAggConfig;
 import io.persona4j.privacy.secagg.Stage;
@@ -151,10 +152,20 @@ public final class SecAggClientApp implements ClientApp {
             in.configDouble(SecAggWire.FP_CLIP_KEY, Double.NaN),
             in.configDouble(SecAggWire.FP_SCALE_KEY, Double.NaN),
             longConfig(in, SecAggWire.FP_MODULUS_KEY));
+    int n = intConfig(in, SecAggWire.CLIENTS_KEY);
+    int degree =
+        in.config().containsKey(SecAggWire.GRAPH_DEGREE_KEY)
+            ? intConfig(in, SecAggWire.GRAPH_DEGREE_KEY)
+            : 0;
+    CommunicationGraph graph =
+        degree == 0
+            ? CommunicationGraph.complete(n)
+            : CommunicationGraph.harary(n, degree, longConfig(in, SecAggWire.GRAPH_SEED_KEY));
     return new SecAggConfig(
-        intConfig(in, SecAggWire.CLIENTS_KEY),
+        n,
         intConfig(in, SecAggWire.THRESHOLD_KEY),
         intConfig(in, SecAggWire.LENGTH_KEY),
-        fp);
+        fp,
+        graph);
   }
 }

@@ -8,6 +8,7 @@ import io.persona4j.federated.ParameterSet;
 import io.persona4j.federated.Reply;
 import io.persona4j.federated.RoundResult;
 import io.persona4j.privacy.encoding.FixedPoint;
+import io.persona4j.privacy.secagg.CommunicationGraph;
 import io.persona4j.privacy.secagg.Messages.KeyDirectory;
 import io.persona4j.privacy.secagg.Messages.Result;
 import io.persona4j.privacy.secagg.Messages.SurvivorList;
@@ -63,15 +64,33 @@ public final class SecAggRound {
   private final Grid grid;
   private final FixedPoint fixedPoint;
   private final double thresholdFraction;
+  private final int graphDegree;
+  private final java.security.SecureRandom graphSeeds = new java.security.SecureRandom();
+
+  /** SecAgg (complete graph), see {@link #SecAggRound(Grid, FixedPoint, double, int)}. */
+  public SecAggRound(Grid grid, FixedPoint fixedPoint, double thresholdFraction) {
+    this(grid, fixedPoint, thresholdFraction, 0);
+  }
 
   /**
    * @param grid the transport to the clients
    * @param fixedPoint encoding of the updates (its clip bounds each coordinate of an update; its
    *     modulus is the masking modulus)
    * @param thresholdFraction Shamir threshold as a fraction of the n clients: {@code t =
-   *     max(floor(n / 2) + 1, ceil(fraction * n))}, in (0, 1]
+   *     max(floor(n / 2) + 1, ceil(fraction * n))}, in (0, 1], where n is the neighbourhood size
+   *     (all clients for SecAgg, degree + 1 for SecAgg+)
+   * @param graphDegree 0 for SecAgg (every pair of clients masks), else SecAgg+ (Bell et al. 2020):
+   *     an even degree k; each round draws a public random k-regular Harary graph ({@link
+   *     CommunicationGraph#harary}) and clients mask and share only with their k neighbours. With
+   *     fewer than {@code k + 2} clients (no sparse k-regular graph exists) the round uses the
+   *     complete graph.
    */
-  public SecAggRound(Grid grid, FixedPoint fixedPoint, double thresholdFraction) {
+  public SecAggRound(Grid grid, FixedPoint fixedPoint, double thresholdFraction, int graphDegree) {
+    if (graphDegree < 0 || graphDegree % 2 != 0) {
+      throw new IllegalArgumentException(
+          "graphDegree must be 0 or an even number >= 2, got " + graphDegree);
+    }
+    this.graphDegree = graphDegree;
     if (!(thresholdFraction > 0 && thresholdFraction <= 1)) {
       throw new IllegalArgumentException(
           "thresholdFraction must be in (0, 1], got " + thresholdFraction);
@@ -115,7 +134,14 @@ public final class SecAggRound {
     int round = fit.get(0).round();
     List<String> ids = new ArrayList<>(byClient.keySet()); // protocol id = index + 1
     int length = Math.toIntExact(start.numElements());
-    SecAggConfig config = new SecAggConfig(n, threshold(n), length, fixedPoint);
+    boolean sparse = graphDegree > 0 && n >= 4 && graphDegree < n - 1;
+    long graphSeed = sparse ? graphSeeds.nextLong() : 0;
+    CommunicationGraph graph =
+        sparse
+            ? CommunicationGraph.harary(n, graphDegree, graphSeed)
+            : CommunicationGraph.complete(n);
+    SecAggConfig config =
+        new SecAggConfig(n, threshold(graph.minNeighborhood()), length, fixedPoint, graph);
     SecAggServer server = new SecAggServer(config);
     String session = round + ":" + UUID.randomUUID();
     Exchange ex = new Exchange(round, session, ids, deadline);
@@ -135,6 +161,10 @@ public final class SecAggRound {
         c.put(SecAggWire.FP_CLIP_KEY, fixedPoint.clip());
         c.put(SecAggWire.FP_SCALE_KEY, fixedPoint.scale());
         c.put(SecAggWire.FP_MODULUS_KEY, fixedPoint.modulus());
+        if (sparse) {
+          c.put(SecAggWire.GRAPH_DEGREE_KEY, graphDegree);
+          c.put(SecAggWire.GRAPH_SEED_KEY, graphSeed);
+        }
         first.put(i, new Instruction(in.task(), round, in.clientId(), in.parameters(), c));
       }
       ex.send(

@@ -61,6 +61,12 @@ final class SecAggWire {
   /** Config key of the fixed-point modulus (a long). */
   static final String FP_MODULUS_KEY = "secagg_fp_modulus";
 
+  /** Config key of the SecAgg+ graph degree (absent or 0: the complete graph of SecAgg). */
+  static final String GRAPH_DEGREE_KEY = "secagg_graph_degree";
+
+  /** Config key of the public seed of the SecAgg+ graph's permutation (a long). */
+  static final String GRAPH_SEED_KEY = "secagg_graph_seed";
+
   /** Name of the tensor carrying a client-to-server message. */
   static final String TENSOR = "secagg_message";
 

@@ -40,8 +40,17 @@ public final class SecureAggregationGrid implements Grid {
    *     SecAggRound#threshold})
    */
   public SecureAggregationGrid(Grid inner, FixedPoint fixedPoint, double thresholdFraction) {
+    this(inner, fixedPoint, thresholdFraction, 0);
+  }
+
+  /**
+   * Secure aggregation with SecAgg+ when {@code graphDegree > 0} (see {@link
+   * SecAggRound#SecAggRound(Grid, FixedPoint, double, int)}).
+   */
+  public SecureAggregationGrid(
+      Grid inner, FixedPoint fixedPoint, double thresholdFraction, int graphDegree) {
     this.inner = inner;
-    this.protocol = new SecAggRound(inner, fixedPoint, thresholdFraction);
+    this.protocol = new SecAggRound(inner, fixedPoint, thresholdFraction, graphDegree);
   }
 
   @Override

@@ -235,4 +235,48 @@ class SecureAggregationTest {
     }
     assertThat(dp.history().get(0).samplingRate()).isEqualTo(1.0);
   }
+
+  @Test
+  void secAggPlusOnASparseGraphGivesTheExactQuantizedSumAndSendsTheGraphToClients() {
+    RecordingGrid recorder;
+    SecAggRound.Outcome out;
+    try (InMemoryGrid plain = new InMemoryGrid(apps(Map.of()), 3)) {
+      recorder = new RecordingGrid(plain);
+      out = new SecAggRound(recorder, FP, 0.5, 2).run(fit(zero()), DEADLINE);
+    }
+    assertThat(out.failures()).isEmpty();
+    assertThat(out.included()).containsExactlyElementsOf(deltas.keySet());
+    double[] want = quantizedSum(new ArrayList<>(deltas.keySet()));
+    assertThat(out.sum()).containsExactly(want, within(1e-12));
+    // the ADVERTISE_KEYS instructions carry the public graph (degree 2 of 5: sparse), and the
+    // threshold is a majority of the neighbourhood (3 = itself and 2 neighbours), not of all 5
+    List<RecordingGrid.Exchange> first =
+        recorder.seen.stream()
+            .filter(
+                e ->
+                    Stage.ADVERTISE_KEYS
+                        .name()
+                        .equals(e.instruction().config().get(SecAggClientApp.STAGE_KEY)))
+            .toList();
+    assertThat(first).hasSize(N);
+    for (RecordingGrid.Exchange e : first) {
+      assertThat(e.instruction().config()).containsEntry(SecAggWire.GRAPH_DEGREE_KEY, 2);
+      assertThat(e.instruction().config()).containsKey(SecAggWire.GRAPH_SEED_KEY);
+      assertThat(e.instruction().config()).containsEntry(SecAggWire.THRESHOLD_KEY, 2);
+    }
+  }
+
+  @Test
+  void secAggPlusWithTooFewClientsForASparseGraphFallsBackToTheCompleteGraph() {
+    SecAggRound.Outcome out;
+    RecordingGrid recorder;
+    try (InMemoryGrid plain = new InMemoryGrid(apps(Map.of()), 3)) {
+      recorder = new RecordingGrid(plain);
+      out = new SecAggRound(recorder, FP, 0.5, 4).run(fit(zero()), DEADLINE); // 4 >= n - 1
+    }
+    assertThat(out.sum())
+        .containsExactly(quantizedSum(new ArrayList<>(deltas.keySet())), within(1e-12));
+    assertThat(recorder.seen.get(0).instruction().config())
+        .doesNotContainKey(SecAggWire.GRAPH_DEGREE_KEY);
+  }
 }

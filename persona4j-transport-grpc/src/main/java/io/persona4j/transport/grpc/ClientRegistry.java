@@ -24,11 +24,33 @@ public final class ClientRegistry {
     /** The token does not match. */
     BAD_TOKEN,
     /** The client was revoked. */
-    REVOKED
+    REVOKED,
+    /**
+     * Token OK, but certificate binding is required and the TLS client certificate's common name is
+     * not the client id (or there is no client certificate).
+     */
+    CERTIFICATE_MISMATCH
   }
 
   private final Map<String, byte[]> hashes = new HashMap<>();
   private final Set<String> revoked = new HashSet<>();
+  private boolean bindCertificates;
+
+  /**
+   * Requires (or stops requiring) that a client authenticate over mutual TLS with a certificate
+   * whose subject common name (CN) equals its client id: a client holding another client's token
+   * but its own certificate, or no certificate, is then refused. Use with {@link
+   * TlsCredentials#server} given trusted client certificates.
+   */
+  public synchronized ClientRegistry requireCertificateIdentity(boolean required) {
+    this.bindCertificates = required;
+    return this;
+  }
+
+  /** Whether a client certificate's CN must equal the client id. */
+  public synchronized boolean requiresCertificateIdentity() {
+    return bindCertificates;
+  }
 
   /** Registers (or re-registers, un-revoking) a client with its token. */
   public synchronized ClientRegistry register(String clientId, String token) {
@@ -59,8 +81,25 @@ public final class ClientRegistry {
     return hashes.containsKey(clientId) && !revoked.contains(clientId);
   }
 
-  /** Checks a presented id and token (constant-time hash comparison). */
+  /** Checks a presented id and token (constant-time hash comparison), without a certificate. */
   public synchronized Verdict check(String clientId, String token) {
+    return check(clientId, token, null);
+  }
+
+  /**
+   * Checks a presented id and token and, when {@link #requireCertificateIdentity} is on, that
+   * {@code certificateCn} (the common name of the client's TLS certificate, null if none) equals
+   * the id.
+   */
+  public synchronized Verdict check(String clientId, String token, String certificateCn) {
+    Verdict v = checkToken(clientId, token);
+    if (v == Verdict.OK && bindCertificates && !clientId.equals(certificateCn)) {
+      return Verdict.CERTIFICATE_MISMATCH;
+    }
+    return v;
+  }
+
+  private Verdict checkToken(String clientId, String token) {
     byte[] want = hashes.get(clientId);
     if (want == null) {
       return Verdict.UNKNOWN;

@@ -56,14 +56,20 @@ final class ClientSession implements StreamObserver<ClientMessage> {
   private final OutboundStream<ServerMessage> out;
   private final ReentrantLock payloadLock = new ReentrantLock();
   private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+  private final String certificateCn;
   private volatile String clientId;
   // reply being received (only touched by gRPC's serialised inbound callbacks)
   private ReplyHeader header;
   private PayloadAssembler assembler;
   private long headerBytes;
 
-  ClientSession(GrpcGrid grid, ServerCallStreamObserver<ServerMessage> observer) {
+  /**
+   * @param certificateCn common name of the peer's TLS client certificate, or null if none
+   */
+  ClientSession(
+      GrpcGrid grid, ServerCallStreamObserver<ServerMessage> observer, String certificateCn) {
     this.grid = grid;
+    this.certificateCn = certificateCn;
     this.out = new OutboundStream<>(observer);
     observer.setOnReadyHandler(out::onReady);
     observer.setOnCancelHandler(() -> connectionLost("cancelled by the client"));
@@ -130,7 +136,7 @@ final class ClientSession implements StreamObserver<ClientMessage> {
       throw new ProtocolException("first message must be a hello, got " + m.getKindCase());
     }
     String id = m.getHello().getClientId();
-    ClientRegistry.Verdict v = grid.registry().check(id, m.getHello().getToken());
+    ClientRegistry.Verdict v = grid.registry().check(id, m.getHello().getToken(), certificateCn);
     switch (v) {
       case OK -> {
         clientId = id;
@@ -146,6 +152,14 @@ final class ClientSession implements StreamObserver<ClientMessage> {
           out.close(Status.UNAUTHENTICATED.withDescription("unknown client or bad token"));
       case REVOKED ->
           out.close(Status.PERMISSION_DENIED.withDescription("client '" + id + "' is revoked"));
+      case CERTIFICATE_MISMATCH ->
+          out.close(
+              Status.UNAUTHENTICATED.withDescription(
+                  "client certificate CN "
+                      + (certificateCn == null ? "(no certificate)" : "'" + certificateCn + "'")
+                      + " does not match client id '"
+                      + id
+                      + "'"));
     }
   }
 

@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * its {@link ClientApp} for every instruction received and streams the replies back. When the
  * connection cannot be opened or breaks, it reconnects after a bounded exponential {@link Backoff}
  * (reset after each successful authentication); when the server refuses it ({@code UNAUTHENTICATED}
- * or {@code PERMISSION_DENIED}) it stops and reports the refusal.
+ * or {@code PERMISSION_DENIED}) it stops and reports the refusal; when the server ends the stream
+ * normally ({@link GrpcGrid#finish()}) the run is over and it stops with {@link #finished()}.
  */
 public final class GrpcClient implements AutoCloseable {
 
@@ -48,6 +49,7 @@ public final class GrpcClient implements AutoCloseable {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean closed;
   private volatile boolean connected;
+  private volatile boolean finished;
   private volatile Status refusal;
   private volatile ManagedChannel channel;
   private volatile Connection connection;
@@ -94,7 +96,15 @@ public final class GrpcClient implements AutoCloseable {
     return Optional.ofNullable(refusal);
   }
 
-  /** Waits until the client stopped (refused or closed). */
+  /**
+   * Whether the server ended the run ({@link GrpcGrid#finish()}: it completed the stream normally);
+   * the client then stops instead of reconnecting.
+   */
+  public boolean finished() {
+    return finished;
+  }
+
+  /** Waits until the client stopped (refused, finished or closed). */
   public boolean awaitStopped(Duration timeout) throws InterruptedException {
     return stopped.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
   }
@@ -135,6 +145,11 @@ public final class GrpcClient implements AutoCloseable {
         channel.shutdownNow();
         if (c.welcomed) {
           failuresInARow = 0;
+        }
+        if (end.isOk()) {
+          finished = true;
+          LOG.info("client {}: the server finished the run", config.clientId());
+          return;
         }
         if (end.getCode() == Status.Code.UNAUTHENTICATED
             || end.getCode() == Status.Code.PERMISSION_DENIED) {
@@ -360,7 +375,7 @@ public final class GrpcClient implements AutoCloseable {
 
     @Override
     public void onCompleted() {
-      finish(Status.UNAVAILABLE.withDescription("server ended the stream"));
+      finish(Status.OK.withDescription("server finished the run"));
     }
   }
 }

@@ -57,7 +57,7 @@ public final class GrpcGrid implements Grid, AutoCloseable {
     this.server =
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(config.bindHost(), config.port()), credentials)
-            .addService(new Service())
+            .addService(io.grpc.ServerInterceptors.intercept(new Service(), new PeerCertificate()))
             .build()
             .start();
   }
@@ -181,6 +181,17 @@ public final class GrpcGrid implements Grid, AutoCloseable {
     return new RoundResult(replies, failures, stats);
   }
 
+  /**
+   * Tells every connected client that the run is over (their streams complete normally, so {@link
+   * GrpcClient}s stop instead of reconnecting, see {@link GrpcClient#finished()}); call before
+   * {@link #close()}.
+   */
+  public void finish() {
+    for (ClientSession s : List.copyOf(sessions.values())) {
+      s.close(Status.OK);
+    }
+  }
+
   /** Closes all client streams and stops the server. */
   @Override
   public void close() {
@@ -198,10 +209,48 @@ public final class GrpcGrid implements Grid, AutoCloseable {
     }
   }
 
+  private static final io.grpc.Context.Key<String> PEER_CN = io.grpc.Context.key("p4j-peer-cn");
+
   private final class Service extends FederatedServiceGrpc.FederatedServiceImplBase {
     @Override
     public StreamObserver<ClientMessage> connect(StreamObserver<ServerMessage> responses) {
-      return new ClientSession(GrpcGrid.this, (ServerCallStreamObserver<ServerMessage>) responses);
+      return new ClientSession(
+          GrpcGrid.this, (ServerCallStreamObserver<ServerMessage>) responses, PEER_CN.get());
+    }
+  }
+
+  /** Puts the common name of the TLS client certificate (if any) into the call's context. */
+  private static final class PeerCertificate implements io.grpc.ServerInterceptor {
+    @Override
+    public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(
+        io.grpc.ServerCall<Q, R> call,
+        io.grpc.Metadata headers,
+        io.grpc.ServerCallHandler<Q, R> next) {
+      javax.net.ssl.SSLSession ssl =
+          call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_SSL_SESSION);
+      String cn = ssl == null ? null : commonName(ssl);
+      return io.grpc.Contexts.interceptCall(
+          io.grpc.Context.current().withValue(PEER_CN, cn), call, headers, next);
+    }
+  }
+
+  /** The CN of the peer's leaf certificate, or null if it presented none. */
+  static String commonName(javax.net.ssl.SSLSession ssl) {
+    try {
+      java.security.cert.Certificate[] chain = ssl.getPeerCertificates();
+      if (chain.length == 0 || !(chain[0] instanceof java.security.cert.X509Certificate x)) {
+        return null;
+      }
+      javax.naming.ldap.LdapName name =
+          new javax.naming.ldap.LdapName(x.getSubjectX500Principal().getName());
+      for (javax.naming.ldap.Rdn rdn : name.getRdns()) {
+        if (rdn.getType().equalsIgnoreCase("CN")) {
+          return String.valueOf(rdn.getValue());
+        }
+      }
+      return null;
+    } catch (javax.net.ssl.SSLPeerUnverifiedException | javax.naming.InvalidNameException e) {
+      return null;
     }
   }
 }

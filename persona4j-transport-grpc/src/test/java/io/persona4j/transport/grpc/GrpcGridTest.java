@@ -372,4 +372,17 @@ class GrpcGridTest {
       client.close();
     }
   }
+
+  @Test
+  void finishStopsClientsInsteadOfReconnecting() throws Exception {
+    try (GridHarness h = new GridHarness()) {
+      GrpcClient a = h.connect("a", TestApps.echo());
+      assertThat(a.finished()).isFalse();
+      h.grid.finish();
+      assertThat(a.awaitStopped(Duration.ofSeconds(10))).isTrue();
+      assertThat(a.finished()).isTrue();
+      assertThat(a.refusal()).isEmpty();
+      assertThat(a.connectAttempts()).isEqualTo(1);
+    }
+  }
 }

@@ -124,6 +124,54 @@ class TlsTest {
   }
 
   @Test
+  void certificateIdentityBindsTheClientCertificateCnToTheClientId() throws Exception {
+    SelfSigned bob = SelfSigned.generate(dir, "bob");
+    ServerCredentials sc =
+        TlsCredentials.server(
+            server.keyStore(),
+            SelfSigned.PASSWORD,
+            TlsCredentials.trustStore(clientCert.certificate(), bob.certificate()));
+    try (GridHarness h = new GridHarness(sc, trusting(server, clientCert), 0)) {
+      h.registry.requireCertificateIdentity(true);
+      h.connect("alice", TestApps.echo()); // certificate CN=alice, id alice: accepted
+      assertRoundWorks(h, "alice");
+      // bob's valid token, but alice's certificate: refused with a reason, and stops
+      h.registry.register("bob", GridHarness.token("bob"));
+      GrpcClient stolenToken = h.start("bob", GridHarness.token("bob"), TestApps.echo());
+      assertThat(stolenToken.awaitStopped(Duration.ofSeconds(10))).isTrue();
+      assertThat(stolenToken.refusal()).isPresent();
+      assertThat(stolenToken.refusal().get().getCode())
+          .isEqualTo(io.grpc.Status.Code.UNAUTHENTICATED);
+      assertThat(stolenToken.refusal().get().getDescription())
+          .contains("CN 'alice'")
+          .contains("client id 'bob'");
+      // bob with his own certificate is accepted
+      GrpcClient realBob =
+          GrpcClient.start(
+              GrpcClientConfig.of("127.0.0.1", h.grid.port(), "bob", GridHarness.token("bob"))
+                  .withBackoff(GridHarness.FAST)
+                  .withAuthority("localhost"),
+              trusting(server, bob),
+              TestApps.echo());
+      try {
+        assertThat(realBob.awaitConnected(Duration.ofSeconds(10))).isTrue();
+        h.awaitClients(List.of("alice", "bob"));
+        // binding off: the certificate is no longer compared with the id
+        h.registry.requireCertificateIdentity(false);
+        assertThat(h.registry.check("bob", GridHarness.token("bob"), "alice"))
+            .isEqualTo(ClientRegistry.Verdict.OK);
+        h.registry.requireCertificateIdentity(true);
+        assertThat(h.registry.check("bob", GridHarness.token("bob"), null))
+            .isEqualTo(ClientRegistry.Verdict.CERTIFICATE_MISMATCH);
+        assertThat(h.registry.check("bob", "wrong-token", "bob"))
+            .isEqualTo(ClientRegistry.Verdict.BAD_TOKEN);
+      } finally {
+        realBob.close();
+      }
+    }
+  }
+
+  @Test
   void unreadableKeyStoreNamesTheFile() throws IOException {
     Path junk = Files.writeString(dir.resolve("junk.p12"), "not a key store");
     assertThatThrownBy(() -> TlsCredentials.loadPkcs12(junk, SelfSigned.PASSWORD))

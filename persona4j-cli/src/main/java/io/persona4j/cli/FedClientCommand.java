@@ -1,0 +1,156 @@
+package io.persona4j.cli;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.Status;
+import io.persona4j.privacy.RandomSource;
+import io.persona4j.transport.grpc.GrpcClient;
+import io.persona4j.transport.grpc.GrpcClientConfig;
+import io.persona4j.transport.grpc.TlsCredentials;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code persona4j fed client}: a federated LoRA client on local data. */
+@Command(
+    name = "client",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Join a persona4j fed server and train its LoRA adapter on local data (the data never"
+          + " leaves this process; only adapter updates, masked under secure aggregation, do).",
+      "Data: JSONL rows {\"prompt\": ..., \"completion\": ...} or {\"text\": ...}.",
+      "Reconnects with backoff when the connection breaks; exits 0 when the server finishes"
+          + " the run, 1 when it refuses the client."
+    })
+final class FedClientCommand implements Callable<Integer> {
+  @Option(names = "--server", required = true, description = "host:port of the server.")
+  String server;
+
+  @Option(names = "--id", required = true, description = "This client's id.")
+  String id;
+
+  @Option(names = "--token", description = "This client's token.")
+  String token;
+
+  @Option(names = "--token-file", description = "File holding this client's token.")
+  Path tokenFile;
+
+  @Option(names = "--data", required = true, description = "Local training data, JSONL.")
+  Path data;
+
+  @Option(
+      names = "--model",
+      required = true,
+      description = "The base model directory (the same model as the server's).")
+  Path model;
+
+  @Option(
+      names = "--trust",
+      description = "Server certificate(s) to trust (PEM/DER, or .p12): turns on TLS.")
+  Path trust;
+
+  @Option(names = "--key-store", description = "This client's PKCS12 key store (mutual TLS).")
+  Path keyStore;
+
+  @Option(
+      names = "--key-store-password",
+      defaultValue = "",
+      description = "Password of --key-store (and of a .p12 --trust).")
+  String keyStorePassword;
+
+  @Option(
+      names = "--authority",
+      description = "Host name expected in the server certificate (default: the --server host).")
+  String authority;
+
+  @Option(
+      names = "--max-len",
+      defaultValue = "256",
+      description =
+          "Longest example in tokens; longer ones are truncated (default ${DEFAULT-VALUE}).")
+  int maxLen;
+
+  @Option(
+      names = "--fit-delay-ms",
+      defaultValue = "0",
+      hidden = true,
+      description = "Pause before each local training (emulates a slow device; testing).")
+  long fitDelayMs;
+
+  @Override
+  public Integer call() throws Exception {
+    int colon = server.lastIndexOf(':');
+    int port;
+    try {
+      port = colon < 1 ? -1 : Integer.parseInt(server.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      port = -1;
+    }
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("--server: expected host:port, got '" + server + "'");
+    }
+    String host = server.substring(0, colon);
+    if ((token == null) == (tokenFile == null)) {
+      throw new IllegalArgumentException("give exactly one of --token and --token-file");
+    }
+    String tok = token != null ? token : Files.readString(tokenFile).strip();
+    if (!Files.isRegularFile(data)) {
+      throw new IllegalArgumentException("--data: no such file: " + data);
+    }
+    if (!Files.isRegularFile(model.resolve("config.json"))) {
+      throw new IllegalArgumentException("--model: no config.json in " + model);
+    }
+    if (keyStore != null && trust == null) {
+      throw new IllegalArgumentException("--key-store (mutual TLS) needs --trust (TLS)");
+    }
+    ChannelCredentials credentials = InsecureChannelCredentials.create();
+    char[] pw = keyStorePassword.toCharArray();
+    if (trust != null) {
+      credentials =
+          TlsCredentials.client(
+              FedFiles.trustStore(trust, pw),
+              keyStore == null ? null : TlsCredentials.loadPkcs12(keyStore, pw),
+              pw);
+    }
+    GrpcClientConfig cfg = GrpcClientConfig.of(host, port, id, tok);
+    if (authority != null) {
+      cfg = cfg.withAuthority(authority);
+    }
+    try (FedLoraClient.Base base = new FedLoraClient.Base(model)) {
+      FedLoraClient train = new FedLoraClient(base, data, maxLen, fitDelayMs, System.err);
+      GrpcClient client =
+          GrpcClient.start(cfg, credentials, new FedClientStack(train, RandomSource.secure()));
+      try {
+        System.err.printf(
+            "client %s: connecting to %s (%s)%n",
+            id, server, trust == null ? "plaintext" : keyStore == null ? "TLS" : "mutual TLS");
+        boolean announced = false;
+        while (!client.awaitStopped(Duration.ofMillis(200))) {
+          if (client.isConnected() && !announced) {
+            System.err.printf("client %s: connected%n", id);
+            announced = true;
+          }
+        }
+      } finally {
+        client.close();
+      }
+      if (client.refusal().isPresent()) {
+        Status s = client.refusal().get();
+        throw new IllegalStateException(
+            "client '"
+                + id
+                + "' refused by the server: "
+                + s.getCode()
+                + (s.getDescription() == null ? "" : ": " + s.getDescription()));
+      }
+      if (!client.finished()) {
+        throw new IllegalStateException("client '" + id + "' stopped before the run finished");
+      }
+      System.err.printf("client %s: the server finished the run%n", id);
+      return 0;
+    }
+  }
+}
