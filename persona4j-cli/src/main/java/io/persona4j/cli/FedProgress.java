@@ -80,6 +80,16 @@ final class FedProgress {
       public Set<String> requiredMetrics() {
         return inner.requiredMetrics();
       }
+
+      @Override
+      public String checkpointState() {
+        return inner.checkpointState();
+      }
+
+      @Override
+      public void restoreState(String state) {
+        inner.restoreState(state);
+      }
     };
   }
 

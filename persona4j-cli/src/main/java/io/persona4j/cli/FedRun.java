@@ -52,15 +52,10 @@ final class FedRun {
 
   /**
    * Refuses to silently continue or overwrite: without {@code resume} an existing checkpoint is an
-   * error; with it, a missing checkpoint is, and so is a DP run (its accountant is not in the
-   * checkpoint).
+   * error; with it, a missing checkpoint is. (A DP run resumes with its accountant: DP-FedAvg's
+   * history is part of the checkpoint.)
    */
   static void checkResume(FedConfig c, Path checkpoints, boolean resume) throws IOException {
-    if (resume && c.dp() != null) {
-      throw new IllegalArgumentException(
-          "--resume with DP is not supported yet: the privacy accountant is not checkpointed, so a"
-              + " resumed run would under-report epsilon");
-    }
     boolean exists =
         Files.isDirectory(checkpoints)
             && new io.persona4j.federated.StateCheckpoint(checkpoints).load().isPresent();

@@ -57,9 +57,10 @@ public final class FederatedServer {
     ServerState state = initial;
     if (checkpoint != null) {
       try {
-        Optional<ServerState> saved = checkpoint.load();
+        Optional<StateCheckpoint.Saved> saved = checkpoint.loadSaved();
         if (saved.isPresent()) {
-          state = saved.get();
+          state = saved.get().state();
+          strategy.restoreState(saved.get().strategyState());
           LOG.info("resuming after round {} from {}", state.round(), config.checkpointDir());
           Map<String, Object> event = new LinkedHashMap<>();
           event.put("event", "resume");
@@ -167,7 +168,7 @@ public final class FederatedServer {
         }
         if (checkpoint != null) {
           try {
-            checkpoint.save(next);
+            checkpoint.save(next, strategy.checkpointState());
           } catch (IOException e) {
             throw new UncheckedIOException(
                 "cannot write checkpoint of round " + round + " to " + config.checkpointDir(), e);

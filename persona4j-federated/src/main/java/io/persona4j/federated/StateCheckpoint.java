@@ -39,7 +39,7 @@ public final class StateCheckpoint {
   /** Format name in {@code state.json}. */
   public static final String FORMAT = "persona4j-federated-state";
 
-  private static final int VERSION = 1;
+  private static final int VERSION = 2;
   private static final String JSON = "state.json";
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -50,11 +50,22 @@ public final class StateCheckpoint {
     this.dir = dir;
   }
 
+  /** A loaded checkpoint: the server state and the strategy's own state ("" if none). */
+  public record Saved(ServerState state, String strategyState) {}
+
   /** Writes {@code state} atomically, replacing the previous checkpoint. */
   public void save(ServerState state) throws IOException {
+    save(state, "");
+  }
+
+  /**
+   * Writes {@code state} and the strategy's state ({@link Strategy#checkpointState()}) atomically,
+   * replacing the previous checkpoint; both are covered by the SHA-256 in {@code state.json}.
+   */
+  public void save(ServerState state, String strategyState) throws IOException {
     Files.createDirectories(dir);
     String binName = String.format("state-%06d.bin", state.round());
-    byte[] bin = encode(state);
+    byte[] bin = encode(state, strategyState == null ? "" : strategyState);
     writeAtomically(dir.resolve(binName), bin);
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("format", FORMAT);
@@ -82,14 +93,23 @@ public final class StateCheckpoint {
 
   /** The last committed state, or empty if there is no checkpoint in the directory. */
   public Optional<ServerState> load() throws IOException {
+    return loadSaved().map(Saved::state);
+  }
+
+  /**
+   * The last committed state with the strategy's state, or empty if there is no checkpoint. Version
+   * 1 checkpoints (written before strategy state existed) load with an empty strategy state.
+   */
+  public Optional<Saved> loadSaved() throws IOException {
     Path jsonPath = dir.resolve(JSON);
     if (!Files.exists(jsonPath)) {
       return Optional.empty();
     }
     JsonNode json = MAPPER.readTree(jsonPath.toFile());
-    if (!FORMAT.equals(json.path("format").asText()) || json.path("version").asInt(-1) != VERSION) {
+    int version = json.path("version").asInt(-1);
+    if (!FORMAT.equals(json.path("format").asText()) || version < 1 || version > VERSION) {
       throw new IOException(
-          jsonPath + ": not a " + FORMAT + " version " + VERSION + " checkpoint: " + json);
+          jsonPath + ": not a " + FORMAT + " version 1.." + VERSION + " checkpoint: " + json);
     }
     Path binPath = dir.resolve(json.path("binary").asText());
     if (!binPath.getParent().equals(dir) || !Files.exists(binPath)) {
@@ -100,14 +120,15 @@ public final class StateCheckpoint {
         || !sha256(bin).equals(json.path("sha256").asText())) {
       throw new IOException(binPath + ": length or SHA-256 differs from " + jsonPath);
     }
-    ServerState state = decode(bin);
-    if (state.round() != json.path("round").asInt()) {
-      throw new IOException(binPath + ": round " + state.round() + " differs from " + jsonPath);
+    Saved saved = decode(bin, version);
+    if (saved.state().round() != json.path("round").asInt()) {
+      throw new IOException(
+          binPath + ": round " + saved.state().round() + " differs from " + jsonPath);
     }
-    return Optional.of(state);
+    return Optional.of(saved);
   }
 
-  private static byte[] encode(ServerState state) throws IOException {
+  private static byte[] encode(ServerState state, String strategyState) throws IOException {
     var buf = new java.io.ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(buf))) {
       out.writeInt(state.round());
@@ -117,11 +138,14 @@ public final class StateCheckpoint {
         out.writeUTF(e.getKey());
         e.getValue().writeTo(out);
       }
+      byte[] text = strategyState.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      out.writeInt(text.length);
+      out.write(text);
     }
     return buf.toByteArray();
   }
 
-  private static ServerState decode(byte[] bin) throws IOException {
+  private static Saved decode(byte[] bin, int version) throws IOException {
     try (DataInputStream in =
         new DataInputStream(new BufferedInputStream(new ByteArrayInputStream(bin)))) {
       int round = in.readInt();
@@ -132,10 +156,18 @@ public final class StateCheckpoint {
         String id = in.readUTF();
         personal.put(id, ParameterSet.readFrom(in));
       }
+      String strategyState = "";
+      if (version >= 2) {
+        int len = in.readInt();
+        if (len < 0 || len > bin.length) {
+          throw new IOException("strategy state length " + len + " out of range");
+        }
+        strategyState = new String(in.readNBytes(len), java.nio.charset.StandardCharsets.UTF_8);
+      }
       if (in.read() != -1) {
         throw new IOException("trailing bytes after the state");
       }
-      return new ServerState(round, global, personal);
+      return new Saved(new ServerState(round, global, personal), strategyState);
     }
   }
 

@@ -23,4 +23,28 @@ public interface Strategy {
   default Set<String> requiredMetrics() {
     return Set.of();
   }
+
+  /**
+   * The state a stateful strategy (or decorator, e.g. a DP accountant) keeps beyond {@link
+   * ServerState}, serialized as text, stored with each round's checkpoint; empty for strategies
+   * that are pure functions of their arguments. Decorators include their inner strategy's state.
+   */
+  default String checkpointState() {
+    return "";
+  }
+
+  /**
+   * Restores the state written by {@link #checkpointState()} when a run resumes from a checkpoint.
+   *
+   * @throws IllegalArgumentException if the text is malformed or does not belong to this strategy
+   */
+  default void restoreState(String state) {
+    if (state != null && !state.isEmpty()) {
+      throw new IllegalArgumentException(
+          getClass().getName()
+              + " keeps no state, but the checkpoint carries strategy state of "
+              + state.length()
+              + " characters: was it written by another strategy?");
+    }
+  }
 }

@@ -1,5 +1,9 @@
 package io.persona4j.federated.privacy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.persona4j.federated.Failure;
 import io.persona4j.federated.Instruction;
 import io.persona4j.federated.Reply;
@@ -85,6 +89,8 @@ public final class DpFedAvg implements Strategy {
   public static final String AGGREGATE_ID = "dp-fedavg-aggregate";
 
   private static final Logger LOG = LoggerFactory.getLogger(DpFedAvg.class);
+  private static final String STATE_FORMAT = "persona4j-dp-fedavg-state";
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Strategy inner;
   private final DpConfig config;
@@ -248,6 +254,97 @@ public final class DpFedAvg implements Strategy {
       s.add(UNCLIPPED_METRIC);
     }
     return Set.copyOf(s);
+  }
+
+  /**
+   * The accounting history, the adaptive clip and the inner strategy's state as JSON, so that a
+   * resumed run continues the accountant instead of restarting it at epsilon 0.
+   */
+  @Override
+  public String checkpointState() {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("format", STATE_FORMAT);
+    root.put("version", 1);
+    root.put("delta", config.delta());
+    if (adaptive != null) {
+      root.put("adaptive_clip", adaptive.clip());
+    }
+    ArrayNode rounds = root.putArray("rounds");
+    for (RoundPrivacy p : history) {
+      ObjectNode r = rounds.addObject();
+      r.put("round", p.round());
+      r.put("q", p.samplingRate());
+      r.put("z", p.noiseMultiplier());
+      r.put("clip", p.clipNorm());
+      r.put("sum_noise_std", p.sumNoiseStd());
+      r.put("epsilon", p.epsilon());
+    }
+    root.put("inner", inner.checkpointState());
+    return root.toString();
+  }
+
+  /**
+   * Restores {@link #checkpointState()}: re-composes the accountant round by round (so epsilon
+   * continues exactly), the history and the adaptive clip. Only valid on a fresh instance.
+   */
+  @Override
+  public void restoreState(String state) {
+    if (!history.isEmpty()) {
+      throw new IllegalStateException("restoreState on a DpFedAvg that already ran rounds");
+    }
+    JsonNode root;
+    try {
+      root = JSON.readTree(state);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("DP-FedAvg checkpoint state is not JSON: " + e, e);
+    }
+    if (root == null
+        || !STATE_FORMAT.equals(root.path("format").asText())
+        || root.path("version").asInt(-1) != 1) {
+      throw new IllegalArgumentException(
+          "not a " + STATE_FORMAT + " version 1 state (is the checkpoint from a run without DP?)");
+    }
+    if (root.path("delta").asDouble() != config.delta()) {
+      throw new IllegalArgumentException(
+          "checkpoint delta "
+              + root.path("delta")
+              + " differs from the configured "
+              + config.delta());
+    }
+    List<RoundPrivacy> restored = new ArrayList<>();
+    for (JsonNode r : root.path("rounds")) {
+      double q = finite(r, "q");
+      double z = finite(r, "z");
+      if (!(q > 0 && q <= 1) || z < 0) {
+        throw new IllegalArgumentException("checkpoint round " + r + ": q or z out of range");
+      }
+      restored.add(
+          new RoundPrivacy(
+              r.path("round").asInt(),
+              q,
+              z,
+              finite(r, "clip"),
+              finite(r, "sum_noise_std"),
+              finite(r, "epsilon"),
+              config.delta()));
+    }
+    if (adaptive != null && root.has("adaptive_clip")) {
+      adaptive.restoreClip(finite(root, "adaptive_clip"));
+    }
+    inner.restoreState(root.path("inner").asText(""));
+    for (RoundPrivacy p : restored) {
+      accountant.compose(p.samplingRate(), p.noiseMultiplier(), 1);
+    }
+    history.addAll(restored);
+  }
+
+  private static double finite(JsonNode node, String field) {
+    JsonNode v = node.get(field);
+    if (v == null || !v.isNumber() || !Double.isFinite(v.asDouble())) {
+      throw new IllegalArgumentException(
+          "DP-FedAvg checkpoint state: field '" + field + "' must be a finite number, got " + v);
+    }
+    return v.asDouble();
   }
 
   private double samplingRate(int sampled) {

@@ -58,6 +58,12 @@ public final class AdaptiveClipping {
     return clip;
   }
 
+  /** Sets the clip norm, e.g. to the value saved in a checkpoint when a run resumes. */
+  public void restoreClip(double clipNorm) {
+    Clipping.requireClip(clipNorm);
+    this.clip = clipNorm;
+  }
+
   /** The client-side bit: whether the update fits within the current clip. */
   public boolean withinClip(float[] update) {
     return Clipping.l2Norm(update) <= clip;
