@@ -10,12 +10,15 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description =
         "Persona4j benchmarks: decoding vs Jlama, the machine's fp32 GEMM ceiling, training"
-            + " throughput.",
+            + " throughput, secure aggregation, DP-SGD, federated rounds.",
     subcommands = {
       DecodeCommand.class,
       GemmCommand.class,
       TrainBenchCommand.class,
-      IloraBenchCommand.class
+      IloraBenchCommand.class,
+      SecAggBenchCommand.class,
+      DpSgdBenchCommand.class,
+      FedBenchCommand.class
     })
 public final class Bench implements Callable<Integer> {
   @Override
