@@ -26,7 +26,8 @@ import java.util.Objects;
  * example, long or short, has the same weight and its clipped gradient bounds its influence.
  *
  * <p>After each backward pass the global L2 norm of the example's gradient over all trainable
- * tensors is computed, the gradient is scaled by {@code min(1, C / norm)} and added to per-tensor
+ * tensors is computed (float32 sums of squares), the gradient is scaled by {@code min(1, C / norm)}
+ * (float32 rounding can leave a clipped norm a few ulps above C) and added to per-tensor
  * accumulators on the caller's manager; the parameters' own gradient buffers are zeroed between
  * examples. {@link #writeNoisyMean} then adds {@code N(0, std^2)} per coordinate (from a {@link
  * RandomSource}) and writes {@code (sum + noise) / B} into the parameters' gradient buffers, where
@@ -148,6 +149,15 @@ public final class PerExampleClipping {
    * the gradients are zeroed (its values are discarded).
    */
   public void ensureGradientBuffers(Example example) {
+    try (NDManager scope = Runtime.newManager()) {
+      boolean all = true;
+      for (String name : params.names()) {
+        all &= params.gradient(name, scope) != null;
+      }
+      if (all) {
+        return;
+      }
+    }
     try (NDManager m = Runtime.newManager()) {
       clippedSum(List.of(example), Double.POSITIVE_INFINITY, m);
       gradients(m); // throws if a parameter is still unreached
