@@ -10,13 +10,16 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description =
         "Persona4j benchmarks: decoding vs Jlama, the machine's fp32 GEMM ceiling, training"
-            + " throughput, split-learning traffic.",
+            + " throughput, split-learning traffic, secure aggregation, DP-SGD, federated rounds.",
     subcommands = {
       DecodeCommand.class,
       GemmCommand.class,
       TrainBenchCommand.class,
       IloraBenchCommand.class,
-      SplitBenchCommand.class
+      SplitBenchCommand.class,
+      SecAggBenchCommand.class,
+      DpSgdBenchCommand.class,
+      FedBenchCommand.class
     })
 public final class Bench implements Callable<Integer> {
   @Override

@@ -22,6 +22,8 @@ import io.persona4j.federated.ClientApp;
 import io.persona4j.federated.Instruction;
 import io.persona4j.federated.ParameterSet;
 import io.persona4j.federated.Reply;
+import io.persona4j.federated.privacy.DpSgdResult;
+import io.persona4j.privacy.RandomSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +46,13 @@ import java.util.Objects;
  * #PROXIMAL_MU} is positive, and replies with the adapter's new tensors, its number of examples and
  * the mean training loss as metric {@value Reply#LOSS}. {@code evaluate} replies with the mean
  * per-token loss over its examples (LoRA dropout off).
+ *
+ * <p>With {@link LoraClientConfig#dpSgd()} set, local training is sample-level DP-SGD ({@link
+ * io.persona4j.federated.privacy.DpSgdTrainer}: per-example clipping, Gaussian noise, AdamW on the
+ * privatized gradient); the client's accountant lives as long as this app, so its epsilon budget
+ * covers all rounds. The reply then also carries {@value #DP_EPSILON} (cumulative epsilon) and
+ * {@value #DP_STEPS} (steps taken this round); once the budget allows no step, {@code fit} throws
+ * and the round counts this client as failed.
  */
 public final class LoraClientApp implements ClientApp {
 
@@ -53,6 +62,12 @@ public final class LoraClientApp implements ClientApp {
   /** Config key: FedProx proximal coefficient (0 or absent: plain local training). */
   public static final String PROXIMAL_MU = "proximal_mu";
 
+  /** Reply metric: the client's cumulative DP-SGD epsilon after this round. */
+  public static final String DP_EPSILON = "dp_sgd_epsilon";
+
+  /** Reply metric: DP-SGD steps taken this round (fewer than asked once the budget is reached). */
+  public static final String DP_STEPS = "dp_sgd_steps";
+
   private static final int EVAL_BATCH = 8;
 
   private final LlamaModel model;
@@ -60,6 +75,7 @@ public final class LoraClientApp implements ClientApp {
   private final String adapter;
   private final List<Example> data;
   private final LoraClientConfig config;
+  private final DpSgdLocalTraining dp;
 
   /**
    * A client training adapter {@code adapter} of {@code lora} (which adapts {@code model}) on
@@ -73,6 +89,20 @@ public final class LoraClientApp implements ClientApp {
       String adapter,
       List<Example> data,
       LoraClientConfig config) {
+    this(model, lora, adapter, data, config, RandomSource.secure());
+  }
+
+  /**
+   * A client whose DP-SGD noise and sampling (if {@code config.dpSgd()} is set) come from {@code
+   * dpRandom}; use a deterministic source in tests only.
+   */
+  public LoraClientApp(
+      LlamaModel model,
+      LoraModel lora,
+      String adapter,
+      List<Example> data,
+      LoraClientConfig config,
+      RandomSource dpRandom) {
     this.model = Objects.requireNonNull(model, "model");
     this.lora = Objects.requireNonNull(lora, "lora");
     if (!lora.adapters().contains(adapter)) {
@@ -85,6 +115,11 @@ public final class LoraClientApp implements ClientApp {
     this.adapter = adapter;
     this.data = List.copyOf(data);
     this.config = Objects.requireNonNull(config, "config");
+    this.dp =
+        config.dpSgd() == null
+            ? null
+            : new DpSgdLocalTraining(
+                config.dpSgd(), this.data.size(), Objects.requireNonNull(dpRandom, "dpRandom"));
   }
 
   /** The adapter this client trains. */
@@ -108,6 +143,14 @@ public final class LoraClientApp implements ClientApp {
       long seed = config.seed() * 1_000_003L + in.round();
       TrainableParameters params = TrainableParameters.of(lora.trainableParameters());
       lora.train(true);
+      if (dp != null) {
+        try {
+          return dpFit(in, params, steps, mu, seed);
+        } finally {
+          lora.train(false);
+          params.freeze();
+        }
+      }
       try (NDManager anchors = Runtime.newManager()) {
         TrainingObjective objective = CausalLmObjective.of(model);
         if (mu > 0) {
@@ -141,6 +184,39 @@ public final class LoraClientApp implements ClientApp {
         params.freeze();
       }
     }
+  }
+
+  private Reply dpFit(Instruction in, TrainableParameters params, int steps, double mu, long seed) {
+    if (!dp.accountant().allowsAnotherStep()) {
+      throw new IllegalStateException(
+          "client "
+              + in.clientId()
+              + ": DP-SGD epsilon budget "
+              + dp.accountant().budget()
+              + " is spent (epsilon "
+              + dp.accountant().epsilon()
+              + " after "
+              + dp.accountant().steps()
+              + " steps); no more local training");
+    }
+    DpSgdResult r =
+        dp.train(
+            lora,
+            adapter,
+            params,
+            m -> {
+              TrainingObjective o = CausalLmObjective.of(model);
+              return mu > 0 ? new ProximalObjective(o, anchors(m), mu) : o;
+            },
+            data,
+            config,
+            steps,
+            seed);
+    return Reply.ok(
+        in,
+        LoraParameters.read(lora, adapter),
+        data.size(),
+        Map.of(Reply.LOSS, r.meanLoss(), DP_EPSILON, r.epsilon(), DP_STEPS, (double) r.steps()));
   }
 
   @Override

@@ -1,5 +1,7 @@
 package io.persona4j.federated.lora;
 
+import io.persona4j.federated.privacy.DpSgdConfig;
+
 /**
  * Local training settings of a {@link LoraClientApp}.
  *
@@ -11,6 +13,9 @@ package io.persona4j.federated.lora;
  * @param weightDecay AdamW decoupled weight decay, {@code >= 0}
  * @param seed base seed of data order and LoRA dropout (combined with the round number)
  * @param padId padding token id
+ * @param dpSgd sample-level DP-SGD for local training, or null for ordinary training (then {@code
+ *     microBatchSize} and {@code maxGradNorm} apply; with DP-SGD the batch size and per-example
+ *     clip come from this section)
  */
 public record LoraClientConfig(
     double learningRate,
@@ -19,7 +24,8 @@ public record LoraClientConfig(
     double maxGradNorm,
     double weightDecay,
     long seed,
-    long padId) {
+    long padId,
+    DpSgdConfig dpSgd) {
 
   /** Validates the fields. */
   public LoraClientConfig {
@@ -38,6 +44,24 @@ public record LoraClientConfig(
     if (!(weightDecay >= 0) || !Double.isFinite(weightDecay)) {
       throw new IllegalArgumentException("weightDecay must be >= 0, got " + weightDecay);
     }
+  }
+
+  /** Ordinary (non-private) local training. */
+  public LoraClientConfig(
+      double learningRate,
+      int localSteps,
+      int microBatchSize,
+      double maxGradNorm,
+      double weightDecay,
+      long seed,
+      long padId) {
+    this(learningRate, localSteps, microBatchSize, maxGradNorm, weightDecay, seed, padId, null);
+  }
+
+  /** A copy with DP-SGD local training (null: ordinary training). */
+  public LoraClientConfig withDpSgd(DpSgdConfig dp) {
+    return new LoraClientConfig(
+        learningRate, localSteps, microBatchSize, maxGradNorm, weightDecay, seed, padId, dp);
   }
 
   /** Learning rate and steps with defaults: batch 4, clip 1.0, no weight decay, seed 0, pad 0. */

@@ -5,6 +5,9 @@
  * io.persona4j.federated.privacy.DistributedNoiseClient}, and secure aggregation as a Grid
  * decorator ({@link io.persona4j.federated.privacy.SecureAggregationGrid}, {@link
  * io.persona4j.federated.privacy.SecAggRound}) with the client decorator {@link
- * io.persona4j.federated.privacy.SecAggClientApp}.
+ * io.persona4j.federated.privacy.SecAggClientApp}. Sample-level DP-SGD for local training: {@link
+ * io.persona4j.federated.privacy.DpSgdTrainer} (per-example clipping by {@link
+ * io.persona4j.federated.privacy.PerExampleClipping}, Gaussian noise, {@link
+ * io.persona4j.federated.privacy.DpSgdAccountant}).
  */
 package io.persona4j.federated.privacy;
