@@ -230,7 +230,7 @@ final class SecAggBenchCommand implements Callable<Integer> {
     long upWire =
         SecAggSizes.wireUp(m.advertiseBytes)
             + SecAggSizes.wireUp(m.shareKeysBytes)
-            + SecAggSizes.wireUp(SecAggSizes.maskedWire(d))
+            + SecAggSizes.wireUp(SecAggSizes.maskedWire(d, bits))
             + SecAggSizes.wireUp(12 + (long) (nbrs + 1) * m.shareEntryBytes);
     long survivorListBytes = 4 + 4L * survivors;
     long down = m.directoryBytes + m.deliveryBytes + survivorListBytes;

@@ -10,13 +10,13 @@ import io.persona4j.privacy.sharing.Share;
 import java.util.Map;
 
 /**
- * Byte sizes of secure-aggregation messages in a compact binary encoding: 4-byte ints and counts,
- * length-prefixed byte arrays, 8-byte field elements (the layout of the federated module's {@code
- * SecAggWire}), except the masked vector, packed at {@code ceil(log2 M)} bits per coordinate.
+ * Byte sizes of secure-aggregation messages in the federated module's {@code SecAggWire} layout:
+ * 4-byte ints and counts, length-prefixed byte arrays, vectors of longs (field elements, masked
+ * residues) bit-packed at the width of their largest value after a count and a width byte.
  *
- * <p>{@link #wireUp} and {@link #wireDown} give the sizes as the current {@code SecAggWire} over a
- * {@code Grid} carries them: masked vectors as 8-byte longs, client-to-server messages packed two
- * bytes per float32 element (2x), server-to-client messages base64 in the config (4/3x).
+ * <p>{@link #wireUp} and {@link #wireDown} give the sizes as {@code SecAggWire} carries them over a
+ * {@code Grid}: client-to-server messages packed three bytes per float32 element (4/3x),
+ * server-to-client messages base64 in the config (4/3x).
  */
 final class SecAggSizes {
   private SecAggSizes() {}
@@ -54,14 +54,26 @@ final class SecAggSizes {
     return 4 + (d * bits + 7) / 8;
   }
 
-  /** The masked vector as SecAggWire writes it: id, count, 8 bytes per residue. */
-  static long maskedWire(long d) {
-    return 8 + 8 * d;
+  /**
+   * The masked vector as SecAggWire writes it: id, count, width byte, {@code bits} bits per residue
+   * (the width is that of the largest residue: {@code bits} unless all residues are small).
+   */
+  static long maskedWire(long d, int bits) {
+    return 4 + 4 + 1 + (d * bits + 7) / 8;
   }
 
   /** A client-to-server message of {@code b} bytes in SecAggWire's float32 packing. */
   static long wireUp(long b) {
-    return 4 * (2 + (b + 1) / 2);
+    return 4 * (2 + (b + 2) / 3);
+  }
+
+  /** A vector of longs as SecAggWire writes it: count, width byte, packed values. */
+  static long packedLongs(long[] v) {
+    int width = 0;
+    for (long x : v) {
+      width = Math.max(width, 64 - Long.numberOfLeadingZeros(x));
+    }
+    return 4 + 1 + ((long) v.length * width + 7) / 8;
   }
 
   /** A server-to-client message of {@code b} bytes as base64. */
@@ -80,7 +92,7 @@ final class SecAggSizes {
   private static long shares(Map<Integer, Share> m) {
     long n = 0;
     for (Share s : m.values()) {
-      n += 4 + 4 + 4 + 8L * s.y().length;
+      n += 4 + 4 + packedLongs(s.y());
     }
     return n;
   }

@@ -12,6 +12,7 @@ import io.persona4j.privacy.secagg.Messages.UnmaskShares;
 import io.persona4j.privacy.secagg.SecAggClient;
 import io.persona4j.privacy.secagg.SecAggConfig;
 import io.persona4j.privacy.secagg.SecAggServer;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Message sizes of a real 4-client round against sizes worked out by hand. */
@@ -55,12 +56,25 @@ class SecAggSizesTest {
     SurvivorList list = server.closeMaskedInput();
     assertThat(SecAggSizes.of(list)).isEqualTo(4 + 4 * n);
     UnmaskShares u = c[1].unmask(list);
-    // 4 seed shares (itself and 3 neighbours), each client id + x + length + 5 elements.
-    assertThat(SecAggSizes.of(u)).isEqualTo(12 + 4 * (12 + 5 * 8));
+    // 4 seed shares and 4 key shares (itself and 3 neighbours), each: client id + x + count +
+    // width byte + 5 field elements (< 2^61) packed at the width of the largest one.
+    long expected = 12;
+    for (var shares : List.of(u.selfMaskSeedShares(), u.maskingKeyShares())) {
+      for (var share : shares.values()) {
+        long max = java.util.Arrays.stream(share.y()).max().orElse(0);
+        int width = 64 - Long.numberOfLeadingZeros(max);
+        assertThat(width).isBetween(1, 61);
+        expected += 4 + 4 + 4 + 1 + (5L * width + 7) / 8;
+      }
+    }
+    assertThat(u.selfMaskSeedShares().size() + u.maskingKeyShares().size()).isEqualTo(4);
+    assertThat(SecAggSizes.of(u)).isEqualTo(expected);
     // 10 residues of 18 bits = 180 bits = 23 bytes, plus the id.
     assertThat(SecAggSizes.maskedCompact(d, 18)).isEqualTo(4 + 23);
-    assertThat(SecAggSizes.maskedWire(d)).isEqualTo(8 + 80);
-    assertThat(SecAggSizes.wireUp(88)).isEqualTo(4 * (2 + 44));
+    // id + count + width byte + the same 23 packed bytes
+    assertThat(SecAggSizes.maskedWire(d, 18)).isEqualTo(4 + 4 + 1 + 23);
+    // 88 bytes -> 30 elements of 3 bytes + 2 length elements, 4 bytes each
+    assertThat(SecAggSizes.wireUp(88)).isEqualTo(4 * (2 + 30));
     assertThat(SecAggSizes.wireDown(100)).isEqualTo(136);
   }
 }

@@ -27,8 +27,9 @@ import java.util.TreeSet;
  * longs, length-prefixed byte arrays). Server to client, the bytes travel base64-encoded in the
  * instruction config under {@link #MESSAGE_KEY} (config values are scalars). Client to server, a
  * reply can only carry floats, so the bytes are packed into one float32 tensor {@link #TENSOR}:
- * elements 0 and 1 hold the byte count's low and high 16 bits, then every element holds two bytes
- * as an integer in {@code [0, 65535]} (exactly representable, always finite).
+ * elements 0 and 1 hold the byte count's low and high 24 bits, then every element holds three bytes
+ * as an integer in {@code [0, 2^24)} (exactly representable in float32, always finite). Vectors of
+ * longs (masked inputs, shares) are bit-packed at the width of their largest value.
  */
 final class SecAggWire {
   /** Config key of the base64 server-to-client message. */
@@ -127,17 +128,72 @@ final class SecAggWire {
     return n;
   }
 
+  /**
+   * Writes {@code v} bit-packed: the count, the bit width w of the largest value (0..64), then the
+   * values' low w bits back to back (big-endian bit order), {@code ceil(n w / 8)} bytes. Masked
+   * inputs are residues mod M, so they travel at {@code ceil(log2 M)} bits, not 64.
+   */
   private static void writeLongs(DataOutputStream out, long[] v) throws IOException {
-    out.writeInt(v.length);
+    int width = 0;
     for (long x : v) {
-      out.writeLong(x);
+      width = Math.max(width, 64 - Long.numberOfLeadingZeros(x));
+    }
+    out.writeInt(v.length);
+    out.writeByte(width);
+    long acc = 0; // pending bits, right-aligned
+    int pending = 0;
+    for (long x : v) {
+      for (int remaining = width; remaining > 0; ) {
+        int take = Math.min(remaining, 56 - pending);
+        long chunk = (x >>> (remaining - take)) & ((1L << take) - 1);
+        acc = (acc << take) | chunk;
+        pending += take;
+        remaining -= take;
+        while (pending >= 8) {
+          out.writeByte((int) (acc >>> (pending - 8)));
+          pending -= 8;
+        }
+        acc &= pending == 0 ? 0 : (1L << pending) - 1;
+      }
+    }
+    if (pending > 0) {
+      out.writeByte((int) (acc << (8 - pending)));
     }
   }
 
+  /** Most values a zero-width vector (all zeros, no payload bytes) may claim. */
+  private static final int MAX_ZERO_WIDTH_COUNT = 1 << 24;
+
   private static long[] readLongs(DataInputStream in) throws IOException {
-    long[] v = new long[count(in)];
+    int n = in.readInt();
+    int width = in.readUnsignedByte();
+    if (width > 64) {
+      throw new IOException("bit width " + width + " out of range [0, 64]");
+    }
+    long packedBytes = ((long) n * width + 7) / 8;
+    if (n < 0 || packedBytes > in.available() || (width == 0 && n > MAX_ZERO_WIDTH_COUNT)) {
+      throw new IOException("count " + n + " at " + width + " bits out of range");
+    }
+    long[] v = new long[n];
+    long acc = 0;
+    int pending = 0;
     for (int i = 0; i < v.length; i++) {
-      v[i] = in.readLong();
+      long x = 0;
+      for (int remaining = width; remaining > 0; ) {
+        if (pending == 0) {
+          acc = in.readUnsignedByte();
+          pending = 8;
+        }
+        int take = Math.min(remaining, pending);
+        long chunk = (acc >>> (pending - take)) & ((1L << take) - 1);
+        x = (x << take) | chunk;
+        pending -= take;
+        remaining -= take;
+      }
+      v[i] = x;
+    }
+    if (pending > 0 && (acc & ((1L << pending) - 1)) != 0) {
+      throw new IOException("non-zero padding bits after " + v.length + " packed values");
     }
     return v;
   }
@@ -314,14 +370,15 @@ final class SecAggWire {
 
   /** Packs bytes into a one-tensor parameter set (see the class comment). */
   static ParameterSet toParameters(byte[] b) {
-    int n = 2 + (b.length + 1) / 2;
+    int n = 2 + (b.length + 2) / 3;
     float[] v = new float[n];
-    v[0] = b.length & 0xFFFF;
-    v[1] = b.length >>> 16;
-    for (int i = 0; i < b.length; i += 2) {
-      int hi = b[i] & 0xFF;
-      int lo = i + 1 < b.length ? b[i + 1] & 0xFF : 0;
-      v[2 + i / 2] = (hi << 8) | lo;
+    v[0] = b.length & 0xFFFFFF;
+    v[1] = b.length >>> 24;
+    for (int i = 0; i < b.length; i += 3) {
+      int w = (b[i] & 0xFF) << 16;
+      w |= i + 1 < b.length ? (b[i + 1] & 0xFF) << 8 : 0;
+      w |= i + 2 < b.length ? b[i + 2] & 0xFF : 0;
+      v[2 + i / 3] = w;
     }
     return ParameterSet.builder().add(TENSOR, new int[] {n}, v).build();
   }
@@ -336,26 +393,29 @@ final class SecAggWire {
     if (v.length < 2) {
       throw new IllegalArgumentException("message tensor too short: " + v.length);
     }
-    long len = word(v[0]) | ((long) word(v[1]) << 16);
-    if (2 + (len + 1) / 2 != v.length) {
+    long len = word(v[0]) | ((long) word(v[1]) << 24);
+    if (len > Integer.MAX_VALUE - 8 || 2 + (len + 2) / 3 != v.length) {
       throw new IllegalArgumentException(
           "message tensor of " + v.length + " elements cannot hold " + len + " bytes");
     }
     byte[] b = new byte[(int) len];
-    for (int i = 0; i < b.length; i += 2) {
-      int w = word(v[2 + i / 2]);
-      b[i] = (byte) (w >>> 8);
+    for (int i = 0; i < b.length; i += 3) {
+      int w = word(v[2 + i / 3]);
+      b[i] = (byte) (w >>> 16);
       if (i + 1 < b.length) {
-        b[i + 1] = (byte) w;
+        b[i + 1] = (byte) (w >>> 8);
+      }
+      if (i + 2 < b.length) {
+        b[i + 2] = (byte) w;
       }
     }
     return b;
   }
 
   private static int word(float f) {
-    if (!(f >= 0 && f <= 0xFFFF) || f != Math.rint(f)) {
+    if (!(f >= 0 && f <= 0xFFFFFF) || f != Math.rint(f)) {
       throw new IllegalArgumentException(
-          "message element " + f + " is not an integer in [0, 65535]");
+          "message element " + f + " is not an integer in [0, 2^24)");
     }
     return (int) f;
   }
