@@ -52,10 +52,26 @@ public final class ClientSplit {
 
   /**
    * K-means partition of the kept users into {@code clients} clients (index {@code i} is {@code
-   * data.users()[i]}); deterministic per seed, no client empty.
+   * data.users()[i]}); deterministic per seed, no client empty. The embeddings are scaled to unit
+   * length first: a mean of many item vectors is shorter than a mean of few, and without the
+   * scaling the history length rather than the taste decided the clusters (users with short
+   * histories ended up as singleton clients).
    */
   public static ClientPartition partition(float[][] userEmbeddings, int clients, long seed) {
-    return ClientPartitioner.kMeans(userEmbeddings, clients, seed);
+    float[][] unit = new float[userEmbeddings.length][];
+    for (int u = 0; u < unit.length; u++) {
+      float[] e = userEmbeddings[u];
+      double n = 0;
+      for (float x : e) {
+        n += (double) x * x;
+      }
+      double inv = n > 0 ? 1 / Math.sqrt(n) : 0;
+      unit[u] = new float[e.length];
+      for (int d = 0; d < e.length; d++) {
+        unit[u][d] = (float) (e[d] * inv);
+      }
+    }
+    return ClientPartitioner.kMeans(unit, clients, seed);
   }
 
   /** The id of client {@code c} on the grid. */

@@ -154,7 +154,7 @@ public final class FellRecExperiment {
         evaluated = clients.stream().mapToInt(c -> c.test().size()).sum();
         log.accept(
             String.format(
-                "seed %d: clients (K-means on mean SASRec item embeddings) of %s users, %s"
+                "seed %d: clients (K-means on unit-length mean SASRec item embeddings) of %s users, %s"
                     + " training examples, %d test samples",
                 seed,
                 Arrays.toString(partition.sizes()),

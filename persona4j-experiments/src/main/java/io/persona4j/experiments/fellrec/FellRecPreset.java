@@ -151,7 +151,7 @@ public record FellRecPreset(
         5,
         List.of(1L, 2L, 3L),
         10,
-        new RecPreset.Base(4, 128, 4, 2, 4096, 256, 300, 8, 2e-3),
+        new RecPreset.Base(4, 128, 4, 2, 4096, 256, 400, 8, 2e-3),
         5,
         6,
         8,

@@ -100,7 +100,7 @@ public final class FellRecResults {
     b.append(
         String.format(
             Locale.ROOT,
-            "Data: %s (%s). %d users in %d clients (K-means on mean SASRec item embeddings of"
+            "Data: %s (%s). %d users in %d clients (K-means on unit-length mean SASRec item embeddings of"
                 + " each user's training history; sizes per seed %s); %d test samples per seed"
                 + " (each client's model on its own users); %d seeds; %d rounds x %d local steps"
                 + " (batch %d, lr %.0e), LoRA r=%d alpha=%.0f dropout %.2f on q_proj,v_proj;"
