@@ -115,6 +115,9 @@ final class FedExperimentFellRecCommand implements Callable<Integer> {
     if (rounds != null) {
       command.append(" --rounds ").append(rounds);
     }
+    if (baseModel != null) {
+      command.append(" --base-model ").append(baseModel);
+    }
     FellRecResults.Written files = FellRecResults.write(r, command.toString(), dir);
     System.out.print(FellRecResults.markdown(r, command.toString()));
     System.out.printf(
