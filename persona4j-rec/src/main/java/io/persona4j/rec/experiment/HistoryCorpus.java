@@ -44,6 +44,16 @@ public final class HistoryCorpus {
   public static List<String> promptDocuments(
       List<io.persona4j.rec.llara.RecSample> samples, ItemCatalog catalog, int maxLength)
       throws java.io.IOException {
+    return promptDocuments(
+        samples, catalog, io.persona4j.rec.llara.LlaraPromptConfig.movies(maxLength));
+  }
+
+  /** As {@link #promptDocuments(List, ItemCatalog, int)} with prompts written by {@code config}. */
+  public static List<String> promptDocuments(
+      List<io.persona4j.rec.llara.RecSample> samples,
+      ItemCatalog catalog,
+      io.persona4j.rec.llara.LlaraPromptConfig config)
+      throws java.io.IOException {
     java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("persona4j-corpus");
     java.nio.file.Path file = dir.resolve("tokenizer.json");
     try {
@@ -51,9 +61,7 @@ public final class HistoryCorpus {
       io.persona4j.core.tokenizer.TokenizerJsonWriter.writeByteLevelBpe(file, 260, List.of("a"));
       try (io.persona4j.core.tokenizer.Tokenizer tok =
           io.persona4j.core.tokenizer.Tokenizer.load(file)) {
-        var prompt =
-            new io.persona4j.rec.llara.LlaraPrompt(
-                tok, catalog, io.persona4j.rec.llara.LlaraPromptConfig.movies(maxLength));
+        var prompt = new io.persona4j.rec.llara.LlaraPrompt(tok, catalog, config);
         List<String> docs = new ArrayList<>(samples.size());
         for (var sample : samples) {
           docs.add(

@@ -5,13 +5,15 @@ import java.util.Objects;
 /**
  * How LLaRA prompts are written and tokenized.
  *
- * <p>The template holds {@code [HistoryHere]} and {@code [CansHere]} once each, where the rendered
- * history and candidates go, and optionally {@code [CansCount]}, replaced by the number of
- * candidates. An item renders as its title; in {@link PromptMode#HYBRID} mode the title is followed
- * by a space and the placeholder token ({@code historyToken} in the history, {@code candidateToken}
- * among the candidates; both may be the same token); in {@link PromptMode#TEXT} mode by a space and
- * {@code textItemSuffix} if that is set (LLaRA's code writes {@code [PH]} there, a special token
- * whose own embedding is used; the paper writes the title alone, the default).
+ * <p>The template holds {@code [HistoryHere]} exactly once and {@code [CansHere]} at most once,
+ * where the rendered history and candidates go (a template without {@code [CansHere]} is an open
+ * prompt as BIGRec's, which shows no candidates), and optionally {@code [CansCount]}, replaced by
+ * the number of candidates. An item renders as its title; in {@link PromptMode#HYBRID} mode the
+ * title is followed by a space and the placeholder token ({@code historyToken} in the history,
+ * {@code candidateToken} among the candidates; both may be the same token); in {@link
+ * PromptMode#TEXT} mode by a space and {@code textItemSuffix} if that is set (LLaRA's code writes
+ * {@code [PH]} there, a special token whose own embedding is used; the paper writes the title
+ * alone, the default).
  *
  * @param template the instruction, ending where the answer starts (LLaRA: {@code "... Answer:"})
  * @param historyToken placeholder after each history title in hybrid mode (LLaRA: [HistoryEmb])
@@ -56,7 +58,7 @@ public record LlaraPromptConfig(
   public LlaraPromptConfig {
     Objects.requireNonNull(template, "template");
     requireOnce(template, HISTORY_MARK);
-    requireOnce(template, CANDIDATES_MARK);
+    requireAtMostOnce(template, CANDIDATES_MARK);
     requireToken("historyToken", historyToken);
     requireToken("candidateToken", candidateToken);
     if (textItemSuffix != null) {
@@ -105,6 +107,14 @@ public record LlaraPromptConfig(
     if (first < 0 || template.indexOf(mark, first + 1) >= 0) {
       throw new IllegalArgumentException(
           "template must contain " + mark + " exactly once: '" + template + "'");
+    }
+  }
+
+  private static void requireAtMostOnce(String template, String mark) {
+    int first = template.indexOf(mark);
+    if (first >= 0 && template.indexOf(mark, first + 1) >= 0) {
+      throw new IllegalArgumentException(
+          "template must contain " + mark + " at most once: '" + template + "'");
     }
   }
 

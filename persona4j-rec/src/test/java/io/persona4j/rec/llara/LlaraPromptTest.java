@@ -235,4 +235,20 @@ class LlaraPromptTest {
     assertThat(a).isEqualTo(new RecSample(1, new int[] {1}, new int[] {3, 2}, 2));
     assertThat(a.targetIndex()).isEqualTo(1);
   }
+
+  @Test
+  void anOpenTemplateShowsNoCandidatesAndRejectsTwoCandidateMarks() {
+    LlaraPrompt open =
+        new LlaraPrompt(
+            tok,
+            CATALOG,
+            LlaraPromptConfig.movies(256)
+                .withTemplate("This user has watched [HistoryHere]. Next movie:"));
+    assertThat(open.text(SAMPLE, PromptMode.TEXT))
+        .isEqualTo("This user has watched Toy Story (1995), Heat (1995). Next movie:");
+    assertThatThrownBy(
+            () -> LlaraPromptConfig.movies(256).withTemplate("[HistoryHere] [CansHere] [CansHere]"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("[CansHere] at most once");
+  }
 }

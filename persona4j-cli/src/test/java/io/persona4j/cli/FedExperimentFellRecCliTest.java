@@ -1,0 +1,31 @@
+package io.persona4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.persona4j.experiments.fellrec.FellRecPreset;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** {@code persona4j fed experiment fellrec}: registration, overrides and option errors. */
+class FedExperimentFellRecCliTest {
+  @Test
+  void isRegisteredAndAppliesOverridesToThePreset() {
+    CliTest.Run help = CliTest.run("fed", "experiment", "fellrec", "--help");
+    assertThat(help.code()).as(help.err()).isZero();
+    assertThat(help.out()).contains("--preset").contains("--rounds").contains("FELLREC");
+
+    FedExperimentFellRecCommand cmd = new FedExperimentFellRecCommand();
+    new CommandLine(cmd).parseArgs("--preset", "standard", "--seeds", "2", "--rounds", "3");
+    FellRecPreset p = cmd.resolve();
+    assertThat(p.seeds()).containsExactly(1L, 2L);
+    assertThat(p.rounds()).isEqualTo(3);
+    assertThat(p.localSteps()).isEqualTo(FellRecPreset.standard().localSteps());
+
+    CliTest.Run bad = CliTest.run("fed", "experiment", "fellrec", "--seeds", "0");
+    assertThat(bad.code()).isNotZero();
+    assertThat(bad.err()).contains("--seeds 0");
+    CliTest.Run unknown = CliTest.run("fed", "experiment", "fellrec", "--preset", "huge");
+    assertThat(unknown.code()).isNotZero();
+    assertThat(unknown.err()).contains("'huge' is not one of smoke, standard");
+  }
+}

@@ -1,0 +1,312 @@
+package io.persona4j.experiments.fellrec;
+
+import ai.djl.ndarray.NDManager;
+import io.persona4j.adapters.lora.LoraConfig;
+import io.persona4j.adapters.lora.LoraModel;
+import io.persona4j.core.Runtime;
+import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.tokenizer.Tokenizer;
+import io.persona4j.core.train.Pretraining;
+import io.persona4j.federated.ParameterSet;
+import io.persona4j.federated.lora.LoraParameters;
+import io.persona4j.rec.data.ClientPartition;
+import io.persona4j.rec.data.InteractionDataset;
+import io.persona4j.rec.data.SeqExample;
+import io.persona4j.rec.eval.RankingMetrics;
+import io.persona4j.rec.experiment.HistoryCorpus;
+import io.persona4j.rec.experiment.PreparedData;
+import io.persona4j.rec.experiment.RecExperiment;
+import io.persona4j.rec.llara.ItemCatalog;
+import io.persona4j.rec.llara.LlaraPrompt;
+import io.persona4j.rec.llara.LlaraPromptConfig;
+import io.persona4j.rec.sasrec.SasRecModel;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * {@code persona4j fed experiment fellrec}: federated LLM recommendation on MovieLens with users
+ * grouped into clients by K-means, comparing local-only training, FedAvg-LoRA, FedProx-LoRA,
+ * FELLRec and centralized LoRA on the same frozen base model, data and seeds. Each client's model
+ * is evaluated on its own users' test samples; metrics are pooled over all clients' samples (the
+ * clients weighted by their test sizes).
+ *
+ * <p>Prompts are BIGRec-style open prompts ({@link #OPEN_TEMPLATE}: the history, no candidates),
+ * trained with cross-entropy on the answer title, as FELLRec does.
+ */
+public final class FellRecExperiment {
+  /** The instruction: the history, then the answer (a title). */
+  public static final String OPEN_TEMPLATE =
+      "This user has watched [HistoryHere] in the previous. Please predict the next movie this user"
+          + " will watch. Answer:";
+
+  /** One method's results over the seeds. */
+  public record MethodResult(
+      Method method,
+      List<Double> hr1,
+      List<Double> recall10,
+      List<Double> ndcg10,
+      List<double[]> validLoss,
+      List<Long> messages,
+      List<Long> bytes,
+      List<Double> aggregationShift,
+      List<Double> seconds,
+      List<String> sampleGenerations) {}
+
+  /** Everything a run produced. */
+  public record Report(
+      FellRecPreset preset,
+      Path data,
+      String dataSummary,
+      int users,
+      int catalogItems,
+      Map<Long, int[]> clientSizes,
+      int evaluatedPerSeed,
+      Pretraining.Result base,
+      List<MethodResult> results,
+      double seconds) {}
+
+  private FellRecExperiment() {}
+
+  /**
+   * Runs {@code preset} on {@code dataDir} with every method of {@link Method}; {@code work} holds
+   * the SASRec model and the pre-trained base (unless {@code baseModel} is given).
+   */
+  public static Report run(
+      FellRecPreset preset, Path dataDir, Path baseModel, Path work, Consumer<String> log)
+      throws IOException {
+    return run(preset, dataDir, baseModel, work, List.of(Method.values()), log);
+  }
+
+  /** As {@link #run(FellRecPreset, Path, Path, Path, Consumer)} with the given methods. */
+  public static Report run(
+      FellRecPreset preset,
+      Path dataDir,
+      Path baseModel,
+      Path work,
+      List<Method> methods,
+      Consumer<String> log)
+      throws IOException {
+    long start = System.nanoTime();
+    InteractionDataset ds = InteractionDataset.load(dataDir);
+    log.accept("data: " + ds.summary());
+    PreparedData data =
+        PreparedData.of(
+            ds, preset.maxUsers(), preset.llmTrainPerUser(), preset.pretrainPromptsPerUser(), 42);
+    ItemCatalog catalog = data.catalog();
+    LlaraPromptConfig promptConfig =
+        LlaraPromptConfig.movies(preset.maxPrompt()).withTemplate(OPEN_TEMPLATE);
+    float[][] userEmbeddings;
+    try (SasRecModel sasrec =
+        RecExperiment.trainSasRec(
+            data, preset.sasrecEpochs(), preset.seeds().get(0), work.resolve("sasrec"), log)) {
+      userEmbeddings = ClientSplit.userEmbeddings(data, sasrec.itemEmbeddingMatrix());
+    }
+    Pretraining.Result baseResult = null;
+    Path base = baseModel;
+    if (base == null) {
+      base = work.resolve("base-model");
+      baseResult = pretrain(preset, data, catalog, promptConfig, base, log);
+    }
+    Map<Method, List<Seeded>> runs = new LinkedHashMap<>();
+    methods.forEach(m -> runs.put(m, new ArrayList<>()));
+    Map<Long, int[]> sizes = new LinkedHashMap<>();
+    int evaluated = 0;
+    try (NDManager m = Runtime.newManager();
+        LlamaModel lm = LlamaModel.load(base, m);
+        Tokenizer tok = Tokenizer.fromDirectory(base);
+        LoraModel lora = LoraModel.of(lm, m)) {
+      LlaraPrompt prompt = new LlaraPrompt(tok, catalog, promptConfig);
+      TextEmbedder embedder = new TextEmbedder(lm, tok, 256, 48);
+      long t0 = System.nanoTime();
+      float[][] items = ClientEvaluator.catalogEmbeddings(embedder, prompt);
+      log.accept(
+          String.format(
+              "catalog: %d titles embedded by the base model in %.1f s",
+              catalog.itemCount(), (System.nanoTime() - t0) / 1e9));
+      ClientEvaluator evaluator =
+          new ClientEvaluator(
+              lm,
+              lora,
+              prompt,
+              embedder,
+              items,
+              s -> data.itemsBefore(new SeqExample(s.user(), s.history(), s.target())),
+              preset.maxNewTokens(),
+              preset.evalBatch());
+      LoraConfig loraConfig =
+          LoraConfig.builder()
+              .r(preset.rank())
+              .alpha(preset.alpha())
+              .dropout(preset.dropout())
+              .targets("q_proj", "v_proj")
+              .build();
+      for (long seed : preset.seeds()) {
+        ClientPartition partition = ClientSplit.partition(userEmbeddings, preset.clients(), seed);
+        sizes.put(seed, partition.sizes());
+        List<ClientData> clients =
+            ClientSplit.clients(data, partition, prompt, preset.evalUsersPerClient());
+        evaluated = clients.stream().mapToInt(c -> c.test().size()).sum();
+        log.accept(
+            String.format(
+                "seed %d: clients (K-means on unit-length mean SASRec item embeddings) of %s users, %s"
+                    + " training examples, %d test samples",
+                seed,
+                Arrays.toString(partition.sizes()),
+                clients.stream().map(c -> c.train().size()).toList(),
+                evaluated));
+        for (ClientData c : clients) {
+          if (!lora.adapters().contains(c.id())) {
+            lora.add(c.id(), loraConfig, seed);
+          }
+        }
+        if (!lora.adapters().contains(MethodRunner.CENTRAL)) {
+          lora.add(MethodRunner.CENTRAL, loraConfig, seed);
+        }
+        String initName = "init-" + seed;
+        lora.add(initName, loraConfig, seed);
+        ParameterSet init = LoraParameters.read(lora, initName);
+        lora.delete(initName);
+        MethodRunner runner = new MethodRunner(lm, lora, clients, preset, prompt.padId());
+        for (Method method : methods) {
+          MethodRunner.Run run = runner.run(method, seed, init);
+          long e0 = System.nanoTime();
+          int hits = 0;
+          int n = 0;
+          RankingMetrics ranking = new RankingMetrics();
+          List<String> samples = new ArrayList<>();
+          for (ClientData c : clients) {
+            String adapter = method == Method.CENTRALIZED ? MethodRunner.CENTRAL : c.id();
+            ClientEvaluator.Result r =
+                evaluator.evaluate(adapter, run.finalParameters().get(c.id()), c.test());
+            hits += r.hits();
+            n += r.samples();
+            ranking.addAll(r.ranking());
+            if (!r.generated().isEmpty()) {
+              samples.add(r.generated().get(0));
+            }
+          }
+          Seeded s =
+              new Seeded(
+                  run,
+                  n == 0 ? 0 : (double) hits / n,
+                  ranking.hitRate(10),
+                  ranking.ndcg(10),
+                  (System.nanoTime() - e0) / 1e9,
+                  samples);
+          runs.get(method).add(s);
+          log.accept(
+              String.format(
+                  "%s seed %d: HR@1 %.4f, Recall@10 %.4f, NDCG@10 %.4f; validation loss %s;"
+                      + " %d messages, %d bytes; aggregation shift %.4f; %.1f s train + %.1f s"
+                      + " eval",
+                  method.label(),
+                  seed,
+                  s.hr1,
+                  s.recall10,
+                  s.ndcg10,
+                  format(run.validLoss()),
+                  run.messages(),
+                  run.bytesDown() + run.bytesUp(),
+                  run.aggregationShift(),
+                  run.seconds(),
+                  s.evalSeconds));
+        }
+      }
+    }
+    List<MethodResult> results = new ArrayList<>();
+    for (Map.Entry<Method, List<Seeded>> e : runs.entrySet()) {
+      List<Seeded> r = e.getValue();
+      results.add(
+          new MethodResult(
+              e.getKey(),
+              r.stream().map(x -> x.hr1).toList(),
+              r.stream().map(x -> x.recall10).toList(),
+              r.stream().map(x -> x.ndcg10).toList(),
+              r.stream().map(x -> x.run.validLoss()).toList(),
+              r.stream().map(x -> x.run.messages()).toList(),
+              r.stream().map(x -> x.run.bytesDown() + x.run.bytesUp()).toList(),
+              r.stream().map(x -> x.run.aggregationShift()).toList(),
+              r.stream().map(x -> x.run.seconds() + x.evalSeconds).toList(),
+              r.isEmpty() ? List.of() : r.get(0).generations));
+    }
+    return new Report(
+        preset,
+        dataDir,
+        ds.summary().toString(),
+        data.users().length,
+        catalog.itemCount(),
+        sizes,
+        evaluated,
+        baseResult,
+        results,
+        (System.nanoTime() - start) / 1e9);
+  }
+
+  private record Seeded(
+      MethodRunner.Run run,
+      double hr1,
+      double recall10,
+      double ndcg10,
+      double evalSeconds,
+      List<String> generations) {}
+
+  /**
+   * Pre-trains the small base model on the training users' histories, the catalog and the open
+   * prompts (with answers) of older training positions.
+   */
+  static Pretraining.Result pretrain(
+      FellRecPreset preset,
+      PreparedData data,
+      ItemCatalog catalog,
+      LlaraPromptConfig promptConfig,
+      Path out,
+      Consumer<String> log)
+      throws IOException {
+    List<String> docs =
+        new ArrayList<>(HistoryCorpus.documents(data.trainSequences(), catalog, 20));
+    docs.addAll(HistoryCorpus.catalogDocuments(catalog, 20));
+    docs.addAll(
+        HistoryCorpus.promptDocuments(
+            PreparedData.samples(data.trainPretrain()), catalog, promptConfig));
+    var b = preset.base();
+    Pretraining.Config config =
+        new Pretraining.Config(
+            "llama",
+            b.layers(),
+            b.hidden(),
+            b.heads(),
+            b.kvHeads(),
+            b.vocab(),
+            List.of(LlaraPromptConfig.HISTORY_TOKEN, LlaraPromptConfig.CANDIDATE_TOKEN),
+            b.maxLen(),
+            b.steps(),
+            b.batch(),
+            b.lr(),
+            Math.max(1, b.steps() / 20),
+            preset.seeds().get(0));
+    log.accept(
+        String.format(
+            "base model: pre-training a %d-layer, hidden-%d Llama on %d documents",
+            b.layers(), b.hidden(), docs.size()));
+    Pretraining.Result r = Pretraining.run(config, docs, out, List.of());
+    log.accept(
+        String.format(
+            "base model: %d steps, loss %.3f -> %.3f, %.0f s",
+            r.steps(), r.firstLoss(), r.finalLoss(), r.seconds()));
+    return r;
+  }
+
+  private static String format(double[] xs) {
+    StringBuilder b = new StringBuilder("[");
+    for (int i = 0; i < xs.length; i++) {
+      b.append(i > 0 ? ", " : "").append(String.format("%.3f", xs[i]));
+    }
+    return b.append(']').toString();
+  }
+}

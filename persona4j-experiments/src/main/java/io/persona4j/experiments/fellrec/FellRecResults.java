@@ -1,0 +1,241 @@
+package io.persona4j.experiments.fellrec;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.persona4j.rec.experiment.BarChart;
+import io.persona4j.rec.experiment.MethodResult;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Writes a {@link FellRecExperiment.Report}: {@code results.json} (every per-seed number), {@code
+ * results.md} (the table, mean +- std over seeds), {@code curves.png} (mean client validation loss
+ * per round, averaged over seeds, one line per method) and {@code hr1.png} / {@code ndcg10.png}
+ * (bar charts with error bars).
+ */
+public final class FellRecResults {
+  /** The files written. */
+  public record Written(Path json, Path markdown, Path curves, Path hr1Chart, Path ndcgChart) {}
+
+  private FellRecResults() {}
+
+  /** Writes everything into {@code dir}; {@code command} is recorded as how the run was made. */
+  public static Written write(FellRecExperiment.Report report, String command, Path dir)
+      throws IOException {
+    Files.createDirectories(dir);
+    Written out =
+        new Written(
+            dir.resolve("results.json"),
+            dir.resolve("results.md"),
+            dir.resolve("curves.png"),
+            dir.resolve("hr1.png"),
+            dir.resolve("ndcg10.png"));
+    writeJson(report, command, out.json());
+    Files.writeString(out.markdown(), markdown(report, command), StandardCharsets.UTF_8);
+    List<LineChart.Series> series = new ArrayList<>();
+    List<BarChart.Bar> hr = new ArrayList<>();
+    List<BarChart.Bar> ndcg = new ArrayList<>();
+    for (FellRecExperiment.MethodResult r : report.results()) {
+      series.add(new LineChart.Series(r.method().label(), meanCurve(r.validLoss())));
+      hr.add(new BarChart.Bar(r.method().label(), mean(r.hr1()), std(r.hr1())));
+      ndcg.add(new BarChart.Bar(r.method().label(), mean(r.ndcg10()), std(r.ndcg10())));
+    }
+    LineChart.write(
+        out.curves(),
+        "Mean client validation loss per round (" + report.preset().name() + ")",
+        "round",
+        "validation loss (per token)",
+        series);
+    BarChart.write(
+        out.hr1Chart(),
+        "HitRatio@1 on 20 candidates, likelihood ranking (" + report.preset().name() + ")",
+        "HitRatio@1",
+        hr);
+    BarChart.write(
+        out.ndcgChart(),
+        "Full-ranking NDCG@10, BIGRec grounding (" + report.preset().name() + ")",
+        "NDCG@10",
+        ndcg);
+    return out;
+  }
+
+  /** The per-round mean over seeds. */
+  static double[] meanCurve(List<double[]> curves) {
+    if (curves.isEmpty()) {
+      return new double[0];
+    }
+    double[] m = new double[curves.get(0).length];
+    for (double[] c : curves) {
+      for (int i = 0; i < m.length; i++) {
+        m[i] += c[i] / curves.size();
+      }
+    }
+    return m;
+  }
+
+  static double mean(List<Double> xs) {
+    return MethodResult.mean(xs);
+  }
+
+  static double std(List<Double> xs) {
+    return MethodResult.std(xs);
+  }
+
+  /** The markdown table and what it measures. */
+  public static String markdown(FellRecExperiment.Report r, String command) {
+    StringBuilder b = new StringBuilder();
+    FellRecPreset p = r.preset();
+    b.append("### FELLRec: federated LLM recommendation (preset `")
+        .append(p.name())
+        .append("`)\n\n");
+    b.append("Command: `").append(command).append("`\n\n");
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "Data: %s (%s). %d users in %d clients (K-means on unit-length mean SASRec item embeddings of"
+                + " each user's training history; sizes per seed %s); %d test samples per seed"
+                + " (each client's model on its own users); %d seeds; %d rounds x %d local steps"
+                + " (batch %d, lr %.0e), LoRA r=%d alpha=%.0f dropout %.2f on q_proj,v_proj;"
+                + " FELLRec keeps the LoRA of the first %d layer(s) and the last layer on the"
+                + " client; FedProx mu=%.3g; wall time %.0f s.\n\n",
+            r.data(),
+            r.dataSummary(),
+            r.users(),
+            p.clients(),
+            sizes(r.clientSizes()),
+            r.evaluatedPerSeed(),
+            p.seeds().size(),
+            p.rounds(),
+            p.localSteps(),
+            p.batch(),
+            p.lr(),
+            p.rank(),
+            p.alpha(),
+            p.dropout(),
+            p.clientLayers(),
+            p.proxMu(),
+            r.seconds()));
+    if (r.base() != null) {
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "Base model: a %d-layer, hidden-%d Llama pre-trained here (%d steps, loss %.3f ->"
+                  + " %.3f), frozen and shared by all clients.\n\n",
+              p.base().layers(),
+              p.base().hidden(),
+              r.base().steps(),
+              r.base().firstLoss(),
+              r.base().finalLoss()));
+    }
+    b.append(
+        "| method | HR@1 (20 cand.) | Recall@10 (full) | NDCG@10 (full) | final valid loss |"
+            + " messages | MB moved | s / seed |\n");
+    b.append("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+    for (FellRecExperiment.MethodResult m : r.results()) {
+      double[] curve = meanCurve(m.validLoss());
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %.4f +- %.4f | %.4f +- %.4f | %.4f +- %.4f | %.4f | %.0f | %.2f | %.0f |\n",
+              m.method().label(),
+              mean(m.hr1()),
+              std(m.hr1()),
+              mean(m.recall10()),
+              std(m.recall10()),
+              mean(m.ndcg10()),
+              std(m.ndcg10()),
+              curve.length == 0 ? Double.NaN : curve[curve.length - 1],
+              m.messages().stream().mapToLong(Long::longValue).average().orElse(0),
+              m.bytes().stream().mapToLong(Long::longValue).average().orElse(0) / 1e6,
+              mean(m.seconds())));
+    }
+    b.append(
+        "\nHR@1: the target's title has the highest likelihood (+ EOS) among the 20 candidates"
+            + " after the open prompt (history only; the candidates are not shown). Recall@10 /"
+            + " NDCG@10: greedy generation, its first line embedded by the frozen base model"
+            + " (last-token final hidden state) and every catalog title the same way; all items"
+            + " ranked by L2 distance, the user's earlier items excluded (BIGRec grounding)."
+            + " Metrics pool all clients' test samples (clients weighted by test size); mean +-"
+            + " sample std over seeds.\n");
+    return b.toString();
+  }
+
+  private static String sizes(Map<Long, int[]> sizes) {
+    List<String> s = new ArrayList<>();
+    sizes.forEach((seed, v) -> s.add(java.util.Arrays.toString(v)));
+    return String.join(", ", s);
+  }
+
+  private static void writeJson(FellRecExperiment.Report r, String command, Path file)
+      throws IOException {
+    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    ObjectNode root = json.createObjectNode();
+    root.put("experiment", "fellrec");
+    root.put("preset", r.preset().name());
+    root.put("command", command);
+    root.put("data", r.data().toString());
+    root.put("users", r.users());
+    root.put("catalogItems", r.catalogItems());
+    root.put("evaluatedPerSeed", r.evaluatedPerSeed());
+    root.put("seconds", r.seconds());
+    root.set("presetConfig", json.valueToTree(presetMap(r.preset())));
+    ObjectNode sizes = root.putObject("clientSizes");
+    r.clientSizes().forEach((seed, v) -> sizes.set(seed.toString(), json.valueToTree(v)));
+    if (r.base() != null) {
+      root.set("base", json.valueToTree(r.base()));
+    }
+    ArrayNode methods = root.putArray("methods");
+    for (FellRecExperiment.MethodResult m : r.results()) {
+      ObjectNode o = methods.addObject();
+      o.put("method", m.method().label());
+      o.set("hr1", json.valueToTree(m.hr1()));
+      o.set("recall10", json.valueToTree(m.recall10()));
+      o.set("ndcg10", json.valueToTree(m.ndcg10()));
+      o.put("hr1Mean", mean(m.hr1()));
+      o.put("hr1Std", std(m.hr1()));
+      o.put("recall10Mean", mean(m.recall10()));
+      o.put("ndcg10Mean", mean(m.ndcg10()));
+      o.set("validLossPerRound", json.valueToTree(m.validLoss()));
+      o.set("messages", json.valueToTree(m.messages()));
+      o.set("bytes", json.valueToTree(m.bytes()));
+      o.set("aggregationShift", json.valueToTree(m.aggregationShift()));
+      o.set("seconds", json.valueToTree(m.seconds()));
+      o.set("sampleGenerations", json.valueToTree(m.sampleGenerations()));
+    }
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    json.writeValue(file.toFile(), root);
+  }
+
+  private static Map<String, Object> presetMap(FellRecPreset p) {
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("maxUsers", p.maxUsers());
+    m.put("llmTrainPerUser", p.llmTrainPerUser());
+    m.put("pretrainPromptsPerUser", p.pretrainPromptsPerUser());
+    m.put("evalUsersPerClient", p.evalUsersPerClient());
+    m.put("clients", p.clients());
+    m.put("seeds", p.seeds());
+    m.put("sasrecEpochs", p.sasrecEpochs());
+    m.put("base", p.base());
+    m.put("rounds", p.rounds());
+    m.put("localSteps", p.localSteps());
+    m.put("batch", p.batch());
+    m.put("lr", p.lr());
+    m.put("rank", p.rank());
+    m.put("alpha", p.alpha());
+    m.put("dropout", p.dropout());
+    m.put("maxPrompt", p.maxPrompt());
+    m.put("clientLayers", p.clientLayers());
+    m.put("proxMu", p.proxMu());
+    m.put("fellrec", p.fellrec());
+    m.put("maxNewTokens", p.maxNewTokens());
+    return m;
+  }
+}

@@ -1,0 +1,246 @@
+package io.persona4j.experiments.fellrec;
+
+import io.persona4j.adapters.lora.LoraModel;
+import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.train.Example;
+import io.persona4j.federated.ClientApp;
+import io.persona4j.federated.ClientSampler;
+import io.persona4j.federated.FederatedServer;
+import io.persona4j.federated.Instruction;
+import io.persona4j.federated.ParameterSet;
+import io.persona4j.federated.Reply;
+import io.persona4j.federated.ServerConfig;
+import io.persona4j.federated.ServerState;
+import io.persona4j.federated.Strategy;
+import io.persona4j.federated.lora.LoraClientApp;
+import io.persona4j.federated.lora.LoraClientConfig;
+import io.persona4j.federated.sim.InMemoryGrid;
+import io.persona4j.federated.strategy.FedAvg;
+import io.persona4j.federated.strategy.FedProx;
+import io.persona4j.federated.strategy.FellRec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * Trains one {@link Method} on the clients of one seed: local-only without any server, the
+ * federated methods through a {@link FederatedServer} on an {@link InMemoryGrid} (one round at a
+ * time, so that every client's validation loss can be measured after each round), and the
+ * centralized upper bound as a single client holding everybody's data.
+ *
+ * <p>All clients share one frozen base model and one {@link LoraModel} in which adapter {@code
+ * clientId} belongs to each client and {@value #CENTRAL} to the centralized run; every training or
+ * evaluation call first loads the parameters it is given, so adapters carry no state between
+ * methods.
+ */
+public final class MethodRunner {
+  /** Adapter name of the centralized run. */
+  public static final String CENTRAL = "central";
+
+  /** What one method's training produced. */
+  public record Run(
+      Method method,
+      Map<String, ParameterSet> finalParameters,
+      double[] validLoss,
+      long messages,
+      long bytesDown,
+      long bytesUp,
+      double aggregationShift,
+      double seconds) {}
+
+  private final LlamaModel model;
+  private final LoraModel lora;
+  private final List<ClientData> clients;
+  private final FellRecPreset preset;
+  private final long padId;
+
+  /**
+   * @param lora holds one adapter per client id and {@value #CENTRAL}, all with the same layout
+   */
+  public MethodRunner(
+      LlamaModel model,
+      LoraModel lora,
+      List<ClientData> clients,
+      FellRecPreset preset,
+      long padId) {
+    this.model = Objects.requireNonNull(model, "model");
+    this.lora = Objects.requireNonNull(lora, "lora");
+    this.clients = List.copyOf(clients);
+    this.preset = Objects.requireNonNull(preset, "preset");
+    this.padId = padId;
+  }
+
+  /** Trains {@code method} from {@code init} (the whole adapter) with {@code seed}. */
+  public Run run(Method method, long seed, ParameterSet init) {
+    long start = System.nanoTime();
+    Run r =
+        switch (method) {
+          case LOCAL_ONLY -> localOnly(seed, init);
+          case CENTRALIZED -> centralized(seed, init);
+          default -> federated(method, seed, init);
+        };
+    return new Run(
+        r.method(),
+        r.finalParameters(),
+        r.validLoss(),
+        r.messages(),
+        r.bytesDown(),
+        r.bytesUp(),
+        r.aggregationShift(),
+        (System.nanoTime() - start) / 1e9);
+  }
+
+  /** The training client of client {@code c} (its adapter, its data). */
+  public LoraClientApp trainingClient(int c, long seed) {
+    ClientData d = clients.get(c);
+    return new LoraClientApp(model, lora, d.id(), d.train(), config(seed * 31 + c, 1));
+  }
+
+  private LoraClientConfig config(long seed, int stepsFactor) {
+    return new LoraClientConfig(
+        preset.lr(), preset.localSteps() * stepsFactor, preset.batch(), 1.0, 0.0, seed, padId);
+  }
+
+  private Run localOnly(long seed, ParameterSet init) {
+    Map<String, ParameterSet> params = new LinkedHashMap<>();
+    List<LoraClientApp> apps = new ArrayList<>();
+    for (int c = 0; c < clients.size(); c++) {
+      apps.add(trainingClient(c, seed));
+      params.put(clients.get(c).id(), init);
+    }
+    double[] curve = new double[preset.rounds()];
+    for (int round = 1; round <= preset.rounds(); round++) {
+      for (int c = 0; c < clients.size(); c++) {
+        String id = clients.get(c).id();
+        Reply r = fitDirectly(apps.get(c), Instruction.fit(round, id, params.get(id), Map.of()));
+        params.put(id, r.parameters());
+      }
+      curve[round - 1] = validationLoss(round, params::get, false);
+    }
+    return new Run(Method.LOCAL_ONLY, params, curve, 0, 0, 0, 0, 0);
+  }
+
+  private static Reply fitDirectly(ClientApp app, Instruction in) {
+    try {
+      return app.fit(in);
+    } catch (Exception e) {
+      throw new IllegalStateException("local training of " + in.clientId() + " failed", e);
+    }
+  }
+
+  private Run centralized(long seed, ParameterSet init) {
+    List<Example> all = new ArrayList<>();
+    clients.forEach(d -> all.addAll(d.train()));
+    LoraClientApp app =
+        new LoraClientApp(model, lora, CENTRAL, all, config(seed * 31 + 997, clients.size()));
+    Map<String, ClientApp> apps = Map.of(CENTRAL, app);
+    FedAvg strategy = new FedAvg();
+    return serve(
+        Method.CENTRALIZED, apps, strategy, ServerState.initial(init), seed, s -> id -> s.global());
+  }
+
+  private Run federated(Method method, long seed, ParameterSet init) {
+    int layers = model.config().numHiddenLayers();
+    Map<String, ClientApp> apps = new LinkedHashMap<>();
+    Map<String, SplitStorageClient> split = new LinkedHashMap<>();
+    for (int c = 0; c < clients.size(); c++) {
+      ClientApp app = trainingClient(c, seed);
+      if (method == Method.FELLREC) {
+        SplitStorageClient s = new SplitStorageClient(app, init, preset.clientLayers(), layers);
+        split.put(clients.get(c).id(), s);
+        app = s;
+      }
+      apps.put(clients.get(c).id(), app);
+    }
+    Strategy strategy =
+        switch (method) {
+          case FEDAVG -> new FedAvg();
+          case FEDPROX -> new FedProx(preset.proxMu());
+          case FELLREC -> new FellRec(preset.fellrec(), Map.of());
+          default -> throw new IllegalArgumentException("not a federated method: " + method);
+        };
+    if (method == Method.FELLREC) {
+      ParameterSet shared = SplitStorageClient.shared(init, preset.clientLayers(), layers);
+      return serve(
+          method,
+          apps,
+          strategy,
+          ServerState.initial(shared),
+          seed,
+          s -> id -> split.get(id).merged(s.parametersFor(id)));
+    }
+    return serve(method, apps, strategy, ServerState.initial(init), seed, s -> id -> s.global());
+  }
+
+  /**
+   * Runs the rounds through a server on an in-memory grid; {@code full} gives each client's whole
+   * adapter in a server state.
+   */
+  private Run serve(
+      Method method,
+      Map<String, ClientApp> apps,
+      Strategy strategy,
+      ServerState initial,
+      long seed,
+      Function<ServerState, Function<String, ParameterSet>> full) {
+    AggregationShift measured = new AggregationShift(strategy);
+    ServerConfig config =
+        new ServerConfig(
+            1,
+            new ClientSampler(1.0, apps.size(), seed),
+            apps.size(),
+            Duration.ofHours(6),
+            0,
+            Double.POSITIVE_INFINITY,
+            null,
+            null);
+    double[] curve = new double[preset.rounds()];
+    ServerState state = initial;
+    try (InMemoryGrid memory = new InMemoryGrid(apps, 1)) {
+      CountingGrid grid = new CountingGrid(memory);
+      for (int round = 1; round <= preset.rounds(); round++) {
+        state = new FederatedServer(grid, measured, config.withRounds(round)).run(state);
+        curve[round - 1] = validationLoss(round, full.apply(state), method == Method.CENTRALIZED);
+      }
+      Map<String, ParameterSet> out = new LinkedHashMap<>();
+      Function<String, ParameterSet> f = full.apply(state);
+      for (ClientData d : clients) {
+        out.put(d.id(), f.apply(method == Method.CENTRALIZED ? CENTRAL : d.id()));
+      }
+      return new Run(
+          method,
+          out,
+          curve,
+          grid.messages(),
+          grid.bytesDown(),
+          grid.bytesUp(),
+          measured.meanShift(),
+          0);
+    }
+  }
+
+  /**
+   * Mean per-token validation loss over all clients' validation examples (each client weighted by
+   * its number of examples), each client evaluated with its own adapter parameters.
+   */
+  private double validationLoss(
+      int round, Function<String, ParameterSet> paramsOf, boolean central) {
+    double sum = 0;
+    long n = 0;
+    for (ClientData d : clients) {
+      String adapter = central ? CENTRAL : d.id();
+      LoraClientApp eval = new LoraClientApp(model, lora, adapter, d.valid(), config(0, 1));
+      Instruction in =
+          new Instruction(
+              Instruction.Task.EVALUATE, round, adapter, paramsOf.apply(adapter), Map.of());
+      Reply r = eval.evaluate(in);
+      sum += r.metrics().get(Reply.LOSS) * d.valid().size();
+      n += d.valid().size();
+    }
+    return sum / n;
+  }
+}
