@@ -53,6 +53,8 @@ final class CliProcess implements AutoCloseable {
             "-Dai.djl.offline=true",
             "-Dai.djl.pytorch.graph_optimizer=false",
             "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+            // the secure-aggregation round's graph, so tests can see which protocol ran
+            "-Dorg.slf4j.simpleLogger.log.io.persona4j.federated.privacy.SecAggRound=info",
             "--enable-native-access=ALL-UNNAMED",
             "-XX:TieredStopAtLevel=1",
             "-XX:+UseSerialGC",

@@ -127,6 +127,11 @@ class FedMultiProcessTest {
 
   static CliProcess client(String id, String tokenValue, int port, String... extra)
       throws IOException {
+    return client(id, tokenValue, port, dir.resolve("data").resolve(id + ".jsonl"), extra);
+  }
+
+  static CliProcess client(String id, String tokenValue, int port, Path data, String... extra)
+      throws IOException {
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -139,7 +144,7 @@ class FedMultiProcessTest {
                 "--token",
                 tokenValue,
                 "--data",
-                dir.resolve("data").resolve(id + ".jsonl").toString(),
+                data.toString(),
                 "--model",
                 dir.resolve("model").toString()));
     args.addAll(List.of(extra));
@@ -399,33 +404,54 @@ class FedMultiProcessTest {
   @Test
   void secAggPlusWithDistributedDpCompletesTwoRoundsAcrossProcessesAndReportsEpsilon()
       throws Exception {
+    // 4 client processes and degree 2: a sparse graph (each client masks with 2 of the 3 others);
+    // with 3 clients SecAgg+ would fall back to the complete graph
+    List<String> four = List.of("alice", "bob", "carol", "dave");
+    Files.createDirectories(dir.resolve("data4"));
+    for (String c : four) {
+      Path src = dir.resolve("data").resolve(c + ".jsonl");
+      Files.writeString(
+          dir.resolve("data4").resolve(c + ".jsonl"),
+          Files.exists(src)
+              ? Files.readString(src)
+              : "{\"prompt\": \"Q: dave likes item 1?\", \"completion\": \" A: color 2.\"}\n"
+                  + "{\"prompt\": \"Q: dave likes item 2?\", \"completion\": \" A: color 3.\"}\n");
+    }
+    Map<String, String> tokens = new LinkedHashMap<>();
+    for (String c : four) {
+      tokens.put(c, token(c));
+    }
+    Files.writeString(dir.resolve("tokens4.json"), JSON.writeValueAsString(tokens));
     int port = freePort();
     Map<String, Object> o = new LinkedHashMap<>();
-    o.put("minClients", 3);
-    o.put("minReplies", 3);
+    o.put("tokens", "tokens4.json");
+    o.put("minClients", 4);
+    o.put("minReplies", 4);
     o.put("secagg", "secagg+");
+    o.put("secaggOptions", Map.of("degree", 2));
     o.put("dp", Map.of("clip", 0.5, "noiseMultiplier", 1.0, "delta", 1e-5, "epsilonBudget", 100.0));
     Path cfg = writeConfig("dp.json", port, o);
     List<CliProcess> procs = new ArrayList<>();
     try (CliProcess server = server(cfg, "dp")) {
       server.awaitOutput("listening on", EXIT);
-      for (String c : CLIENTS) {
-        procs.add(client(c, token(c), port));
+      for (String c : four) {
+        procs.add(client(c, token(c), port, dir.resolve("data4").resolve(c + ".jsonl")));
       }
       server.assertSucceeds(EXIT);
       for (CliProcess p : procs) {
         p.assertSucceeds(EXIT);
       }
       assertThat(server.output())
-          .contains("round 1/2: 3 ok")
-          .contains("round 2/2: 3 ok")
+          .contains("secure aggregation of 4 clients, SecAgg+ on a 2-regular graph")
+          .contains("round 1/2: 4 ok")
+          .contains("round 2/2: 4 ok")
           .contains("epsilon");
     } finally {
       for (CliProcess p : procs) {
         p.close();
       }
     }
-    // the accountant composed 2 rounds of the Gaussian mechanism at q = 3/3, z = 1
+    // the accountant composed 2 rounds of the Gaussian mechanism at q = 4/4, z = 1
     RdpAccountant reference = new RdpAccountant();
     reference.compose(1.0, 1.0, 2);
     JsonNode summary = JSON.readTree(dir.resolve("dp/summary.json").toFile());

@@ -142,6 +142,13 @@ public final class SecAggRound {
             : CommunicationGraph.complete(n);
     SecAggConfig config =
         new SecAggConfig(n, threshold(graph.minNeighborhood()), length, fixedPoint, graph);
+    org.slf4j.LoggerFactory.getLogger(SecAggRound.class)
+        .info(
+            "round {}: secure aggregation of {} clients, {} (threshold {})",
+            round,
+            n,
+            sparse ? "SecAgg+ on a " + graphDegree + "-regular graph" : "complete graph",
+            config.threshold());
     SecAggServer server = new SecAggServer(config);
     String session = round + ":" + UUID.randomUUID();
     Exchange ex = new Exchange(round, session, ids, deadline);
