@@ -157,7 +157,15 @@ public final class SecFppRunner {
                 new GridClusterAggregator(
                     grid, new ArrayList<>(apps.keySet()), FIXED_POINT, DEADLINE, 1);
             SecureKMeans.Result kr =
-                new SecureKMeans(new AdaptiveClusteringConfig(6, 2, 0.35, 8, 20, seed)).fit(agg, 8);
+                new SecureKMeans(
+                        new AdaptiveClusteringConfig(
+                            preset.clusterMaxK(),
+                            2,
+                            0.35,
+                            preset.clusterRestarts(),
+                            preset.clusterIterations(),
+                            seed))
+                    .fit(agg, 8);
             Map<String, Integer> assignment = agg.assign(kr.chosen().centres());
             clusters = kr.chosen().k();
             end =
