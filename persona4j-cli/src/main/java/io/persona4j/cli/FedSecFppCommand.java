@@ -59,6 +59,9 @@ final class FedSecFppCommand implements Callable<Integer> {
   @Option(names = "--train-per-client", description = "Training examples per client.")
   Integer trainPerClient;
 
+  @Option(names = "--warmup-steps", description = "Local steps before SecFPP's clustering.")
+  Integer warmupSteps;
+
   @Option(names = "--no-movielens", description = "Skip the MovieLens setting.")
   boolean noMovielens;
 
@@ -75,7 +78,7 @@ final class FedSecFppCommand implements Callable<Integer> {
             p.virtualTokens(),
             rounds != null ? rounds : p.rounds(),
             localSteps != null ? localSteps : p.localSteps(),
-            p.warmupSteps(),
+            warmupSteps != null ? warmupSteps : p.warmupSteps(),
             p.batchSize(),
             p.learningRate(),
             p.clipNorm(),
