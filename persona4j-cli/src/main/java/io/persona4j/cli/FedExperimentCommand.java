@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
     name = "experiment",
     mixinStandardHelpOptions = true,
     description = "Run a federated experiment end to end and write its results.",
-    subcommands = {FedExperimentFellRecCommand.class})
+    subcommands = {FedExperimentFellRecCommand.class, FedSecFppCommand.class})
 final class FedExperimentCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 

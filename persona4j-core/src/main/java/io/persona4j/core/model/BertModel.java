@@ -125,6 +125,53 @@ public final class BertModel implements AutoCloseable, AdaptableModel {
       throw new IllegalArgumentException("inputIds must be [B, T] with T >= 1, got " + s);
     }
     requireShape("attentionMask", attentionMask, s);
+    NDManager caller = inputIds.getManager();
+    try (NDManager scope = caller.newSubManager()) {
+      NDArray ids = local(scope, inputIds, DataType.INT64); // [B,T]
+      NDArray x = lookup(ids, w.wordEmbeddings()); // [B,T,H]
+      NDArray out = forwardEmbeddings(x, attentionMask, tokenTypeIds); // [B,T,H]
+      out.attach(caller);
+      return out;
+    }
+  }
+
+  /**
+   * The word-embedding rows of token ids (the lookup that {@link #forward} starts with, before
+   * position and token-type embeddings are added).
+   *
+   * @param inputIds token ids, [B, T], integer
+   * @return [B, T, H] (FLOAT32) on the manager of {@code inputIds}
+   */
+  public NDArray wordEmbeddings(NDArray inputIds) {
+    NDManager caller = inputIds.getManager();
+    try (NDManager scope = caller.newSubManager()) {
+      NDArray e = lookup(local(scope, inputIds, DataType.INT64), w.wordEmbeddings()); // [B,T,H]
+      e.attach(caller);
+      return e;
+    }
+  }
+
+  /**
+   * Runs the encoder from word embeddings instead of token ids: adds token-type and position
+   * embeddings, then the embedding LayerNorm and every layer, exactly as {@link #forward} does
+   * after its lookup; so {@code forward(ids) == forwardEmbeddings(wordEmbeddings(ids))}. Soft
+   * prompts (learnable rows prepended to the word embeddings) use it; gradients flow into {@code
+   * inputEmbeddings}.
+   *
+   * @param inputEmbeddings [B, T, H] float32 word embeddings (may require gradients)
+   * @param attentionMask 1 for real positions and 0 for padding, [B, T], any numeric type
+   * @param tokenTypeIds segment ids, [B, T], or null for all zeros
+   * @return the last hidden state [B, T, H] on the manager of {@code inputEmbeddings}
+   */
+  public NDArray forwardEmbeddings(
+      NDArray inputEmbeddings, NDArray attentionMask, NDArray tokenTypeIds) {
+    Shape es = inputEmbeddings.getShape();
+    if (es.dimension() != 3 || es.get(1) < 1 || es.get(2) != config.hiddenSize()) {
+      throw new IllegalArgumentException(
+          "inputEmbeddings must be [B, T, " + config.hiddenSize() + "] with T >= 1, got " + es);
+    }
+    Shape s = es.slice(0, 2);
+    requireShape("attentionMask", attentionMask, s);
     if (tokenTypeIds != null) {
       requireShape("tokenTypeIds", tokenTypeIds, s);
     }
@@ -134,9 +181,8 @@ public final class BertModel implements AutoCloseable, AdaptableModel {
       throw new IllegalArgumentException(
           "sequence length " + t + " > max_position_embeddings " + config.maxPositionEmbeddings());
     }
-    NDManager caller = inputIds.getManager();
+    NDManager caller = inputEmbeddings.getManager();
     try (NDManager scope = caller.newSubManager()) {
-      NDArray ids = local(scope, inputIds, DataType.INT64); // [B,T]
       NDArray types =
           tokenTypeIds == null
               ? scope.zeros(s, DataType.INT64) // [B,T]
@@ -145,8 +191,7 @@ public final class BertModel implements AutoCloseable, AdaptableModel {
       NDArray mask = local(scope, attentionMask, DataType.FLOAT32); // [B,T]
 
       // Embeddings: word + token type + position, then LayerNorm (dropout is off at inference).
-      NDArray x = lookup(ids, w.wordEmbeddings()); // [B,T,H]
-      x = x.add(lookup(types, w.tokenTypeEmbeddings())); // [B,T,H]
+      NDArray x = inputEmbeddings.add(lookup(types, w.tokenTypeEmbeddings())); // [B,T,H]
       x = x.add(lookup(positions, w.positionEmbeddings())); // [B,T,H] (positions broadcast)
       x = layerNorm(x, w.embeddingsNormWeight(), w.embeddingsNormBias()); // [B,T,H]
 
