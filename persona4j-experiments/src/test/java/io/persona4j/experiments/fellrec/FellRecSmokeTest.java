@@ -2,6 +2,7 @@ package io.persona4j.experiments.fellrec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.persona4j.rec.SharedData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -2,6 +2,7 @@ package io.persona4j.experiments.secfpp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.persona4j.rec.SharedData;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;

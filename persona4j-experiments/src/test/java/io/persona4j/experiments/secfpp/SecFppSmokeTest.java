@@ -8,6 +8,7 @@ import io.persona4j.core.config.BertConfig;
 import io.persona4j.core.model.BertModel;
 import io.persona4j.core.model.RandomWeights;
 import io.persona4j.core.model.WeightSource;
+import io.persona4j.rec.SharedData;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
