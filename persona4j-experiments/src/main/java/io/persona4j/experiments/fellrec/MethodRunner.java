@@ -30,7 +30,8 @@ import java.util.function.Function;
  * Trains one {@link Method} on the clients of one seed: local-only without any server, the
  * federated methods through a {@link FederatedServer} on an {@link InMemoryGrid} (one round at a
  * time, so that every client's validation loss can be measured after each round), and the
- * centralized upper bound as a single client holding everybody's data.
+ * centralized upper bound as a single client holding everybody's data. {@link Method#FELLREC_SPLIT}
+ * runs split learning per client instead (see {@link SplitLearningFellRec}).
  *
  * <p>All clients share one frozen base model and one {@link LoraModel} in which adapter {@code
  * clientId} belongs to each client and {@value #CENTRAL} to the centralized run; every training or

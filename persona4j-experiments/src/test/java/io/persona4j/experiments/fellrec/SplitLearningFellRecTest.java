@@ -233,6 +233,10 @@ class SplitLearningFellRecTest {
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("clientLayers (k) >= 1")
           .hasMessageContaining("got clientLayers 0");
+      assertThatThrownBy(
+              () -> new MethodRunner(rig.model(), rig.lora(), CLIENTS, preset(1), 0, -1.0))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("maxGradNorm must be >= 0, got -1.0");
     }
   }
 
