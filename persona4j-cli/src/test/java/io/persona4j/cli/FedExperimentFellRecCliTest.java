@@ -3,6 +3,7 @@ package io.persona4j.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.persona4j.experiments.fellrec.FellRecPreset;
+import io.persona4j.experiments.fellrec.Method;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -13,6 +14,7 @@ class FedExperimentFellRecCliTest {
     CliTest.Run help = CliTest.run("fed", "experiment", "fellrec", "--help");
     assertThat(help.code()).as(help.err()).isZero();
     assertThat(help.out()).contains("--preset").contains("--rounds").contains("FELLREC");
+    assertThat(help.out()).contains("FELLREC_SPLIT");
 
     FedExperimentFellRecCommand cmd = new FedExperimentFellRecCommand();
     new CommandLine(cmd).parseArgs("--preset", "standard", "--seeds", "2", "--rounds", "3");
@@ -20,6 +22,10 @@ class FedExperimentFellRecCliTest {
     assertThat(p.seeds()).containsExactly(1L, 2L);
     assertThat(p.rounds()).isEqualTo(3);
     assertThat(p.localSteps()).isEqualTo(FellRecPreset.standard().localSteps());
+
+    FedExperimentFellRecCommand two = new FedExperimentFellRecCommand();
+    new CommandLine(two).parseArgs("--methods", "FELLREC,FELLREC_SPLIT");
+    assertThat(two.methods).containsExactly(Method.FELLREC, Method.FELLREC_SPLIT);
 
     CliTest.Run bad = CliTest.run("fed", "experiment", "fellrec", "--seeds", "0");
     assertThat(bad.code()).isNotZero();

@@ -110,7 +110,10 @@ public record FellRecPreset(
     }
   }
 
-  /** Tiny: 40 users, a 3-layer base, 2 rounds; what CI runs (well under a minute). */
+  /**
+   * Tiny: 40 users, a 3-layer base (k = 1: layer 0 and 2 on the client, layer 1 on the server), 2
+   * rounds; what CI runs (well under a minute).
+   */
   public static FellRecPreset smoke() {
     return new FellRecPreset(
         "smoke",
@@ -130,7 +133,7 @@ public record FellRecPreset(
         16,
         0.05,
         256,
-        0,
+        1,
         0.01,
         FellRec.Config.defaults(),
         16,

@@ -13,6 +13,13 @@ public enum Method {
    * the last layer's LoRA stay on the client.
    */
   FELLREC("FELLRec"),
+  /**
+   * FELLRec with real split learning: the client runs the embedding, the first k layers, the last
+   * layer and the LM head, the server the middle layers; hidden states and gradients cross the grid
+   * every step, and the server aggregates the middle LoRA as {@link #FELLREC} does (see {@link
+   * SplitLearningFellRec}). Needs k >= 1.
+   */
+  FELLREC_SPLIT("FELLRec (split learning)"),
   /** All data in one client (the privacy-violating upper bound). */
   CENTRALIZED("Centralized LoRA");
 

@@ -30,7 +30,8 @@ import java.util.function.Function;
  * Trains one {@link Method} on the clients of one seed: local-only without any server, the
  * federated methods through a {@link FederatedServer} on an {@link InMemoryGrid} (one round at a
  * time, so that every client's validation loss can be measured after each round), and the
- * centralized upper bound as a single client holding everybody's data.
+ * centralized upper bound as a single client holding everybody's data. {@link Method#FELLREC_SPLIT}
+ * runs split learning per client instead (see {@link SplitLearningFellRec}).
  *
  * <p>All clients share one frozen base model and one {@link LoraModel} in which adapter {@code
  * clientId} belongs to each client and {@value #CENTRAL} to the centralized run; every training or
@@ -57,6 +58,7 @@ public final class MethodRunner {
   private final List<ClientData> clients;
   private final FellRecPreset preset;
   private final long padId;
+  private final double maxGradNorm;
 
   /**
    * @param lora holds one adapter per client id and {@value #CENTRAL}, all with the same layout
@@ -67,6 +69,26 @@ public final class MethodRunner {
       List<ClientData> clients,
       FellRecPreset preset,
       long padId) {
+    this(model, lora, clients, preset, padId, 1.0);
+  }
+
+  /**
+   * As {@link #MethodRunner(LlamaModel, LoraModel, List, FellRecPreset, long)} with the local
+   * training's global gradient-norm clip of the non-split methods ({@code 1.0} there; {@code 0} for
+   * none). {@link Method#FELLREC_SPLIT} never clips: a global norm over both parties would need
+   * another exchange per step.
+   */
+  public MethodRunner(
+      LlamaModel model,
+      LoraModel lora,
+      List<ClientData> clients,
+      FellRecPreset preset,
+      long padId,
+      double maxGradNorm) {
+    if (!(maxGradNorm >= 0) || !Double.isFinite(maxGradNorm)) {
+      throw new IllegalArgumentException("maxGradNorm must be >= 0, got " + maxGradNorm);
+    }
+    this.maxGradNorm = maxGradNorm;
     this.model = Objects.requireNonNull(model, "model");
     this.lora = Objects.requireNonNull(lora, "lora");
     this.clients = List.copyOf(clients);
@@ -81,6 +103,9 @@ public final class MethodRunner {
         switch (method) {
           case LOCAL_ONLY -> localOnly(seed, init);
           case CENTRALIZED -> centralized(seed, init);
+          case FELLREC_SPLIT ->
+              new SplitLearningFellRec(model, lora, clients, preset, padId)
+                  .run(seed, init, (round, full) -> validationLoss(round, full, false));
           default -> federated(method, seed, init);
         };
     return new Run(
@@ -102,7 +127,13 @@ public final class MethodRunner {
 
   private LoraClientConfig config(long seed, int stepsFactor) {
     return new LoraClientConfig(
-        preset.lr(), preset.localSteps() * stepsFactor, preset.batch(), 1.0, 0.0, seed, padId);
+        preset.lr(),
+        preset.localSteps() * stepsFactor,
+        preset.batch(),
+        maxGradNorm,
+        0.0,
+        seed,
+        padId);
   }
 
   private Run localOnly(long seed, ParameterSet init) {

@@ -60,6 +60,19 @@ class FellRecSmokeTest {
     // FELLRec sends only the middle layers' LoRA: less traffic than FedAvg.
     assertThat(by.get(Method.FELLREC).bytes().get(0))
         .isLessThan(by.get(Method.FEDAVG).bytes().get(0));
+    // FELLRec with split learning: three stages per local step, activations in both directions,
+    // personalized aggregation of the middle LoRA on the server.
+    FellRecExperiment.MethodResult split = by.get(Method.FELLREC_SPLIT);
+    assertThat(split.messages())
+        .containsExactly(3L * preset.rounds() * preset.clients() * preset.localSteps());
+    assertThat(split.bytes().get(0)).isPositive();
+    assertThat(split.aggregationShift().get(0)).isGreaterThan(1e-6);
+    System.out.printf(
+        "smoke FELLREC_SPLIT: %d messages, %d bytes (FELLREC: %d messages, %d bytes)%n",
+        split.messages().get(0),
+        split.bytes().get(0),
+        by.get(Method.FELLREC).messages().get(0),
+        by.get(Method.FELLREC).bytes().get(0));
     // Centralized: one client, one message per round, aggregation of a single reply is exact.
     assertThat(by.get(Method.CENTRALIZED).messages()).containsExactly((long) preset.rounds());
     assertThat(by.get(Method.CENTRALIZED).aggregationShift().get(0)).isEqualTo(0.0);
