@@ -5,11 +5,11 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 
 /**
- * Vectors of non-negative longs bit-packed at the width of their largest value: a 4-byte count, a
- * width byte w in [0, 64], then the values' low w bits back to back (big-endian bit order), padded
- * with zero bits to a whole byte. Masked secure-aggregation inputs (residues mod M) travel at
- * {@code ceil(log2 M)} bits instead of 64; the reader rejects bad widths, counts that do not fit
- * the remaining input and non-zero padding.
+ * Vectors of longs bit-packed at the bit width of their largest value (64 if any is negative): a
+ * 4-byte count, a width byte w in [0, 64], then the values' low w bits back to back (big-endian bit
+ * order), padded with zero bits to a whole byte. Masked secure-aggregation inputs (residues mod M)
+ * travel at {@code ceil(log2 M)} bits instead of 64; the reader rejects bad widths, counts that do
+ * not fit the remaining input and non-zero padding.
  */
 final class PackedLongs {
   private PackedLongs() {}
