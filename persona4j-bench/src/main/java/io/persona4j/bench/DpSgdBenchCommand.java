@@ -25,7 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -158,20 +157,7 @@ final class DpSgdBenchCommand implements Callable<Integer> {
   }
 
   private static List<Example> data(int n, int seq, int vocab) {
-    SplittableRandom r = new SplittableRandom(11);
-    List<Example> out = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      long[] prompt = new long[seq - 8];
-      long[] completion = new long[8];
-      for (int j = 0; j < prompt.length; j++) {
-        prompt[j] = 3 + r.nextInt(vocab - 3);
-      }
-      for (int j = 0; j < completion.length; j++) {
-        completion[j] = 3 + r.nextInt(vocab - 3);
-      }
-      out.add(Example.completion(prompt, completion));
-    }
-    return out;
+    return RandomExamples.of(n, seq - 8, 8, 3, vocab, 11);
   }
 
   private static double timeOrdinary(

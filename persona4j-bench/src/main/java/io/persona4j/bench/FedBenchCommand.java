@@ -27,7 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -112,20 +111,7 @@ final class FedBenchCommand implements Callable<Integer> {
   }
 
   private List<Example> data(int client, int n) {
-    SplittableRandom r = new SplittableRandom(100 + client);
-    List<Example> out = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      long[] prompt = new long[seq - 4];
-      long[] completion = new long[4];
-      for (int j = 0; j < prompt.length; j++) {
-        prompt[j] = 3 + r.nextInt(vocab - 3);
-      }
-      for (int j = 0; j < completion.length; j++) {
-        completion[j] = 3 + r.nextInt(vocab - 3);
-      }
-      out.add(Example.completion(prompt, completion));
-    }
-    return out;
+    return RandomExamples.of(n, seq - 4, 4, 3, vocab, 100 + client);
   }
 
   /** One round: instructions to all, FedAvg of the replies; returns [seconds, up, down, local]. */

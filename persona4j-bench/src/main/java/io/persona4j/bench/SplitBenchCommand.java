@@ -20,12 +20,10 @@ import io.persona4j.federated.split.SplitServer;
 import io.persona4j.federated.split.SplitStepResult;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -172,19 +170,6 @@ public final class SplitBenchCommand implements Callable<Integer> {
   }
 
   private List<Example> data() {
-    SplittableRandom r = new SplittableRandom(3);
-    List<Example> out = new ArrayList<>();
-    for (int i = 0; i < 2 * batch; i++) {
-      long[] prompt = new long[seq / 2];
-      long[] completion = new long[seq - seq / 2];
-      for (int j = 0; j < prompt.length; j++) {
-        prompt[j] = 1 + r.nextInt(vocab - 1);
-      }
-      for (int j = 0; j < completion.length; j++) {
-        completion[j] = 1 + r.nextInt(vocab - 1);
-      }
-      out.add(Example.completion(prompt, completion));
-    }
-    return out;
+    return RandomExamples.of(2 * batch, seq / 2, seq - seq / 2, 1, vocab, 3);
   }
 }
