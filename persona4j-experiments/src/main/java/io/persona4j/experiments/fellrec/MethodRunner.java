@@ -74,9 +74,9 @@ public final class MethodRunner {
 
   /**
    * As {@link #MethodRunner(LlamaModel, LoraModel, List, FellRecPreset, long)} with the local
-   * training's global gradient-norm clip of the non-split methods ({@code 1.0} there; {@code 0} for
-   * none). {@link Method#FELLREC_SPLIT} never clips: a global norm over both parties would need
-   * another exchange per step.
+   * training's global gradient-norm clip ({@code 1.0} there; {@code 0} for none). {@link
+   * Method#FELLREC_SPLIT} clips by the same bound, by the global norm over both parties (one extra
+   * {@code clip_step} message per step).
    */
   public MethodRunner(
       LlamaModel model,
@@ -104,7 +104,7 @@ public final class MethodRunner {
           case LOCAL_ONLY -> localOnly(seed, init);
           case CENTRALIZED -> centralized(seed, init);
           case FELLREC_SPLIT ->
-              new SplitLearningFellRec(model, lora, clients, preset, padId)
+              new SplitLearningFellRec(model, lora, clients, preset, padId, maxGradNorm)
                   .run(seed, init, (round, full) -> validationLoss(round, full, false));
           default -> federated(method, seed, init);
         };

@@ -39,11 +39,12 @@ import java.util.function.UnaryOperator;
  * <p>Each round, every client in turn trains {@link FellRecPreset#localSteps()} split steps from
  * fresh AdamW states on both sides (as {@code LoraClientApp} starts each round with a fresh
  * optimizer), in the data order core's {@code Trainer} uses for the same seed ({@code (seed * 31 +
- * c) * 1_000_003 + round}), with the same LoRA dropout reseeding per step and without gradient
- * clipping (a global norm over both parties would need another exchange per step). Then the server
- * applies {@link FellRec}'s personalized aggregation (cosine similarities of the middle LoRA,
- * softmax of the clients' mean step losses, curriculum heating) to the middle adapters only, every
- * new value computed from the trained ones; the client-side LoRA is never aggregated.
+ * c) * 1_000_003 + round}), with the same LoRA dropout reseeding per step and the same global-norm
+ * gradient clipping ({@code maxGradNorm}, over the client's and the server's tensors together,
+ * which costs one extra {@code clip_step} message per step; 0: none). Then the server applies
+ * {@link FellRec}'s personalized aggregation (cosine similarities of the middle LoRA, softmax of
+ * the clients' mean step losses, curriculum heating) to the middle adapters only, every new value
+ * computed from the trained ones; the client-side LoRA is never aggregated.
  *
  * <p>Simulation: one process holds both parties. They share the frozen base model and one {@link
  * LoraModel} in which adapter {@code clientId} carries the client's tensors (front and tail layers,
@@ -61,14 +62,31 @@ final class SplitLearningFellRec {
   private final FellRecPreset preset;
   private final long padId;
   private final SplitConfig split;
+  private final double maxGradNorm;
   private UnaryOperator<Grid> wire = UnaryOperator.identity();
 
+  /** Without gradient clipping. */
   SplitLearningFellRec(
       LlamaModel model,
       LoraModel lora,
       List<ClientData> clients,
       FellRecPreset preset,
       long padId) {
+    this(model, lora, clients, preset, padId, 0);
+  }
+
+  /** Clipping every split step by the global gradient norm {@code maxGradNorm} (0: none). */
+  SplitLearningFellRec(
+      LlamaModel model,
+      LoraModel lora,
+      List<ClientData> clients,
+      FellRecPreset preset,
+      long padId,
+      double maxGradNorm) {
+    if (!(maxGradNorm >= 0) || !Double.isFinite(maxGradNorm)) {
+      throw new IllegalArgumentException("maxGradNorm must be >= 0, got " + maxGradNorm);
+    }
+    this.maxGradNorm = maxGradNorm;
     this.model = Objects.requireNonNull(model, "model");
     this.lora = Objects.requireNonNull(lora, "lora");
     this.clients = List.copyOf(clients);
@@ -162,7 +180,13 @@ final class SplitLearningFellRec {
     }
     SplitClientConfig config =
         new SplitClientConfig(
-            preset.lr(), 0.0, Math.min(preset.batch(), d.train().size()), roundSeed, true, padId);
+            preset.lr(),
+            0.0,
+            Math.min(preset.batch(), d.train().size()),
+            roundSeed,
+            true,
+            padId,
+            maxGradNorm);
     LoraDropoutReseeding dropout = new LoraDropoutReseeding(lora.units(id), roundSeed);
     double lossSum = 0;
     try (SplitClientApp app = new SplitClientApp(model, lora, id, d.train(), split, config);
@@ -170,7 +194,16 @@ final class SplitLearningFellRec {
       CountingGrid counted = new CountingGrid(memory);
       try (SplitServer server =
           new SplitServer(
-              wire.apply(counted), id, model, lora, id, split, preset.lr(), 0.0, STAGE_DEADLINE)) {
+              wire.apply(counted),
+              id,
+              model,
+              lora,
+              id,
+              split,
+              preset.lr(),
+              0.0,
+              STAGE_DEADLINE,
+              maxGradNorm)) {
         for (int step = 0; step < preset.localSteps(); step++) {
           dropout.reseed(step);
           Runtime.engine().setRandomSeed(Long.hashCode(roundSeed * 0x9E3779B97F4A7C15L + step));

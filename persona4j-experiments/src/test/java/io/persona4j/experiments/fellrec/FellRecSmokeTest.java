@@ -60,11 +60,12 @@ class FellRecSmokeTest {
     // FELLRec sends only the middle layers' LoRA: less traffic than FedAvg.
     assertThat(by.get(Method.FELLREC).bytes().get(0))
         .isLessThan(by.get(Method.FEDAVG).bytes().get(0));
-    // FELLRec with split learning: three stages per local step, activations in both directions,
-    // personalized aggregation of the middle LoRA on the server.
+    // FELLRec with split learning: four stages per local step (the fourth, clip_step, because the
+    // runner clips at 1.0 as FELLREC does), activations in both directions, personalized
+    // aggregation of the middle LoRA on the server.
     FellRecExperiment.MethodResult split = by.get(Method.FELLREC_SPLIT);
     assertThat(split.messages())
-        .containsExactly(3L * preset.rounds() * preset.clients() * preset.localSteps());
+        .containsExactly(4L * preset.rounds() * preset.clients() * preset.localSteps());
     assertThat(split.bytes().get(0)).isPositive();
     assertThat(split.aggregationShift().get(0)).isGreaterThan(1e-6);
     System.out.printf(

@@ -114,33 +114,85 @@ class SplitLearningFellRecTest {
     return max;
   }
 
+  /** A bound small enough that every split step of these tests clips (asserted). */
+  static final double CLIP = 0.05;
+
   @Test
   void splitLearningEqualsAdapterLevelFellRecForTwoRounds() throws Exception {
-    assertSplitEqualsAdapterLevel(0.0);
+    assertSplitEqualsAdapterLevel(0.0, 0);
   }
 
   @Test
   void equalityHoldsWithLoraDropoutToo() throws Exception {
-    assertSplitEqualsAdapterLevel(0.1);
+    assertSplitEqualsAdapterLevel(0.1, 0);
+  }
+
+  @Test
+  void equalityHoldsWithGlobalNormClippingOn() throws Exception {
+    assertSplitEqualsAdapterLevel(0.1, CLIP);
   }
 
   /**
-   * The same seeds, data order, fresh AdamW per round and dropout masks, no clipping on either:
+   * The runner's maxGradNorm reaches the split steps: every step sends a clip_step with a scale
+   * below 1 (the global norm exceeded the bound), and the result differs from unclipped training.
+   */
+  @Test
+  void theRunnersBoundClipsEverySplitStep() throws Exception {
+    FellRecPreset preset = preset(1);
+    List<Reply> received = new ArrayList<>();
+    List<Instruction> sent = new ArrayList<>();
+    try (Rig rig = Rig.of(0.0)) {
+      MethodRunner.Run viaRunner =
+          rig.runner(preset, CLIP).run(Method.FELLREC_SPLIT, SEED, rig.init());
+      MethodRunner.Run unclipped =
+          rig.runner(preset, 0).run(Method.FELLREC_SPLIT, SEED, rig.init());
+      MethodRunner.Run direct =
+          new SplitLearningFellRec(rig.model(), rig.lora(), CLIENTS, preset, 0, CLIP)
+              .withWire(g -> new Recording(g, sent, received))
+              .run(SEED, rig.init(), (round, full) -> 1.0);
+      List<Double> scales = new ArrayList<>();
+      for (Instruction in : sent) {
+        if ("clip_step".equals(in.config().get(SplitProtocol.STAGE))) {
+          scales.add(((Number) in.config().get(SplitProtocol.CLIP_SCALE)).doubleValue());
+        }
+      }
+      assertThat(scales).hasSize(preset.rounds() * CLIENTS.size() * preset.localSteps());
+      assertThat(scales).allSatisfy(x -> assertThat(x).isGreaterThan(0).isLessThan(1));
+      for (Reply r : received) {
+        assertThat(Set.of(Reply.LOSS, SplitProtocol.GRAD_SQUARED_NORM))
+            .containsAll(r.metrics().keySet());
+      }
+      for (ClientData d : CLIENTS) {
+        ParameterSet v = viaRunner.finalParameters().get(d.id());
+        assertThat(maxAbsDiff(v, direct.finalParameters().get(d.id()))).isZero();
+        assertThat(maxAbsDiff(v, unclipped.finalParameters().get(d.id())))
+            .as("clipping changed %s's training", d.id())
+            .isGreaterThan(1e-5);
+      }
+    }
+  }
+
+  /**
+   * The same seeds, data order, fresh AdamW per round, dropout masks and clipping bound on both:
    * split learning must reach the adapter-level FELLRec's parameters for every client.
    */
-  private static void assertSplitEqualsAdapterLevel(double dropout) throws Exception {
+  private static void assertSplitEqualsAdapterLevel(double dropout, double maxGradNorm)
+      throws Exception {
     FellRecPreset preset = preset(1);
     try (Rig rig = Rig.of(dropout)) {
-      MethodRunner.Run adapterLevel = rig.runner(preset, 0).run(Method.FELLREC, SEED, rig.init());
-      MethodRunner.Run split = rig.runner(preset, 0).run(Method.FELLREC_SPLIT, SEED, rig.init());
+      MethodRunner.Run adapterLevel =
+          rig.runner(preset, maxGradNorm).run(Method.FELLREC, SEED, rig.init());
+      MethodRunner.Run split =
+          rig.runner(preset, maxGradNorm).run(Method.FELLREC_SPLIT, SEED, rig.init());
       for (ClientData d : CLIENTS) {
         ParameterSet a = adapterLevel.finalParameters().get(d.id());
         ParameterSet s = split.finalParameters().get(d.id());
         assertThat(a.distance(rig.init())).as("trained").isGreaterThan(1e-3);
         double diff = maxAbsDiff(a, s);
         System.out.printf(
-            "dropout %.2f, %s: max |split - adapter-level| = %.3g, trained distance %.4f%n",
-            dropout, d.id(), diff, a.distance(rig.init()));
+            "dropout %.2f, clip %.2f, %s: max |split - adapter-level| = %.3g, trained distance"
+                + " %.4f%n",
+            dropout, maxGradNorm, d.id(), diff, a.distance(rig.init()));
         assertThat(diff).as(d.id()).isLessThan(1e-4);
       }
       // personalized, not one global adapter
@@ -155,9 +207,11 @@ class SplitLearningFellRecTest {
       assertThat(split.aggregationShift())
           .isCloseTo(adapterLevel.aggregationShift(), within(1e-4))
           .isGreaterThan(1e-6);
-      // 3 stages per step; the adapter-level method sends one instruction per client per round
+      // 3 stages per step (4 with clipping); the adapter-level method sends one instruction per
+      // client per round
       assertThat(split.messages())
-          .isEqualTo(3L * preset.rounds() * CLIENTS.size() * preset.localSteps());
+          .isEqualTo(
+              (maxGradNorm > 0 ? 4L : 3L) * preset.rounds() * CLIENTS.size() * preset.localSteps());
       assertThat(adapterLevel.messages()).isEqualTo((long) preset.rounds() * CLIENTS.size());
       assertThat(split.bytesUp()).isPositive();
       assertThat(split.bytesDown()).isPositive();

@@ -11,6 +11,7 @@ import io.persona4j.core.train.Autograd;
 import io.persona4j.core.train.Batch;
 import io.persona4j.core.train.CrossEntropy;
 import io.persona4j.core.train.Example;
+import io.persona4j.core.train.GradientClipping;
 import io.persona4j.core.train.TrainableParameters;
 import io.persona4j.federated.ClientApp;
 import io.persona4j.federated.Instruction;
@@ -27,18 +28,19 @@ import java.util.Objects;
  * what each message carries.
  *
  * <p>Each step is an explicit state machine: {@code IDLE --front_forward--> AWAITING_MIDDLE
- * --tail--> AWAITING_FRONT_GRADIENT --front_backward--> IDLE}; {@code abort} returns to {@code
- * IDLE} from any state, {@code local} (no split only) is a whole step from {@code IDLE}. A stage
- * out of order, for another step, or with malformed tensors gets an error reply and leaves the
- * state unchanged. The pending step keeps the recorded graph of the front layers (no recomputation)
- * until its {@code front_backward}.
+ * --tail--> AWAITING_FRONT_GRADIENT --front_backward--> IDLE}, with clipping on ({@link
+ * SplitClientConfig#clips()}) {@code ... --front_backward--> AWAITING_CLIP --clip_step--> IDLE};
+ * {@code abort} returns to {@code IDLE} from any state, {@code local} (no split only) is a whole
+ * step from {@code IDLE}. A stage out of order, for another step, or with malformed tensors gets an
+ * error reply and leaves the state unchanged. The pending step keeps the recorded graph of the
+ * front layers (no recomputation) until its {@code front_backward}.
  *
  * <p>The client owns its {@link LlamaModel} and {@link LoraModel} (a pending step's graph reads the
  * adapter's arrays, so no other client may change them between stages); its stages run one at a
  * time ({@code synchronized}). Data order, AdamW updates and the loss (summed token cross-entropy
- * over the batch's target count) are those of core's {@code Trainer} without clipping, so that a
- * split step equals an ordinary step; LoRA dropout, if configured, draws from the engine's
- * generator of whichever party runs the layer.
+ * over the batch's target count) and the optional global-norm clipping are those of core's {@code
+ * Trainer}, so that a split step equals an ordinary step; LoRA dropout, if configured, draws from
+ * the engine's generator of whichever party runs the layer.
  */
 public final class SplitClientApp implements ClientApp, AutoCloseable {
 
@@ -49,7 +51,9 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
     /** Hidden states of layer k sent; waiting for the server's output. */
     AWAITING_MIDDLE,
     /** Tail done and gradient sent; waiting for the gradient of layer k's output. */
-    AWAITING_FRONT_GRADIENT
+    AWAITING_FRONT_GRADIENT,
+    /** Clipping on: squared gradient norm sent; waiting for the server's scale. */
+    AWAITING_CLIP
   }
 
   private final LlamaModel model;
@@ -197,6 +201,7 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
         case FRONT_FORWARD -> frontForward(in, step, evalBatch);
         case TAIL -> pending.eval() ? tailEval(in) : tail(in);
         case FRONT_BACKWARD -> frontBackward(in);
+        case CLIP_STEP -> clipStep(in);
         case ABORT -> throw new AssertionError();
       };
     } catch (IllegalArgumentException e) {
@@ -213,6 +218,7 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
           case LOCAL, FRONT_FORWARD -> State.IDLE;
           case TAIL -> State.AWAITING_MIDDLE;
           case FRONT_BACKWARD -> State.AWAITING_FRONT_GRADIENT;
+          case CLIP_STEP -> State.AWAITING_CLIP;
           case ABORT -> state;
         };
     if (stage == SplitStage.LOCAL && split.isSplit()) {
@@ -221,6 +227,10 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
     }
     if (stage == SplitStage.FRONT_FORWARD && !split.isSplit()) {
       return "split stage 'front_forward' needs k > 0, but this client does not split (k = 0)";
+    }
+    if (stage == SplitStage.CLIP_STEP && !config.clips()) {
+      return "split stage 'clip_step' needs clipping, but this client has maxGradNorm "
+          + config.maxGradNorm();
     }
     if (state != want) {
       return "split stage '"
@@ -250,6 +260,7 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
       case IDLE -> split.isSplit() ? "'front_forward'" : "'local'";
       case AWAITING_MIDDLE -> "'tail'";
       case AWAITING_FRONT_GRADIENT -> "'front_backward'";
+      case AWAITING_CLIP -> "'clip_step'";
     };
   }
 
@@ -264,6 +275,14 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
       }
       double value = checkedLoss(loss, step);
       Autograd.backward(loss, m.ones(loss.getShape()));
+      if (config.clips()) {
+        double norm = GradientClipping.clip(front, config.maxGradNorm());
+        if (!Double.isFinite(norm)) {
+          front.zeroGradients();
+          throw new IllegalStateException(
+              "step " + step + ": gradient norm " + norm + ": training diverged");
+        }
+      }
       optimizer.step(front, config.learningRate());
       front.zeroGradients();
       completedSteps++;
@@ -377,7 +396,7 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
     if (grad == null) {
       throw new IllegalStateException("no gradient reached the server's hidden states");
     }
-    if (tail != null) {
+    if (tail != null && !config.clips()) {
       optimizer.step(tail, config.learningRate());
       tail.zeroGradients();
     }
@@ -394,8 +413,34 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
         SplitProtocol.array(
             in.parameters(), SplitProtocol.GRAD_FRONT, p.frontOutput().getShape(), p.manager());
     Autograd.backward(p.frontOutput(), grad);
+    if (config.clips()) {
+      double sq =
+          SplitProtocol.squaredGradientNorm(front, p.manager())
+              + SplitProtocol.squaredGradientNorm(tail, p.manager());
+      state = State.AWAITING_CLIP;
+      return Reply.ok(
+          in,
+          ParameterSet.empty(),
+          p.batch().size(),
+          Map.of(Reply.LOSS, p.loss(), SplitProtocol.GRAD_SQUARED_NORM, sq));
+    }
     optimizer.step(front, config.learningRate());
     front.zeroGradients();
+    completedSteps++;
+    release();
+    return Reply.ok(in, ParameterSet.empty(), p.batch().size(), Map.of(Reply.LOSS, p.loss()));
+  }
+
+  /** Clipping on: scales the step's front and tail gradients by the server's scale and updates. */
+  private Reply clipStep(Instruction in) {
+    Pending p = pending;
+    double scale = SplitProtocol.clipScaleOf(in);
+    SplitProtocol.scaleGradients(front, scale, p.manager());
+    SplitProtocol.scaleGradients(tail, scale, p.manager());
+    if (tail != null) {
+      optimizer.step(tail, config.learningRate());
+    }
+    optimizer.step(front, config.learningRate());
     completedSteps++;
     release();
     return Reply.ok(in, ParameterSet.empty(), p.batch().size(), Map.of(Reply.LOSS, p.loss()));

@@ -3,6 +3,8 @@ package io.persona4j.federated.split;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.persona4j.core.train.Autograd;
+import io.persona4j.core.train.TrainableParameters;
 import io.persona4j.federated.Instruction;
 import io.persona4j.federated.ParameterSet;
 import io.persona4j.federated.TensorSpec;
@@ -36,6 +38,18 @@ public final class SplitProtocol {
    * gradient, and the step ends after {@code tail} without updating anything.
    */
   public static final String EVAL_BATCH = "split_eval_batch";
+
+  /**
+   * Metric of a clipped {@code front_backward} reply: the sum of squares of the client's front and
+   * tail gradients (per-tensor sums in float32, their total in double, as core's clipping).
+   */
+  public static final String GRAD_SQUARED_NORM = "grad_squared_norm";
+
+  /**
+   * Config key of {@code clip_step}: the factor {@code min(1, C / (norm + 1e-6))} the client scales
+   * its gradients by before its update (as core's {@code GradientClipping}).
+   */
+  public static final String CLIP_SCALE = "split_clip_scale";
 
   /** Metric: summed token loss of an evaluation batch. */
   public static final String LOSS_SUM = "loss_sum";
@@ -102,6 +116,68 @@ public final class SplitProtocol {
     Map<String, Object> config = new java.util.HashMap<>(in.config());
     config.put(EVAL_BATCH, (long) batch);
     return Instruction.fit(step, clientId, tensors, config);
+  }
+
+  /** The {@code clip_step} instruction of step {@code step} carrying {@code scale}. */
+  public static Instruction clipInstruction(
+      int step, String clientId, SplitConfig split, double scale) {
+    Instruction in = instruction(SplitStage.CLIP_STEP, step, clientId, ParameterSet.empty(), split);
+    Map<String, Object> config = new java.util.HashMap<>(in.config());
+    config.put(CLIP_SCALE, scale);
+    return Instruction.fit(step, clientId, ParameterSet.empty(), config);
+  }
+
+  /**
+   * The scale a {@code clip_step} instruction carries.
+   *
+   * @throws IllegalArgumentException if missing, not a number, or not in {@code (0, 1]}
+   */
+  public static double clipScaleOf(Instruction in) {
+    Object v = in.config().get(CLIP_SCALE);
+    if (!(v instanceof Number n) || !(n.doubleValue() > 0) || !(n.doubleValue() <= 1)) {
+      throw new IllegalArgumentException(
+          "config '" + CLIP_SCALE + "' must be a number in (0, 1], got " + v);
+    }
+    return n.doubleValue();
+  }
+
+  /**
+   * The sum of squares of all gradients of {@code params} (0 for null or none computed): per tensor
+   * in float32, the total in double, as core's {@code GradientClipping.globalNorm}.
+   */
+  public static double squaredGradientNorm(TrainableParameters params, NDManager scope) {
+    if (params == null) {
+      return 0;
+    }
+    double sum = 0;
+    try (NDManager m = scope.newSubManager()) {
+      for (String name : params.names()) {
+        NDArray g = params.gradient(name, m);
+        if (g != null) {
+          sum += g.square().sum().getFloat();
+        }
+      }
+    }
+    return sum;
+  }
+
+  /**
+   * Scales all gradients of {@code params} in place by {@code scale} (nothing if null or {@code
+   * scale >= 1}), outside autograd.
+   */
+  public static void scaleGradients(TrainableParameters params, double scale, NDManager scope) {
+    if (params == null || scale >= 1) {
+      return;
+    }
+    try (Autograd.NoGrad ignored = Autograd.noGrad();
+        NDManager m = scope.newSubManager()) {
+      for (String name : params.names()) {
+        NDArray g = params.gradient(name, m);
+        if (g != null) {
+          g.muli((float) scale);
+        }
+      }
+    }
   }
 
   /**

@@ -8,6 +8,7 @@ import io.persona4j.core.Runtime;
 import io.persona4j.core.model.LlamaModel;
 import io.persona4j.core.train.AdamW;
 import io.persona4j.core.train.Autograd;
+import io.persona4j.core.train.GradientClipping;
 import io.persona4j.core.train.TrainableParameters;
 import io.persona4j.federated.ClientStats;
 import io.persona4j.federated.Failure;
@@ -47,6 +48,14 @@ import java.util.Objects;
  * fails at {@code front_forward} or {@code tail} updates nothing on the server; one that fails at
  * {@code front_backward} leaves the server's (and the client's tail) update applied and the
  * client's front not.
+ *
+ * <p>With clipping ({@code maxGradNorm} positive and finite, the client built with the same bound)
+ * the server clips as core's {@code Trainer}: after {@code front_backward} the client replies the
+ * squared norm of its gradients ({@value SplitProtocol#GRAD_SQUARED_NORM}) instead of updating; the
+ * server adds its own, computes {@code scale = min(1, C / (norm + 1e-6))}, scales and updates its
+ * adapter, and sends {@code clip_step} with the scale, on which the client scales and updates. A
+ * clipped step that fails before {@code clip_step} updates nothing; one that fails at {@code
+ * clip_step} leaves the server's update applied and the client's not.
  */
 public final class SplitServer implements AutoCloseable {
 
@@ -60,6 +69,8 @@ public final class SplitServer implements AutoCloseable {
   private final String adapter;
   private final TrainableParameters middle;
   private final AdamW optimizer;
+  private final double maxGradNorm;
+  private double lastGradientNorm = Double.NaN;
   private int step;
   private long bytesUp;
   private long bytesDown;
@@ -85,6 +96,33 @@ public final class SplitServer implements AutoCloseable {
       double learningRate,
       double weightDecay,
       Duration deadline) {
+    this(grid, clientId, model, lora, adapter, split, learningRate, weightDecay, deadline, 0);
+  }
+
+  /**
+   * As {@link #SplitServer(Grid, String, LlamaModel, LoraModel, String, SplitConfig, double,
+   * double, Duration)}, clipping each step by the global gradient norm over both parties.
+   *
+   * @param maxGradNorm global L2 gradient-norm bound, as core's {@code Trainer.optMaxGradNorm}; 0
+   *     or {@code +inf} turns clipping off; must equal the client's {@link
+   *     SplitClientConfig#maxGradNorm()}
+   */
+  public SplitServer(
+      Grid grid,
+      String clientId,
+      LlamaModel model,
+      LoraModel lora,
+      String adapter,
+      SplitConfig split,
+      double learningRate,
+      double weightDecay,
+      Duration deadline,
+      double maxGradNorm) {
+    if (!(maxGradNorm >= 0)) {
+      throw new IllegalArgumentException(
+          "maxGradNorm must be >= 0 (0 or +inf: off), got " + maxGradNorm);
+    }
+    this.maxGradNorm = maxGradNorm;
     this.grid = Objects.requireNonNull(grid, "grid");
     if (clientId == null || clientId.isBlank()) {
       throw new IllegalArgumentException("clientId must be non-blank, got " + clientId);
@@ -132,6 +170,19 @@ public final class SplitServer implements AutoCloseable {
   /** Steps completed. */
   public int completedSteps() {
     return step;
+  }
+
+  /** Whether split steps are clipped. */
+  public boolean clips() {
+    return maxGradNorm > 0 && Double.isFinite(maxGradNorm);
+  }
+
+  /**
+   * The global gradient norm (both parties, before clipping) of the last clipped split step, or NaN
+   * if none (clipping off, or no split).
+   */
+  public double lastGradientNorm() {
+    return lastGradientNorm;
   }
 
   /** Runs {@code steps} steps and returns their results in order. */
@@ -197,11 +248,16 @@ public final class SplitServer implements AutoCloseable {
       }
       Autograd.backward(out, grad);
       NDArray gradFront = Autograd.gradientOf(hidden, m);
-      optimizer.step(middle, learningRate);
-      middle.zeroGradients();
+      if (!clips()) {
+        optimizer.step(middle, learningRate);
+        middle.zeroGradients();
+      }
       ParameterSet.Builder back = ParameterSet.builder();
       SplitProtocol.add(back, SplitProtocol.GRAD_FRONT, gradFront);
-      exchange(s, SplitStage.FRONT_BACKWARD, back.build());
+      Reply backReply = exchange(s, SplitStage.FRONT_BACKWARD, back.build());
+      if (clips()) {
+        clipAndStep(s, backReply, m);
+      }
       step = s;
       long[] shape = hidden.getShape().getShape();
       return new SplitStepResult(
@@ -211,6 +267,38 @@ public final class SplitServer implements AutoCloseable {
         middle.zeroGradients();
       }
     }
+  }
+
+  /**
+   * Adds the client's squared gradient norm to the server's, scales the middle gradients, updates
+   * them and sends {@code clip_step}.
+   */
+  private void clipAndStep(int s, Reply backReply, NDManager m) {
+    Double clientSq = backReply.metrics().get(SplitProtocol.GRAD_SQUARED_NORM);
+    if (clientSq == null || !(clientSq >= 0) || Double.isInfinite(clientSq)) {
+      throw abort(
+          s,
+          SplitStage.FRONT_BACKWARD,
+          "reply has no finite non-negative '"
+              + SplitProtocol.GRAD_SQUARED_NORM
+              + "' metric: "
+              + clientSq,
+          List.of());
+    }
+    double norm = Math.sqrt(clientSq + SplitProtocol.squaredGradientNorm(middle, m));
+    if (!Double.isFinite(norm)) {
+      throw abort(
+          s,
+          SplitStage.FRONT_BACKWARD,
+          "gradient norm " + norm + ": training diverged; lower the learning rate",
+          List.of());
+    }
+    double scale = Math.min(1, maxGradNorm / (norm + GradientClipping.EPS));
+    SplitProtocol.scaleGradients(middle, scale, m);
+    optimizer.step(middle, learningRate);
+    middle.zeroGradients();
+    lastGradientNorm = norm;
+    send(s, SplitStage.CLIP_STEP, SplitProtocol.clipInstruction(s, clientId, split, scale));
   }
 
   /**
@@ -323,6 +411,11 @@ public final class SplitServer implements AutoCloseable {
         evalBatch < 0
             ? SplitProtocol.instruction(stage, s, clientId, tensors, split)
             : SplitProtocol.evalInstruction(stage, s, clientId, tensors, split, evalBatch);
+    return send(s, stage, instruction);
+  }
+
+  /** Sends one instruction and returns the client's successful reply, accounting bytes. */
+  private Reply send(int s, SplitStage stage, Instruction instruction) {
     RoundResult r = grid.send(List.of(instruction), deadline);
     for (ClientStats c : r.stats()) {
       bytesUp += c.bytesUp();

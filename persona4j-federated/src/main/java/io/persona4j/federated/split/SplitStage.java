@@ -10,11 +10,21 @@ public enum SplitStage {
   FRONT_FORWARD("front_forward"),
   /**
    * Client: run the tail on the server's hidden states, the loss on its labels and the backward
-   * pass; update the tail adapter; reply the gradient of the loss by the server's hidden states.
+   * pass; update the tail adapter (with clipping on: defer it to {@link #CLIP_STEP}); reply the
+   * gradient of the loss by the server's hidden states.
    */
   TAIL("tail"),
-  /** Client: backpropagate the server's gradient through the front layers and update them. */
+  /**
+   * Client: backpropagate the server's gradient through the front layers and update them; with
+   * clipping on, reply the squared gradient norm ({@value SplitProtocol#GRAD_SQUARED_NORM}) of the
+   * front and tail instead and wait for {@link #CLIP_STEP}.
+   */
   FRONT_BACKWARD("front_backward"),
+  /**
+   * Client, only with clipping on: scale the step's front and tail gradients by the server's
+   * global-norm scale ({@value SplitProtocol#CLIP_SCALE}) and update them.
+   */
+  CLIP_STEP("clip_step"),
   /** No split ({@code k = 0}): one whole local training step on the client. */
   LOCAL("local"),
   /** Client: drop the pending step (after a failure) and wait for a new step. */

@@ -61,11 +61,19 @@ final class SplitFixture {
   }
 
   static SplitClientConfig clientConfig(boolean shuffle) {
-    return new SplitClientConfig(LR, WEIGHT_DECAY, BATCH, SEED, shuffle, 0);
+    return clientConfig(shuffle, 0);
   }
 
-  /** Result of ordinary (unsplit) LoRA training with core's Trainer. */
-  record Reference(double[] losses, ParameterSet initial, ParameterSet adapter) {}
+  static SplitClientConfig clientConfig(boolean shuffle, double maxGradNorm) {
+    return new SplitClientConfig(LR, WEIGHT_DECAY, BATCH, SEED, shuffle, 0, maxGradNorm);
+  }
+
+  /**
+   * Result of ordinary (unsplit) LoRA training with core's Trainer; {@code gradNorms} are the
+   * global norms of each step before clipping.
+   */
+  record Reference(
+      double[] losses, double[] gradNorms, ParameterSet initial, ParameterSet adapter) {}
 
   /** {@code steps} ordinary LoRA steps: same model, data, order, AdamW and rate, no clipping. */
   static Reference reference(int steps, boolean shuffle) throws IOException {
@@ -74,6 +82,12 @@ final class SplitFixture {
 
   /** As {@link #reference(int, boolean)} on other examples. */
   static Reference reference(int steps, boolean shuffle, List<Example> examples)
+      throws IOException {
+    return reference(steps, shuffle, examples, 0);
+  }
+
+  /** As {@link #reference(int, boolean, List)}, clipping with {@code optMaxGradNorm(maxNorm)}. */
+  static Reference reference(int steps, boolean shuffle, List<Example> examples, double maxNorm)
       throws IOException {
     try (NDManager m = Runtime.newManager();
         LlamaModel model = llama(m);
@@ -90,14 +104,15 @@ final class SplitFixture {
               .setTrainData(examples)
               .setMaxSteps(steps)
               .optMicroBatchSize(BATCH)
-              .optMaxGradNorm(0)
+              .optMaxGradNorm(maxNorm)
               .optSeed(SEED)
               .optShuffle(shuffle)
               .optPadId(0)
               .build()) {
         r = trainer.train();
       }
-      return new Reference(r.losses(), initial, LoraParameters.read(lora, ADAPTER));
+      double[] norms = r.history().stream().mapToDouble(h -> h.gradNorm()).toArray();
+      return new Reference(r.losses(), norms, initial, LoraParameters.read(lora, ADAPTER));
     }
   }
 }

@@ -37,6 +37,17 @@ final class SplitRig implements AutoCloseable {
   SplitRig(
       SplitConfig clientSplit, SplitConfig serverSplit, boolean shuffle, UnaryOperator<Grid> wrap)
       throws IOException {
+    this(clientSplit, serverSplit, shuffle, wrap, 0);
+  }
+
+  /** Client and server clipping by the global gradient norm {@code maxGradNorm} (0: off). */
+  SplitRig(
+      SplitConfig clientSplit,
+      SplitConfig serverSplit,
+      boolean shuffle,
+      UnaryOperator<Grid> wrap,
+      double maxGradNorm)
+      throws IOException {
     this.split = serverSplit;
     clientModel = SplitFixture.llama(manager);
     clientLora = SplitFixture.lora(clientModel, manager);
@@ -49,7 +60,7 @@ final class SplitRig implements AutoCloseable {
             SplitFixture.ADAPTER,
             SplitFixture.data(),
             clientSplit,
-            SplitFixture.clientConfig(shuffle));
+            SplitFixture.clientConfig(shuffle, maxGradNorm));
     memory = new InMemoryGrid(Map.of(CLIENT, client), 1);
     grid = wrap.apply(memory);
     server =
@@ -62,7 +73,8 @@ final class SplitRig implements AutoCloseable {
             serverSplit,
             SplitFixture.LR,
             SplitFixture.WEIGHT_DECAY,
-            Duration.ofSeconds(30));
+            Duration.ofSeconds(30),
+            maxGradNorm);
   }
 
   /** The client's adapter tensors on its own layers. */
