@@ -33,13 +33,19 @@ class SplitOverGrpcTest {
   private static final SplitConfig SPLIT = SplitConfig.of(4, 1);
 
   /** Losses, client part and server part of the adapter after {@link #STEPS} split steps. */
-  record Run(List<Double> losses, ParameterSet client, ParameterSet server, long bytes) {}
+  record Run(
+      List<Double> losses, ParameterSet client, ParameterSet server, long bytes, double lastNorm) {}
 
   private interface GridFactory {
     Grid open(SplitClientApp client) throws Exception;
   }
 
   private static Run run(GridFactory grids) throws Exception {
+    return run(grids, 0);
+  }
+
+  /** As {@link #run(GridFactory)}, clipping by the global norm {@code clip} (0: off). */
+  private static Run run(GridFactory grids, double clip) throws Exception {
     LlamaConfig c = ModelInit.decoderConfig("llama", 4, 32, 4, 2, 61, 0, 64);
     LoraConfig lc = LoraConfig.builder().r(4).alpha(8).targets("q_proj", "v_proj").build();
     List<Example> data =
@@ -58,16 +64,17 @@ class SplitOverGrpcTest {
       sl.add("a", lc, 5);
       try (SplitClientApp client =
           new SplitClientApp(
-              cm, cl, "a", data, SPLIT, new SplitClientConfig(0.02, 0, 2, 3, true, 0))) {
+              cm, cl, "a", data, SPLIT, new SplitClientConfig(0.02, 0, 2, 3, true, 0, clip))) {
         Grid grid = grids.open(client);
         try (SplitServer server =
-            new SplitServer(grid, ID, sm, sl, "a", SPLIT, 0.02, 0, Duration.ofSeconds(30))) {
+            new SplitServer(grid, ID, sm, sl, "a", SPLIT, 0.02, 0, Duration.ofSeconds(30), clip)) {
           List<SplitStepResult> steps = server.train(STEPS);
           return new Run(
               steps.stream().map(SplitStepResult::loss).toList(),
               SplitParameters.read(cl, "a", SPLIT, true),
               SplitParameters.read(sl, "a", SPLIT, false),
-              steps.stream().mapToLong(s -> s.bytesUp() + s.bytesDown()).sum());
+              steps.stream().mapToLong(s -> s.bytesUp() + s.bytesDown()).sum(),
+              server.lastGradientNorm());
         } finally {
           if (grid instanceof AutoCloseable closeable) {
             closeable.close();
@@ -98,5 +105,31 @@ class SplitOverGrpcTest {
     System.out.printf(
         "split over gRPC: %d bytes in %d steps (in memory accounted %d)%n",
         grpc.bytes(), STEPS, memory.bytes());
+  }
+
+  @Test
+  void clippedSplitStepsOverGrpcEqualClippedStepsInMemory() throws Exception {
+    double clip = 0.01;
+    Run memory = run(client -> new InMemoryGrid(Map.of(ID, client), 1), clip);
+    GridHarness[] harness = new GridHarness[1];
+    Run grpc =
+        run(
+            client -> {
+              harness[0] = new GridHarness();
+              harness[0].connect(ID, client);
+              return harness[0].grid;
+            },
+            clip);
+    harness[0].close();
+    // the bound really clipped (the global norm over both parties exceeded it) ...
+    assertThat(grpc.lastNorm()).isGreaterThan(clip);
+    // ... so the result differs from unclipped training, and gRPC carried the squared norm and the
+    // scale (clip_step) exactly as the in-memory grid did
+    Run unclipped = run(client -> new InMemoryGrid(Map.of(ID, client), 1));
+    assertThat(memory.client()).isNotEqualTo(unclipped.client());
+    assertThat(grpc.losses()).isEqualTo(memory.losses());
+    assertThat(grpc.client()).isEqualTo(memory.client());
+    assertThat(grpc.server()).isEqualTo(memory.server());
+    assertThat(grpc.lastNorm()).isEqualTo(memory.lastNorm());
   }
 }
