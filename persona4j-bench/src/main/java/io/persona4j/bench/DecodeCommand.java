@@ -1,8 +1,10 @@
 package io.persona4j.bench;
 
+import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -20,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -141,8 +144,8 @@ final class DecodeCommand implements Callable<Integer> {
     ready.put("engine", engine);
     ready.put("rss_before_load_mib", Rss.currentMib());
     if (engine.equals("persona4j") && torchThreads > 0) {
-      io.persona4j.core.Runtime.engine();
-      ai.djl.pytorch.jni.JniUtils.setNumThreads(torchThreads);
+      TensorRuntime.engine();
+      JniUtils.setNumThreads(torchThreads);
     }
     long t0 = System.nanoTime();
     try (DecodeEngine e = DecodeEngine.open(engine, dir, config)) {
@@ -151,7 +154,7 @@ final class DecodeCommand implements Callable<Integer> {
       ready.put("peak_rss_after_load_mib", Rss.peakMib());
       ready.put("omp_wait_policy", System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"));
       if (engine.equals("persona4j")) {
-        ready.put("torch_intra_op_threads", ai.djl.pytorch.jni.JniUtils.getNumThreads());
+        ready.put("torch_intra_op_threads", JniUtils.getNumThreads());
       }
       out.println(READY + line(ready));
       BufferedReader in =
@@ -175,7 +178,7 @@ final class DecodeCommand implements Callable<Integer> {
             r.put("rss_mib", Rss.currentMib());
             r.put("rss_anon_mib", Rss.anonMib());
             r.put("rss_file_mib", Rss.fileMib());
-            r.put("heap_committed_mib", java.lang.Runtime.getRuntime().totalMemory() / 1048576.0);
+            r.put("heap_committed_mib", Runtime.getRuntime().totalMemory() / 1048576.0);
           }
           case "QUIT" -> {
             return 0;
@@ -277,7 +280,7 @@ final class DecodeCommand implements Callable<Integer> {
     public void close() {
       in.println("QUIT");
       try {
-        if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
           process.destroy();
         }
       } catch (InterruptedException e) {

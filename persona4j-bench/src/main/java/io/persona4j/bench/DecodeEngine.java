@@ -6,12 +6,13 @@ import com.github.tjake.jlama.model.ModelSupport;
 import com.github.tjake.jlama.safetensors.DType;
 import com.github.tjake.jlama.tensor.AbstractTensor;
 import com.github.tjake.jlama.tensor.KvBufferCache;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
 import io.persona4j.core.generate.GenerationResult;
 import io.persona4j.core.generate.Generator;
 import io.persona4j.core.generate.SamplingConfig;
 import io.persona4j.core.generate.TokenListener;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.model.llama.LlamaModel;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,7 +55,7 @@ interface DecodeEngine extends AutoCloseable {
 
   /** Persona4j: one batched {@link Generator} call (left padding, KV cache, one step per token). */
   final class Persona4j implements DecodeEngine {
-    private final NDManager manager = io.persona4j.core.Runtime.newManager();
+    private final NDManager manager = TensorRuntime.newManager();
     private final LlamaModel model;
 
     Persona4j(Path dir, LlamaConfig config) throws IOException {

@@ -3,12 +3,12 @@ package io.persona4j.bench;
 import ai.djl.ndarray.NDManager;
 import io.persona4j.adapters.lora.LoraConfig;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
-import io.persona4j.core.model.LlamaModel;
 import io.persona4j.core.model.ModelInit;
 import io.persona4j.core.model.RandomWeights;
 import io.persona4j.core.model.WeightSource;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.train.AdamW;
 import io.persona4j.core.train.CausalLmObjective;
 import io.persona4j.core.train.Example;
@@ -82,7 +82,7 @@ final class DpSgdBenchCommand implements Callable<Integer> {
     LlamaConfig c =
         ModelInit.decoderConfig("llama", layers, hidden, heads, kvHeads, vocab, 0, seq + 8);
     List<Map<String, Object>> results = new ArrayList<>();
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model =
             LlamaModel.load(
                 c, WeightSource.ofFloats("random", RandomWeights.llama(c, 3, 0.02f)), m);

@@ -3,12 +3,12 @@ package io.persona4j.bench;
 import ai.djl.ndarray.NDManager;
 import io.persona4j.adapters.lora.LoraConfig;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
-import io.persona4j.core.model.LlamaModel;
 import io.persona4j.core.model.ModelInit;
 import io.persona4j.core.model.RandomWeights;
 import io.persona4j.core.model.WeightSource;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.train.Example;
 import io.persona4j.federated.ClientApp;
 import io.persona4j.federated.ClientStats;
@@ -141,7 +141,7 @@ final class FedBenchCommand implements Callable<Integer> {
 
   private Map<String, Object> exchange(LlamaConfig c) throws Exception {
     Map<String, Object> res = new LinkedHashMap<>();
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel loraBase = model(c, m);
         LoraModel lora = LoraModel.of(loraBase, m);
         LlamaModel full = model(c, m)) {
@@ -217,7 +217,7 @@ final class FedBenchCommand implements Callable<Integer> {
 
   private Map<String, Object> scale(LlamaConfig c, int n) throws Exception {
     Map<String, Object> res = new LinkedHashMap<>();
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel base = model(c, m);
         LoraModel lora = LoraModel.of(base, m)) {
       System.gc();
@@ -240,7 +240,7 @@ final class FedBenchCommand implements Callable<Integer> {
       }
       double rssEnd = Rss.currentMib();
       double peak = Rss.peakMib();
-      java.lang.Runtime jr = java.lang.Runtime.getRuntime();
+      Runtime jr = Runtime.getRuntime();
       double heap = (jr.totalMemory() - jr.freeMemory()) / 1048576.0;
       System.out.printf(
           Locale.ROOT,

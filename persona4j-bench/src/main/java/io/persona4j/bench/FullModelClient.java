@@ -3,7 +3,7 @@ package io.persona4j.bench;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.train.AdamW;
 import io.persona4j.core.train.Autograd;
 import io.persona4j.core.train.CausalLmObjective;

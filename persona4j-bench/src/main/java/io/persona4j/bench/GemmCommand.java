@@ -3,7 +3,7 @@ package io.persona4j.bench;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,7 +44,7 @@ final class GemmCommand implements Callable<Integer> {
     System.out.println("machine:");
     machine.forEach((k, v) -> System.out.printf("  %-24s %s%n", k, v));
     List<Map<String, Object>> gemm = new ArrayList<>();
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       for (int n : sizes) {
         double best = 0;
         double[] all = new double[trials];

@@ -1,7 +1,8 @@
 package io.persona4j.bench;
 
 import ai.djl.engine.Engine;
-import io.persona4j.core.Runtime;
+import ai.djl.pytorch.jni.JniUtils;
+import io.persona4j.core.TensorRuntime;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +17,7 @@ final class Machine {
   static Map<String, Object> describe() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("cpu", cpuModel());
-    m.put("cores", java.lang.Runtime.getRuntime().availableProcessors());
+    m.put("cores", Runtime.getRuntime().availableProcessors());
     m.put("memory_gib", Math.round(memTotalKib() / 1024.0 / 1024.0 * 10) / 10.0);
     m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
     m.put(
@@ -26,11 +27,11 @@ final class Machine {
             + System.getProperty("java.vm.name")
             + " "
             + System.getProperty("java.runtime.version"));
-    Engine e = Runtime.engine();
+    Engine e = TensorRuntime.engine();
     m.put("djl", Engine.getDjlVersion());
     m.put("pytorch", e.getVersion());
-    m.put("torch_intra_op_threads", ai.djl.pytorch.jni.JniUtils.getNumThreads());
-    m.put("torch_inter_op_threads", ai.djl.pytorch.jni.JniUtils.getNumInteropThreads());
+    m.put("torch_intra_op_threads", JniUtils.getNumThreads());
+    m.put("torch_inter_op_threads", JniUtils.getNumInteropThreads());
     m.put("jlama", "0.8.4 (Panama Vector API, no jlama-native)");
     return m;
   }

@@ -3,12 +3,12 @@ package io.persona4j.bench;
 import ai.djl.ndarray.NDManager;
 import io.persona4j.adapters.lora.LoraConfig;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
-import io.persona4j.core.model.LlamaModel;
 import io.persona4j.core.model.ModelInit;
 import io.persona4j.core.model.RandomWeights;
 import io.persona4j.core.model.WeightSource;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.train.Example;
 import io.persona4j.federated.ParameterSet;
 import io.persona4j.federated.lora.LoraParameters;
@@ -92,7 +92,7 @@ public final class SplitBenchCommand implements Callable<Integer> {
             "rank", rank));
     long adapterBytes = 0;
     for (SplitConfig split : List.of(new SplitConfig(layers, k, tail), SplitConfig.none(layers))) {
-      try (NDManager m = Runtime.newManager();
+      try (NDManager m = TensorRuntime.newManager();
           LlamaModel cm =
               LlamaModel.load(c, WeightSource.ofFloats("w", RandomWeights.llama(c, 7, 0.05f)), m);
           LlamaModel sm =

@@ -5,11 +5,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.persona4j.adapters.lora.LoraConfig;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
 import io.persona4j.core.io.DType;
-import io.persona4j.core.model.LlamaModel;
 import io.persona4j.core.model.ModelInit;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.train.AdamW;
 import io.persona4j.core.train.CausalLmObjective;
 import io.persona4j.core.train.Example;
@@ -131,7 +131,7 @@ public final class TrainBenchCommand implements Callable<Integer> {
       System.err.println("wrote " + model + " (" + c.parameterCount() + " parameters)");
     }
     double gemm;
-    try (NDManager root = Runtime.newManager()) {
+    try (NDManager root = TensorRuntime.newManager()) {
       gemm = gemmGflops(root, gemmN);
       try (LlamaModel m = LlamaModel.load(model, root)) {
         return run(m, root, gemm);

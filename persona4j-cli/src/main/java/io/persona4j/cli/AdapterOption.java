@@ -2,8 +2,9 @@ package io.persona4j.cli;
 
 import ai.djl.ndarray.NDManager;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.model.llama.LlamaModel;
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -33,7 +34,7 @@ final class AdapterOption {
     } catch (IOException | RuntimeException e) {
       lora.close();
       String msg = e.getMessage() == null ? e.toString() : e.getMessage();
-      if (e instanceof java.nio.file.NoSuchFileException) {
+      if (e instanceof NoSuchFileException) {
         msg = "no such file: " + msg;
       }
       throw new IOException("--adapter " + adapter + ": " + msg, e);

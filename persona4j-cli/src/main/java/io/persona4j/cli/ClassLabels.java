@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.TreeSet;
 
 /**
@@ -132,7 +133,7 @@ record ClassLabels(List<String> names, Pooling pooling) {
     ObjectNode root = JSON.createObjectNode();
     root.put("format_version", FORMAT_VERSION);
     root.put("code_version", Provenance.codeVersion());
-    root.put("pooling", pooling.name().toLowerCase(java.util.Locale.ROOT));
+    root.put("pooling", pooling.name().toLowerCase(Locale.ROOT));
     ArrayNode labels = root.putArray("labels");
     names.forEach(labels::add);
     Files.writeString(
@@ -164,7 +165,7 @@ record ClassLabels(List<String> names, Pooling pooling) {
     }
     Pooling pooling;
     try {
-      pooling = Pooling.valueOf(root.path("pooling").asText().toUpperCase(java.util.Locale.ROOT));
+      pooling = Pooling.valueOf(root.path("pooling").asText().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new IOException(file + ": pooling " + root.get("pooling") + " is not mean or cls", e);
     }

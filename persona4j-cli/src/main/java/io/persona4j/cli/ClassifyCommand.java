@@ -2,10 +2,12 @@ package io.persona4j.cli;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.persona4j.adapters.lora.LoadedAdapter;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.Runtime;
-import io.persona4j.core.model.BertModel;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.model.bert.BertModel;
 import io.persona4j.core.tokenizer.Tokenizer;
 import io.persona4j.core.train.ClassificationHead;
 import java.nio.file.Path;
@@ -41,11 +43,11 @@ final class ClassifyCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ClassLabels labels = ClassLabels.read(adapter);
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         BertModel bert = BertModel.load(model, m);
         Tokenizer tok = Tokenizer.fromDirectory(model);
         LoraModel lora = LoraModel.of(bert, m)) {
-      io.persona4j.adapters.lora.LoadedAdapter loaded = lora.load(adapter, LoraFineTune.ADAPTER);
+      LoadedAdapter loaded = lora.load(adapter, LoraFineTune.ADAPTER);
       lora.activate(LoraFineTune.ADAPTER);
       try (ClassificationHead head = ClassificationHead.of(loaded.modulesToSave(), m)) {
         if (head.classes() != labels.size()) {
@@ -79,7 +81,7 @@ final class ClassifyCommand implements Callable<Integer> {
     long[] used = ids.length > max ? Arrays.copyOf(ids, max) : ids;
     try (NDManager m = parent.newSubManager()) {
       NDArray x = m.create(used, new Shape(1, used.length)); // [1, T]
-      NDArray mask = m.ones(new Shape(1, used.length), ai.djl.ndarray.types.DataType.INT64);
+      NDArray mask = m.ones(new Shape(1, used.length), DataType.INT64);
       NDArray hidden = bert.forward(x, mask, null); // [1, T, H]
       NDArray logits = head.forward(labels.pooling().pool(hidden, mask)); // [1, C]
       return logits.softmax(-1).toFloatArray();

@@ -2,11 +2,11 @@ package io.persona4j.cli;
 
 import ai.djl.ndarray.NDManager;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.generate.GenerationResult;
 import io.persona4j.core.io.DType;
-import io.persona4j.core.model.LlamaModel;
 import io.persona4j.core.model.ModelInit;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.tokenizer.Tokenizer;
 import io.persona4j.core.train.CausalLmObjective;
 import io.persona4j.core.train.Example;
@@ -75,7 +75,7 @@ final class DemoCommand implements Callable<Integer> {
     }
     String live = prompt != null ? prompt : DemoPersona.questions(1).get(0);
     List<String> questions = DemoPersona.questions(batch);
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel lm = LlamaModel.load(dir, m);
         Tokenizer tok = Tokenizer.fromDirectory(dir);
         LoraModel lora = LoraModel.of(lm, m)) {

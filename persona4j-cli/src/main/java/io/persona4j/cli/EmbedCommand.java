@@ -1,8 +1,8 @@
 package io.persona4j.cli;
 
 import ai.djl.ndarray.NDManager;
-import io.persona4j.core.Runtime;
-import io.persona4j.core.model.BertModel;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.model.bert.BertModel;
 import io.persona4j.core.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,7 +34,7 @@ final class EmbedCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         BertModel bert = BertModel.load(model, m);
         Tokenizer tok = Tokenizer.fromDirectory(model)) {
       int max = maxTokens == null ? bert.config().maxPositionEmbeddings() : maxTokens;

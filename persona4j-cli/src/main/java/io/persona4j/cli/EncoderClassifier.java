@@ -1,7 +1,7 @@
 package io.persona4j.cli;
 
 import io.persona4j.adapters.lora.LoraConfig;
-import io.persona4j.core.model.BertModel;
+import io.persona4j.core.model.bert.BertModel;
 import io.persona4j.core.train.ClassificationHead;
 import io.persona4j.core.train.SequenceClassificationObjective;
 import java.util.List;

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.LongStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -64,7 +65,7 @@ final class FedExperimentFellRecCommand implements Callable<Integer> {
     List<Long> s = p.seeds();
     if (seeds != null) {
       TrainOptions.require(seeds >= 1, "--seeds", seeds, "must be >= 1");
-      s = java.util.stream.LongStream.rangeClosed(1, seeds).boxed().toList();
+      s = LongStream.rangeClosed(1, seeds).boxed().toList();
     }
     if (rounds != null) {
       TrainOptions.require(rounds >= 1, "--rounds", rounds, "must be >= 1");

@@ -1,5 +1,6 @@
 package io.persona4j.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.persona4j.transport.grpc.TlsCredentials;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -29,7 +31,7 @@ final class FedFiles {
     JsonNode root;
     try {
       root = Json.MAPPER.readTree(Files.readString(file));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       String where =
           e.getLocation() == null
               ? ""
@@ -67,7 +69,7 @@ final class FedFiles {
    * PEM/DER certificate file; errors name the file.
    */
   static KeyStore trustStore(Path file, char[] password) throws IOException {
-    String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
     if (name.endsWith(".p12") || name.endsWith(".pfx")) {
       KeyStore ks = TlsCredentials.loadPkcs12(file, password);
       List<Certificate> certs = new ArrayList<>();

@@ -3,8 +3,8 @@ package io.persona4j.cli;
 import ai.djl.ndarray.NDManager;
 import io.persona4j.adapters.lora.LoraConfig;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.Runtime;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.tokenizer.Tokenizer;
 import io.persona4j.core.train.DatasetException;
 import io.persona4j.core.train.Example;
@@ -85,7 +85,7 @@ final class FedLoraClient implements ClientApp {
       if (manager != null) {
         return;
       }
-      NDManager m = Runtime.newManager();
+      NDManager m = TensorRuntime.newManager();
       try {
         model = LlamaModel.load(dir, m);
         tokenizer = Tokenizer.fromDirectory(dir);

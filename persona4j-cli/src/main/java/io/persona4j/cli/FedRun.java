@@ -6,6 +6,7 @@ import io.persona4j.federated.Grid;
 import io.persona4j.federated.ParameterSet;
 import io.persona4j.federated.ServerConfig;
 import io.persona4j.federated.ServerState;
+import io.persona4j.federated.StateCheckpoint;
 import io.persona4j.federated.Strategy;
 import io.persona4j.federated.lora.LoraParameters;
 import io.persona4j.federated.privacy.DpConfig;
@@ -57,8 +58,7 @@ final class FedRun {
    */
   static void checkResume(FedConfig c, Path checkpoints, boolean resume) throws IOException {
     boolean exists =
-        Files.isDirectory(checkpoints)
-            && new io.persona4j.federated.StateCheckpoint(checkpoints).load().isPresent();
+        Files.isDirectory(checkpoints) && new StateCheckpoint(checkpoints).load().isPresent();
     if (exists && !resume) {
       throw new IllegalArgumentException(
           "a checkpoint exists in "

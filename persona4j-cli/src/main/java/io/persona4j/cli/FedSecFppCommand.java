@@ -1,11 +1,11 @@
 package io.persona4j.cli;
 
 import ai.djl.ndarray.NDManager;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.BertConfig;
-import io.persona4j.core.model.BertModel;
 import io.persona4j.core.model.RandomWeights;
 import io.persona4j.core.model.WeightSource;
+import io.persona4j.core.model.bert.BertModel;
 import io.persona4j.core.tokenizer.Tokenizer;
 import io.persona4j.experiments.secfpp.SecFppExperiment;
 import io.persona4j.experiments.secfpp.SecFppPreset;
@@ -96,7 +96,7 @@ final class FedSecFppCommand implements Callable<Integer> {
       }
     }
     Path dir = out != null ? out : Path.of("target", "secfpp-" + p.name());
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       BertModel bert;
       TextEncoder enc;
       Tokenizer tok = null;

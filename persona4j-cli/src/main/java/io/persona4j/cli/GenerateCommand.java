@@ -2,10 +2,10 @@ package io.persona4j.cli;
 
 import ai.djl.ndarray.NDManager;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.generate.GenerationResult;
 import io.persona4j.core.generate.Generator;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.tokenizer.StreamingDecoder;
 import io.persona4j.core.tokenizer.Tokenizer;
 import java.io.PrintStream;
@@ -47,7 +47,7 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel lm = LlamaModel.load(model, m);
         Tokenizer tok = Tokenizer.fromDirectory(model);
         LoraModel lora = adapterOption.apply(lm, m)) {

@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.Runtime;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.model.llama.LlamaModel;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
@@ -48,7 +48,7 @@ final class InspectCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      try (NDManager m = Runtime.newManager();
+      try (NDManager m = TensorRuntime.newManager();
           LlamaModel lm = LlamaModel.load(model, m);
           LoraModel lora = adapterOption.apply(lm, m)) {
         int v = lm.config().vocabSize();

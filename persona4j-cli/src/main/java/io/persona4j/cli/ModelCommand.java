@@ -3,6 +3,7 @@ package io.persona4j.cli;
 import io.persona4j.core.config.ModelConfig;
 import io.persona4j.core.io.DType;
 import io.persona4j.core.model.ModelInit;
+import io.persona4j.core.onnx.BertOnnxConverter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -139,7 +140,7 @@ final class ModelCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      var importer = io.persona4j.core.onnx.BertOnnxConverter.convert(onnx, tokenizer, out);
+      var importer = BertOnnxConverter.convert(onnx, tokenizer, out);
       System.err.printf(
           "converted %s (%d layers, hidden %d) to %s%n",
           onnx, importer.config().numHiddenLayers(), importer.config().hiddenSize(), out);

@@ -1,5 +1,6 @@
 package io.persona4j.cli;
 
+import java.nio.file.NoSuchFileException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -45,7 +46,7 @@ public final class Persona4j implements Runnable {
 
   private static String describe(Throwable ex) {
     String msg = ex.getMessage();
-    if (ex instanceof java.nio.file.NoSuchFileException) {
+    if (ex instanceof NoSuchFileException) {
       return "no such file: " + msg;
     }
     return msg == null ? ex.toString() : msg;

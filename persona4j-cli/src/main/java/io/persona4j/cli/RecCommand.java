@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.LongStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -208,7 +209,7 @@ final class RecCommand implements Runnable {
       List<Long> s = p.seeds();
       if (seeds != null) {
         TrainOptions.require(seeds >= 1, "--seeds", seeds, "must be >= 1");
-        s = java.util.stream.LongStream.rangeClosed(1, seeds).boxed().toList();
+        s = LongStream.rangeClosed(1, seeds).boxed().toList();
       }
       List<RecPreset.Method> ms = p.methods();
       if (methods != null) {
@@ -264,7 +265,7 @@ final class RecCommand implements Runnable {
     static String machine() {
       return String.format(
           "%d cores, %s %s, Java %s",
-          java.lang.Runtime.getRuntime().availableProcessors(),
+          Runtime.getRuntime().availableProcessors(),
           System.getProperty("os.name"),
           System.getProperty("os.arch"),
           System.getProperty("java.version"));

@@ -9,6 +9,7 @@ import io.persona4j.rec.sasrec.SasRecModel;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -68,7 +69,7 @@ final class RecEvalCommand implements Callable<Integer> {
               predictions);
       System.out.println(
           Json.write(
-              java.util.Map.of(
+              Map.of(
                   "users", eval.size(),
                   "hit_ratio_1", m.generation().hitRatio(),
                   "valid_ratio", m.generation().validRatio(),

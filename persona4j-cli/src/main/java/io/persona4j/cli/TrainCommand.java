@@ -2,11 +2,11 @@ package io.persona4j.cli;
 
 import ai.djl.ndarray.NDManager;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.BertConfig;
 import io.persona4j.core.config.ModelConfigs;
-import io.persona4j.core.model.BertModel;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.model.bert.BertModel;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.tokenizer.Tokenizer;
 import io.persona4j.core.train.CausalLmObjective;
 import io.persona4j.core.train.ClassificationHead;
@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -54,7 +55,7 @@ final class TrainCommand implements Callable<Integer> {
     if (ModelConfigs.load(model) instanceof BertConfig) {
       return trainClassifier();
     }
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel lm = LlamaModel.load(model, m);
         Tokenizer tok = Tokenizer.fromDirectory(model);
         LoraModel lora = LoraModel.of(lm, m)) {
@@ -71,7 +72,7 @@ final class TrainCommand implements Callable<Integer> {
 
   private int trainClassifier() throws IOException {
     ClassLabels labels = ClassLabels.scan(data, options.pooling.pooling);
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         BertModel bert = BertModel.load(model, m);
         Tokenizer tok = Tokenizer.fromDirectory(model);
         LoraModel lora = LoraModel.of(bert, m);
@@ -120,12 +121,11 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   /** The error for text/label rows given to a decoder, naming the first such line, if any. */
-  private static java.util.Optional<IOException> labelledRowsOnADecoder(Path file)
-      throws IOException {
+  private static Optional<IOException> labelledRowsOnADecoder(Path file) throws IOException {
     long labelled = ClassLabels.firstLabelledLine(file);
     return labelled == 0
-        ? java.util.Optional.empty()
-        : java.util.Optional.of(
+        ? Optional.empty()
+        : Optional.of(
             new DatasetException(
                 file,
                 labelled,

@@ -4,6 +4,7 @@ import io.persona4j.adapters.lora.LoraConfig;
 import io.persona4j.adapters.lora.LoraConfigBuilder;
 import io.persona4j.core.train.JsonlDataset;
 import io.persona4j.core.train.LearningRateSchedule;
+import io.persona4j.core.train.Pooling;
 import java.util.List;
 import picocli.CommandLine.Option;
 
@@ -129,12 +130,12 @@ final class TrainOptions {
 
   /** Pooling of encoder features for classification. */
   enum PoolingOption {
-    mean(io.persona4j.core.train.Pooling.MEAN),
-    cls(io.persona4j.core.train.Pooling.CLS);
+    mean(Pooling.MEAN),
+    cls(Pooling.CLS);
 
-    final io.persona4j.core.train.Pooling pooling;
+    final Pooling pooling;
 
-    PoolingOption(io.persona4j.core.train.Pooling pooling) {
+    PoolingOption(Pooling pooling) {
       this.pooling = pooling;
     }
   }

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.persona4j.core.Runtime;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.model.llama.LlamaModel;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -50,7 +50,7 @@ class CliTest {
     Run r = run("inspect", "logits", "--model", llama.toString(), "--ids", "1,5,7,9");
     assertThat(r.code()).as(r.err()).isZero();
     float[] printed = new ObjectMapper().readValue(r.out(), float[].class);
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = LlamaModel.load(llama, m)) {
       float[] all =
           model.logits(m.create(new long[] {1, 5, 7, 9}, new Shape(1, 4)), null).toFloatArray();

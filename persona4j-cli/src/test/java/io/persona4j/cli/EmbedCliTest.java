@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.persona4j.core.Runtime;
-import io.persona4j.core.model.BertModel;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.model.bert.BertModel;
 import io.persona4j.core.onnx.BertOnnxImporter;
 import io.persona4j.core.onnx.MiniLm;
 import io.persona4j.core.tokenizer.Tokenizer;
@@ -68,7 +68,7 @@ class EmbedCliTest {
     assertThat(e[0]).hasSize(384);
     assertThat(cosine(e[0], e[1])).isGreaterThan(cosine(e[0], e[2]) + 0.3);
 
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         BertModel direct =
             BertModel.load(
                 BertOnnxImporter.open(MiniLm.onnx()).config(),

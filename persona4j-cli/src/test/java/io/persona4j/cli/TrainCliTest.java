@@ -7,8 +7,8 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.Runtime;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.model.llama.LlamaModel;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -152,7 +152,7 @@ class TrainCliTest {
     assertThat(withAdapter).hasSize(300);
     assertThat(withAdapter).isNotEqualTo(without);
     long[] tokens = Arrays.stream(ids.split(",")).mapToLong(Long::parseLong).toArray();
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = LlamaModel.load(llama, m);
         LoraModel lora = LoraModel.of(model, m)) {
       lora.load(adapter, "x");

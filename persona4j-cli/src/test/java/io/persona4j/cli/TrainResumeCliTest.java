@@ -6,8 +6,8 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.Runtime;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.tokenizer.Tokenizer;
 import io.persona4j.core.train.Batch;
 import io.persona4j.core.train.CausalLmObjective;
@@ -79,7 +79,7 @@ class TrainResumeCliTest {
 
     // The reported evaluation loss is that of the adapter in inference mode (no dropout).
     double reported = lastEvalLoss(whole);
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = LlamaModel.load(llama, m);
         Tokenizer tok = Tokenizer.fromDirectory(llama);
         LoraModel lora = LoraModel.of(model, m)) {

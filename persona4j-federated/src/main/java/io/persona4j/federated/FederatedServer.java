@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -146,7 +148,7 @@ public final class FederatedServer {
           valid.add(r);
         }
       }
-      java.util.Set<String> accounted = new java.util.HashSet<>(replyOf.keySet());
+      Set<String> accounted = new HashSet<>(replyOf.keySet());
       failures.forEach(f -> accounted.add(f.clientId()));
       for (Instruction in : instructions) {
         if (!accounted.contains(in.clientId())) {

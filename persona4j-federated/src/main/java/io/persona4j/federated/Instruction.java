@@ -1,5 +1,6 @@
 package io.persona4j.federated;
 
+import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -45,7 +46,7 @@ public record Instruction(
       }
       copy.put(e.getKey(), v);
     }
-    config = java.util.Collections.unmodifiableMap(copy);
+    config = Collections.unmodifiableMap(copy);
   }
 
   /** A FIT instruction. */

@@ -1,5 +1,6 @@
 package io.persona4j.federated;
 
+import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -35,8 +36,7 @@ public record Reply(
     if ((error == null) == (parameters == null)) {
       throw new IllegalArgumentException("exactly one of parameters and error must be set");
     }
-    metrics =
-        java.util.Collections.unmodifiableMap(new TreeMap<>(metrics == null ? Map.of() : metrics));
+    metrics = Collections.unmodifiableMap(new TreeMap<>(metrics == null ? Map.of() : metrics));
   }
 
   /** A successful reply. */

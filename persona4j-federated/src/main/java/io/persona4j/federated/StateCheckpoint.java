@@ -5,11 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -129,7 +132,7 @@ public final class StateCheckpoint {
   }
 
   private static byte[] encode(ServerState state, String strategyState) throws IOException {
-    var buf = new java.io.ByteArrayOutputStream();
+    var buf = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(buf))) {
       out.writeInt(state.round());
       state.global().writeTo(out);
@@ -138,7 +141,7 @@ public final class StateCheckpoint {
         out.writeUTF(e.getKey());
         e.getValue().writeTo(out);
       }
-      byte[] text = strategyState.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      byte[] text = strategyState.getBytes(StandardCharsets.UTF_8);
       out.writeInt(text.length);
       out.write(text);
     }
@@ -162,7 +165,7 @@ public final class StateCheckpoint {
         if (len < 0 || len > bin.length) {
           throw new IOException("strategy state length " + len + " out of range");
         }
-        strategyState = new String(in.readNBytes(len), java.nio.charset.StandardCharsets.UTF_8);
+        strategyState = new String(in.readNBytes(len), StandardCharsets.UTF_8);
       }
       if (in.read() != -1) {
         throw new IOException("trailing bytes after the state");
@@ -175,7 +178,7 @@ public final class StateCheckpoint {
     Path tmp = Files.createTempFile(dir, target.getFileName().toString(), ".tmp");
     try {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
-          OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
+          OutputStream out = Channels.newOutputStream(ch)) {
         out.write(bytes);
         out.flush();
         ch.force(true);

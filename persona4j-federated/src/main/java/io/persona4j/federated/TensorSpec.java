@@ -1,5 +1,6 @@
 package io.persona4j.federated;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -40,7 +41,7 @@ public record TensorSpec(String name, List<Integer> shape, DType dtype) {
 
   /** Float32 spec from an int array shape. */
   public static TensorSpec f32(String name, int... shape) {
-    List<Integer> dims = new java.util.ArrayList<>(shape.length);
+    List<Integer> dims = new ArrayList<>(shape.length);
     for (int d : shape) {
       dims.add(d);
     }

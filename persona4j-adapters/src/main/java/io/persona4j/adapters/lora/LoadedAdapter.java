@@ -3,6 +3,8 @@ package io.persona4j.adapters.lora;
 import ai.djl.ndarray.NDArray;
 import io.persona4j.adapters.AdapterProvenance;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -28,7 +30,6 @@ public record LoadedAdapter(
   /** Copies the collections. */
   public LoadedAdapter {
     targets = List.copyOf(targets);
-    modulesToSave =
-        java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(modulesToSave));
+    modulesToSave = Collections.unmodifiableMap(new LinkedHashMap<>(modulesToSave));
   }
 }

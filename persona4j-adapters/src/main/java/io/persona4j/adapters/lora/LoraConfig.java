@@ -6,11 +6,14 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.persona4j.adapters.AdapterProvenance;
 import io.persona4j.core.config.ConfigException;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * A LoRA adapter's config, bound to PEFT's {@code adapter_config.json} (field names as PEFT writes
@@ -146,7 +149,7 @@ public record LoraConfig(
         "must be a boolean or a string");
     if (initLoraWeights instanceof String s) {
       require(
-          BASE_MODIFYING_INITS.stream().noneMatch(s.toLowerCase(java.util.Locale.ROOT)::startsWith),
+          BASE_MODIFYING_INITS.stream().noneMatch(s.toLowerCase(Locale.ROOT)::startsWith),
           "init_lora_weights",
           s,
           "such adapters need the base weights their init modified (or a LoRA variant);"
@@ -231,13 +234,13 @@ public record LoraConfig(
     try {
       Pattern.compile(regex);
       return true;
-    } catch (java.util.regex.PatternSyntaxException e) {
+    } catch (PatternSyntaxException e) {
       return false;
     }
   }
 
   private static <V> Map<String, V> copyOrdered(Map<String, V> m) {
-    return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(m));
+    return Collections.unmodifiableMap(new LinkedHashMap<>(m));
   }
 
   static void require(boolean condition, String field, Object value, String expectation) {

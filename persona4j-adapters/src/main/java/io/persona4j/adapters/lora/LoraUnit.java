@@ -2,9 +2,12 @@ package io.persona4j.adapters.lora;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+import java.util.Arrays;
 
 /**
  * One named adapter on one linear layer: {@code A [r, in]}, {@code B [out, r]}, its scale, its
@@ -63,7 +66,7 @@ public final class LoraUnit implements AutoCloseable {
     // right after the op, while autograd keeps that array for the backward pass (see
     // io.persona4j.core.train.Autograd). This array lives as long as A and B.
     this.scaleArray = manager.create((float) scale);
-    ai.djl.ndarray.NDScope.unregister(scaleArray);
+    NDScope.unregister(scaleArray);
     this.dropout = dropout;
     this.gate = gate;
   }
@@ -142,11 +145,11 @@ public final class LoraUnit implements AutoCloseable {
    */
   NDArray apply(NDArray x, boolean training) {
     NDArray in = training ? dropout.apply(x) : x;
-    NDArray down = ai.djl.nn.core.Linear.linear(in, a, null).singletonOrThrow(); // [..., r]
+    NDArray down = Linear.linear(in, a, null).singletonOrThrow(); // [..., r]
     if (gate != null) {
       down = down.mul(gateFor(down)); // [..., r]
     }
-    NDArray up = ai.djl.nn.core.Linear.linear(down, b, null).singletonOrThrow(); // [..., out]
+    NDArray up = Linear.linear(down, b, null).singletonOrThrow(); // [..., out]
     return up.mul(scaleArray);
   }
 
@@ -158,7 +161,7 @@ public final class LoraUnit implements AutoCloseable {
       return w;
     }
     long[] dims = new long[s.dimension()];
-    java.util.Arrays.fill(dims, 1);
+    Arrays.fill(dims, 1);
     dims[0] = w.getShape().get(0);
     dims[dims.length - 1] = rank();
     return w.reshape(new Shape(dims));

@@ -1,5 +1,7 @@
 package io.persona4j.adapters.lora;
 
+import java.util.Locale;
+
 /**
  * Parameter counts of an adapted model, as PEFT's {@code print_trainable_parameters} reports them.
  *
@@ -22,7 +24,7 @@ public record ParameterCounts(long trainable, long total) {
   @Override
   public String toString() {
     return String.format(
-        java.util.Locale.ROOT,
+        Locale.ROOT,
         "trainable params: %,d || all params: %,d || trainable%%: %.4f",
         trainable,
         total,

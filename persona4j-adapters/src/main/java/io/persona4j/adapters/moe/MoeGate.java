@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
 import io.persona4j.adapters.lora.LoraInit;
 import io.persona4j.adapters.lora.RankGate;
 import java.util.Arrays;
@@ -117,8 +118,7 @@ final class MoeGate implements RankGate, AutoCloseable {
       scope.suppressNotUsedWarning();
       g =
           switch (config.gateType()) {
-            case LINEAR ->
-                ai.djl.nn.core.Linear.linear(input, router, null).singletonOrThrow().softmax(-1);
+            case LINEAR -> Linear.linear(input, router, null).singletonOrThrow().softmax(-1);
             case RANDOM -> {
               float[] z =
                   LoraInit.normal(

@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -96,7 +97,7 @@ public final class MoeLoraFiles {
     if (router != null) {
       SafetensorsWriter.write(
           gateFile,
-          java.util.Map.of(ROUTER_TENSOR, HostTensor.fromNDArray(router)),
+          Map.of(ROUTER_TENSOR, HostTensor.fromNDArray(router)),
           AdapterProvenance.current().metadata());
     } else {
       Files.deleteIfExists(gateFile); // a stale router would contradict gate_type

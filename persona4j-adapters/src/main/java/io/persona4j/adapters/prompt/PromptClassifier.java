@@ -3,7 +3,7 @@ package io.persona4j.adapters.prompt;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import io.persona4j.core.model.BertModel;
+import io.persona4j.core.model.bert.BertModel;
 import io.persona4j.core.train.Batch;
 import io.persona4j.core.train.ClassificationHead;
 import io.persona4j.core.train.CrossEntropy;

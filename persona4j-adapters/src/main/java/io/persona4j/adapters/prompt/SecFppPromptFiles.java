@@ -2,6 +2,7 @@ package io.persona4j.adapters.prompt;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import io.persona4j.core.train.ClassificationHead;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -81,9 +82,7 @@ public final class SecFppPromptFiles {
     int hidden = g.config().tokenDim();
     try (NDManager scope = parent.newSubManager()) {
       Map<String, NDArray> hp = new LinkedHashMap<>();
-      hp.put(
-          ClassificationHead.WEIGHT,
-          scope.create(w, new ai.djl.ndarray.types.Shape(b.length, hidden)));
+      hp.put(ClassificationHead.WEIGHT, scope.create(w, new Shape(b.length, hidden)));
       hp.put(ClassificationHead.BIAS, scope.create(b));
       ClassificationHead head = ClassificationHead.of(hp, parent);
       return new Loaded(SoftPrompt.of(g.config(), g.prompt(), l.prompt(), parent), head);

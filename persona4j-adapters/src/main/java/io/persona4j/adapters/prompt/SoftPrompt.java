@@ -2,7 +2,9 @@ package io.persona4j.adapters.prompt;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.persona4j.core.train.Autograd;
@@ -149,7 +151,7 @@ public final class SoftPrompt implements AutoCloseable {
         Autograd.NoGrad off = Autograd.noGrad()) {
       NDArray src = scope.create(values, target.getShape());
       // In-place copy: keeps the array's identity (and any optimizer state referring to it).
-      target.set(new ai.djl.ndarray.index.NDIndex(":"), src);
+      target.set(new NDIndex(":"), src);
     }
   }
 
@@ -181,9 +183,9 @@ public final class SoftPrompt implements AutoCloseable {
     NDArray p = global.add(local); // [n,H]
     p.attach(m);
     NDArray rows = p.expandDims(0).broadcast(new Shape(b, n, config.tokenDim())); // [B,n,H]
-    NDArray emb = NDArrays.concat(new ai.djl.ndarray.NDList(rows, wordEmbeddings), 1); // [B,n+T,H]
+    NDArray emb = NDArrays.concat(new NDList(rows, wordEmbeddings), 1); // [B,n+T,H]
     NDArray ones = m.ones(new Shape(b, n), attentionMask.getDataType()); // [B,n]
-    NDArray mask = NDArrays.concat(new ai.djl.ndarray.NDList(ones, attentionMask), 1); // [B,n+T]
+    NDArray mask = NDArrays.concat(new NDList(ones, attentionMask), 1); // [B,n+T]
     return new Prepended(emb, mask.toType(DataType.INT64, false));
   }
 

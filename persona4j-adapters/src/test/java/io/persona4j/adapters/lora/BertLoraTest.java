@@ -3,11 +3,11 @@ package io.persona4j.adapters.lora;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.BertConfig;
-import io.persona4j.core.model.BertModel;
 import io.persona4j.core.model.RandomWeights;
 import io.persona4j.core.model.WeightSource;
+import io.persona4j.core.model.bert.BertModel;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,7 +28,7 @@ class BertLoraTest {
   @Test
   void loraOnQueryValueKeepsZeroInitInvariantAndMergesExactly(@TempDir Path dir)
       throws IOException {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         BertModel model = bert(m)) {
       float[][] base = model.embedIds(IDS, 8, false);
       LoraModel lora = LoraModel.of(model, m);

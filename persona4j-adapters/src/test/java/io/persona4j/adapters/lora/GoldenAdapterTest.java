@@ -8,8 +8,8 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.persona4j.core.Runtime;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.model.llama.LlamaModel;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.List;
@@ -77,7 +77,7 @@ class GoldenAdapterTest {
 
   @Test
   void baseModelMatchesTheNumpyForward() throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = LlamaModel.load(golden.resolve("base"), m)) {
       double err = relativeError(lastPosition(model, m), doubles("base"));
       System.out.printf("golden base: max |diff| / max |logit| = %.3g%n", err);
@@ -91,7 +91,7 @@ class GoldenAdapterTest {
     assertThat(maxAbsDiff(want, doubles("base")))
         .as("the golden adapter must change the logits noticeably")
         .isGreaterThan(0.5);
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = LlamaModel.load(golden.resolve("base"), m);
         LoraModel lora = LoraModel.of(model, m)) {
       LoadedAdapter a = lora.load(golden.resolve("causal_lm"), "golden");
@@ -118,7 +118,7 @@ class GoldenAdapterTest {
 
   @Test
   void seqClsAdapterWithRegexTargetsRsloraRankPatternAndScoreHead() throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = LlamaModel.load(golden.resolve("base"), m);
         LoraModel lora = LoraModel.of(model, m)) {
       LoadedAdapter a = lora.load(golden.resolve("seq_cls"), "cls");

@@ -6,12 +6,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.BertConfig;
-import io.persona4j.core.model.BertModel;
-import io.persona4j.core.model.LlamaModel;
 import io.persona4j.core.model.RandomWeights;
 import io.persona4j.core.model.WeightSource;
+import io.persona4j.core.model.bert.BertModel;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.train.NativeMemoryChurn;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -44,7 +44,7 @@ class LoraAutogradMemorySafetyTest {
     Map<String, NDArray> params = lora.trainableParameters();
     List<ByteBuffer> keep = new ArrayList<>();
     try (NDManager step = m.newSubManager();
-        GradientCollector gc = Runtime.engine().newGradientCollector()) {
+        GradientCollector gc = TensorRuntime.engine().newGradientCollector()) {
       NDArray loss = f.loss(step);
       if (churn) {
         keep.addAll(NativeMemoryChurn.run());
@@ -72,7 +72,7 @@ class LoraAutogradMemorySafetyTest {
 
   /** Gradients of a LoRA (with dropout) on the tiny Llama, fresh model and adapter each call. */
   static Map<String, float[]> llamaGradients(boolean churn) throws IOException {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m);
         LoraModel lora = LoraModel.of(model, m)) {
       LoraConfig config =
@@ -97,7 +97,7 @@ class LoraAutogradMemorySafetyTest {
 
   /** Gradients of a LoRA on a tiny BERT with the tanh GELU. */
   static Map<String, float[]> bertGradients(boolean churn) throws IOException {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         BertModel model =
             BertModel.load(
                 BERT, WeightSource.ofFloats("random", RandomWeights.bert(BERT, 4, 0.2f)), m);

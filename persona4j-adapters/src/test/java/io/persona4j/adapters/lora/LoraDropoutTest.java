@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import org.junit.jupiter.api.Test;
 
 /** Deterministic inverted dropout. */
@@ -44,7 +44,7 @@ class LoraDropoutTest {
 
   @Test
   void applyMultipliesByTheMaskAndZeroPIsIdentity() {
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       float[] x = {1, 2, 3, 4, 5, 6, 7, 8};
       NDArray xs = m.create(x, new Shape(2, 4));
       assertThat(new LoraDropout(0, 1).apply(xs)).isSameAs(xs);

@@ -8,9 +8,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.model.Linear;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.model.llama.LlamaModel;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -57,7 +57,7 @@ class LoraGradientTest {
 
   @Test
   void autogradMatchesFiniteDifferencesAndBaseWeightsGetNoGradient() throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m);
         LoraModel lora = LoraModel.of(model, m)) {
       LoraConfig config =
@@ -73,7 +73,7 @@ class LoraGradientTest {
 
       Map<String, NDArray> params = lora.trainableParameters();
       try (NDManager step = m.newSubManager();
-          GradientCollector gc = Runtime.engine().newGradientCollector()) {
+          GradientCollector gc = TensorRuntime.engine().newGradientCollector()) {
         NDArray ids = step.create(TinyModels.IDS, new Shape(1, TinyModels.IDS.length));
         NDArray logits = model.logits(ids, null);
         NDArray loss = logits.mul(step.create(w, logits.getShape())).sum();

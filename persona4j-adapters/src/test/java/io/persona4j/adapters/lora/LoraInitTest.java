@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
-import io.persona4j.core.Runtime;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.model.llama.LlamaModel;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -56,7 +56,7 @@ class LoraInitTest {
 
   @Test
   void injectedAdaptersUseTheirLayersFanInAndTheConfiguredInit() throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m)) {
       LoraConfig config = LoraConfig.builder().r(8).targets("q_proj", "down_proj").build();
       var layers = LoraInjector.inject(model, config, "k", 3);

@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.model.Linear;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -25,7 +25,7 @@ class LoraLinearTest {
 
   @BeforeEach
   void open() {
-    m = Runtime.newManager();
+    m = TensorRuntime.newManager();
     random = new SplittableRandom(3);
   }
 

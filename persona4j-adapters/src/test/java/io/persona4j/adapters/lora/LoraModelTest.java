@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.model.Linear;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.model.llama.LlamaModel;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +26,7 @@ class LoraModelTest {
 
   @Test
   void zeroInitializedBLeavesLogitsBitForBitUnchanged() throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m);
         LoraModel lora = LoraModel.of(model, m)) {
       float[] before = TinyModels.logits(model, m);
@@ -47,7 +47,7 @@ class LoraModelTest {
 
   @Test
   void mergedEqualsUnmergedAndUnmergeRestoresTheBaseWeights() throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m);
         LoraModel lora = LoraModel.of(model, m)) {
       float[] base = TinyModels.logits(model, m);
@@ -72,7 +72,7 @@ class LoraModelTest {
 
   @Test
   void subtractStrategyRestoresTheBaseWeightsUpToRounding() throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m);
         LoraModel lora = LoraModel.of(model, m)) {
       Map<String, float[]> w0 = baseWeights(model);
@@ -98,7 +98,7 @@ class LoraModelTest {
 
   @Test
   void activateDeactivateAndDeleteSwitchAdapters() throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m);
         LoraModel lora = LoraModel.of(model, m)) {
       float[] base = TinyModels.logits(model, m);
@@ -144,7 +144,7 @@ class LoraModelTest {
 
   @Test
   void closeRestoresTheOriginalLayers() throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m)) {
       Map<String, Linear> original = model.linears();
       float[] base = TinyModels.logits(model, m);
@@ -160,7 +160,7 @@ class LoraModelTest {
 
   @Test
   void parameterCountsAndTrainableParametersUsePeftNames() throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m);
         LoraModel lora = LoraModel.of(model, m)) {
       lora.add("default", QV, 1);

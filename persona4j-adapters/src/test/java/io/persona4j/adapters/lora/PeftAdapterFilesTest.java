@@ -9,15 +9,15 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.ConfigException;
 import io.persona4j.core.io.HostTensor;
 import io.persona4j.core.io.ModelFormatException;
 import io.persona4j.core.io.SafetensorsFile;
 import io.persona4j.core.io.SafetensorsWriter;
 import io.persona4j.core.model.Linear;
-import io.persona4j.core.model.LlamaModel;
 import io.persona4j.core.model.ModelInit;
+import io.persona4j.core.model.llama.LlamaModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +43,7 @@ class PeftAdapterFilesTest {
 
   /** Saves a random (non-identity) adapter of the tiny model to {@code dir}. */
   static void saveRandomAdapter(Path dir, LoraConfig config, long seed) throws IOException {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m);
         LoraModel lora = LoraModel.of(model, m)) {
       lora.add("default", config, seed);
@@ -80,7 +80,7 @@ class PeftAdapterFilesTest {
   /** Loading {@code dir} into a fresh tiny model fails; the model is left unadapted. */
   static void assertLoadFails(Path dir, Class<? extends Exception> type, String... fragments)
       throws IOException {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m);
         LoraModel lora = LoraModel.of(model, m)) {
       var thrown = assertThatThrownBy(() -> lora.load(dir, "x")).isInstanceOf(type);
@@ -96,7 +96,7 @@ class PeftAdapterFilesTest {
   void saveThenLoadIsBitExactInTensorsAndLogits(@TempDir Path dir) throws Exception {
     Map<String, float[]> saved = new LinkedHashMap<>();
     float[] logits;
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m);
         LoraModel lora = LoraModel.of(model, m)) {
       lora.add("mine", CONFIG, 3);
@@ -111,7 +111,7 @@ class PeftAdapterFilesTest {
             tensors(dir).get("base_model.model.model.layers.1.mlp.down_proj.lora_B.weight").shape())
         .containsExactly(32, 4);
 
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m);
         LoraModel lora = LoraModel.of(model, m)) {
       LoadedAdapter loaded = lora.load(dir, "again");
@@ -155,7 +155,7 @@ class PeftAdapterFilesTest {
     for (int i = 0; i < head.length; i++) {
       head[i] = i * 0.01f - 0.4f;
     }
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m);
         LoraModel lora = LoraModel.of(model, m)) {
       lora.add("cls", config, 1);
@@ -165,7 +165,7 @@ class PeftAdapterFilesTest {
       lora.save("cls", dir, Map.of("score.weight", score));
     }
     assertThat(tensors(dir)).containsKey("base_model.model.score.weight");
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m);
         LoraModel lora = LoraModel.of(model, m)) {
       LoadedAdapter loaded = lora.load(dir, "cls");
@@ -186,7 +186,7 @@ class PeftAdapterFilesTest {
 
   @Test
   void adapterOfADifferentBaseModelNamesTheTensorAndBothShapes(@TempDir Path dir) throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel wider =
             TinyModels.llama(ModelInit.decoderConfig("llama", 2, 48, 4, 2, 61, 0, 64), 1, m);
         LoraModel lora = LoraModel.of(wider, m)) {
@@ -253,7 +253,7 @@ class PeftAdapterFilesTest {
   @Test
   void baseWeightsStayUntouchedByLoadingAndDeleting(@TempDir Path dir) throws Exception {
     saveRandomAdapter(dir, CONFIG, 1);
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m);
         LoraModel lora = LoraModel.of(model, m)) {
       Map<String, Linear> before = model.linears();

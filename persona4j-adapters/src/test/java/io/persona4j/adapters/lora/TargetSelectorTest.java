@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDManager;
-import io.persona4j.core.Runtime;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.model.llama.LlamaModel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -133,7 +133,7 @@ class TargetSelectorTest {
         .hasMessageContaining("[c_attn, c_proj]")
         .hasMessageContaining("q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj")
         .hasMessageContaining("model.layers.0.self_attn.q_proj");
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m)) {
       Map<String, io.persona4j.core.model.Linear> before = model.linears();
       LoraConfig config = LoraConfig.builder().targets("query", "value").build();

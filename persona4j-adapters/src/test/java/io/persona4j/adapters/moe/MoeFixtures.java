@@ -6,7 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import io.persona4j.adapters.lora.LoraUnit;
 import io.persona4j.adapters.lora.TinyModels;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.model.llama.LlamaModel;
 import java.util.Map;
 import java.util.SplittableRandom;
 

@@ -8,8 +8,8 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.persona4j.adapters.lora.TinyModels;
-import io.persona4j.core.Runtime;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.train.NativeMemoryChurn;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -83,12 +83,12 @@ class MoeGradientTest {
 
   @Test
   void autogradMatchesFiniteDifferencesForExpertsAndRouter() throws Exception {
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       Setup s = setup(m, 0);
       float[] g0 = null;
       Map<String, NDArray> params = s.moe().trainableParameters().all();
       try (NDManager step = m.newSubManager();
-          GradientCollector gc = Runtime.engine().newGradientCollector()) {
+          GradientCollector gc = TensorRuntime.engine().newGradientCollector()) {
         gc.backward(loss(s, step));
         g0 = s.moe().gate().toFloatArray();
       }
@@ -144,12 +144,12 @@ class MoeGradientTest {
 
   /** Gradients with dropout 0.3 in training mode, a fresh model each call. */
   static Map<String, float[]> gradients(boolean churn) throws IOException {
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       Setup s = setup(m, 0.3);
       s.moe().train(true);
       List<ByteBuffer> keep = new ArrayList<>();
       try (NDManager step = m.newSubManager();
-          GradientCollector gc = Runtime.engine().newGradientCollector()) {
+          GradientCollector gc = TensorRuntime.engine().newGradientCollector()) {
         NDArray loss = loss(s, step);
         if (churn) {
           keep.addAll(NativeMemoryChurn.run());

@@ -11,13 +11,13 @@ import io.persona4j.adapters.lora.LoraConfigs;
 import io.persona4j.adapters.lora.LoraLinear;
 import io.persona4j.adapters.lora.PeftAdapterFiles;
 import io.persona4j.adapters.lora.TinyModels;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.ConfigException;
 import io.persona4j.core.io.HostTensor;
 import io.persona4j.core.io.ModelFormatException;
 import io.persona4j.core.io.SafetensorsFile;
 import io.persona4j.core.io.SafetensorsWriter;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.model.llama.LlamaModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -36,7 +36,7 @@ class MoeLoraFilesTest {
   /** Saves a random linear-gate mixture; returns its tensors and its logits for two rows. */
   static Map<String, float[]> saveRandom(Path dir, MoeLoraConfig config, float[][] logits)
       throws IOException {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m);
         MoeLoraModel moe = MoeLoraModel.of(model, m)) {
       moe.add("mine", config, 3);
@@ -68,7 +68,7 @@ class MoeLoraFilesTest {
   /** Loading {@code dir} fails with {@code type} and every fragment; the model stays plain. */
   static void assertLoadFails(Path dir, Class<? extends Exception> type, String... fragments)
       throws IOException {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m);
         MoeLoraModel moe = MoeLoraModel.of(model, m)) {
       var thrown = assertThatThrownBy(() -> moe.load(dir, "x")).isInstanceOf(type);
@@ -90,7 +90,7 @@ class MoeLoraFilesTest {
   void saveThenLoadIsBitExactInTensorsAndLogits(@TempDir Path dir) throws Exception {
     float[][] logits = new float[1][];
     Map<String, float[]> saved = saveRandom(dir, CONFIG, logits);
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m);
         MoeLoraModel moe = MoeLoraModel.of(model, m)) {
       MoeLoraConfig loaded = moe.load(dir, "again");
@@ -105,7 +105,7 @@ class MoeLoraFilesTest {
       assertThat(moe.trainableParameters().all()).as("loaded frozen").isEmpty();
       assertThat(moe.routerWeight().hasGradient()).isFalse();
     }
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m);
         MoeLoraModel moe = MoeLoraModel.of(model, m)) {
       moe.load(dir, "trainable", true, 1);
@@ -155,7 +155,7 @@ class MoeLoraFilesTest {
       MoeLoraConfig config = CONFIG.toBuilder().gateType(type).seed(99).build();
       Map<String, float[]> saved = saveRandom(d, config, null);
       assertThat(d.resolve(MoeLoraFiles.GATE_FILE)).doesNotExist();
-      try (NDManager m = Runtime.newManager();
+      try (NDManager m = TensorRuntime.newManager();
           LlamaModel model = TinyModels.llama(m);
           MoeLoraModel moe = MoeLoraModel.of(model, m)) {
         assertThat(moe.load(d, "x")).isEqualTo(config);

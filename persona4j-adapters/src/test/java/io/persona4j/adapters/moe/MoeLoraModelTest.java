@@ -15,8 +15,8 @@ import io.persona4j.adapters.lora.LoraModel;
 import io.persona4j.adapters.lora.LoraUnit;
 import io.persona4j.adapters.lora.ParameterCounts;
 import io.persona4j.adapters.lora.TinyModels;
-import io.persona4j.core.Runtime;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.model.llama.LlamaModel;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +33,7 @@ class MoeLoraModelTest {
 
   @Test
   void oneExpertEqualsPlainLoraWithTheSameAlphaOverR() throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel moeModel = TinyModels.llama(m);
         LlamaModel plainModel = TinyModels.llama(m);
         MoeLoraModel moe = MoeLoraModel.of(moeModel, m);
@@ -58,7 +58,7 @@ class MoeLoraModelTest {
 
   @Test
   void oneHotGateEqualsPlainLoraOfThatExpertsBlockAtScaleAlphaOverExpertRank() throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel moeModel = TinyModels.llama(m);
         MoeLoraModel moe = MoeLoraModel.of(moeModel, m)) {
       moe.add("x", small(GateType.LINEAR), 1);
@@ -69,7 +69,7 @@ class MoeLoraModelTest {
         oneHot[k] = 1;
         moe.setGate(m.create(oneHot, new Shape(1, 2)));
         perExpert[k] = TinyModels.logits(moeModel, m);
-        try (NDManager pm = Runtime.newManager();
+        try (NDManager pm = TensorRuntime.newManager();
             LlamaModel plainModel = TinyModels.llama(pm);
             LoraModel lora = LoraModel.of(plainModel, pm)) {
           // rank r/K = 2 and lora_alpha = alpha: PEFT's scale alpha / 2 is the mixture's
@@ -93,7 +93,7 @@ class MoeLoraModelTest {
 
   @Test
   void zeroInitializedBLeavesLogitsBitForBitUnchanged() throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m);
         MoeLoraModel moe = MoeLoraModel.of(model, m)) {
       float[] before = TinyModels.logits(model, m);
@@ -121,7 +121,7 @@ class MoeLoraModelTest {
   @Test
   void uniformGateEqualsPlainLoraWithLoraAlphaAlphaAndSoDoesTheSavedPeftAdapter(@TempDir Path dir)
       throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel moeModel = TinyModels.llama(m);
         LlamaModel plainModel = TinyModels.llama(m);
         MoeLoraModel moe = MoeLoraModel.of(moeModel, m);
@@ -154,7 +154,7 @@ class MoeLoraModelTest {
 
   @Test
   void eachSequenceOfABatchGetsItsOwnGateAndEqualsRunningItAlone() throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m);
         MoeLoraModel moe = MoeLoraModel.of(model, m)) {
       moe.add("x", small(GateType.LINEAR), 1);
@@ -204,7 +204,7 @@ class MoeLoraModelTest {
 
   /** Two random gates of a batch of 3 from a fresh mixture with {@code seed}. */
   static float[][] randomGates(long seed) throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m);
         MoeLoraModel moe = MoeLoraModel.of(model, m)) {
       moe.add("x", small(GateType.RANDOM).toBuilder().seed(seed).build(), 1);
@@ -232,7 +232,7 @@ class MoeLoraModelTest {
 
   @Test
   void parameterCountsAreRankRLoraPlusTheRouterAndParametersAreSplit() throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m);
         LlamaModel plainModel = TinyModels.llama(m);
         MoeLoraModel moe = MoeLoraModel.of(model, m);
@@ -267,7 +267,7 @@ class MoeLoraModelTest {
 
   @Test
   void dropoutOnlyInTrainingMode() throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m);
         MoeLoraModel moe = MoeLoraModel.of(model, m)) {
       moe.add("x", small(GateType.UNIFORM).toBuilder().dropout(0.5).build(), 1);
@@ -283,7 +283,7 @@ class MoeLoraModelTest {
 
   @Test
   void misuseFailsWithClearErrors() throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m);
         MoeLoraModel moe = MoeLoraModel.of(model, m)) {
       assertThatThrownBy(() -> moe.setGateInput(gateInputs(m, 1, 8, 1)))

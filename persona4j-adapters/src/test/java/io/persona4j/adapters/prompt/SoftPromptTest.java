@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.BertConfig;
-import io.persona4j.core.model.BertModel;
 import io.persona4j.core.model.RandomWeights;
 import io.persona4j.core.model.WeightSource;
+import io.persona4j.core.model.bert.BertModel;
 import io.persona4j.core.train.AdamW;
 import io.persona4j.core.train.Batch;
 import io.persona4j.core.train.ClassificationHead;
@@ -51,7 +51,7 @@ class SoftPromptTest {
 
   @Test
   void zeroLengthPromptIsThePlainEncoder() throws IOException {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         BertModel model = bert(m);
         SoftPrompt prompt = SoftPrompt.create(SoftPromptConfig.random(0, 16), 1, m)) {
       Batch batch = Batch.of(data().subList(0, 3), 0);
@@ -73,7 +73,7 @@ class SoftPromptTest {
       g[i] = i * 0.01f;
       l[i] = -i * 0.004f + 0.5f;
     }
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         SoftPrompt prompt = SoftPrompt.of(cfg, g, l, m)) {
       NDArray emb = m.ones(new Shape(2, 4, 16));
       NDArray mask = m.create(new long[] {1, 1, 1, 0, 1, 1, 0, 0}, new Shape(2, 4));
@@ -93,7 +93,7 @@ class SoftPromptTest {
 
   @Test
   void trainingChangesOnlyPromptAndHeadNeverTheEncoder() throws IOException {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         BertModel model = bert(m);
         SoftPrompt prompt = SoftPrompt.create(SoftPromptConfig.random(4, 16), 3, m);
         ClassificationHead head = ClassificationHead.create(16, 2, 0.02f, 5, m)) {
@@ -142,7 +142,7 @@ class SoftPromptTest {
 
   @Test
   void secFppFilesRoundTripBitExactlyAndKeepLocalApart(@TempDir Path dir) throws IOException {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         SoftPrompt prompt = SoftPrompt.create(SoftPromptConfig.random(5, 16), 9, m);
         ClassificationHead head = ClassificationHead.create(16, 3, 0.5f, 2, m)) {
       float[] local = new float[80];

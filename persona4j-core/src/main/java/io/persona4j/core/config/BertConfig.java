@@ -3,6 +3,7 @@ package io.persona4j.core.config;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
 import java.util.Set;
 
 /** Config of a BERT-style encoder (BERT, MiniLM, all-MiniLM-L6-v2). */
@@ -22,7 +23,7 @@ public record BertConfig(
     @JsonProperty("pad_token_id") Integer padTokenId,
     @JsonProperty("position_embedding_type") String positionEmbeddingType,
     @JsonProperty("torch_dtype") String torchDtype,
-    @JsonProperty("architectures") java.util.List<String> architectures)
+    @JsonProperty("architectures") List<String> architectures)
     implements ModelConfig {
 
   /** Activations accepted for the MLP: exact (erf) GELU and its tanh approximation. */
@@ -76,8 +77,8 @@ public record BertConfig(
     }
     architectures =
         architectures == null || architectures.isEmpty()
-            ? java.util.List.of("BertModel")
-            : java.util.List.copyOf(architectures);
+            ? List.of("BertModel")
+            : List.copyOf(architectures);
   }
 
   public int headDim() {

@@ -4,10 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.model.AttentionMask;
-import io.persona4j.core.model.KvCache;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.model.llama.KvCache;
+import io.persona4j.core.model.llama.LlamaModel;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -81,7 +83,7 @@ public final class Generator {
     long prefillNanos = 0;
     long decodeNanos = 0;
     int steps = 0;
-    try (NDManager m = io.persona4j.core.Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         KvCache cache = model.newCache(m, b, capacity)) {
       long t0 = System.nanoTime();
       float[][] logits =
@@ -162,7 +164,7 @@ public final class Generator {
       int v = flat.length / b;
       float[][] rows = new float[b][];
       for (int r = 0; r < b; r++) {
-        rows[r] = java.util.Arrays.copyOfRange(flat, r * v, (r + 1) * v);
+        rows[r] = Arrays.copyOfRange(flat, r * v, (r + 1) * v);
       }
       return rows;
     }
@@ -190,7 +192,7 @@ public final class Generator {
   private static boolean[][] slice(boolean[][] valid, int len) {
     boolean[][] s = new boolean[valid.length][];
     for (int r = 0; r < valid.length; r++) {
-      s[r] = java.util.Arrays.copyOf(valid[r], len);
+      s[r] = Arrays.copyOf(valid[r], len);
     }
     return s;
   }

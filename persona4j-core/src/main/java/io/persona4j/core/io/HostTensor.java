@@ -1,6 +1,7 @@
 package io.persona4j.core.io;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -82,7 +83,7 @@ public record HostTensor(DType dtype, long[] shape, ByteBuffer data) {
    */
   public static HostTensor fromNDArray(NDArray a) {
     long[] shape = a.getShape().getShape();
-    if (a.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32) {
+    if (a.getDataType() == DataType.FLOAT32) {
       return f32(shape, a.toFloatArray());
     }
     DType dtype =

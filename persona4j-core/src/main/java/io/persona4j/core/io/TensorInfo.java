@@ -1,5 +1,6 @@
 package io.persona4j.core.io;
 
+import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -52,8 +53,8 @@ public record TensorInfo(String name, DType dtype, long[] shape, long begin, lon
   }
 
   /** The shape as a DJL {@link ai.djl.ndarray.types.Shape}. */
-  public ai.djl.ndarray.types.Shape djlShape() {
-    return new ai.djl.ndarray.types.Shape(shape);
+  public Shape djlShape() {
+    return new Shape(shape);
   }
 
   /**

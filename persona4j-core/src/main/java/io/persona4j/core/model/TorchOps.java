@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import java.util.Arrays;
 
 /**
  * Hot-path tensor operations as one PyTorch call each.
@@ -17,11 +18,11 @@ import ai.djl.pytorch.jni.JniUtils;
  * where a step is hundreds of small ops, that overhead is a large share of the step. Arrays of
  * another engine fall back to the generic API.
  */
-final class TorchOps {
+public final class TorchOps {
   private TorchOps() {}
 
   /** {@code x[..., start:end, ...]} along {@code axis}, a view. */
-  static NDArray slice(NDArray x, int axis, long start, long end) {
+  public static NDArray slice(NDArray x, int axis, long start, long end) {
     int a = axis < 0 ? axis + x.getShape().dimension() : axis;
     if (x instanceof PtNDArray p) {
       return JniUtils.slice(p, a, start, end, 1);
@@ -30,7 +31,7 @@ final class TorchOps {
   }
 
   /** Splits {@code x} along {@code axis} into consecutive parts of the given sizes (views). */
-  static NDList split(NDArray x, int axis, long... sizes) {
+  public static NDList split(NDArray x, int axis, long... sizes) {
     int a = axis < 0 ? axis + x.getShape().dimension() : axis;
     if (x instanceof PtNDArray p) {
       return JniUtils.split(p, sizes, a);
@@ -45,14 +46,14 @@ final class TorchOps {
   }
 
   /** Copies {@code value} into {@code target[..., start:end, ...]} along {@code axis}, in place. */
-  static void assign(NDArray target, int axis, long start, long end, NDArray value) {
+  public static void assign(NDArray target, int axis, long start, long end, NDArray value) {
     int a = axis < 0 ? axis + target.getShape().dimension() : axis;
     if (target instanceof PtNDArray t && value instanceof PtNDArray v) {
       long[] shape = target.getShape().getShape();
       long[] min = new long[shape.length];
       long[] max = shape.clone();
       long[] step = new long[shape.length];
-      java.util.Arrays.fill(step, 1);
+      Arrays.fill(step, 1);
       min[a] = start;
       max[a] = end;
       JniUtils.indexSet(t, v, min, max, step);
@@ -62,7 +63,7 @@ final class TorchOps {
   }
 
   /** Rows of {@code table [N, ...]} at int64 {@code ids [...]}: {@code [..., ...]}. */
-  static NDArray rows(NDArray table, NDArray ids) {
+  public static NDArray rows(NDArray table, NDArray ids) {
     if (table instanceof PtNDArray t && ids instanceof PtNDArray i) {
       return JniUtils.embedding(i, t, false);
     }
@@ -70,7 +71,7 @@ final class TorchOps {
   }
 
   /** Concatenates along {@code axis} into a new contiguous array. */
-  static NDArray concat(int axis, NDArray... parts) {
+  public static NDArray concat(int axis, NDArray... parts) {
     return NDArrays.concat(new NDList(parts), axis);
   }
 

@@ -13,19 +13,19 @@ import org.slf4j.LoggerFactory;
  * Loads named tensors from a {@link WeightSource}, checking each against the shape the config
  * implies, warning about NaN/Inf values, and tracking which tensors were never used.
  */
-final class WeightLoader {
+public final class WeightLoader {
   private static final Logger LOG = LoggerFactory.getLogger(WeightLoader.class);
   private final WeightSource source;
   private final NDManager manager;
   private final Set<String> used = new HashSet<>();
 
-  WeightLoader(WeightSource source, NDManager manager) {
+  public WeightLoader(WeightSource source, NDManager manager) {
     this.source = source;
     this.manager = manager;
   }
 
   /** Loads {@code name}, which must exist with exactly {@code expected} shape. */
-  NDArray require(String name, long... expected) throws IOException {
+  public NDArray require(String name, long... expected) throws IOException {
     if (!source.contains(name)) {
       throw new IOException(source.describe() + ": missing tensor '" + name + "'");
     }
@@ -57,16 +57,16 @@ final class WeightLoader {
   }
 
   /** Loads {@code name} if present (with the expected shape), else returns null. */
-  NDArray optional(String name, long... expected) throws IOException {
+  public NDArray optional(String name, long... expected) throws IOException {
     return source.contains(name) ? require(name, expected) : null;
   }
 
-  boolean has(String name) {
+  public boolean has(String name) {
     return source.contains(name);
   }
 
   /** Tensors in the source that no {@code require}/{@code optional} call asked for. */
-  Set<String> unused() {
+  public Set<String> unused() {
     Set<String> rest = new HashSet<>(source.names());
     rest.removeAll(used);
     return rest;

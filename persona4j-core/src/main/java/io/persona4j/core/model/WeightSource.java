@@ -2,6 +2,7 @@ package io.persona4j.core.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -50,8 +51,7 @@ public interface WeightSource {
       @Override
       public NDArray load(String name, NDManager manager) throws IOException {
         NDArray a = get(name);
-        return manager.create(
-            a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray(), a.getShape());
+        return manager.create(a.toType(DataType.FLOAT32, false).toFloatArray(), a.getShape());
       }
 
       private NDArray get(String name) throws IOException {

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.persona4j.core.config.BertConfig;
 import io.persona4j.core.model.WeightSource;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -59,7 +60,7 @@ public final class BertOnnxImporter implements WeightSource {
   private BertOnnxImporter(OnnxModel model, int fallbackHeads) throws IOException {
     this.model = model;
     String src = model.source();
-    this.description = src.substring(src.lastIndexOf(java.io.File.separatorChar) + 1);
+    this.description = src.substring(src.lastIndexOf(File.separatorChar) + 1);
     Map<String, Entry> map = new LinkedHashMap<>();
     for (OnnxTensor t : model.initializers().values()) {
       if (t.dataType() == OnnxTensor.FLOAT && !isAnonymous(t.name())) {

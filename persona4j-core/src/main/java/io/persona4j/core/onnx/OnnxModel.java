@@ -1,6 +1,7 @@
 package io.persona4j.core.onnx;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -84,7 +85,7 @@ public final class OnnxModel {
 
   /** Parses an ONNX model held in memory; {@code source} names it in error messages. */
   public static OnnxModel parse(byte[] bytes, String source) throws IOException {
-    return OnnxReader.parse(java.nio.ByteBuffer.wrap(bytes), source);
+    return OnnxReader.parse(ByteBuffer.wrap(bytes), source);
   }
 
   /** The file (or other source) the model was read from. */

@@ -2,6 +2,7 @@ package io.persona4j.core.tokenizer;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -154,7 +155,7 @@ final class ByteLevelBpeTrainer {
         out[n++] = word[i];
       }
     }
-    return n == word.length ? word : java.util.Arrays.copyOf(out, n);
+    return n == word.length ? word : Arrays.copyOf(out, n);
   }
 
   private void addPairs(int wordIndex, int[] word, int sign, Set<Long> touched) {

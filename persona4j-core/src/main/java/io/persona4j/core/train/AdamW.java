@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Adam with decoupled weight decay (Loshchilov and Hutter), exactly as PyTorch's {@code
@@ -102,7 +103,7 @@ public final class AdamW implements Optimizer {
     h.put("beta2", config.beta2());
     h.put("epsilon", config.epsilon());
     h.put("weight_decay", config.weightDecay());
-    new java.util.TreeMap<>(lrMultipliers).forEach((k, v) -> h.put("lr_multiplier:" + k, v));
+    new TreeMap<>(lrMultipliers).forEach((k, v) -> h.put("lr_multiplier:" + k, v));
     return h;
   }
 

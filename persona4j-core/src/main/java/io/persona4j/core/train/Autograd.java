@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 
 /**
  * The few autograd operations training needs, on the PyTorch engine.
@@ -47,7 +47,7 @@ public final class Autograd {
 
   /** Starts recording operations for a backward pass (one collector at a time per JVM). */
   static GradientCollector collector() {
-    return Runtime.engine().newGradientCollector();
+    return TensorRuntime.engine().newGradientCollector();
   }
 
   /**
@@ -101,7 +101,7 @@ public final class Autograd {
     private final boolean previous;
 
     private Recording() {
-      Runtime.engine();
+      TensorRuntime.engine();
       previous = JniUtils.isGradMode();
       JniUtils.setGradMode(true);
     }
@@ -117,7 +117,7 @@ public final class Autograd {
     private final boolean previous;
 
     private NoGrad() {
-      Runtime.engine();
+      TensorRuntime.engine();
       previous = JniUtils.isGradMode();
       JniUtils.setGradMode(false);
     }

@@ -2,7 +2,7 @@ package io.persona4j.core.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.model.llama.LlamaModel;
 import java.util.Objects;
 
 /**

@@ -3,6 +3,7 @@ package io.persona4j.core.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -87,7 +88,7 @@ public final class ClassificationHead implements AutoCloseable {
 
   /** {@code pooled [B, H] -> logits [B, C]} on {@code pooled}'s manager. */
   public NDArray forward(NDArray pooled) {
-    return ai.djl.nn.core.Linear.linear(pooled, weight, bias).singletonOrThrow();
+    return Linear.linear(pooled, weight, bias).singletonOrThrow();
   }
 
   /** The head's parameters by Hugging Face name, to train (e.g. merged with adapter weights). */

@@ -3,6 +3,7 @@ package io.persona4j.core.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Locale;
 
 /**
  * Stops the run when the evaluation loss has not improved by more than {@code minDelta} on its best
@@ -44,7 +45,7 @@ public final class EarlyStopping implements TrainingListener {
     if (bad >= patience) {
       context.requestStop(
           String.format(
-              java.util.Locale.ROOT,
+              Locale.ROOT,
               "early stopping: eval loss has not improved on %.6g (step %d) for %d evaluations",
               best,
               bestStep,

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.io.DType;
 import io.persona4j.core.io.HostTensor;
 import io.persona4j.core.io.ModelFormatException;
@@ -82,7 +82,7 @@ final class OptimizerSlots implements AutoCloseable {
     Set<String> expected = new HashSet<>();
     Map<String, NDArray[]> newSlots = new LinkedHashMap<>();
     Map<String, Long> newSteps = new LinkedHashMap<>();
-    NDManager m = Runtime.newManager();
+    NDManager m = TensorRuntime.newManager();
     try {
       for (String name : params.names()) {
         HostTensor step = state.get(name + "/" + STEP);
@@ -148,7 +148,7 @@ final class OptimizerSlots implements AutoCloseable {
 
   private NDManager manager() {
     if (manager == null) {
-      manager = Runtime.newManager();
+      manager = TensorRuntime.newManager();
     }
     return manager;
   }

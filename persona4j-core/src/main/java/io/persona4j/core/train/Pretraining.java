@@ -3,13 +3,13 @@ package io.persona4j.core.train;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
 import io.persona4j.core.io.DType;
-import io.persona4j.core.model.LlamaCheckpointWriter;
-import io.persona4j.core.model.LlamaModel;
 import io.persona4j.core.model.ModelInit;
 import io.persona4j.core.model.Provenance;
+import io.persona4j.core.model.llama.LlamaCheckpointWriter;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.tokenizer.Tokenizer;
 import io.persona4j.core.tokenizer.TokenizerJsonWriter;
 import java.io.IOException;
@@ -103,7 +103,7 @@ public final class Pretraining {
     ModelInit.write(lc, config.seed(), 0.02f, DType.F32, out);
     TokenizerJsonWriter.writeByteLevelBpe(
         out.resolve("tokenizer.json"), config.vocab(), documents, config.specialTokens());
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel lm = LlamaModel.load(out, m);
         Tokenizer tok = Tokenizer.fromDirectory(out)) {
       List<Example> windows = windows(tok, documents, config.maxLen());

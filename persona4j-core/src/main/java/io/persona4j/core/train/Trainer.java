@@ -3,7 +3,7 @@ package io.persona4j.core.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -77,7 +77,7 @@ public final class Trainer implements AutoCloseable {
         throw new IllegalArgumentException("two listeners share the state key " + l.stateKey());
       }
     }
-    this.manager = Runtime.newManager(); // last: nothing to free if validation fails
+    this.manager = TensorRuntime.newManager(); // last: nothing to free if validation fails
   }
 
   /** A builder: {@code setX} settings are required, {@code optX} ones optional. */
@@ -156,7 +156,7 @@ public final class Trainer implements AutoCloseable {
 
   private StepMetrics trainStep() {
     long start = System.nanoTime();
-    Runtime.engine().setRandomSeed(Long.hashCode(config.seed() * 0x9E3779B97F4A7C15L + step));
+    TensorRuntime.engine().setRandomSeed(Long.hashCode(config.seed() * 0x9E3779B97F4A7C15L + step));
     double lr = schedule.at(step);
     List<Batch> micro = new ArrayList<>();
     long targets = 0;

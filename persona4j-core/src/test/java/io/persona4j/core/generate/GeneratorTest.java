@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
 import io.persona4j.core.model.FloatTensor;
-import io.persona4j.core.model.LlamaModel;
 import io.persona4j.core.model.RandomWeights;
 import io.persona4j.core.model.WeightSource;
+import io.persona4j.core.model.llama.LlamaModel;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -51,7 +51,7 @@ class GeneratorTest {
 
   @BeforeAll
   static void load() throws IOException {
-    manager = Runtime.newManager();
+    manager = TensorRuntime.newManager();
     Map<String, FloatTensor> w = RandomWeights.llama(CONFIG, 21, 0.35f);
     model = LlamaModel.load(CONFIG, WeightSource.ofFloats("random", w), manager);
   }

@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,7 +22,7 @@ class NDArrayConversionTest {
     Path file = dir.resolve("nd.safetensors");
     SafetensorsWriter.write(file, tensors, Map.of());
     try (SafetensorsFile f = SafetensorsFile.open(file);
-        NDManager m = Runtime.newManager()) {
+        NDManager m = TensorRuntime.newManager()) {
       for (String name : f.names()) {
         TensorInfo info = f.info(name);
         NDArray a = f.toNDArray(name, m);
@@ -56,7 +56,7 @@ class NDArrayConversionTest {
 
   @Test
   void fromNDArrayRoundTripsThroughAFile() throws Exception {
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       NDArray matrix = m.arange(6f).reshape(2, 3).transpose(); // non-contiguous view
       NDArray ids = m.create(new long[] {3, -4, Long.MAX_VALUE});
       NDArray ints = m.create(new int[] {7, -8});

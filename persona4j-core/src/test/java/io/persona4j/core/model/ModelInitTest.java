@@ -5,13 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
 import io.persona4j.core.config.ModelConfigs;
 import io.persona4j.core.io.DType;
 import io.persona4j.core.io.HalfFloats;
 import io.persona4j.core.io.HostTensor;
 import io.persona4j.core.io.SafetensorsWriter;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.tokenizer.Tokenizer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -42,7 +43,7 @@ class ModelInitTest {
       assertThat(tok.bosId()).hasValue(ModelInit.BOS);
       assertThat(tok.eosId()).hasValue(ModelInit.EOS);
     }
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel fromDisk = LlamaModel.load(dir, m);
         LlamaModel inMemory =
             LlamaModel.load(
@@ -70,7 +71,7 @@ class ModelInitTest {
             }
             rounded.put(name, new FloatTensor(t.shape(), v));
           });
-      try (NDManager m = Runtime.newManager();
+      try (NDManager m = TensorRuntime.newManager();
           LlamaModel half = LlamaModel.load(d, m);
           LlamaModel ref = LlamaModel.load(config, WeightSource.ofFloats("rounded", rounded), m);
           LlamaModel full = LlamaModel.load(config, WeightSource.ofFloats("f32", w), m)) {
@@ -87,7 +88,7 @@ class ModelInitTest {
     ModelInit.write(config, 1, 0.02f, DType.F32, dir);
     LlamaConfig wider = ModelInit.decoderConfig("llama", 1, 48, 4, 4, 300, 0, 64);
     ModelConfigs.save(wider, dir);
-    assertThatThrownBy(() -> LlamaModel.load(dir, Runtime.newManager()))
+    assertThatThrownBy(() -> LlamaModel.load(dir, TensorRuntime.newManager()))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("model.safetensors")
         .hasMessageContaining("model.embed_tokens.weight")
@@ -104,7 +105,7 @@ class ModelInitTest {
         .forEach((n, t) -> host.put(n, HostTensor.f32(t.shape(), t.values())));
     host.remove("model.layers.0.mlp.up_proj.weight");
     SafetensorsWriter.write(dir.resolve("model.safetensors"), host, Map.of());
-    assertThatThrownBy(() -> LlamaModel.load(dir, Runtime.newManager()))
+    assertThatThrownBy(() -> LlamaModel.load(dir, TensorRuntime.newManager()))
         .hasMessageContaining("missing tensor 'model.layers.0.mlp.up_proj.weight'");
 
     Map<String, FloatTensor> w = RandomWeights.llama(config, 1, 0.02f);
@@ -117,7 +118,7 @@ class ModelInitTest {
     PrintStream old = System.err;
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = LlamaModel.load(dir, m)) {
       assertThat(model.config()).isEqualTo(config);
     } finally {

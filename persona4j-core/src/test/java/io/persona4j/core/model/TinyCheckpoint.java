@@ -13,13 +13,13 @@ import java.nio.file.Path;
  * A tiny random F32 Hugging Face checkpoint directory ({@link ModelInit}: config.json,
  * model.safetensors, tokenizer.json) that Jlama 0.8.4 also loads.
  */
-final class TinyCheckpoint {
+public final class TinyCheckpoint {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private TinyCheckpoint() {}
 
   /** Writes {@link RandomWeights#llama}{@code (config, seed, std)} to {@code dir}. */
-  static Path write(Path dir, LlamaConfig config, long seed, float std) throws IOException {
+  public static Path write(Path dir, LlamaConfig config, long seed, float std) throws IOException {
     ModelInit.write(config, seed, std, DType.F32, dir);
     scalarEos(dir.resolve(ModelConfigs.FILE_NAME));
     return dir;
@@ -29,7 +29,7 @@ final class TinyCheckpoint {
    * Writes a single {@code eos_token_id} as a number, as Hugging Face checkpoints with one EOS
    * token do: Jlama 0.8.4's {@code Qwen2Config} binds it to an {@code int} and rejects a list.
    */
-  static void scalarEos(Path configJson) throws IOException {
+  public static void scalarEos(Path configJson) throws IOException {
     ObjectNode root = (ObjectNode) JSON.readTree(configJson.toFile());
     if (root.get("eos_token_id") instanceof ArrayNode a && a.size() == 1) {
       root.set("eos_token_id", a.get(0));

@@ -5,11 +5,11 @@ import io.persona4j.core.config.RopeScaling;
 import java.util.List;
 
 /** Small decoder configs covering the supported families' options. */
-final class TinyConfigs {
+public final class TinyConfigs {
   private TinyConfigs() {}
 
   /** Llama with grouped-query attention (4 query heads share 2 KV heads), untied head. */
-  static LlamaConfig llamaGqa() {
+  public static LlamaConfig llamaGqa() {
     return new LlamaConfig(
         "llama",
         97,
@@ -37,7 +37,7 @@ final class TinyConfigs {
   }
 
   /** Qwen2: q/k/v biases, tied embeddings, rope_theta 1e6. */
-  static LlamaConfig qwen2() {
+  public static LlamaConfig qwen2() {
     return new LlamaConfig(
         "qwen2",
         101,
@@ -65,7 +65,7 @@ final class TinyConfigs {
   }
 
   /** Llama 3.1/3.2-style rope scaling with multi-query attention and explicit head_dim. */
-  static LlamaConfig llama3Scaled() {
+  public static LlamaConfig llama3Scaled() {
     return new LlamaConfig(
         "llama",
         89,
@@ -93,7 +93,7 @@ final class TinyConfigs {
   }
 
   /** Mistral-like: sliding-window attention smaller than the test sequences. */
-  static LlamaConfig mistralWindow() {
+  public static LlamaConfig mistralWindow() {
     return new LlamaConfig(
         "mistral",
         83,
@@ -120,7 +120,7 @@ final class TinyConfigs {
         null);
   }
 
-  static List<LlamaConfig> all() {
+  public static List<LlamaConfig> all() {
     return List.of(llamaGqa(), qwen2(), llama3Scaled(), mistralWindow());
   }
 }

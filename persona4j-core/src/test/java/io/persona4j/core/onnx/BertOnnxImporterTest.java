@@ -10,9 +10,9 @@ import static io.persona4j.core.onnx.OnnxProto.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.BertConfig;
-import io.persona4j.core.model.BertModel;
+import io.persona4j.core.model.bert.BertModel;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -154,7 +154,7 @@ class BertOnnxImporterTest {
       }
     }
     // Every tensor BertModel needs is there with the right shape.
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         BertModel model = BertModel.load(c, imp, m)) {
       assertThat(model.embedIds(List.of(new long[] {1, 2, 3}), 1, true)[0]).hasSize(H);
     }

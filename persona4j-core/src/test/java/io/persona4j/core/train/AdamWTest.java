@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.io.HostTensor;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -38,7 +38,7 @@ class AdamWTest {
   }
 
   static float[] run(AdamW opt, int steps, double lr) {
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       NDArray p = m.create(P0.clone(), new Shape(3));
       TrainableParameters params = TrainableParameters.of(Map.of("p", p));
       for (int t = 0; t < steps; t++) {
@@ -94,7 +94,7 @@ class AdamWTest {
   void weightDecayIsDecoupledFromTheGradient() {
     // A zero gradient leaves m = v = 0, so the Adam term is 0 / (0 + eps) = 0 and only the decay
     // acts: p * (1 - lr * wd) = p * (1 - 0.1 * 0.5) = 0.95 p, whatever Adam's moments say.
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         AdamW opt = AdamW.builder().optWeightDecay(0.5).build()) {
       NDArray p = m.create(new float[] {2f, -4f}, new Shape(2));
       TrainableParameters params = TrainableParameters.of(Map.of("p", p));
@@ -108,7 +108,7 @@ class AdamWTest {
 
   @Test
   void onlyTrainableParametersWithGradientsGetUpdatesAndState() {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         AdamW opt = AdamW.builder().build()) {
       NDArray p = m.create(new float[] {1f, 2f}, new Shape(2));
       NDArray unused = m.create(new float[] {3f}, new Shape(1));
@@ -141,7 +141,7 @@ class AdamWTest {
     try (AdamW opt = AdamW.builder().build()) {
       straight = run(opt, 4, 0.1);
     }
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         AdamW first = AdamW.builder().build();
         AdamW second = AdamW.builder().build()) {
       NDArray p = m.create(P0.clone(), new Shape(3));
@@ -160,7 +160,7 @@ class AdamWTest {
 
   @Test
   void loadStateRejectsMismatchedShapesNamingTheTensor() {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         AdamW opt = AdamW.builder().build()) {
       NDArray p = m.create(new float[] {1f, 2f}, new Shape(2));
       TrainableParameters params = TrainableParameters.of(Map.of("p", p));
@@ -188,7 +188,7 @@ class AdamWTest {
     assertThatThrownBy(() -> AdamW.builder().optWeightDecay(-1).build())
         .hasMessageContaining("weight decay");
     try (AdamW opt = AdamW.builder().build();
-        NDManager m = Runtime.newManager()) {
+        NDManager m = TensorRuntime.newManager()) {
       TrainableParameters params =
           TrainableParameters.of(Map.of("p", m.create(new float[] {1f}, new Shape(1))));
       assertThatThrownBy(() -> opt.step(params, Double.NaN)).hasMessageContaining("learning rate");
@@ -199,7 +199,7 @@ class AdamWTest {
   void parameterGroupsRunAtTheirMultipliedRate() {
     float[] alone = run(AdamW.builder().build(), 4, 0.05 * 0.3);
     float[] plain = run(AdamW.builder().build(), 4, 0.05);
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         AdamW opt =
             AdamW.builder()
                 .optLrMultiplier("router.", 0.3)

@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import org.junit.jupiter.api.Test;
 
 /** {@link Autograd#record}, {@link Autograd#backward} and {@link Autograd#gradientOf}. */
@@ -19,7 +19,7 @@ class AutogradBackwardTest {
     float[] w0 = {0.5f, -2f, 3f};
     float[] x0 = {1.5f, 4f, -1f};
     float[] g0 = {2f, 0.25f, -3f};
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       NDArray w = m.create(w0);
       w.setRequiresGradient(true);
       NDArray x = m.create(x0);
@@ -41,7 +41,7 @@ class AutogradBackwardTest {
     float[] x0 = {1f, 2f, -0.5f, 0.25f};
     float[] b0 = {2f, -1f, 0.5f, 3f};
     float[] full;
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       NDArray a = m.create(a0);
       a.setRequiresGradient(true);
       try (GradientCollector gc = Autograd.collector()) {
@@ -49,7 +49,7 @@ class AutogradBackwardTest {
       }
       full = Autograd.gradientOf(a, m).toFloatArray();
     }
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       NDArray a = m.create(a0);
       a.setRequiresGradient(true);
       NDArray u;
@@ -76,7 +76,7 @@ class AutogradBackwardTest {
 
   @Test
   void recordingRestoresTheModeAndShapesMustMatch() {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         Autograd.NoGrad off = Autograd.noGrad()) {
       try (Autograd.Recording on = Autograd.record()) {
         assertThat(JniUtils.isGradMode()).isTrue();

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-import io.persona4j.core.Runtime;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.model.llama.LlamaModel;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +28,7 @@ class AutogradMemorySafetyTest {
 
   /** Gradients of the trainer's scaled loss, with or without memory churn before backward. */
   static Map<String, float[]> gradients(boolean churn) {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(1, m)) {
       TrainableParameters params = TrainableParameters.allOf(model);
       Batch batch = Batch.of(DATA, 0);
@@ -67,7 +67,7 @@ class AutogradMemorySafetyTest {
 
   /** Gradients of a classification step (trainable encoder, mean pooling, head). */
   static Map<String, float[]> classificationGradients(boolean churn) {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         ClassificationHead head = ClassificationHead.create(8, 3, 0.5f, 1, m)) {
       NDArray embedding = m.randomNormal(new ai.djl.ndarray.types.Shape(16, 8));
       Encoder encoder =

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDManager;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +20,7 @@ class BatchTest {
     assertThat(batch.length()).isEqualTo(5);
     assertThat(batch.targetCount()).isEqualTo(4);
     assertThat(batch.tokenCount()).isEqualTo(8);
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       assertThat(batch.ids(m).toLongArray()).containsExactly(1, 5, 6, 7, 2, 1, 9, 2, 0, 0);
       assertThat(batch.attentionMask(m).toLongArray())
           .containsExactly(1, 1, 1, 1, 1, 1, 1, 1, 0, 0);
@@ -51,7 +51,7 @@ class BatchTest {
                 Example.classification(new long[] {5}, 0)),
             7);
     assertThat(batch.targetCount()).isEqualTo(2);
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       assertThat(batch.ids(m).toLongArray()).containsExactly(3, 4, 5, 7);
       assertThat(batch.classLabels(m).toLongArray()).containsExactly(1, 0);
       assertThatThrownBy(() -> batch.targets(m)).hasMessageContaining("not a language-modeling");

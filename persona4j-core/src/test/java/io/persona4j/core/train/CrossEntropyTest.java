@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import org.junit.jupiter.api.Test;
 
 class CrossEntropyTest {
@@ -24,7 +24,7 @@ class CrossEntropyTest {
 
   @Test
   void tokenSumEqualsHandComputedCrossEntropy() {
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       NDArray targets = m.create(new long[] {1, 1, 0}, new Shape(1, 3));
       // both rows count: -ln(1/3) - ln(1/2) = ln 6
       NDArray all = m.create(new float[] {1, 1, 0}, new Shape(1, 3));
@@ -39,7 +39,7 @@ class CrossEntropyTest {
 
   @Test
   void maskedPositionsDoNotAffectTheLossOrReceiveGradient() {
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       NDArray weights = m.create(new float[] {0, 1, 0}, new Shape(1, 3));
       float base =
           CrossEntropy.tokenSum(logits(m), m.create(new long[] {1, 1, 0}, new Shape(1, 3)), weights)
@@ -71,7 +71,7 @@ class CrossEntropyTest {
 
   @Test
   void classSumEqualsHandComputedCrossEntropy() {
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       // row 0: (0, ln 2, 0) label 1 -> ln 2; row 1: (0, 0, 0) label 2 -> ln 3
       NDArray logits = m.create(new float[] {0, LN2, 0, 0, 0, 0}, new Shape(2, 3));
       NDArray labels = m.create(new long[] {1, 2}, new Shape(2));
@@ -82,7 +82,7 @@ class CrossEntropyTest {
 
   @Test
   void shapeMismatchIsRejected() {
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       NDArray targets = m.create(new long[] {1, 1}, new Shape(1, 2));
       NDArray weights = m.create(new float[] {1, 1}, new Shape(1, 2));
       assertThatThrownBy(() -> CrossEntropy.tokenSum(logits(m), targets, weights))

@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -35,14 +35,14 @@ class GradientClippingTest {
 
   @Test
   void globalNormIsTheNormOfAllGradientsTogether() {
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       assertThat(withGradients(m).gradientNorm()).isCloseTo(13.0, within(1e-6));
     }
   }
 
   @Test
   void clippedNormEqualsMaxNormAndDirectionIsKept() {
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       TrainableParameters params = withGradients(m);
       double before = GradientClipping.clip(params, 6.5);
       assertThat(before).isCloseTo(13.0, within(1e-6));
@@ -57,7 +57,7 @@ class GradientClippingTest {
 
   @Test
   void gradientsBelowTheLimitAreLeftAlone() {
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       TrainableParameters params = withGradients(m);
       assertThat(GradientClipping.clip(params, 20)).isCloseTo(13.0, within(1e-6));
       assertThat(params.gradient("b", m).toFloatArray()).containsExactly(0f, 4f, 12f);
@@ -66,7 +66,7 @@ class GradientClippingTest {
 
   @Test
   void zeroGradientsResetsTheNorm() {
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       TrainableParameters params = withGradients(m);
       params.zeroGradients();
       assertThat(params.gradientNorm()).isEqualTo(0.0);
@@ -75,7 +75,7 @@ class GradientClippingTest {
 
   @Test
   void invalidMaxNormIsRejected() {
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       TrainableParameters params = withGradients(m);
       assertThatThrownBy(() -> GradientClipping.clip(params, 0)).hasMessageContaining("max");
       assertThatThrownBy(() -> GradientClipping.clip(params, Double.POSITIVE_INFINITY))

@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,7 +53,7 @@ class SequenceClassificationTest {
   }
 
   EvalMetrics train(Pooling pooling, ToIntFunction<long[]> rule) throws IOException {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         ClassificationHead head = ClassificationHead.create(HIDDEN, 2, 0.02f, 1, m)) {
       float[] table = new float[VOCAB * HIDDEN];
       SplittableRandom r = new SplittableRandom(5);
@@ -106,7 +106,7 @@ class SequenceClassificationTest {
 
   @Test
   void poolingMatchesHandValues() {
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       // B = 2, T = 3, H = 2; row 1 has one padding slot holding 100s that must not count
       NDArray hidden =
           m.create(new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 100, 100}, new Shape(2, 3, 2));
@@ -121,7 +121,7 @@ class SequenceClassificationTest {
 
   @Test
   void headComputesLinearLogitsWithHfNames() {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         ClassificationHead head = ClassificationHead.create(3, 2, 0.02f, 9, m)) {
       assertThat(head.parameters().keySet())
           .containsExactly("classifier.weight", "classifier.bias");
@@ -139,7 +139,7 @@ class SequenceClassificationTest {
 
   @Test
   void labelsBeyondTheHeadAreRejected() {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         ClassificationHead head = ClassificationHead.create(2, 2, 0.02f, 9, m)) {
       Encoder encoder = (ids, mask) -> m.ones(new Shape(ids.getShape().get(0), 1, 2));
       SequenceClassificationObjective o =

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -45,7 +45,7 @@ class SgdTest {
   }
 
   static float[] run(Sgd opt, int steps, double lr) {
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       NDArray p = m.create(P0.clone(), new Shape(3));
       TrainableParameters params = TrainableParameters.of(Map.of("p", p));
       for (int t = 0; t < steps; t++) {

@@ -2,10 +2,10 @@ package io.persona4j.core.train;
 
 import ai.djl.ndarray.NDManager;
 import io.persona4j.core.config.LlamaConfig;
-import io.persona4j.core.model.LlamaModel;
 import io.persona4j.core.model.ModelInit;
 import io.persona4j.core.model.RandomWeights;
 import io.persona4j.core.model.WeightSource;
+import io.persona4j.core.model.llama.LlamaModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;

@@ -7,14 +7,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
 import io.persona4j.core.io.Checkpoint;
 import io.persona4j.core.model.CheckpointWeights;
-import io.persona4j.core.model.LlamaModel;
 import io.persona4j.core.model.ModelInit;
 import io.persona4j.core.model.RandomWeights;
 import io.persona4j.core.model.WeightSource;
+import io.persona4j.core.model.llama.LlamaModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +33,7 @@ class TrainableParametersTest {
     LlamaConfig qwen = ModelInit.decoderConfig("qwen2", 2, 32, 4, 2, 40, 64, 64); // tied, biases
     for (LlamaConfig c : List.of(llama, qwen)) {
       var weights = RandomWeights.llama(c, 3, 0.1f);
-      try (NDManager m = Runtime.newManager();
+      try (NDManager m = TensorRuntime.newManager();
           LlamaModel model = LlamaModel.load(c, WeightSource.ofFloats("r", weights), m)) {
         TrainableParameters p = TrainableParameters.allOf(model);
         assertThat(List.copyOf(p.names())).isEqualTo(List.copyOf(weights.keySet()));
@@ -48,7 +48,7 @@ class TrainableParametersTest {
 
   @Test
   void weightsAreTheLiveArraysTheModelComputesWith() {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(1, m)) {
       NDArray ids = m.create(new long[] {1, 5, 6}, new Shape(1, 3));
       float[] before = model.logits(ids, null).toFloatArray();
@@ -61,7 +61,7 @@ class TrainableParametersTest {
   @Test
   void fullParameterCheckpointLoadsAsAHuggingFaceModel() throws IOException {
     // What pre-training a tiny base model needs: the trained tensors keep checkpoint names.
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(1, m);
         Trainer t =
             TrainerTest.base(model, TrainableParameters.allOf(model), 3)
@@ -85,7 +85,7 @@ class TrainableParametersTest {
 
   @Test
   void invalidSetsAreRejectedWithTheName() {
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       NDArray a = m.create(new float[] {1f}, new Shape(1));
       assertThatThrownBy(() -> TrainableParameters.of(Map.of()))
           .hasMessageContaining("no trainable");

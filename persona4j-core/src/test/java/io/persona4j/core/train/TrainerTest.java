@@ -8,14 +8,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.generate.GenerationResult;
 import io.persona4j.core.generate.Generator;
 import io.persona4j.core.generate.SamplingConfig;
 import io.persona4j.core.generate.TokenListener;
 import io.persona4j.core.io.ModelFormatException;
-import io.persona4j.core.model.LlamaModel;
 import io.persona4j.core.model.ModelInit;
+import io.persona4j.core.model.llama.LlamaModel;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -52,7 +52,7 @@ class TrainerTest {
     // (train), 0.13 (held out), 55/64 reversed, ~9 s on 2 CPU cores.
     List<Example> train = TinyModels.reversal(1, 6400, 2, 4);
     List<Example> heldOut = TinyModels.reversal(2, 64, 2, 4);
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(1, m);
         Trainer t =
             base(model, TrainableParameters.allOf(model), 400)
@@ -140,7 +140,7 @@ class TrainerTest {
    * decay; optionally resumes from a checkpoint first.
    */
   double[] run(long seed, long steps, Path resumeFrom, int checkpointEvery) throws IOException {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(1, m)) {
       TrainerBuilder b =
           base(model, TrainableParameters.allOf(model), steps)
@@ -183,7 +183,7 @@ class TrainerTest {
   @Test
   void resumeRejectsACheckpointOfOtherParameters() throws IOException {
     run(3, 2, null, 2);
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(1, m)) {
       Map<String, NDArray> some = new LinkedHashMap<>();
       some.put("model.norm.weight", model.weights().get("model.norm.weight"));
@@ -225,7 +225,7 @@ class TrainerTest {
   record StepResult(double loss, Map<String, float[]> gradients, double maxGradient) {}
 
   StepResult step(List<Example> data, int micro, int accumulation) throws IOException {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(1, m)) {
       RecordingOptimizer opt = new RecordingOptimizer(Sgd.builder().build());
       try (Trainer t =
@@ -256,7 +256,7 @@ class TrainerTest {
     // 2.
     long[] ids = {1, 5, 6, 7, 8, 2};
     Example completion = Example.completion(new long[] {1, 5, 6}, new long[] {7, 8, 2});
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(1, m)) {
       float[] logits = model.logits(m.create(ids, new Shape(1, 6)), null).toFloatArray();
       int v = TinyModels.VOCAB;
@@ -291,7 +291,7 @@ class TrainerTest {
   void sequencesBeyondTheModelsPositionsAreRejectedClearly() {
     long[] ids = new long[65]; // TinyModels: max_position_embeddings 64
     java.util.Arrays.fill(ids, 5);
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(1, m)) {
       Batch batch = Batch.of(List.of(Example.text(ids)), 0);
       assertThatThrownBy(() -> CausalLmObjective.of(model).lossSum(batch, m))
@@ -303,7 +303,7 @@ class TrainerTest {
   void paddingDoesNotChangeAnExamplesLoss() {
     Example longer = Example.completion(new long[] {1, 5, 6, 4}, new long[] {7, 8, 9, 2});
     Example shorter = Example.completion(new long[] {1, 10}, new long[] {11, 2});
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(1, m)) {
       CausalLmObjective objective = CausalLmObjective.of(model);
       double alone =
@@ -318,7 +318,7 @@ class TrainerTest {
   void earlyStoppingEndsTheRun() throws IOException {
     // With lr 0 nothing changes, so the eval loss never improves after the first evaluation:
     // evaluations at steps 2 (best), 4 and 6 (no improvement twice) -> stop at step 6 of 50.
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(1, m);
         Trainer t =
             base(model, TrainableParameters.allOf(model), 50)
@@ -336,7 +336,7 @@ class TrainerTest {
 
   @Test
   void divergenceFailsWithTheStepNumber() {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(1, m);
         Trainer t =
             base(model, TrainableParameters.allOf(model), 20)
@@ -352,7 +352,7 @@ class TrainerTest {
 
   @Test
   void invalidSettingsAreRejected() {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(1, m)) {
       TrainableParameters p = TrainableParameters.allOf(model);
       assertThatThrownBy(() -> base(model, p, 0).build()).hasMessageContaining("maxSteps = 0");

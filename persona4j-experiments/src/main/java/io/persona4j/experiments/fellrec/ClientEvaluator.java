@@ -1,7 +1,7 @@
 package io.persona4j.experiments.fellrec;
 
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.federated.ParameterSet;
 import io.persona4j.federated.lora.LoraParameters;
 import io.persona4j.rec.eval.RankingMetrics;

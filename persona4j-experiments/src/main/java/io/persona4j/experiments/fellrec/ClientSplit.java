@@ -1,5 +1,6 @@
 package io.persona4j.experiments.fellrec;
 
+import io.persona4j.core.train.Example;
 import io.persona4j.rec.data.CandidateExample;
 import io.persona4j.rec.data.ClientPartition;
 import io.persona4j.rec.data.ClientPartitioner;
@@ -98,14 +99,14 @@ public final class ClientSplit {
       clientOf.put(users[i], partition.client(i));
     }
     int k = partition.numClients();
-    List<List<io.persona4j.core.train.Example>> train = lists(k);
-    List<List<io.persona4j.core.train.Example>> valid = lists(k);
+    List<List<Example>> train = lists(k);
+    List<List<Example>> valid = lists(k);
     List<List<RecSample>> test = lists(k);
     for (RecSample s : PreparedData.samples(data.trainLlm())) {
       train.get(clientOf.get(s.user())).add(prompt.encode(s, PromptMode.TEXT).toExample());
     }
     for (RecSample s : PreparedData.samples(data.valid())) {
-      List<io.persona4j.core.train.Example> v = valid.get(clientOf.get(s.user()));
+      List<Example> v = valid.get(clientOf.get(s.user()));
       if (evalUsersPerClient == 0 || v.size() < evalUsersPerClient) {
         v.add(prompt.encode(s, PromptMode.TEXT).toExample());
       }

@@ -3,8 +3,8 @@ package io.persona4j.experiments.fellrec;
 import ai.djl.ndarray.NDManager;
 import io.persona4j.adapters.lora.LoraConfig;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.Runtime;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.tokenizer.Tokenizer;
 import io.persona4j.core.train.Pretraining;
 import io.persona4j.federated.ParameterSet;
@@ -117,7 +117,7 @@ public final class FellRecExperiment {
     methods.forEach(m -> runs.put(m, new ArrayList<>()));
     Map<Long, int[]> sizes = new LinkedHashMap<>();
     int evaluated = 0;
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel lm = LlamaModel.load(base, m);
         Tokenizer tok = Tokenizer.fromDirectory(base);
         LoraModel lora = LoraModel.of(lm, m)) {

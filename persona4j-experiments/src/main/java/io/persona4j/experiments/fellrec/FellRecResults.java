@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -170,7 +172,7 @@ public final class FellRecResults {
 
   private static String sizes(Map<Long, int[]> sizes) {
     List<String> s = new ArrayList<>();
-    sizes.forEach((seed, v) -> s.add(java.util.Arrays.toString(v)));
+    sizes.forEach((seed, v) -> s.add(Arrays.toString(v)));
     return String.join(", ", s);
   }
 
@@ -215,7 +217,7 @@ public final class FellRecResults {
   }
 
   private static Map<String, Object> presetMap(FellRecPreset p) {
-    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    Map<String, Object> m = new LinkedHashMap<>();
     m.put("maxUsers", p.maxUsers());
     m.put("llmTrainPerUser", p.llmTrainPerUser());
     m.put("pretrainPromptsPerUser", p.pretrainPromptsPerUser());

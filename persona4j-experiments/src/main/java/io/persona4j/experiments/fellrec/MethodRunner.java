@@ -1,7 +1,7 @@
 package io.persona4j.experiments.fellrec;
 
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.train.Example;
 import io.persona4j.federated.ClientApp;
 import io.persona4j.federated.ClientSampler;

@@ -2,8 +2,8 @@ package io.persona4j.experiments.fellrec;
 
 import io.persona4j.adapters.lora.LoraDropoutReseeding;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.Runtime;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.federated.Grid;
 import io.persona4j.federated.ParameterSet;
 import io.persona4j.federated.Reply;
@@ -206,7 +206,8 @@ final class SplitLearningFellRec {
               maxGradNorm)) {
         for (int step = 0; step < preset.localSteps(); step++) {
           dropout.reseed(step);
-          Runtime.engine().setRandomSeed(Long.hashCode(roundSeed * 0x9E3779B97F4A7C15L + step));
+          TensorRuntime.engine()
+              .setRandomSeed(Long.hashCode(roundSeed * 0x9E3779B97F4A7C15L + step));
           SplitStepResult r = server.step();
           lossSum += r.loss();
         }

@@ -3,9 +3,9 @@ package io.persona4j.experiments.fellrec;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.model.AttentionMask;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.tokenizer.Tokenizer;
 import io.persona4j.core.train.Autograd;
 import java.util.Arrays;
@@ -61,7 +61,7 @@ public final class TextEmbedder {
     float[][] out = new float[n][];
     int hidden = model.config().hiddenSize();
     try (Autograd.NoGrad ignored = Autograd.noGrad();
-        NDManager m = Runtime.newManager()) {
+        NDManager m = TensorRuntime.newManager()) {
       for (int from = 0; from < n; from += batch) {
         int b = Math.min(batch, n - from);
         int t = ids[order[from + b - 1]].length;

@@ -3,7 +3,7 @@ package io.persona4j.experiments.secfpp;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import io.persona4j.core.model.BertModel;
+import io.persona4j.core.model.bert.BertModel;
 import io.persona4j.core.train.Example;
 import java.io.IOException;
 import java.io.PrintStream;

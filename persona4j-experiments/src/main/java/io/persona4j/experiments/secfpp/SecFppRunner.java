@@ -2,7 +2,7 @@ package io.persona4j.experiments.secfpp;
 
 import ai.djl.ndarray.NDManager;
 import io.persona4j.adapters.prompt.SoftPromptConfig;
-import io.persona4j.core.model.BertModel;
+import io.persona4j.core.model.bert.BertModel;
 import io.persona4j.core.train.Example;
 import io.persona4j.federated.ClientApp;
 import io.persona4j.federated.ClientSampler;

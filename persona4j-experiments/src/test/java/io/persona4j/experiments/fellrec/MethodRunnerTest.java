@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDManager;
 import io.persona4j.adapters.lora.LoraConfig;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
-import io.persona4j.core.model.LlamaModel;
 import io.persona4j.core.model.ModelInit;
 import io.persona4j.core.model.RandomWeights;
 import io.persona4j.core.model.WeightSource;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.train.Example;
 import io.persona4j.federated.Instruction;
 import io.persona4j.federated.ParameterSet;
@@ -39,7 +39,7 @@ class MethodRunnerTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    manager = Runtime.newManager();
+    manager = TensorRuntime.newManager();
     LlamaConfig c = ModelInit.decoderConfig("llama", 3, 32, 4, 2, 61, 0, 64);
     model =
         LlamaModel.load(

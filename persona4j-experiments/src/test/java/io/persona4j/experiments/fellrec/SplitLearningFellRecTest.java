@@ -7,12 +7,12 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDManager;
 import io.persona4j.adapters.lora.LoraConfig;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
-import io.persona4j.core.model.LlamaModel;
 import io.persona4j.core.model.ModelInit;
 import io.persona4j.core.model.RandomWeights;
 import io.persona4j.core.model.WeightSource;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.federated.Grid;
 import io.persona4j.federated.Instruction;
 import io.persona4j.federated.ParameterSet;
@@ -40,7 +40,7 @@ class SplitLearningFellRecTest {
   record Rig(NDManager manager, LlamaModel model, LoraModel lora, ParameterSet init)
       implements AutoCloseable {
     static Rig of(double dropout) throws Exception {
-      NDManager m = Runtime.newManager();
+      NDManager m = TensorRuntime.newManager();
       LlamaConfig c = ModelInit.decoderConfig("llama", 3, 32, 4, 2, 61, 0, 64);
       LlamaModel model =
           LlamaModel.load(c, WeightSource.ofFloats("random", RandomWeights.llama(c, 7, 0.2f)), m);

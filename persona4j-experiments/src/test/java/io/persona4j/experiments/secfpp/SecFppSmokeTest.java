@@ -3,11 +3,11 @@ package io.persona4j.experiments.secfpp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.BertConfig;
-import io.persona4j.core.model.BertModel;
 import io.persona4j.core.model.RandomWeights;
 import io.persona4j.core.model.WeightSource;
+import io.persona4j.core.model.bert.BertModel;
 import io.persona4j.rec.SharedData;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -28,7 +28,7 @@ class SecFppSmokeTest {
     SecFppPreset preset = SecFppPreset.smoke();
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     List<RunResult> results;
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         BertModel bert =
             BertModel.load(
                 CONFIG, WeightSource.ofFloats("r", RandomWeights.bert(CONFIG, 4, 0.2f)), m)) {

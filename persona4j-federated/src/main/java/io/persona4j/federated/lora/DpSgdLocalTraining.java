@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import io.persona4j.adapters.lora.LoraDropoutReseeding;
 import io.persona4j.adapters.lora.LoraModel;
 import io.persona4j.adapters.lora.LoraTrainingObjective;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.train.AdamW;
 import io.persona4j.core.train.Example;
 import io.persona4j.core.train.LearningRateSchedule;
@@ -53,7 +53,7 @@ final class DpSgdLocalTraining {
       int steps,
       long seed) {
     LoraDropoutReseeding dropout = new LoraDropoutReseeding(lora.units(adapter), seed);
-    try (NDManager anchors = Runtime.newManager();
+    try (NDManager anchors = TensorRuntime.newManager();
         AdamW adam = AdamW.builder().optWeightDecay(config.weightDecay()).build()) {
       TrainingObjective objective = new LoraTrainingObjective(objectiveOn.apply(anchors), lora);
       return new DpSgdTrainer(

@@ -6,8 +6,8 @@ import io.persona4j.adapters.lora.LoraDropoutReseeding;
 import io.persona4j.adapters.lora.LoraModel;
 import io.persona4j.adapters.lora.LoraTrainingObjective;
 import io.persona4j.adapters.lora.LoraUnit;
-import io.persona4j.core.Runtime;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.train.AdamW;
 import io.persona4j.core.train.Autograd;
 import io.persona4j.core.train.Batch;
@@ -151,7 +151,7 @@ public final class LoraClientApp implements ClientApp {
           params.freeze();
         }
       }
-      try (NDManager anchors = Runtime.newManager()) {
+      try (NDManager anchors = TensorRuntime.newManager()) {
         TrainingObjective objective = CausalLmObjective.of(model);
         if (mu > 0) {
           objective = new ProximalObjective(objective, anchors(anchors), mu);
@@ -236,7 +236,7 @@ public final class LoraClientApp implements ClientApp {
     try (Autograd.NoGrad ignored = Autograd.noGrad()) {
       for (int i = 0; i < data.size(); i += EVAL_BATCH) {
         List<Example> chunk = data.subList(i, Math.min(data.size(), i + EVAL_BATCH));
-        try (NDManager m = Runtime.newManager()) {
+        try (NDManager m = TensorRuntime.newManager()) {
           TrainingObjective.Evaluation e = objective.evaluate(Batch.of(chunk, config.padId()), m);
           total = total == null ? e : total.plus(e);
         }

@@ -13,6 +13,7 @@ import io.persona4j.privacy.RandomSource;
 import io.persona4j.privacy.dp.AdaptiveClipping;
 import io.persona4j.privacy.dp.Clipping;
 import io.persona4j.privacy.dp.RdpAccountant;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -295,7 +296,7 @@ public final class DpFedAvg implements Strategy {
     JsonNode root;
     try {
       root = JSON.readTree(state);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new IllegalArgumentException("DP-FedAvg checkpoint state is not JSON: " + e, e);
     }
     if (root == null

@@ -1,7 +1,7 @@
 package io.persona4j.federated.privacy;
 
 import ai.djl.ndarray.NDManager;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.train.Example;
 import io.persona4j.core.train.LearningRateSchedule;
 import io.persona4j.core.train.Optimizer;
@@ -139,7 +139,7 @@ public final class DpSgdTrainer {
       }
       beforeStep.accept(step);
       List<Example> batch = sample();
-      try (NDManager m = Runtime.newManager()) {
+      try (NDManager m = TensorRuntime.newManager()) {
         PerExampleClipping.ClippedSum sum = clipping.clippedSum(batch, config.clipNorm(), m);
         clipping.writeNoisyMean(sum, config.sumNoiseStd(), config.batchSize(), random);
         optimizer.step(params, schedule.at(step));

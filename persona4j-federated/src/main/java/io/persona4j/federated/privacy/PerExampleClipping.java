@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.train.Autograd;
 import io.persona4j.core.train.Batch;
 import io.persona4j.core.train.Example;
@@ -79,7 +79,7 @@ public final class PerExampleClipping {
     int clipped = 0;
     double loss = 0;
     params.zeroGradients();
-    try (GradientCollector collector = Runtime.engine().newGradientCollector()) {
+    try (GradientCollector collector = TensorRuntime.engine().newGradientCollector()) {
       for (int i = 0; i < batch.size(); i++) {
         Batch b = Batch.of(List.of(batch.get(i)), padId);
         try (NDManager em = m.newSubManager()) {
@@ -130,7 +130,7 @@ public final class PerExampleClipping {
       throw new IllegalArgumentException("divisor must be > 0, got " + divisor);
     }
     try (Autograd.NoGrad ignored = Autograd.noGrad();
-        NDManager scope = Runtime.newManager()) {
+        NDManager scope = TensorRuntime.newManager()) {
       Map<String, NDArray> grads = gradients(scope);
       for (Map.Entry<String, NDArray> e : sum.sums().entrySet()) {
         float[] v = e.getValue().toFloatArray();
@@ -149,7 +149,7 @@ public final class PerExampleClipping {
    * the gradients are zeroed (its values are discarded).
    */
   public void ensureGradientBuffers(Example example) {
-    try (NDManager scope = Runtime.newManager()) {
+    try (NDManager scope = TensorRuntime.newManager()) {
       boolean all = true;
       for (String name : params.names()) {
         all &= params.gradient(name, scope) != null;
@@ -158,7 +158,7 @@ public final class PerExampleClipping {
         return;
       }
     }
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       clippedSum(List.of(example), Double.POSITIVE_INFINITY, m);
       gradients(m); // throws if a parameter is still unreached
     }

@@ -17,6 +17,7 @@ import io.persona4j.privacy.secagg.SecAggConfig;
 import io.persona4j.privacy.secagg.SecAggRejection;
 import io.persona4j.privacy.secagg.SecAggServer;
 import io.persona4j.privacy.secagg.Stage;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,6 +28,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import org.slf4j.LoggerFactory;
 
 /**
  * The server half of one secure-aggregation round (Bonawitz et al. 2017, {@link SecAggServer}) run
@@ -65,7 +67,7 @@ public final class SecAggRound {
   private final FixedPoint fixedPoint;
   private final double thresholdFraction;
   private final int graphDegree;
-  private final java.security.SecureRandom graphSeeds = new java.security.SecureRandom();
+  private final SecureRandom graphSeeds = new SecureRandom();
 
   /** SecAgg (complete graph), see {@link #SecAggRound(Grid, FixedPoint, double, int)}. */
   public SecAggRound(Grid grid, FixedPoint fixedPoint, double thresholdFraction) {
@@ -142,7 +144,7 @@ public final class SecAggRound {
             : CommunicationGraph.complete(n);
     SecAggConfig config =
         new SecAggConfig(n, threshold(graph.minNeighborhood()), length, fixedPoint, graph);
-    org.slf4j.LoggerFactory.getLogger(SecAggRound.class)
+    LoggerFactory.getLogger(SecAggRound.class)
         .info(
             "round {}: secure aggregation of {} clients, {} (threshold {})",
             round,

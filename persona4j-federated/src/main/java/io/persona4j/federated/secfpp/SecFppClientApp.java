@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import io.persona4j.adapters.prompt.PromptClassifier;
 import io.persona4j.adapters.prompt.SoftPrompt;
 import io.persona4j.adapters.prompt.SoftPromptConfig;
-import io.persona4j.core.model.BertModel;
+import io.persona4j.core.model.bert.BertModel;
 import io.persona4j.core.train.AdamW;
 import io.persona4j.core.train.Autograd;
 import io.persona4j.core.train.Batch;
@@ -23,6 +23,8 @@ import io.persona4j.federated.ParameterSet;
 import io.persona4j.federated.Reply;
 import io.persona4j.privacy.cluster.ClusterClient;
 import io.persona4j.privacy.cluster.RandomProjection;
+import java.io.IOException;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -142,7 +144,7 @@ public final class SecFppClientApp implements ClientApp, AutoCloseable {
       prompt.setGlobal(in.parameters().values(SecFppWire.PROMPT_GLOBAL));
       TrainingResult r = trainSteps(config.localSteps(), in.round());
       Map<String, Double> metrics = new LinkedHashMap<>();
-      metrics.put(Reply.LOSS, java.util.Arrays.stream(r.losses()).average().orElse(Double.NaN));
+      metrics.put(Reply.LOSS, Arrays.stream(r.losses()).average().orElse(Double.NaN));
       return Reply.ok(in, globalSet(prompt.globalValues()), train.size(), metrics);
     }
   }
@@ -185,7 +187,7 @@ public final class SecFppClientApp implements ClientApp, AutoCloseable {
   }
 
   /** Local training only (the local-only baseline and the warm-up): {@code n} steps. */
-  public TrainingResult trainLocally(int n, int round) throws java.io.IOException {
+  public TrainingResult trainLocally(int n, int round) throws IOException {
     synchronized (encoder) {
       return trainSteps(n, round);
     }
@@ -195,14 +197,14 @@ public final class SecFppClientApp implements ClientApp, AutoCloseable {
    * The client's own reduced domain vector {@code z} (warming up first if needed): for the client's
    * own use and tests; it is never sent.
    */
-  public double[] domainVector() throws java.io.IOException {
+  public double[] domainVector() throws IOException {
     synchronized (encoder) {
       clusterClient();
       return z.clone();
     }
   }
 
-  private ClusterClient clusterClient() throws java.io.IOException {
+  private ClusterClient clusterClient() throws IOException {
     if (clusterClient == null) {
       trainSteps(config.warmupSteps(), 0);
       float[] g = prompt.globalValues();
@@ -217,7 +219,7 @@ public final class SecFppClientApp implements ClientApp, AutoCloseable {
     return clusterClient;
   }
 
-  private TrainingResult trainSteps(int n, int round) throws java.io.IOException {
+  private TrainingResult trainSteps(int n, int round) throws IOException {
     Map<String, NDArray> params = new LinkedHashMap<>();
     params.put(SoftPrompt.GLOBAL, prompt.global());
     if (config.trainLocal()) {

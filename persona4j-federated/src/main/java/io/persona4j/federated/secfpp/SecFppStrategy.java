@@ -7,6 +7,8 @@ import io.persona4j.federated.Reply;
 import io.persona4j.federated.ServerState;
 import io.persona4j.federated.Strategy;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -69,9 +71,9 @@ public final class SecFppStrategy implements Strategy {
     Map<String, ParameterSet> next = new TreeMap<>(state.personalized());
     for (Map.Entry<Integer, List<Reply>> e : byCluster.entrySet()) {
       List<Reply> group = new ArrayList<>(e.getValue());
-      group.sort(java.util.Comparator.comparing(Reply::clientId));
+      group.sort(Comparator.comparing(Reply::clientId));
       double[] w = new double[group.size()];
-      java.util.Arrays.fill(w, 1.0 / group.size());
+      Arrays.fill(w, 1.0 / group.size());
       ParameterSet mean =
           ParameterSet.weightedSum(group.stream().map(Reply::parameters).toList(), w);
       for (Map.Entry<String, Integer> m : clusterOf.entrySet()) {

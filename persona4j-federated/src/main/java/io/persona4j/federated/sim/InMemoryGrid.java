@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -87,10 +88,7 @@ public final class InMemoryGrid implements Grid, AutoCloseable {
         continue;
       }
       try {
-        Reply r =
-            f.get(
-                Math.max(0, deadlineNanos - System.nanoTime()),
-                java.util.concurrent.TimeUnit.NANOSECONDS);
+        Reply r = f.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
         if (r == null) {
           throw new ExecutionException(new NullPointerException("client returned null"));
         }

@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.Runtime;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.train.AdamW;
 import io.persona4j.core.train.Autograd;
 import io.persona4j.core.train.Batch;
@@ -17,6 +17,7 @@ import io.persona4j.federated.ClientApp;
 import io.persona4j.federated.Instruction;
 import io.persona4j.federated.ParameterSet;
 import io.persona4j.federated.Reply;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -266,7 +267,7 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
 
   private Reply local(Instruction in, int step) {
     Batch batch = nextBatch();
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       front.zeroGradients();
       NDArray loss;
       try (Autograd.Recording ignored = Autograd.record()) {
@@ -292,7 +293,7 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
 
   private Reply localEval(Instruction in, int i) {
     Batch batch = eval.batch(i);
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         Autograd.NoGrad ignored = Autograd.noGrad()) {
       NDArray logits = model.logits(batch.ids(m), batch.attentionMask(m));
       return eval.reply(
@@ -328,7 +329,7 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
   private Reply frontForward(Instruction in, int step, int evalBatch) {
     boolean evaluating = evalBatch >= 0;
     Batch batch = evaluating ? eval.batch(evalBatch) : nextBatch();
-    NDManager m = Runtime.newManager();
+    NDManager m = TensorRuntime.newManager();
     try {
       long[] att = batch.attentionMask(m).toLongArray();
       boolean[][] valid = new boolean[batch.size()][batch.length()];
@@ -463,7 +464,7 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
 
   /** The next {@code batchSize} examples in the run's order (as core's Trainer visits them). */
   private Batch nextBatch() {
-    List<Example> examples = new java.util.ArrayList<>();
+    List<Example> examples = new ArrayList<>();
     for (int j = 0; j < config.batchSize(); j++) {
       examples.add(data.get(order.at(cursor++)));
     }

@@ -8,6 +8,8 @@ import io.persona4j.core.train.TrainableParameters;
 import io.persona4j.federated.Instruction;
 import io.persona4j.federated.ParameterSet;
 import io.persona4j.federated.TensorSpec;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -113,7 +115,7 @@ public final class SplitProtocol {
       SplitConfig split,
       int batch) {
     Instruction in = instruction(stage, step, clientId, tensors, split);
-    Map<String, Object> config = new java.util.HashMap<>(in.config());
+    Map<String, Object> config = new HashMap<>(in.config());
     config.put(EVAL_BATCH, (long) batch);
     return Instruction.fit(step, clientId, tensors, config);
   }
@@ -122,7 +124,7 @@ public final class SplitProtocol {
   public static Instruction clipInstruction(
       int step, String clientId, SplitConfig split, double scale) {
     Instruction in = instruction(SplitStage.CLIP_STEP, step, clientId, ParameterSet.empty(), split);
-    Map<String, Object> config = new java.util.HashMap<>(in.config());
+    Map<String, Object> config = new HashMap<>(in.config());
     config.put(CLIP_SCALE, scale);
     return Instruction.fit(step, clientId, ParameterSet.empty(), config);
   }
@@ -269,7 +271,7 @@ public final class SplitProtocol {
       throw new IllegalArgumentException("message lacks tensor '" + name + "': " + set.names());
     }
     List<Integer> got = set.spec(name).shape();
-    List<Integer> want = new java.util.ArrayList<>();
+    List<Integer> want = new ArrayList<>();
     for (long d : shape.getShape()) {
       want.add(Math.toIntExact(d));
     }

@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.Runtime;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.train.AdamW;
 import io.persona4j.core.train.Autograd;
 import io.persona4j.core.train.GradientClipping;
@@ -219,7 +219,7 @@ public final class SplitServer implements AutoCloseable {
   }
 
   private SplitStepResult splitStep(int s) {
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       Reply front = exchange(s, SplitStage.FRONT_FORWARD, ParameterSet.empty());
       Middle mid = middleInput(s, front.parameters(), m);
       NDArray hidden = mid.hidden();
@@ -344,7 +344,7 @@ public final class SplitServer implements AutoCloseable {
   }
 
   private Reply evalBatch(int s, int i) {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         Autograd.NoGrad ignored = Autograd.noGrad()) {
       Reply front = exchange(s, SplitStage.FRONT_FORWARD, ParameterSet.empty(), i);
       Middle in = middleInput(s, front.parameters(), m);

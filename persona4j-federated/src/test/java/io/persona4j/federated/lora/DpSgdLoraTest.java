@@ -8,8 +8,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.Runtime;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.train.Batch;
 import io.persona4j.core.train.CausalLmObjective;
 import io.persona4j.core.train.Example;
@@ -68,11 +68,11 @@ class DpSgdLoraTest {
 
   @Test
   void clippedSumEqualsNaivePerExampleGradientsClippedOnTheHost() throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyLora.llama(m);
         LoraModel lora = LoraModel.of(model, m)) {
       lora.add("u", TinyLora.CONFIG, 3);
-      Runtime.engine().setRandomSeed(1);
+      TensorRuntime.engine().setRandomSeed(1);
       TrainableParameters params = adapter(lora);
       CausalLmObjective obj = CausalLmObjective.of(model);
       List<Example> batch = data();
@@ -83,7 +83,7 @@ class DpSgdLoraTest {
         params.zeroGradients();
         try (NDManager em = m.newSubManager()) {
           Batch b = Batch.of(List.of(batch.get(i)), 0);
-          try (GradientCollector c = Runtime.engine().newGradientCollector()) {
+          try (GradientCollector c = TensorRuntime.engine().newGradientCollector()) {
             c.backward(obj.lossSum(b, em).div(em.create((float) b.targetCount())));
           }
           List<Float> all = new ArrayList<>();
@@ -140,11 +140,11 @@ class DpSgdLoraTest {
     List<Example> batch = data().subList(0, 4); // one target token each: both means agree
     Map<String, float[]> ordinary;
     Map<String, float[]> dp;
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyLora.llama(m);
         LoraModel lora = LoraModel.of(model, m)) {
       lora.add("u", TinyLora.CONFIG, 3);
-      Runtime.engine().setRandomSeed(1);
+      TensorRuntime.engine().setRandomSeed(1);
       TrainableParameters params = adapter(lora);
       try (Trainer t =
           Trainer.builder()
@@ -163,12 +163,12 @@ class DpSgdLoraTest {
       ordinary = values(params);
       params.freeze();
     }
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyLora.llama(m);
         LoraModel lora = LoraModel.of(model, m);
         Sgd sgd = Sgd.builder().build()) {
       lora.add("u", TinyLora.CONFIG, 3);
-      Runtime.engine().setRandomSeed(1);
+      TensorRuntime.engine().setRandomSeed(1);
       TrainableParameters params = adapter(lora);
       DpSgdConfig cfg = DpSgdConfig.of(Double.POSITIVE_INFINITY, 0, 4, 1e-5);
       DpSgdResult r =
@@ -197,11 +197,11 @@ class DpSgdLoraTest {
       }
     }
     // And training did move the adapter (compare with a fresh one).
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyLora.llama(m);
         LoraModel lora = LoraModel.of(model, m)) {
       lora.add("u", TinyLora.CONFIG, 3);
-      Runtime.engine().setRandomSeed(1);
+      TensorRuntime.engine().setRandomSeed(1);
       Map<String, float[]> init = values(adapter(lora));
       for (String k : init.keySet()) {
         for (int i = 0; i < init.get(k).length; i++) {
@@ -221,7 +221,7 @@ class DpSgdLoraTest {
     double e5 = RdpAccountant.epsilon(q, sigma, 5, 1e-5);
     double e6 = RdpAccountant.epsilon(q, sigma, 6, 1e-5);
     DpSgdConfig dp = DpSgdConfig.of(1.0, sigma, 2, 1e-5).withEpsilonBudget((e5 + e6) / 2);
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyLora.llama(m);
         LoraModel lora = LoraModel.of(model, m)) {
       lora.add("u", TinyLora.CONFIG, 3);

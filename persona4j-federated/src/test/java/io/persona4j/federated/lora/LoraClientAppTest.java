@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDManager;
 import io.persona4j.adapters.lora.LoraConfig;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.Runtime;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.federated.ClientApp;
 import io.persona4j.federated.ClientSampler;
 import io.persona4j.federated.FederatedServer;
@@ -58,7 +58,7 @@ class LoraClientAppTest {
 
   @Test
   void fedAvgOverThreeLoraClientsLowersEveryLossAndAveragesTheReturnedAdapters() throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyLora.llama(m);
         LoraModel lora = LoraModel.of(model, m)) {
       Map<String, Recording> apps = new TreeMap<>();
@@ -127,7 +127,7 @@ class LoraClientAppTest {
 
   @Test
   void largeProximalMuKeepsTheUpdateSmaller() throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyLora.llama(m);
         LoraModel lora = LoraModel.of(model, m)) {
       LoraConfig nonZeroB = TinyLora.CONFIG.toBuilder().init(false).build();

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.Runtime;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.federated.ParameterSet;
 import io.persona4j.federated.TensorSpec;
 import java.util.List;
@@ -19,7 +19,7 @@ class LoraParametersTest {
 
   @Test
   void roundTripThroughTheAdapterIsBitExactAndInPlace() throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyLora.llama(m);
         LoraModel lora = LoraModel.of(model, m)) {
       lora.add("c0", TinyLora.CONFIG, 3);
@@ -52,7 +52,7 @@ class LoraParametersTest {
 
   @Test
   void zeroInitializedBLeavesTheModelUnchangedThroughSendAndLoad() throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyLora.llama(m);
         LoraModel lora = LoraModel.of(model, m)) {
       float[] base = TinyLora.logits(model, m);
@@ -73,7 +73,7 @@ class LoraParametersTest {
 
   @Test
   void rejectsWrongNamesShapesAndNonFiniteValuesWithoutWriting() throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyLora.llama(m);
         LoraModel lora = LoraModel.of(model, m)) {
       lora.add("c0", TinyLora.CONFIG, 3);

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.train.Example;
 import io.persona4j.core.train.LearningRateSchedule;
 import io.persona4j.core.train.Sgd;
@@ -46,7 +46,7 @@ class DpSgdTest {
     // (0.5,0,0) |0.5|; (0,-6,-3) |6.708|; (0.5,0.5,0.5) |0.866|; (0.025,0,0.025) |0.0354|.
     double[][] hand = {{0.5, 0, 0}, {0, -6, -3}, {0.5, 0.5, 0.5}, {0.025, 0, 0.025}};
     double c = 1.0;
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       NDArray w = m.create(w0, new Shape(3));
       TrainableParameters params = TrainableParameters.of(Map.of("w", w));
       LinearObjective obj = new LinearObjective(x, y, w);
@@ -86,7 +86,7 @@ class DpSgdTest {
     float[][] x = features(6, 5, 1);
     int[] y = {1, 0, 2, 1, 3, 0};
     float[] w0 = {0.3f, -0.2f, 0.1f, 0.9f, -0.5f};
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       NDArray w = m.create(w0, new Shape(5));
       TrainableParameters params = TrainableParameters.of(Map.of("w", w));
       LinearObjective obj = new LinearObjective(x, y, w);
@@ -94,7 +94,7 @@ class DpSgdTest {
       List<Example> batch = obj.examples();
       // The ordinary gradient: one backward pass of the batch's mean loss.
       params.zeroGradients();
-      try (var collector = Runtime.engine().newGradientCollector()) {
+      try (var collector = TensorRuntime.engine().newGradientCollector()) {
         NDArray loss = obj.lossSum(io.persona4j.core.train.Batch.of(batch, 0), m);
         collector.backward(loss.div(m.create(6f)));
       }
@@ -129,7 +129,7 @@ class DpSgdTest {
     double c = 0.7;
     float[][] x = features(b, d, 2);
     int[] y = {1, 3, 2, 1, 2};
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       NDArray w = m.create(new float[d], new Shape(d));
       TrainableParameters params = TrainableParameters.of(Map.of("w", w));
       LinearObjective obj = new LinearObjective(x, y, w);
@@ -177,7 +177,7 @@ class DpSgdTest {
     for (int i = 0; i < n; i++) {
       y[i] = i % 3;
     }
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         Sgd sgd = Sgd.builder().build()) {
       NDArray w = m.create(new float[] {0.1f, 0.2f, 0.3f}, new Shape(3));
       TrainableParameters params = TrainableParameters.of(Map.of("w", w));
@@ -217,7 +217,7 @@ class DpSgdTest {
   void poissonBatchesHaveRateQAndShuffleBatchesCoverAnEpoch() {
     int n = 50;
     float[][] x = features(n, 2, 4);
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         Sgd sgd = Sgd.builder().build()) {
       NDArray w = m.create(new float[2], new Shape(2));
       TrainableParameters params = TrainableParameters.of(Map.of("w", w));

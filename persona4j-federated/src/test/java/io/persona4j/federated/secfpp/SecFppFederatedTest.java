@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
 import io.persona4j.adapters.prompt.SoftPromptConfig;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.BertConfig;
-import io.persona4j.core.model.BertModel;
 import io.persona4j.core.model.RandomWeights;
 import io.persona4j.core.model.WeightSource;
+import io.persona4j.core.model.bert.BertModel;
 import io.persona4j.core.train.Example;
 import io.persona4j.federated.ClientApp;
 import io.persona4j.federated.ClientSampler;
@@ -127,7 +127,7 @@ class SecFppFederatedTest {
   @Test
   void secureClusteringThenPerClusterSecureAggregationKeepsLocalPartsLocal() throws Exception {
     AdaptiveClusteringConfig kc = new AdaptiveClusteringConfig(3, 2, 0.35, 3, 10, 3);
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         BertModel bert =
             BertModel.load(
                 CONFIG, WeightSource.ofFloats("r", RandomWeights.bert(CONFIG, 4, 0.2f)), m)) {

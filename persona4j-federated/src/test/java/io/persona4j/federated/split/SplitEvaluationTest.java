@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.Runtime;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.train.Autograd;
 import io.persona4j.core.train.Batch;
 import io.persona4j.core.train.CausalLmObjective;
@@ -20,7 +20,7 @@ class SplitEvaluationTest {
 
   /** Mean token loss of the model with {@code adapter} loaded, all examples in one batch. */
   static double ordinaryLoss(ParameterSet adapter) throws Exception {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = SplitFixture.llama(m);
         LoraModel lora = SplitFixture.lora(model, m);
         Autograd.NoGrad ignored = Autograd.noGrad()) {

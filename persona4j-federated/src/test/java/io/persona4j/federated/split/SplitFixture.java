@@ -3,12 +3,12 @@ package io.persona4j.federated.split;
 import ai.djl.ndarray.NDManager;
 import io.persona4j.adapters.lora.LoraConfig;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
-import io.persona4j.core.model.LlamaModel;
 import io.persona4j.core.model.ModelInit;
 import io.persona4j.core.model.RandomWeights;
 import io.persona4j.core.model.WeightSource;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.train.AdamW;
 import io.persona4j.core.train.CausalLmObjective;
 import io.persona4j.core.train.Example;
@@ -89,7 +89,7 @@ final class SplitFixture {
   /** As {@link #reference(int, boolean, List)}, clipping with {@code optMaxGradNorm(maxNorm)}. */
   static Reference reference(int steps, boolean shuffle, List<Example> examples, double maxNorm)
       throws IOException {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = llama(m);
         LoraModel lora = lora(model, m)) {
       ParameterSet initial = LoraParameters.read(lora, ADAPTER);

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.Runtime;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.train.Example;
 import io.persona4j.federated.lora.LoraParameters;
 import io.persona4j.federated.sim.InMemoryGrid;
@@ -35,7 +35,7 @@ class SplitMultiClientTest {
     SplitFixture.Reference aliceRef = SplitFixture.reference(STEPS, true, aliceData);
     SplitFixture.Reference bobRef = SplitFixture.reference(STEPS, true, bobData);
     SplitConfig split = SplitConfig.of(4, 1);
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel serverModel = SplitFixture.llama(m);
         LoraModel serverLora = LoraModel.of(serverModel, m);
         LlamaModel aliceModel = SplitFixture.llama(m);

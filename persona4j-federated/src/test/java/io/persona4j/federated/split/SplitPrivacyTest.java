@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.persona4j.core.Runtime;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.train.Batch;
 import io.persona4j.core.train.Example;
 import io.persona4j.federated.Instruction;
@@ -30,7 +30,7 @@ class SplitPrivacyTest {
   static List<Secrets> secrets(int k) throws Exception {
     List<Example> data = SplitFixture.data();
     List<Secrets> out = new ArrayList<>();
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = SplitFixture.llama(m)) {
       long cursor = 0;
       for (int s = 0; s < STEPS; s++) {

@@ -2,8 +2,8 @@ package io.persona4j.federated.split;
 
 import ai.djl.ndarray.NDManager;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.Runtime;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.federated.Grid;
 import io.persona4j.federated.ParameterSet;
 import io.persona4j.federated.sim.InMemoryGrid;
@@ -19,7 +19,7 @@ import java.util.function.UnaryOperator;
 final class SplitRig implements AutoCloseable {
   static final String CLIENT = "alice";
 
-  final NDManager manager = Runtime.newManager();
+  final NDManager manager = TensorRuntime.newManager();
   final LlamaModel clientModel;
   final LoraModel clientLora;
   final LlamaModel serverModel;

@@ -1,6 +1,7 @@
 package io.persona4j.privacy.secagg;
 
 import io.persona4j.privacy.sharing.Share;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,7 +35,7 @@ public final class Messages {
   public record KeyDirectory(Map<Integer, AdvertiseKeys> keys) {
     /** Copies into an ordered map. */
     public KeyDirectory {
-      keys = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(keys));
+      keys = Collections.unmodifiableSortedMap(new TreeMap<>(keys));
     }
   }
 
@@ -42,7 +43,7 @@ public final class Messages {
   public record ShareKeys(int clientId, Map<Integer, byte[]> ciphertexts) {
     /** Copies into an ordered map. */
     public ShareKeys {
-      ciphertexts = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(ciphertexts));
+      ciphertexts = Collections.unmodifiableSortedMap(new TreeMap<>(ciphertexts));
     }
   }
 
@@ -52,8 +53,7 @@ public final class Messages {
   public record ShareDelivery(int recipient, Map<Integer, byte[]> ciphertextsBySender) {
     /** Copies into an ordered map. */
     public ShareDelivery {
-      ciphertextsBySender =
-          java.util.Collections.unmodifiableSortedMap(new TreeMap<>(ciphertextsBySender));
+      ciphertextsBySender = Collections.unmodifiableSortedMap(new TreeMap<>(ciphertextsBySender));
     }
   }
 
@@ -74,8 +74,7 @@ public final class Messages {
   public record SurvivorList(Set<Integer> maskedInputSenders) {
     /** Copies into an ordered set. */
     public SurvivorList {
-      maskedInputSenders =
-          java.util.Collections.unmodifiableSortedSet(new TreeSet<>(maskedInputSenders));
+      maskedInputSenders = Collections.unmodifiableSortedSet(new TreeSet<>(maskedInputSenders));
     }
   }
 
@@ -88,10 +87,8 @@ public final class Messages {
       int clientId, Map<Integer, Share> selfMaskSeedShares, Map<Integer, Share> maskingKeyShares) {
     /** Copies into ordered maps. */
     public UnmaskShares {
-      selfMaskSeedShares =
-          java.util.Collections.unmodifiableSortedMap(new TreeMap<>(selfMaskSeedShares));
-      maskingKeyShares =
-          java.util.Collections.unmodifiableSortedMap(new TreeMap<>(maskingKeyShares));
+      selfMaskSeedShares = Collections.unmodifiableSortedMap(new TreeMap<>(selfMaskSeedShares));
+      maskingKeyShares = Collections.unmodifiableSortedMap(new TreeMap<>(maskingKeyShares));
     }
   }
 

@@ -1,6 +1,15 @@
 package io.persona4j.rec.experiment;
 
+import io.persona4j.core.tokenizer.Tokenizer;
+import io.persona4j.core.tokenizer.TokenizerJsonWriter;
 import io.persona4j.rec.llara.ItemCatalog;
+import io.persona4j.rec.llara.LlaraPrompt;
+import io.persona4j.rec.llara.LlaraPromptConfig;
+import io.persona4j.rec.llara.PromptMode;
+import io.persona4j.rec.llara.RecSample;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -42,37 +51,29 @@ public final class HistoryCorpus {
    * candidate title before the adapters learn the hybrid item tokens.
    */
   public static List<String> promptDocuments(
-      List<io.persona4j.rec.llara.RecSample> samples, ItemCatalog catalog, int maxLength)
-      throws java.io.IOException {
-    return promptDocuments(
-        samples, catalog, io.persona4j.rec.llara.LlaraPromptConfig.movies(maxLength));
+      List<RecSample> samples, ItemCatalog catalog, int maxLength) throws IOException {
+    return promptDocuments(samples, catalog, LlaraPromptConfig.movies(maxLength));
   }
 
   /** As {@link #promptDocuments(List, ItemCatalog, int)} with prompts written by {@code config}. */
   public static List<String> promptDocuments(
-      List<io.persona4j.rec.llara.RecSample> samples,
-      ItemCatalog catalog,
-      io.persona4j.rec.llara.LlaraPromptConfig config)
-      throws java.io.IOException {
-    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("persona4j-corpus");
-    java.nio.file.Path file = dir.resolve("tokenizer.json");
+      List<RecSample> samples, ItemCatalog catalog, LlaraPromptConfig config) throws IOException {
+    Path dir = Files.createTempDirectory("persona4j-corpus");
+    Path file = dir.resolve("tokenizer.json");
     try {
       // The prompt text needs no tokenizer; LlaraPrompt wants one, so a throwaway stands in.
-      io.persona4j.core.tokenizer.TokenizerJsonWriter.writeByteLevelBpe(file, 260, List.of("a"));
-      try (io.persona4j.core.tokenizer.Tokenizer tok =
-          io.persona4j.core.tokenizer.Tokenizer.load(file)) {
-        var prompt = new io.persona4j.rec.llara.LlaraPrompt(tok, catalog, config);
+      TokenizerJsonWriter.writeByteLevelBpe(file, 260, List.of("a"));
+      try (Tokenizer tok = Tokenizer.load(file)) {
+        var prompt = new LlaraPrompt(tok, catalog, config);
         List<String> docs = new ArrayList<>(samples.size());
         for (var sample : samples) {
-          docs.add(
-              prompt.text(sample, io.persona4j.rec.llara.PromptMode.TEXT)
-                  + prompt.answer(sample.target()));
+          docs.add(prompt.text(sample, PromptMode.TEXT) + prompt.answer(sample.target()));
         }
         return docs;
       }
     } finally {
-      java.nio.file.Files.deleteIfExists(file);
-      java.nio.file.Files.deleteIfExists(dir);
+      Files.deleteIfExists(file);
+      Files.deleteIfExists(dir);
     }
   }
 

@@ -2,8 +2,8 @@ package io.persona4j.rec.experiment;
 
 import ai.djl.ndarray.NDManager;
 import io.persona4j.adapters.moe.MoeLoraModel;
-import io.persona4j.core.Runtime;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.tokenizer.Tokenizer;
 import io.persona4j.rec.llara.AnswerMatch;
 import io.persona4j.rec.llara.GenerationEvaluator;
@@ -56,7 +56,7 @@ public final class LlmRecEval {
               + " an adapter written by persona4j rec train?");
     }
     long start = System.nanoTime();
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel lm = LlamaModel.load(baseModel, m);
         Tokenizer tok = Tokenizer.fromDirectory(baseModel);
         ItemProjector projector = ItemProjector.load(projectorFile, m);

@@ -1,18 +1,21 @@
 package io.persona4j.rec.experiment;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.persona4j.adapters.lora.LoraDropoutReseeding;
 import io.persona4j.adapters.moe.GateType;
 import io.persona4j.adapters.moe.MoeLoraConfig;
 import io.persona4j.adapters.moe.MoeLoraModel;
-import io.persona4j.core.Runtime;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.tokenizer.Tokenizer;
 import io.persona4j.core.train.AdamW;
 import io.persona4j.core.train.LearningRateSchedule;
 import io.persona4j.core.train.TrainableParameters;
 import io.persona4j.core.train.Trainer;
+import io.persona4j.core.train.TrainerBuilder;
 import io.persona4j.core.train.TrainingListener;
 import io.persona4j.core.train.TrainingResult;
 import io.persona4j.rec.llara.AnswerMatch;
@@ -30,7 +33,10 @@ import io.persona4j.rec.llara.PromptMode;
 import io.persona4j.rec.llara.RecMetrics;
 import io.persona4j.rec.llara.RecSample;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -84,7 +90,7 @@ public final class LlmRecRun {
       throws IOException {
     float[][] itemVectors = encoder.itemVectors();
     int gateDim = itemVectors[0].length;
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel lm = LlamaModel.load(baseModel, m);
         Tokenizer tok = Tokenizer.fromDirectory(baseModel);
         ItemProjector projector = ItemProjector.create(gateDim, lm.config().hiddenSize(), seed, m);
@@ -108,8 +114,7 @@ public final class LlmRecRun {
       LlaraObjective objective =
           new LlaraObjective(llara, LlaraObjective.Curriculum.CURRICULUM, seed);
 
-      Map<String, ai.djl.ndarray.NDArray> params =
-          new LinkedHashMap<>(moe.trainableParameters().all());
+      Map<String, NDArray> params = new LinkedHashMap<>(moe.trainableParameters().all());
       params.putAll(projector.parameters());
       moe.train(true);
       long start = System.nanoTime();
@@ -183,9 +188,8 @@ public final class LlmRecRun {
   static void writePredictions(
       Path file, List<GenerationEvaluator.Prediction> predictions, ItemCatalog catalog)
       throws IOException {
-    com.fasterxml.jackson.databind.ObjectMapper json =
-        new com.fasterxml.jackson.databind.ObjectMapper();
-    List<String> lines = new java.util.ArrayList<>();
+    ObjectMapper json = new ObjectMapper();
+    List<String> lines = new ArrayList<>();
     for (GenerationEvaluator.Prediction p : predictions) {
       lines.add(
           json.createObjectNode()
@@ -196,12 +200,11 @@ public final class LlmRecRun {
               .put("correct", p.match().correct())
               .toString());
     }
-    java.nio.file.Files.createDirectories(file.getParent());
-    java.nio.file.Files.write(file, lines, java.nio.charset.StandardCharsets.UTF_8);
+    Files.createDirectories(file.getParent());
+    Files.write(file, lines, StandardCharsets.UTF_8);
   }
 
-  private static io.persona4j.core.train.TrainerBuilder withListeners(
-      io.persona4j.core.train.TrainerBuilder b, List<TrainingListener> listeners) {
+  private static TrainerBuilder withListeners(TrainerBuilder b, List<TrainingListener> listeners) {
     listeners.forEach(b::addListener);
     return b;
   }

@@ -10,6 +10,7 @@ import io.persona4j.rec.llara.RecSample;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -88,8 +89,8 @@ public record PreparedData(
         pre.add(e);
       }
     }
-    java.util.Collections.reverse(llm);
-    java.util.Collections.reverse(pre);
+    Collections.reverse(llm);
+    Collections.reverse(pre);
     return new PreparedData(
         dataset,
         train,

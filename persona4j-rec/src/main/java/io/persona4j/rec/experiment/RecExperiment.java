@@ -10,6 +10,7 @@ import io.persona4j.rec.eval.CandidateMetrics;
 import io.persona4j.rec.eval.FullRanking;
 import io.persona4j.rec.eval.RankingMetrics;
 import io.persona4j.rec.llara.ItemCatalog;
+import io.persona4j.rec.llara.LlaraPromptConfig;
 import io.persona4j.rec.llara.RecSample;
 import io.persona4j.rec.sasrec.SasRecConfig;
 import io.persona4j.rec.sasrec.SasRecModel;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -295,9 +297,7 @@ public final class RecExperiment {
             b.heads(),
             b.kvHeads(),
             b.vocab(),
-            List.of(
-                io.persona4j.rec.llara.LlaraPromptConfig.HISTORY_TOKEN,
-                io.persona4j.rec.llara.LlaraPromptConfig.CANDIDATE_TOKEN),
+            List.of(LlaraPromptConfig.HISTORY_TOKEN, LlaraPromptConfig.CANDIDATE_TOKEN),
             b.maxLen(),
             b.steps(),
             b.batch(),
@@ -327,8 +327,6 @@ public final class RecExperiment {
   }
 
   static String slug(String name) {
-    return name.toLowerCase(java.util.Locale.ROOT)
-        .replaceAll("[^a-z0-9]+", "-")
-        .replaceAll("-$", "");
+    return name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("-$", "");
   }
 }

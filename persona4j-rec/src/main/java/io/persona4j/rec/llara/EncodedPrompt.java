@@ -1,6 +1,7 @@
 package io.persona4j.rec.llara;
 
 import io.persona4j.core.train.Example;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -90,15 +91,15 @@ public record EncodedPrompt(
         && mode == e.mode
         && promptLength == e.promptLength
         && historyKept == e.historyKept
-        && java.util.Arrays.equals(ids, e.ids)
-        && java.util.Arrays.equals(labels, e.labels)
-        && java.util.Arrays.equals(placeholderPositions, e.placeholderPositions)
-        && java.util.Arrays.equals(placeholderItems, e.placeholderItems);
+        && Arrays.equals(ids, e.ids)
+        && Arrays.equals(labels, e.labels)
+        && Arrays.equals(placeholderPositions, e.placeholderPositions)
+        && Arrays.equals(placeholderItems, e.placeholderItems);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(sample, mode, java.util.Arrays.hashCode(ids), promptLength, historyKept);
+    return Objects.hash(sample, mode, Arrays.hashCode(ids), promptLength, historyKept);
   }
 
   @Override

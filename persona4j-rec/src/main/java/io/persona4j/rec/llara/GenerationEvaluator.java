@@ -1,7 +1,7 @@
 package io.persona4j.rec.llara;
 
 import ai.djl.ndarray.NDManager;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.train.Autograd;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,7 +56,7 @@ public final class GenerationEvaluator {
     LlaraPrompt prompt = model.prompt();
     List<Prediction> out = new ArrayList<>(samples.size());
     try (Autograd.NoGrad ignored = Autograd.noGrad();
-        NDManager m = Runtime.newManager()) {
+        NDManager m = TensorRuntime.newManager()) {
       for (int i = 0; i < samples.size(); i += batchSize) {
         List<RecSample> chunk = samples.subList(i, Math.min(samples.size(), i + batchSize));
         List<EncodedPrompt> prompts = new ArrayList<>(chunk.size());

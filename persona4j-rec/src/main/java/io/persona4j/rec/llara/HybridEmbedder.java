@@ -7,7 +7,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.model.llama.LlamaModel;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -91,7 +92,7 @@ public final class HybridEmbedder {
     float[] vectors = new float[items.length * e];
     long[] slot = new long[bt];
     float[] keep = new float[bt];
-    java.util.Arrays.fill(keep, 1f);
+    Arrays.fill(keep, 1f);
     for (int j = 0; j < items.length; j++) {
       int item = items[j];
       if (item < 1 || item >= itemVectors.length) {

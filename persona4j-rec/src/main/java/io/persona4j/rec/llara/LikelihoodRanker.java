@@ -5,11 +5,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.model.AttentionMask;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.train.Autograd;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -57,7 +58,7 @@ public final class LikelihoodRanker {
   public double[][] scores(List<RecSample> samples) {
     double[][] out = new double[samples.size()][];
     try (Autograd.NoGrad ignored = Autograd.noGrad();
-        NDManager m = Runtime.newManager()) {
+        NDManager m = TensorRuntime.newManager()) {
       for (int i = 0; i < samples.size(); i += batchSize) {
         List<RecSample> chunk = samples.subList(i, Math.min(samples.size(), i + batchSize));
         try (NDManager bm = m.newSubManager()) {
@@ -112,7 +113,7 @@ public final class LikelihoodRanker {
       }
       EncodedPrompt p = prompt.encodePrompt(s, mode, longest);
       promptLen[r] = p.length();
-      long[] ids = java.util.Arrays.copyOf(p.ids(), p.length() + total);
+      long[] ids = Arrays.copyOf(p.ids(), p.length() + total);
       int at = p.length();
       for (long[] a : answers[r]) {
         System.arraycopy(a, 0, ids, at, a.length);
@@ -136,7 +137,7 @@ public final class LikelihoodRanker {
     long[] positions = new long[b * t];
     List<long[]> picks = new ArrayList<>(); // {flat slot, token, row, candidate}
     for (int r = 0; r < b; r++) {
-      java.util.Arrays.fill(segment[r], -2);
+      Arrays.fill(segment[r], -2);
       int pl = promptLen[r];
       for (int k = 0; k < pl; k++) {
         segment[r][k] = -1;

@@ -3,8 +3,8 @@ package io.persona4j.rec.llara;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.persona4j.core.model.AttentionMask;
-import io.persona4j.core.model.KvCache;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.model.llama.KvCache;
+import io.persona4j.core.model.llama.LlamaModel;
 import java.util.List;
 import java.util.Objects;
 

@@ -3,9 +3,10 @@ package io.persona4j.rec.llara;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.train.Example;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -80,7 +81,7 @@ final class PromptBatch {
       samples.add(p.sample());
       long[] x = p.ids();
       int offset = leftPad ? t - x.length : 0;
-      java.util.Arrays.fill(ids, r * t, (r + 1) * t, padId);
+      Arrays.fill(ids, r * t, (r + 1) * t, padId);
       for (int c = 0; c < x.length; c++) {
         ids[r * t + offset + c] = x[c];
         valid[r][offset + c] = true;

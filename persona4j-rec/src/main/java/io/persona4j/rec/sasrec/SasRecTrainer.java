@@ -3,7 +3,7 @@ package io.persona4j.rec.sasrec;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.train.AdamW;
 import io.persona4j.core.train.TrainableParameters;
 import java.util.ArrayList;
@@ -174,7 +174,7 @@ public final class SasRecTrainer {
     params.zeroGradients();
     double loss;
     try (NDManager m = w.manager().newSubManager();
-        GradientCollector collector = Runtime.engine().newGradientCollector()) {
+        GradientCollector collector = TensorRuntime.engine().newGradientCollector()) {
       NDArray l = SasRecLoss.loss(config, w, b.inputs(), b.positives(), b.negatives(), m, dropout);
       collector.backward(l);
       loss = l.getFloat();

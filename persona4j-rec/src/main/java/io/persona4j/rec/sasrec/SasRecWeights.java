@@ -5,9 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.train.Autograd;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -84,7 +85,7 @@ final class SasRecWeights implements AutoCloseable {
 
   /** Weights holding {@code values} (every name of {@link #shapes}, sizes already checked). */
   static SasRecWeights of(SasRecConfig c, Map<String, float[]> values, DataType dtype) {
-    NDManager m = Runtime.newManager();
+    NDManager m = TensorRuntime.newManager();
     try {
       Map<String, NDArray> arrays = new LinkedHashMap<>();
       for (Map.Entry<String, long[]> e : shapes(c).entrySet()) {
@@ -113,7 +114,7 @@ final class SasRecWeights implements AutoCloseable {
     }
     float[] v = new float[n];
     if (name.endsWith("norm.weight")) {
-      java.util.Arrays.fill(v, 1f);
+      Arrays.fill(v, 1f);
       return v;
     }
     if (shape.length == 1) {
@@ -125,7 +126,7 @@ final class SasRecWeights implements AutoCloseable {
       v[i] = (float) (r.nextGaussian() * std);
     }
     if (name.equals("item_emb.weight")) {
-      java.util.Arrays.fill(v, 0, (int) shape[1], 0f);
+      Arrays.fill(v, 0, (int) shape[1], 0f);
     }
     return v;
   }

@@ -3,7 +3,7 @@ package io.persona4j.rec.llara;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.generate.GenerationResult;
 import io.persona4j.core.generate.Generator;
 import io.persona4j.core.generate.SamplingConfig;
@@ -68,7 +68,7 @@ class GenerationEvaluatorTest {
   @Test
   void textModeGreedyDecodingAgreesWithCoresGenerator() throws Exception {
     try (LlaraFixture f = LlaraFixture.create(dir);
-        NDManager m = Runtime.newManager()) {
+        NDManager m = TensorRuntime.newManager()) {
       LlaraModel model = new LlaraModel(f.model, f.prompt, null, BatchHook.NONE);
       int max = 12;
       List<EncodedPrompt> prompts = new ArrayList<>();
@@ -101,7 +101,7 @@ class GenerationEvaluatorTest {
   @Test
   void hybridDecodingIsTheSameBatchedAsOneByOne() throws Exception {
     try (LlaraFixture f = LlaraFixture.create(dir);
-        NDManager m = Runtime.newManager()) {
+        NDManager m = TensorRuntime.newManager()) {
       LlaraModel model = f.llara(BatchHook.NONE);
       int max = 10;
       List<EncodedPrompt> prompts = new ArrayList<>();

@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.train.TrainableParameters;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,7 +23,7 @@ class HybridEmbedderTest {
   @Test
   void replacesPlaceholderRowsAndKeepsEveryOtherRowExactly() throws Exception {
     try (LlaraFixture f = LlaraFixture.create(dir);
-        NDManager m = Runtime.newManager()) {
+        NDManager m = TensorRuntime.newManager()) {
       RecSample a = new RecSample(0, new int[] {1, 2, 3}, new int[] {5, 4}, 4);
       RecSample b = new RecSample(1, new int[] {9}, new int[] {12, 11, 10}, 10);
       List<EncodedPrompt> prompts =
@@ -69,7 +69,7 @@ class HybridEmbedderTest {
   @Test
   void gradientsReachTheProjectorAndNotThePlaceholdersTokenEmbeddings() throws Exception {
     try (LlaraFixture f = LlaraFixture.create(dir);
-        NDManager m = Runtime.newManager()) {
+        NDManager m = TensorRuntime.newManager()) {
       RecSample a = new RecSample(0, new int[] {1, 2}, new int[] {5, 4}, 4);
       EncodedPrompt e = f.prompt.encode(a, PromptMode.HYBRID);
       PromptBatch batch = PromptBatch.of(List.of(e), f.prompt.padId(), false);
@@ -84,7 +84,7 @@ class HybridEmbedderTest {
       for (int i = 0; i < g.length; i++) {
         g[i] = (float) Math.sin(i * 0.37);
       }
-      try (GradientCollector c = Runtime.engine().newGradientCollector()) {
+      try (GradientCollector c = TensorRuntime.engine().newGradientCollector()) {
         NDArray out = f.embedder().embed(batch.ids(m), batch.flatPositions, batch.items);
         NDArray loss = out.mul(m.create(g, new Shape(1, t, h))).sum();
         System.gc(); // a freed constant would now corrupt the backward pass

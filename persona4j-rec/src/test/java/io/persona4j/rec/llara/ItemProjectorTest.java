@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -32,7 +32,7 @@ class ItemProjectorTest {
       0.8413447460685429,
       0.9772498680518208
     };
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       float[] xs = new float[x.length];
       for (int i = 0; i < x.length; i++) {
         xs[i] = (float) x[i];
@@ -48,7 +48,7 @@ class ItemProjectorTest {
   void forwardIsLinearGeluLinear() {
     int e = 5;
     int d = 7;
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         ItemProjector p = ItemProjector.create(e, d, 3, m)) {
       Map<String, NDArray> w = p.parameters();
       assertThat(w.keySet())
@@ -92,7 +92,7 @@ class ItemProjectorTest {
 
   @Test
   void initializationIsSeededAndBoundedLikePytorchLinear() {
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         ItemProjector a = ItemProjector.create(16, 64, 1, m);
         ItemProjector b = ItemProjector.create(16, 64, 1, m);
         ItemProjector c = ItemProjector.create(16, 64, 2, m)) {
@@ -113,7 +113,7 @@ class ItemProjectorTest {
   @Test
   void savesAndLoadsTheSameWeights() throws Exception {
     Path file = dir.resolve("projector.safetensors");
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         ItemProjector a = ItemProjector.create(4, 6, 9, m)) {
       a.save(file);
       try (ItemProjector b = ItemProjector.load(file, m)) {

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -71,7 +71,7 @@ class LikelihoodRankerTest {
   private static void checkTextScores(LlaraFixture f, boolean withEos) {
     LlaraModel model = new LlaraModel(f.model, f.prompt, null, BatchHook.NONE);
     double[][] batched = new LikelihoodRanker(model, PromptMode.TEXT, 2, withEos).scores(SAMPLES);
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       for (int r = 0; r < SAMPLES.size(); r++) {
         RecSample s = SAMPLES.get(r);
         int[] cans = s.candidates();

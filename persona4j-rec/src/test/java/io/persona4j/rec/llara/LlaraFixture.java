@@ -1,12 +1,12 @@
 package io.persona4j.rec.llara;
 
 import ai.djl.ndarray.NDManager;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
-import io.persona4j.core.model.LlamaModel;
 import io.persona4j.core.model.ModelInit;
 import io.persona4j.core.model.RandomWeights;
 import io.persona4j.core.model.WeightSource;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.tokenizer.Tokenizer;
 import io.persona4j.core.tokenizer.TokenizerJsonWriter;
 import java.io.IOException;
@@ -51,7 +51,7 @@ final class LlaraFixture implements AutoCloseable {
       throws IOException {
     Path tok = dir.resolve("tokenizer.json");
     writeTokenizer(tok, config.vocabSize());
-    manager = Runtime.newManager();
+    manager = TensorRuntime.newManager();
     tokenizer = Tokenizer.load(tok);
     model =
         LlamaModel.load(

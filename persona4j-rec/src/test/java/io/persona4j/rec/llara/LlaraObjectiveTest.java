@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.train.Batch;
 import io.persona4j.core.train.CausalLmObjective;
 import io.persona4j.core.train.Example;
@@ -28,7 +28,7 @@ class LlaraObjectiveTest {
   @Test
   void textLossEqualsCoreCausalLmLossOnTheRegisteredExamples() throws Exception {
     try (LlaraFixture f = LlaraFixture.create(dir);
-        NDManager m = Runtime.newManager()) {
+        NDManager m = TensorRuntime.newManager()) {
       LlaraObjective o =
           new LlaraObjective(f.llara(BatchHook.NONE), LlaraObjective.Curriculum.TEXT, 1);
       List<Example> examples = o.register(SAMPLES);
@@ -45,7 +45,7 @@ class LlaraObjectiveTest {
   @Test
   void hybridLossEqualsOneSequenceAtATimeComputation() throws Exception {
     try (LlaraFixture f = LlaraFixture.create(dir);
-        NDManager m = Runtime.newManager()) {
+        NDManager m = TensorRuntime.newManager()) {
       LlaraObjective o =
           new LlaraObjective(f.llara(BatchHook.NONE), LlaraObjective.Curriculum.HYBRID, 1);
       Batch batch = Batch.of(o.register(SAMPLES), f.prompt.padId());
@@ -114,7 +114,7 @@ class LlaraObjectiveTest {
   @Test
   void theHookSeesTheBatchSamplesInRowOrderBeforeEachForwardPass() throws Exception {
     try (LlaraFixture f = LlaraFixture.create(dir);
-        NDManager m = Runtime.newManager()) {
+        NDManager m = TensorRuntime.newManager()) {
       List<List<RecSample>> seen = new ArrayList<>();
       LlaraObjective o =
           new LlaraObjective(
@@ -139,7 +139,7 @@ class LlaraObjectiveTest {
   @Test
   void failsClearlyWhenNotWiredUp() throws Exception {
     try (LlaraFixture f = LlaraFixture.create(dir);
-        NDManager m = Runtime.newManager()) {
+        NDManager m = TensorRuntime.newManager()) {
       LlaraObjective o =
           new LlaraObjective(f.llara(BatchHook.NONE), LlaraObjective.Curriculum.CURRICULUM, 1);
       Batch batch = Batch.of(o.register(SAMPLES), f.prompt.padId());

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.persona4j.core.model.AttentionMask;
-import io.persona4j.core.model.LlamaModel;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.train.StepMetrics;
 import io.persona4j.core.train.TrainerConfig;
 import io.persona4j.core.train.TrainingContext;
@@ -20,7 +20,7 @@ final class Naive {
    */
   static float[][] logProbs(LlaraFixture f, long[] ids, int[] positions, int[] items) {
     LlamaModel model = f.model;
-    try (NDManager m = io.persona4j.core.Runtime.newManager()) {
+    try (NDManager m = io.persona4j.core.TensorRuntime.newManager()) {
       int t = ids.length;
       NDArray idArr = m.create(ids, new Shape(1, t));
       NDArray embeds =

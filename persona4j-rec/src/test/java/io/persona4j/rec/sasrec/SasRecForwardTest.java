@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -22,7 +22,7 @@ class SasRecForwardTest {
 
   /** Hidden states [B][W][d] of the padded batch. */
   private static float[][][] hidden(SasRecModel model, int[][] histories) {
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       NDArray h = model.hiddenStates(histories, m);
       long[] s = h.getShape().getShape();
       float[] flat = h.toFloatArray();
@@ -140,7 +140,7 @@ class SasRecForwardTest {
               .isCloseTo(dot, org.assertj.core.data.Offset.offset(1e-5));
         }
       }
-      try (NDManager m = Runtime.newManager()) {
+      try (NDManager m = TensorRuntime.newManager()) {
         assertThat(model.itemEmbeddings(m).getShape().getShape()).containsExactly(21, 8);
         assertThat(model.itemEmbeddings(m).toFloatArray()).containsExactly(flatten(emb));
         assertThat(model.sequenceRepresentation(HISTORIES, m).toFloatArray())

@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.train.Autograd;
 import io.persona4j.core.train.NativeMemoryChurn;
 import io.persona4j.core.train.TrainableParameters;
@@ -67,7 +67,7 @@ class SasRecGradientTest {
       SeededDropout dropout = new SeededDropout(config.dropout(), 99);
       Map<String, double[]> grads = new java.util.HashMap<>();
       try (NDManager m = w.manager().newSubManager();
-          GradientCollector c = Runtime.engine().newGradientCollector()) {
+          GradientCollector c = TensorRuntime.engine().newGradientCollector()) {
         dropout.restart(99);
         NDArray loss =
             SasRecLoss.loss(
@@ -136,7 +136,7 @@ class SasRecGradientTest {
     SeededDropout dropout = new SeededDropout(config.dropout(), 5);
     Map<String, float[]> out = new java.util.LinkedHashMap<>();
     try (NDManager m = w.manager().newSubManager();
-        GradientCollector c = Runtime.engine().newGradientCollector()) {
+        GradientCollector c = TensorRuntime.engine().newGradientCollector()) {
       NDArray loss =
           SasRecLoss.loss(
               config, w, batch.inputs(), batch.positives(), batch.negatives(), m, dropout);

@@ -14,6 +14,7 @@ import io.persona4j.transport.grpc.proto.ReplyHeader;
 import io.persona4j.transport.grpc.proto.ServerMessage;
 import io.persona4j.transport.grpc.proto.TensorChunk;
 import io.persona4j.transport.grpc.proto.Welcome;
+import java.io.IOException;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -144,7 +145,7 @@ final class ClientSession implements StreamObserver<ClientMessage> {
         try {
           out.send(
               ServerMessage.newBuilder().setWelcome(Welcome.newBuilder().setClientId(id)).build());
-        } catch (java.io.IOException | InterruptedException e) {
+        } catch (IOException | InterruptedException e) {
           connectionLost("welcome failed: " + e.getMessage());
         }
       }
@@ -249,7 +250,7 @@ final class ClientSession implements StreamObserver<ClientMessage> {
               ServerMessage.newBuilder()
                   .setEnd(PayloadEnd.newBuilder().setMessageId(p.messageId))
                   .build()));
-    } catch (java.io.IOException | InterruptedException | RuntimeException e) {
+    } catch (IOException | InterruptedException | RuntimeException e) {
       if (pending.remove(p.messageId) != null) {
         p.fail(Failure.Kind.DROPPED, "sending the instruction failed: " + e.getMessage(), 0);
       }
@@ -272,7 +273,7 @@ final class ClientSession implements StreamObserver<ClientMessage> {
                     ServerMessage.newBuilder()
                         .setCancel(Cancel.newBuilder().setMessageId(p.messageId))
                         .build());
-              } catch (java.io.IOException | InterruptedException ignored) {
+              } catch (IOException | InterruptedException ignored) {
                 // the connection is gone: nothing to cancel
               }
             });

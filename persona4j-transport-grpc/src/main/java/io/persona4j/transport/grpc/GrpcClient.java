@@ -18,6 +18,7 @@ import io.persona4j.transport.grpc.proto.InstructionHeader;
 import io.persona4j.transport.grpc.proto.PayloadEnd;
 import io.persona4j.transport.grpc.proto.ServerMessage;
 import io.persona4j.transport.grpc.proto.TensorChunk;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
@@ -245,7 +246,7 @@ public final class GrpcClient implements AutoCloseable {
                                   .setClientId(config.clientId())
                                   .setToken(config.token()))
                           .build());
-                } catch (java.io.IOException | InterruptedException e) {
+                } catch (IOException | InterruptedException e) {
                   cancel("hello failed: " + e.getMessage());
                 }
               });
@@ -355,7 +356,7 @@ public final class GrpcClient implements AutoCloseable {
           out.send(
               ClientMessage.newBuilder().setEnd(PayloadEnd.newBuilder().setMessageId(id)).build());
         }
-      } catch (java.io.IOException | InterruptedException e) {
+      } catch (IOException | InterruptedException e) {
         LOG.debug("client {}: reply {} not sent: {}", config.clientId(), id, e.getMessage());
       }
     }

@@ -1,7 +1,15 @@
 package io.persona4j.transport.grpc;
 
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
 import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -17,6 +25,8 @@ import io.persona4j.transport.grpc.proto.FederatedServiceGrpc;
 import io.persona4j.transport.grpc.proto.ServerMessage;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -28,6 +38,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 
 /**
  * A {@link Grid} whose clients are remote {@link GrpcClient}s: a gRPC server on which clients open
@@ -57,7 +72,7 @@ public final class GrpcGrid implements Grid, AutoCloseable {
     this.server =
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(config.bindHost(), config.port()), credentials)
-            .addService(io.grpc.ServerInterceptors.intercept(new Service(), new PeerCertificate()))
+            .addService(ServerInterceptors.intercept(new Service(), new PeerCertificate()))
             .build()
             .start();
   }
@@ -209,7 +224,7 @@ public final class GrpcGrid implements Grid, AutoCloseable {
     }
   }
 
-  private static final io.grpc.Context.Key<String> PEER_CN = io.grpc.Context.key("p4j-peer-cn");
+  private static final Context.Key<String> PEER_CN = Context.key("p4j-peer-cn");
 
   private final class Service extends FederatedServiceGrpc.FederatedServiceImplBase {
     @Override
@@ -220,36 +235,31 @@ public final class GrpcGrid implements Grid, AutoCloseable {
   }
 
   /** Puts the common name of the TLS client certificate (if any) into the call's context. */
-  private static final class PeerCertificate implements io.grpc.ServerInterceptor {
+  private static final class PeerCertificate implements ServerInterceptor {
     @Override
-    public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(
-        io.grpc.ServerCall<Q, R> call,
-        io.grpc.Metadata headers,
-        io.grpc.ServerCallHandler<Q, R> next) {
-      javax.net.ssl.SSLSession ssl =
-          call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_SSL_SESSION);
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+        ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+      SSLSession ssl = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
       String cn = ssl == null ? null : commonName(ssl);
-      return io.grpc.Contexts.interceptCall(
-          io.grpc.Context.current().withValue(PEER_CN, cn), call, headers, next);
+      return Contexts.interceptCall(Context.current().withValue(PEER_CN, cn), call, headers, next);
     }
   }
 
   /** The CN of the peer's leaf certificate, or null if it presented none. */
-  static String commonName(javax.net.ssl.SSLSession ssl) {
+  static String commonName(SSLSession ssl) {
     try {
-      java.security.cert.Certificate[] chain = ssl.getPeerCertificates();
-      if (chain.length == 0 || !(chain[0] instanceof java.security.cert.X509Certificate x)) {
+      Certificate[] chain = ssl.getPeerCertificates();
+      if (chain.length == 0 || !(chain[0] instanceof X509Certificate x)) {
         return null;
       }
-      javax.naming.ldap.LdapName name =
-          new javax.naming.ldap.LdapName(x.getSubjectX500Principal().getName());
-      for (javax.naming.ldap.Rdn rdn : name.getRdns()) {
+      LdapName name = new LdapName(x.getSubjectX500Principal().getName());
+      for (Rdn rdn : name.getRdns()) {
         if (rdn.getType().equalsIgnoreCase("CN")) {
           return String.valueOf(rdn.getValue());
         }
       }
       return null;
-    } catch (javax.net.ssl.SSLPeerUnverifiedException | javax.naming.InvalidNameException e) {
+    } catch (SSLPeerUnverifiedException | InvalidNameException e) {
       return null;
     }
   }

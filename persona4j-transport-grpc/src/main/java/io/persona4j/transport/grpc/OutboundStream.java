@@ -1,14 +1,16 @@
 package io.persona4j.transport.grpc;
 
+import com.google.protobuf.MessageLite;
 import io.grpc.Status;
 import io.grpc.stub.CallStreamObserver;
+import java.io.IOException;
 
 /**
  * Serialises writes to one gRPC stream and respects its flow control: {@link #send} blocks while
  * the transport is not ready, so a large payload is never buffered whole in memory. Counts the
  * serialized bytes written.
  */
-final class OutboundStream<T extends com.google.protobuf.MessageLite> {
+final class OutboundStream<T extends MessageLite> {
 
   private final CallStreamObserver<T> observer;
   private boolean closed;
@@ -28,18 +30,18 @@ final class OutboundStream<T extends com.google.protobuf.MessageLite> {
    * @return the serialized size of the message
    * @throws java.io.IOException if the stream is closed
    */
-  synchronized int send(T message) throws InterruptedException, java.io.IOException {
+  synchronized int send(T message) throws InterruptedException, IOException {
     while (!closed && !observer.isReady()) {
       wait(50);
     }
     if (closed) {
-      throw new java.io.IOException("stream closed");
+      throw new IOException("stream closed");
     }
     try {
       observer.onNext(message);
     } catch (RuntimeException e) {
       closed = true;
-      throw new java.io.IOException("stream failed: " + e.getMessage(), e);
+      throw new IOException("stream failed: " + e.getMessage(), e);
     }
     return message.getSerializedSize();
   }

@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
@@ -93,15 +95,14 @@ public final class TlsCredentials {
     }
   }
 
-  private static javax.net.ssl.KeyManager[] keyManagers(KeyStore ks, char[] password)
+  private static KeyManager[] keyManagers(KeyStore ks, char[] password)
       throws GeneralSecurityException {
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     kmf.init(ks, password);
     return kmf.getKeyManagers();
   }
 
-  private static javax.net.ssl.TrustManager[] trustManagers(KeyStore ks)
-      throws GeneralSecurityException {
+  private static TrustManager[] trustManagers(KeyStore ks) throws GeneralSecurityException {
     TrustManagerFactory tmf =
         TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(ks);

@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDManager;
 import io.persona4j.adapters.lora.LoraConfig;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
-import io.persona4j.core.model.LlamaModel;
 import io.persona4j.core.model.ModelInit;
 import io.persona4j.core.model.RandomWeights;
 import io.persona4j.core.model.WeightSource;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.train.Example;
 import io.persona4j.federated.Grid;
 import io.persona4j.federated.ParameterSet;
@@ -53,7 +53,7 @@ class SplitOverGrpcTest {
             Example.completion(new long[] {1, 12, 5}, new long[] {40}),
             Example.completion(new long[] {1, 13, 14, 5}, new long[] {41, 42}),
             Example.completion(new long[] {1, 20, 21, 22, 5}, new long[] {43}));
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel cm =
             LlamaModel.load(c, WeightSource.ofFloats("w", RandomWeights.llama(c, 7, 0.2f)), m);
         LlamaModel sm =

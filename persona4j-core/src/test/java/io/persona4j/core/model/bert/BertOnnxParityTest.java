@@ -1,4 +1,4 @@
-package io.persona4j.core.model;
+package io.persona4j.core.model.bert;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,7 +11,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.BertConfig;
 import io.persona4j.core.config.ModelConfigs;
 import io.persona4j.core.io.Checkpoint;
@@ -91,7 +91,7 @@ class BertOnnxParityTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    manager = Runtime.newManager();
+    manager = TensorRuntime.newManager();
     importer = BertOnnxImporter.open(MiniLm.onnx());
     model = BertModel.load(importer.config(), importer, manager);
     tokenizer = Tokenizer.load(MiniLm.tokenizerJson());
@@ -159,7 +159,7 @@ class BertOnnxParityTest {
     Diff single = new Diff();
     Diff batchedVsSingle = new Diff();
     Diff batched = new Diff();
-    // Singly, no padding: BertModel vs ONNX Runtime.
+    // Singly, no padding: BertModel vs ONNX TensorRuntime.
     for (int i = 0; i < tokens.size(); i++) {
       single.add(forward(List.of(tokens.get(i))), List.of(i));
     }

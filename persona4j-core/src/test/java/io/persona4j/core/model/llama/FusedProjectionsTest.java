@@ -1,13 +1,18 @@
-package io.persona4j.core.model;
+package io.persona4j.core.model.llama;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
-import io.persona4j.core.model.LlamaLayer.Proj;
+import io.persona4j.core.model.FloatTensor;
+import io.persona4j.core.model.Linear;
+import io.persona4j.core.model.RandomWeights;
+import io.persona4j.core.model.TinyConfigs;
+import io.persona4j.core.model.WeightSource;
+import io.persona4j.core.model.llama.LlamaLayer.Proj;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -73,7 +78,7 @@ class FusedProjectionsTest {
   @MethodSource("configs")
   void projectionsKeepTheirCheckpointValuesAndNames(LlamaConfig config) throws IOException {
     Map<String, FloatTensor> w = RandomWeights.llama(config, 3, 0.2f);
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = LlamaModel.load(config, WeightSource.ofFloats("random", w), m)) {
       for (LlamaLayer layer : model.layers()) {
         for (Proj p : Proj.values()) {
@@ -100,7 +105,7 @@ class FusedProjectionsTest {
     Map<String, FloatTensor> w = RandomWeights.llama(config, 5, 0.2f);
     long[] ids = LlamaModelTest.randomIds(9, 7, config.vocabSize());
     int v = config.vocabSize();
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = LlamaModel.load(config, WeightSource.ofFloats("random", w), m)) {
       float[] fused = logits(model, m, ids);
       assertThat(maxRelDiff(new NaiveLlama(config, w).logits(ids), fused, v)).isLessThan(1e-5);
@@ -132,7 +137,7 @@ class FusedProjectionsTest {
 
     // In-place edits of a loaded projection's weight (e.g. merging an adapter) reach the
     // concatenated matmul, which still runs because the projections are untouched.
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = LlamaModel.load(config, WeightSource.ofFloats("random", w), m)) {
       LlamaLayer layer0 = model.layers().get(0);
       layer0.linear(Proj.Q).weight().muli(3f);
@@ -153,14 +158,14 @@ class FusedProjectionsTest {
   void trainedProjectionsGetGradients(LlamaConfig config) throws IOException {
     Map<String, FloatTensor> w = RandomWeights.llama(config, 7, 0.2f);
     long[] ids = LlamaModelTest.randomIds(4, 5, config.vocabSize());
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = LlamaModel.load(config, WeightSource.ofFloats("random", w), m)) {
       LlamaLayer layer = model.layers().get(0);
       NDArray k = layer.linear(Proj.K).weight();
       NDArray up = layer.linear(Proj.UP).weight();
       k.setRequiresGradient(true);
       up.setRequiresGradient(true);
-      try (ai.djl.training.GradientCollector gc = Runtime.engine().newGradientCollector()) {
+      try (ai.djl.training.GradientCollector gc = TensorRuntime.engine().newGradientCollector()) {
         NDArray logits = model.logits(m.create(ids, new Shape(1, ids.length)), null);
         gc.backward(logits.square().sum());
       }

@@ -1,12 +1,16 @@
-package io.persona4j.core.model;
+package io.persona4j.core.model.bert;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.persona4j.core.config.BertConfig;
+import io.persona4j.core.model.Linear;
+import io.persona4j.core.model.WeightLoader;
+import io.persona4j.core.model.WeightSource;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -240,7 +244,7 @@ final class BertWeights {
   }
 
   List<Layer> layers() {
-    return java.util.Collections.unmodifiableList(layers);
+    return Collections.unmodifiableList(layers);
   }
 
   /** Every projection by HF module path ({@code encoder.layer.0.attention.self.query}, ...). */

@@ -1,8 +1,9 @@
-package io.persona4j.core.model;
+package io.persona4j.core.model.llama;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.persona4j.core.model.TorchOps;
 
 /**
  * Preallocated key/value cache of a decoder: per layer {@code [B, kvHeads, capacity, headDim]} for

@@ -1,6 +1,7 @@
-package io.persona4j.core.model;
+package io.persona4j.core.model.bert;
 
 import io.persona4j.core.config.BertConfig;
+import io.persona4j.core.model.FloatTensor;
 import java.util.Map;
 
 /**

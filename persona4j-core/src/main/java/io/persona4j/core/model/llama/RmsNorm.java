@@ -1,4 +1,4 @@
-package io.persona4j.core.model;
+package io.persona4j.core.model.llama;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;

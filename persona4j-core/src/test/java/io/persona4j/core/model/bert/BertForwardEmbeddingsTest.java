@@ -1,4 +1,4 @@
-package io.persona4j.core.model;
+package io.persona4j.core.model.bert;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,8 +7,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.BertConfig;
+import io.persona4j.core.model.WeightSource;
 import org.junit.jupiter.api.Test;
 
 /** {@link BertModel#forwardEmbeddings} is {@link BertModel#forward} after the word lookup. */
@@ -20,7 +21,7 @@ class BertForwardEmbeddingsTest {
     long[] ids = {2, 17, 33, 4, 49, 0, 2, 8, 9, 10, 11, 3};
     long[] mask = {1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1};
     long[] types = {0, 0, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1};
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         BertModel model =
             BertModel.load(c, WeightSource.ofFloats("tiny", BertModelTest.weights(c)), m)) {
       Shape s = new Shape(2, 6);
@@ -41,13 +42,13 @@ class BertForwardEmbeddingsTest {
   @Test
   void gradientReachesTheInputEmbeddings() throws Exception {
     BertConfig c = BertModelTest.tiny("gelu");
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         BertModel model =
             BertModel.load(c, WeightSource.ofFloats("tiny", BertModelTest.weights(c)), m)) {
       NDArray ids = m.create(new long[] {2, 5, 7, 3}, new Shape(1, 4));
       NDArray emb = model.wordEmbeddings(ids).duplicate();
       emb.setRequiresGradient(true);
-      try (GradientCollector gc = Runtime.engine().newGradientCollector()) {
+      try (GradientCollector gc = TensorRuntime.engine().newGradientCollector()) {
         NDArray out = model.forwardEmbeddings(emb, m.ones(new Shape(1, 4)), null);
         gc.backward(out.sum());
       }
@@ -63,7 +64,7 @@ class BertForwardEmbeddingsTest {
   @Test
   void rejectsWrongHiddenSize() throws Exception {
     BertConfig c = BertModelTest.tiny("gelu");
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         BertModel model =
             BertModel.load(c, WeightSource.ofFloats("tiny", BertModelTest.weights(c)), m)) {
       NDArray bad = m.zeros(new Shape(1, 3, c.hiddenSize() + 1));

@@ -1,12 +1,14 @@
-package io.persona4j.core.model;
+package io.persona4j.core.model.llama;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import io.persona4j.core.config.LlamaConfig;
 import io.persona4j.core.config.RopeScaling;
+import io.persona4j.core.model.TorchOps;
 
 /**
  * Rotary position embedding in the Hugging Face convention ({@code rotate_half}: the first and
@@ -145,7 +147,7 @@ public final class Rope {
     int half = headDim / 2;
     NDArray x1 = x.get(new NDIndex("..., :{}", half)); // [B, h, T, d/2]
     NDArray x2 = x.get(new NDIndex("..., {}:", half)); // [B, h, T, d/2]
-    NDArray rotated = NDArrays.concat(new ai.djl.ndarray.NDList(x2.neg(), x1), -1); // [B,h,T,d]
+    NDArray rotated = NDArrays.concat(new NDList(x2.neg(), x1), -1); // [B,h,T,d]
     return x.mul(c).add(rotated.mul(s)); // [B, h, T, d]
   }
 }

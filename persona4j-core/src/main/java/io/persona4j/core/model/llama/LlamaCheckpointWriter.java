@@ -1,9 +1,10 @@
-package io.persona4j.core.model;
+package io.persona4j.core.model.llama;
 
 import ai.djl.ndarray.NDArray;
 import io.persona4j.core.config.ModelConfigs;
 import io.persona4j.core.io.HostTensor;
 import io.persona4j.core.io.SafetensorsWriter;
+import io.persona4j.core.model.Provenance;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

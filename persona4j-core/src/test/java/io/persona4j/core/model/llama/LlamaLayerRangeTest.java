@@ -1,4 +1,4 @@
-package io.persona4j.core.model;
+package io.persona4j.core.model.llama;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,8 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
+import io.persona4j.core.model.AttentionMask;
+import io.persona4j.core.model.ModelInit;
+import io.persona4j.core.model.RandomWeights;
+import io.persona4j.core.model.WeightSource;
 import java.io.IOException;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +32,7 @@ class LlamaLayerRangeTest {
   @Test
   void chainedRangesEqualTheFullForwardWithPadding() throws IOException {
     LlamaConfig c = ModelInit.decoderConfig("llama", 4, 32, 4, 2, 61, 0, 64);
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model =
             LlamaModel.load(
                 c, WeightSource.ofFloats("random", RandomWeights.llama(c, 7, 0.2f)), m)) {
@@ -91,7 +95,7 @@ class LlamaLayerRangeTest {
   @Test
   void badRangesAreRejected() throws IOException {
     LlamaConfig c = ModelInit.decoderConfig("llama", 2, 32, 4, 2, 61, 0, 64);
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model =
             LlamaModel.load(
                 c, WeightSource.ofFloats("random", RandomWeights.llama(c, 7, 0.2f)), m)) {

@@ -1,4 +1,4 @@
-package io.persona4j.core.model;
+package io.persona4j.core.model.llama;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,7 +9,7 @@ import com.github.tjake.jlama.model.ModelSupport;
 import com.github.tjake.jlama.safetensors.DType;
 import com.github.tjake.jlama.tensor.AbstractTensor;
 import com.github.tjake.jlama.tensor.KvBufferCache;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
 import io.persona4j.core.config.ModelConfigs;
 import io.persona4j.core.config.RopeScaling;
@@ -17,6 +17,8 @@ import io.persona4j.core.generate.GenerationResult;
 import io.persona4j.core.generate.Generator;
 import io.persona4j.core.generate.SamplingConfig;
 import io.persona4j.core.generate.TokenListener;
+import io.persona4j.core.model.RandomWeights;
+import io.persona4j.core.model.TinyCheckpoint;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -102,7 +104,7 @@ class JlamaParityTest {
 
   /** Both engines on one checkpoint directory. */
   static final class Pair implements AutoCloseable {
-    final NDManager manager = Runtime.newManager();
+    final NDManager manager = TensorRuntime.newManager();
     final LlamaConfig config;
     final LlamaModel ours;
     final AbstractModel jlama;

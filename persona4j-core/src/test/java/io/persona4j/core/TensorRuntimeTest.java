@@ -6,12 +6,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.junit.jupiter.api.Test;
 
-class RuntimeTest {
+class TensorRuntimeTest {
   @Test
   void pytorchEngineRunsOfflineAndMultipliesMatrices() {
-    assertThat(Runtime.engine().getEngineName()).isEqualTo("PyTorch");
+    assertThat(TensorRuntime.engine().getEngineName()).isEqualTo("PyTorch");
     assertThat(System.getProperty("ai.djl.offline")).isEqualTo("true");
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       NDArray a = m.create(new float[] {1, 2, 3, 4}, new ai.djl.ndarray.types.Shape(2, 2));
       NDArray b = m.create(new float[] {5, 6, 7, 8}, new ai.djl.ndarray.types.Shape(2, 2));
       assertThat(a.matMul(b).toFloatArray()).containsExactly(19, 22, 43, 50);

@@ -1,4 +1,4 @@
-package io.persona4j.core.model;
+package io.persona4j.core.model.llama;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,8 +7,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
+import io.persona4j.core.model.AttentionMask;
+import io.persona4j.core.model.FloatTensor;
+import io.persona4j.core.model.RandomWeights;
+import io.persona4j.core.model.TinyConfigs;
+import io.persona4j.core.model.WeightSource;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -38,7 +43,7 @@ class LlamaModelTest {
     Map<String, FloatTensor> w = RandomWeights.llama(config, 7, 0.2f);
     long[] ids = randomIds(3, 11, config.vocabSize());
     double[][] expected = new NaiveLlama(config, w).logits(ids);
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = LlamaModel.load(config, WeightSource.ofFloats("random", w), m)) {
       NDArray logits = model.logits(m.create(ids, new Shape(1, ids.length)), null);
       assertThat(logits.getShape()).isEqualTo(new Shape(1, ids.length, config.vocabSize()));
@@ -63,7 +68,7 @@ class LlamaModelTest {
     Map<String, FloatTensor> w = RandomWeights.llama(config, 11, 0.2f);
     long[] ids = randomIds(5, 12, config.vocabSize());
     int v = config.vocabSize();
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = LlamaModel.load(config, WeightSource.ofFloats("random", w), m)) {
       float[] full = model.logits(m.create(ids, new Shape(1, ids.length)), null).toFloatArray();
       try (KvCache cache = model.newCache(m, 1, ids.length)) {
@@ -121,7 +126,7 @@ class LlamaModelTest {
         mask[r * t + c] = c < pad ? 0 : 1;
       }
     }
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = LlamaModel.load(config, WeightSource.ofFloats("random", w), m)) {
       NDArray batched =
           model.logits(m.create(ids, new Shape(3, t)), m.create(mask, new Shape(3, t)));
@@ -142,7 +147,7 @@ class LlamaModelTest {
   void forwardKeepsNoTemporariesOnTheCallersManager() throws IOException {
     LlamaConfig config = TinyConfigs.llamaGqa();
     Map<String, FloatTensor> w = RandomWeights.llama(config, 1, 0.2f);
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = LlamaModel.load(config, WeightSource.ofFloats("random", w), m);
         NDManager caller = m.newSubManager()) {
       NDArray ids = caller.create(new long[] {1, 2, 3}, new Shape(1, 3));
@@ -159,7 +164,7 @@ class LlamaModelTest {
     Map<String, FloatTensor> w = new LinkedHashMap<>(RandomWeights.llama(config, 1, 0.2f));
     String name = "model.layers.1.self_attn.k_proj.weight";
     w.put(name, new FloatTensor(new long[] {16, 31}, new float[16 * 31]));
-    try (NDManager m = Runtime.newManager()) {
+    try (NDManager m = TensorRuntime.newManager()) {
       assertThatThrownBy(() -> LlamaModel.load(config, WeightSource.ofFloats("ckpt", w), m))
           .isInstanceOf(IOException.class)
           .hasMessageContaining("ckpt")
@@ -177,7 +182,7 @@ class LlamaModelTest {
   void outOfVocabularyIdsAreRejected() throws IOException {
     LlamaConfig config = TinyConfigs.llamaGqa();
     Map<String, FloatTensor> w = RandomWeights.llama(config, 1, 0.2f);
-    try (NDManager m = Runtime.newManager();
+    try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = LlamaModel.load(config, WeightSource.ofFloats("random", w), m)) {
       assertThatThrownBy(() -> model.logits(m.create(new long[] {1, 97}, new Shape(1, 2)), null))
           .isInstanceOf(IllegalArgumentException.class)

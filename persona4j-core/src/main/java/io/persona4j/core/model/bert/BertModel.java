@@ -1,7 +1,8 @@
-package io.persona4j.core.model;
+package io.persona4j.core.model.bert;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -12,6 +13,10 @@ import io.persona4j.core.config.BertConfig;
 import io.persona4j.core.config.ModelConfig;
 import io.persona4j.core.config.ModelConfigs;
 import io.persona4j.core.io.Checkpoint;
+import io.persona4j.core.model.AdaptableModel;
+import io.persona4j.core.model.CheckpointWeights;
+import io.persona4j.core.model.Linear;
+import io.persona4j.core.model.WeightSource;
 import io.persona4j.core.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -19,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A BERT-style encoder (BERT, MiniLM, sentence-transformers models) as plain tensor code on DJL
@@ -61,7 +67,7 @@ public final class BertModel implements AutoCloseable, AdaptableModel {
 
   private static NDArray constant(NDManager m, float value) {
     NDArray a = m.create(value);
-    ai.djl.ndarray.NDScope.unregister(a);
+    NDScope.unregister(a);
     return a;
   }
 
@@ -96,7 +102,7 @@ public final class BertModel implements AutoCloseable, AdaptableModel {
   }
 
   @Override
-  public java.util.Map<String, Linear> linears() {
+  public Map<String, Linear> linears() {
     return w.linears();
   }
 

@@ -10,16 +10,16 @@ import ai.djl.ndarray.NDManager;
  * {@code pytorch-native-cpu} Maven jar on the class path, and DJL's offline mode is switched on
  * here before the engine is first touched.
  */
-public final class Runtime {
+public final class TensorRuntime {
   private static volatile Engine engine;
 
-  private Runtime() {}
+  private TensorRuntime() {}
 
   /** Sets DJL's offline mode (unless the user set it explicitly) and returns the PyTorch engine. */
   public static Engine engine() {
     Engine e = engine;
     if (e == null) {
-      synchronized (Runtime.class) {
+      synchronized (TensorRuntime.class) {
         e = engine;
         if (e == null) {
           if (System.getProperty("ai.djl.offline") == null) {

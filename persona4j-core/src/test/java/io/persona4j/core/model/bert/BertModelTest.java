@@ -1,4 +1,4 @@
-package io.persona4j.core.model;
+package io.persona4j.core.model.bert;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,12 +7,15 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.BertConfig;
 import io.persona4j.core.config.ModelConfigs;
 import io.persona4j.core.io.Checkpoint;
 import io.persona4j.core.io.HostTensor;
 import io.persona4j.core.io.SafetensorsWriter;
+import io.persona4j.core.model.FloatTensor;
+import io.persona4j.core.model.RandomWeights;
+import io.persona4j.core.model.WeightSource;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -34,7 +37,7 @@ class BertModelTest {
 
   @BeforeAll
   static void setUp() {
-    manager = Runtime.newManager();
+    manager = TensorRuntime.newManager();
   }
 
   @AfterAll

@@ -1,4 +1,4 @@
-package io.persona4j.core.model;
+package io.persona4j.core.model.llama;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -9,9 +9,17 @@ import io.persona4j.core.config.LlamaConfig;
 import io.persona4j.core.config.ModelConfig;
 import io.persona4j.core.config.ModelConfigs;
 import io.persona4j.core.io.Checkpoint;
+import io.persona4j.core.model.AdaptableModel;
+import io.persona4j.core.model.AttentionMask;
+import io.persona4j.core.model.CheckpointWeights;
+import io.persona4j.core.model.Linear;
+import io.persona4j.core.model.TorchOps;
+import io.persona4j.core.model.WeightLoader;
+import io.persona4j.core.model.WeightSource;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -385,7 +393,7 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
     boolean[][] valid = new boolean[b][t];
     if (attentionMask == null) {
       for (boolean[] row : valid) {
-        java.util.Arrays.fill(row, true);
+        Arrays.fill(row, true);
       }
       return valid;
     }

@@ -1,12 +1,15 @@
-package io.persona4j.core.model;
+package io.persona4j.core.model.llama;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.persona4j.core.Runtime;
+import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
+import io.persona4j.core.model.RandomWeights;
+import io.persona4j.core.model.TinyConfigs;
+import io.persona4j.core.model.WeightSource;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -20,7 +23,7 @@ class LlamaCheckpointWriterTest {
     for (LlamaConfig config : TinyConfigs.all()) {
       Path dst = tmp.resolve("dst" + n);
       var random = WeightSource.ofFloats("random", RandomWeights.llama(config, 7 + n++, 0.1f));
-      try (NDManager m = Runtime.newManager();
+      try (NDManager m = TensorRuntime.newManager();
           LlamaModel a = LlamaModel.load(config, random, m)) {
         // As full-parameter training does: change every weight in place (fused views included).
         for (NDArray w : a.weights().values()) {
