@@ -40,13 +40,20 @@ final class ClassifyCommand implements Callable<Integer> {
   @Option(names = "--text", required = true, description = "Text to classify; repeat for several.")
   List<String> texts;
 
+  @Option(
+      names = "--force",
+      description =
+          "Load the adapter even if it records a different base model than --model (with a"
+              + " warning).")
+  boolean force;
+
   @Override
   public Integer call() throws Exception {
     ClassLabels labels = ClassLabels.read(adapter);
     try (NDManager m = TensorRuntime.newManager();
         BertModel bert = BertModel.load(model, m);
         Tokenizer tok = Tokenizer.fromDirectory(model);
-        LoraModel lora = LoraModel.of(bert, m)) {
+        LoraModel lora = LoraModel.of(bert, m).setAllowBaseMismatch(force)) {
       LoadedAdapter loaded = lora.load(adapter, LoraFineTune.ADAPTER);
       lora.activate(LoraFineTune.ADAPTER);
       try (ClassificationHead head = ClassificationHead.of(loaded.modulesToSave(), m)) {

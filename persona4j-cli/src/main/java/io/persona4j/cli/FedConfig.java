@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import io.persona4j.core.config.JsonErrors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -316,16 +317,8 @@ public record FedConfig(
       Throwable cause = e.getCause() == null ? e : e.getCause();
       throw new IOException(file + ": " + cause.getMessage(), e);
     } catch (JsonMappingException e) {
-      String where =
-          e.getLocation() == null
-              ? ""
-              : " (line "
-                  + e.getLocation().getLineNr()
-                  + ", column "
-                  + e.getLocation().getColumnNr()
-                  + ")";
-      throw new IOException(
-          file + ": field '" + path(e) + "': " + e.getOriginalMessage() + where, e);
+      // unknown fields list the valid ones; no Java class names
+      throw new IOException(file + ": " + JsonErrors.describe(e), e);
     } catch (JsonProcessingException e) {
       throw new IOException(
           file
@@ -340,18 +333,6 @@ public record FedConfig(
                       + ")"),
           e);
     }
-  }
-
-  private static String path(JsonMappingException e) {
-    StringBuilder b = new StringBuilder();
-    for (JsonMappingException.Reference r : e.getPath()) {
-      if (r.getFieldName() != null) {
-        b.append(b.length() == 0 ? "" : ".").append(r.getFieldName());
-      } else {
-        b.append('[').append(r.getIndex()).append(']');
-      }
-    }
-    return b.toString();
   }
 
   /** {@code p} resolved against the config file's directory. */

@@ -14,7 +14,12 @@ import picocli.CommandLine.Option;
     name = "model",
     mixinStandardHelpOptions = true,
     description = "Create and convert model checkpoints.",
-    subcommands = {ModelCommand.Init.class, ModelCommand.ConvertOnnx.class, PretrainCommand.class})
+    subcommands = {
+      ModelCommand.Init.class,
+      ModelCommand.ConvertOnnx.class,
+      MiniLmCommand.class,
+      PretrainCommand.class
+    })
 final class ModelCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -33,39 +38,46 @@ final class ModelCommand implements Runnable {
     @Option(names = "--family", required = true, description = "llama, mistral, qwen2 or bert.")
     String family;
 
+    @ValidatedAs("num_hidden_layers")
     @Option(
         names = "--layers",
         defaultValue = "2",
         description = "Layers (default ${DEFAULT-VALUE}).")
     int layers;
 
+    @ValidatedAs("hidden_size")
     @Option(
         names = "--hidden",
         defaultValue = "64",
         description = "Hidden size (default ${DEFAULT-VALUE}).")
     int hidden;
 
+    @ValidatedAs("num_attention_heads")
     @Option(
         names = "--heads",
         defaultValue = "4",
         description = "Attention heads (default ${DEFAULT-VALUE}).")
     int heads;
 
+    @ValidatedAs("num_key_value_heads")
     @Option(names = "--kv-heads", description = "Key/value heads (default: = heads).")
     Integer kvHeads;
 
+    @ValidatedAs("vocab_size")
     @Option(
         names = "--vocab",
         defaultValue = "512",
         description = "Vocabulary size (default ${DEFAULT-VALUE}).")
     int vocab;
 
+    @ValidatedAs("intermediate_size")
     @Option(
         names = "--intermediate",
         defaultValue = "0",
         description = "MLP size; 0 = family default.")
     int intermediate;
 
+    @ValidatedAs("max_position_embeddings")
     @Option(
         names = "--max-positions",
         defaultValue = "512",
@@ -140,6 +152,8 @@ final class ModelCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
+      CliFiles.requireFile(onnx, "--onnx", "an ONNX file");
+      CliFiles.requireFile(tokenizer, "--tokenizer", "a tokenizer.json");
       var importer = BertOnnxConverter.convert(onnx, tokenizer, out);
       System.err.printf(
           "converted %s (%d layers, hidden %d) to %s%n",

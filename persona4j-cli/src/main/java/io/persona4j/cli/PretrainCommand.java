@@ -35,21 +35,27 @@ final class PretrainCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "Output model directory.")
   Path out;
 
+  @ValidatedAs("family")
   @Option(names = "--family", defaultValue = "llama", description = "llama, mistral or qwen2.")
   String family;
 
+  @ValidatedAs({"layers", "num_hidden_layers"})
   @Option(names = "--layers", defaultValue = "4", description = "Layers (${DEFAULT-VALUE}).")
   int layers;
 
+  @ValidatedAs({"hidden", "hidden_size"})
   @Option(names = "--hidden", defaultValue = "256", description = "Hidden (${DEFAULT-VALUE}).")
   int hidden;
 
+  @ValidatedAs({"heads", "num_attention_heads"})
   @Option(names = "--heads", defaultValue = "4", description = "Heads (${DEFAULT-VALUE}).")
   int heads;
 
+  @ValidatedAs("num_key_value_heads")
   @Option(names = "--kv-heads", description = "Key/value heads (default: = heads).")
   Integer kvHeads;
 
+  @ValidatedAs({"vocab", "vocab_size"})
   @Option(names = "--vocab", defaultValue = "4096", description = "BPE vocab (${DEFAULT-VALUE}).")
   int vocab;
 
@@ -68,14 +74,34 @@ final class PretrainCommand implements Callable<Integer> {
   @Option(names = "--batch-size", defaultValue = "8", description = "Batch (${DEFAULT-VALUE}).")
   int batchSize;
 
+  @ValidatedAs("lr")
   @Option(names = "--lr", defaultValue = "1e-3", description = "Peak lr (${DEFAULT-VALUE}).")
   double lr;
 
-  @Option(names = "--warmup-steps", defaultValue = "50", description = "(${DEFAULT-VALUE}).")
-  long warmupSteps;
+  @Option(
+      names = "--warmup-steps",
+      description = "Linear warm-up steps (default: --warmup-ratio of --max-steps).")
+  Long warmupSteps;
+
+  @Option(
+      names = "--warmup-ratio",
+      defaultValue = "0.1",
+      description =
+          "Warm-up as a fraction of --max-steps without --warmup-steps (${DEFAULT-VALUE}).")
+  double warmupRatio;
 
   @Option(names = "--seed", defaultValue = "42", description = "Seed (${DEFAULT-VALUE}).")
   long seed;
+
+  /** --warmup-steps, or --warmup-ratio of --max-steps (50 of the default 500 steps). */
+  long warmupSteps() {
+    if (warmupSteps != null) {
+      return warmupSteps;
+    }
+    TrainOptions.require(
+        warmupRatio >= 0 && warmupRatio <= 1, "--warmup-ratio", warmupRatio, "must be in [0, 1]");
+    return Math.round(warmupRatio * maxSteps);
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -92,13 +118,13 @@ final class PretrainCommand implements Callable<Integer> {
             maxSteps,
             batchSize,
             lr,
-            warmupSteps,
+            warmupSteps(),
             seed);
     List<String> docs = readCorpus(corpus);
     System.err.printf(
         "pretrain: %d documents from %s; %s, %d layers, hidden %d, vocab %d, %d steps of %d%n",
         docs.size(), corpus, family, layers, hidden, vocab, maxSteps, batchSize);
-    Pretraining.Result r = Pretraining.run(config, docs, out, List.of(ProgressListener.auto(10)));
+    Pretraining.Result r = Pretraining.run(config, docs, out, List.of(ProgressListener.auto()));
     System.err.printf(
         "pretrained %d steps on %,d tokens (%d windows) in %.1f s: loss %.4f -> %.4f; model in"
             + " %s%n",
@@ -108,9 +134,7 @@ final class PretrainCommand implements Callable<Integer> {
 
   /** Documents: non-blank lines of a text file, or the {@code text} fields of a JSONL file. */
   static List<String> readCorpus(Path file) throws IOException {
-    if (!Files.isRegularFile(file)) {
-      throw new IOException("--corpus " + file + ": no such file");
-    }
+    CliFiles.requireFile(file, "--corpus", "a text or JSONL corpus");
     boolean jsonl = file.getFileName().toString().endsWith(".jsonl");
     ObjectMapper json = new ObjectMapper();
     List<String> docs = new ArrayList<>();

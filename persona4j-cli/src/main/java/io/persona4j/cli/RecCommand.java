@@ -253,7 +253,7 @@ final class RecCommand implements Runnable {
               baseModel,
               dir,
               System.err::println,
-              List.of(ProgressListener.auto(10)));
+              List.of(ProgressListener.auto()));
       String command = "bin/persona4j rec experiment --preset " + preset + " --data " + data;
       ResultsWriter.write(r, command, machine(), dir.resolve("results.json"), png, results);
       System.out.printf(

@@ -25,6 +25,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A BERT-style encoder (BERT, MiniLM, sentence-transformers models) as plain tensor code on DJL
@@ -54,6 +55,7 @@ public final class BertModel implements AutoCloseable, AdaptableModel {
   private final NDArray geluCoefficient;
   private final NDArray geluScale;
   private final NDArray half;
+  private Path checkpointDirectory; // null unless loaded from a directory
 
   private BertModel(BertConfig config, BertWeights weights) {
     this.config = config;
@@ -93,12 +95,19 @@ public final class BertModel implements AutoCloseable, AdaptableModel {
           hfDir + ": config.json has model_type '" + cfg.modelType() + "', expected 'bert'");
     }
     try (Checkpoint checkpoint = Checkpoint.open(hfDir)) {
-      return load(bert, new CheckpointWeights(checkpoint), manager);
+      BertModel model = load(bert, new CheckpointWeights(checkpoint), manager);
+      model.checkpointDirectory = hfDir;
+      return model;
     }
   }
 
   public BertConfig config() {
     return config;
+  }
+
+  @Override
+  public Optional<Path> checkpointDirectory() {
+    return Optional.ofNullable(checkpointDirectory);
   }
 
   @Override
