@@ -5,6 +5,7 @@ import io.persona4j.adapters.lora.LoraModel;
 import io.persona4j.core.model.llama.LlamaModel;
 import java.io.IOException;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code --adapter DIR}: a PEFT LoRA adapter applied to the model before it runs (a mixin). */
@@ -14,12 +15,7 @@ final class AdapterOption {
       description = "PEFT LoRA adapter directory (adapter_config.json, adapter_model.safetensors).")
   Path adapter;
 
-  @Option(
-      names = "--force",
-      description =
-          "Load the adapter even if it records a different base model than --model (with a"
-              + " warning).")
-  boolean force;
+  @Mixin ForceOption force;
 
   /**
    * Loads and activates the adapter on {@code lm}, or returns null without {@code --adapter}. The
@@ -32,7 +28,7 @@ final class AdapterOption {
     if (adapter == null) {
       return null;
     }
-    LoraModel lora = LoraModel.of(lm, m).setAllowBaseMismatch(force);
+    LoraModel lora = force.apply(LoraModel.of(lm, m));
     try {
       lora.load(adapter, LoraFineTune.ADAPTER);
       lora.activate(LoraFineTune.ADAPTER);

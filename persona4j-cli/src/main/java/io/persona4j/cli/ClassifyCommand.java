@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -40,12 +41,7 @@ final class ClassifyCommand implements Callable<Integer> {
   @Option(names = "--text", required = true, description = "Text to classify; repeat for several.")
   List<String> texts;
 
-  @Option(
-      names = "--force",
-      description =
-          "Load the adapter even if it records a different base model than --model (with a"
-              + " warning).")
-  boolean force;
+  @Mixin ForceOption force;
 
   @Override
   public Integer call() throws Exception {
@@ -53,7 +49,7 @@ final class ClassifyCommand implements Callable<Integer> {
     try (NDManager m = TensorRuntime.newManager();
         BertModel bert = BertModel.load(model, m);
         Tokenizer tok = Tokenizer.fromDirectory(model);
-        LoraModel lora = LoraModel.of(bert, m).setAllowBaseMismatch(force)) {
+        LoraModel lora = force.apply(LoraModel.of(bert, m))) {
       LoadedAdapter loaded = lora.load(adapter, LoraFineTune.ADAPTER);
       lora.activate(LoraFineTune.ADAPTER);
       try (ClassificationHead head = ClassificationHead.of(loaded.modulesToSave(), m)) {

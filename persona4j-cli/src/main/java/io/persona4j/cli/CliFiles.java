@@ -22,16 +22,7 @@ final class CliFiles {
         Files.isDirectory(path)
             ? "is a directory"
             : Files.exists(path) ? "is not a readable file" : "no such file";
-    throw new IllegalArgumentException(
-        option
-            + " "
-            + path
-            + ": "
-            + problem
-            + " (tried "
-            + path.toAbsolutePath().normalize()
-            + "); expected "
-            + what);
+    throw problem(option, path, problem, what);
   }
 
   /**
@@ -44,7 +35,12 @@ final class CliFiles {
       return path;
     }
     String problem = Files.exists(path) ? "is a file, not a directory" : "no such directory";
-    throw new IllegalArgumentException(
+    throw problem(option, path, problem, what);
+  }
+
+  private static IllegalArgumentException problem(
+      String option, Path path, String problem, String what) {
+    return new IllegalArgumentException(
         option
             + " "
             + path

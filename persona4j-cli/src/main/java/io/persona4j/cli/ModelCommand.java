@@ -7,6 +7,7 @@ import io.persona4j.core.onnx.BertOnnxConverter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code persona4j model ...}: create and convert checkpoints. */
@@ -38,37 +39,7 @@ final class ModelCommand implements Runnable {
     @Option(names = "--family", required = true, description = "llama, mistral, qwen2 or bert.")
     String family;
 
-    @ValidatedAs("num_hidden_layers")
-    @Option(
-        names = "--layers",
-        defaultValue = "2",
-        description = "Layers (default ${DEFAULT-VALUE}).")
-    int layers;
-
-    @ValidatedAs("hidden_size")
-    @Option(
-        names = "--hidden",
-        defaultValue = "64",
-        description = "Hidden size (default ${DEFAULT-VALUE}).")
-    int hidden;
-
-    @ValidatedAs("num_attention_heads")
-    @Option(
-        names = "--heads",
-        defaultValue = "4",
-        description = "Attention heads (default ${DEFAULT-VALUE}).")
-    int heads;
-
-    @ValidatedAs("num_key_value_heads")
-    @Option(names = "--kv-heads", description = "Key/value heads (default: = heads).")
-    Integer kvHeads;
-
-    @ValidatedAs("vocab_size")
-    @Option(
-        names = "--vocab",
-        defaultValue = "512",
-        description = "Vocabulary size (default ${DEFAULT-VALUE}).")
-    int vocab;
+    @Mixin ModelShapeOptions shape = new ModelShapeOptions(2, 64, 4, 512);
 
     @ValidatedAs("intermediate_size")
     @Option(
@@ -109,20 +80,20 @@ final class ModelCommand implements Runnable {
             case "llama", "mistral", "qwen2" ->
                 ModelInit.decoderConfig(
                     family,
-                    layers,
-                    hidden,
-                    heads,
-                    kvHeads == null ? heads : kvHeads,
-                    vocab,
+                    shape.layers,
+                    shape.hidden,
+                    shape.heads,
+                    shape.kvHeads(),
+                    shape.vocab,
                     intermediate,
                     maxPositions);
             case "bert" -> {
-              if (kvHeads != null && kvHeads != heads) {
+              if (shape.kvHeads() != shape.heads) {
                 throw new IllegalArgumentException(
                     "--kv-heads: BERT has no grouped-query attention");
               }
               yield ModelInit.encoderConfig(
-                  layers, hidden, heads, vocab, intermediate, maxPositions);
+                  shape.layers, shape.hidden, shape.heads, shape.vocab, intermediate, maxPositions);
             }
             default ->
                 throw new IllegalArgumentException(

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -39,25 +40,7 @@ final class PretrainCommand implements Callable<Integer> {
   @Option(names = "--family", defaultValue = "llama", description = "llama, mistral or qwen2.")
   String family;
 
-  @ValidatedAs({"layers", "num_hidden_layers"})
-  @Option(names = "--layers", defaultValue = "4", description = "Layers (${DEFAULT-VALUE}).")
-  int layers;
-
-  @ValidatedAs({"hidden", "hidden_size"})
-  @Option(names = "--hidden", defaultValue = "256", description = "Hidden (${DEFAULT-VALUE}).")
-  int hidden;
-
-  @ValidatedAs({"heads", "num_attention_heads"})
-  @Option(names = "--heads", defaultValue = "4", description = "Heads (${DEFAULT-VALUE}).")
-  int heads;
-
-  @ValidatedAs("num_key_value_heads")
-  @Option(names = "--kv-heads", description = "Key/value heads (default: = heads).")
-  Integer kvHeads;
-
-  @ValidatedAs({"vocab", "vocab_size"})
-  @Option(names = "--vocab", defaultValue = "4096", description = "BPE vocab (${DEFAULT-VALUE}).")
-  int vocab;
+  @Mixin ModelShapeOptions shape = new ModelShapeOptions(4, 256, 4, 4096);
 
   @Option(
       names = "--special-tokens",
@@ -108,11 +91,11 @@ final class PretrainCommand implements Callable<Integer> {
     Pretraining.Config config =
         new Pretraining.Config(
             family,
-            layers,
-            hidden,
-            heads,
-            kvHeads == null ? heads : kvHeads,
-            vocab,
+            shape.layers,
+            shape.hidden,
+            shape.heads,
+            shape.kvHeads(),
+            shape.vocab,
             specialTokens,
             maxLen,
             maxSteps,
@@ -123,7 +106,7 @@ final class PretrainCommand implements Callable<Integer> {
     List<String> docs = readCorpus(corpus);
     System.err.printf(
         "pretrain: %d documents from %s; %s, %d layers, hidden %d, vocab %d, %d steps of %d%n",
-        docs.size(), corpus, family, layers, hidden, vocab, maxSteps, batchSize);
+        docs.size(), corpus, family, shape.layers, shape.hidden, shape.vocab, maxSteps, batchSize);
     Pretraining.Result r = Pretraining.run(config, docs, out, List.of(ProgressListener.auto()));
     System.err.printf(
         "pretrained %d steps on %,d tokens (%d windows) in %.1f s: loss %.4f -> %.4f; model in"
