@@ -55,7 +55,9 @@ final class CliErrors {
     if (Boolean.getBoolean("persona4j.debug")) {
       ex.printStackTrace(cmd.getErr());
     } else if (isInternal(ex)) {
-      cmd.getErr().println("(an internal error: rerun with -Dpersona4j.debug=true for the trace)");
+      cmd.getErr()
+          .println(
+              "(an internal error: rerun with PERSONA4J_JAVA_OPTS=-Dpersona4j.debug=true for the trace)");
     }
     return 1;
   }
