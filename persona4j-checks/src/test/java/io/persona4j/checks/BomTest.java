@@ -2,9 +2,11 @@ package io.persona4j.checks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
@@ -13,8 +15,8 @@ import org.w3c.dom.Node;
 import org.w3c.dom.NodeList;
 
 /**
- * persona4j-bom manages every library module (those that ship sources and javadoc jars) at the
- * project's version, and nothing else.
+ * persona4j-bom manages every library module at the project's version, and nothing else; library
+ * modules ship sources and javadoc jars (applications and checks do not).
  */
 class BomTest {
   static final Path ROOT = Path.of(System.getProperty("persona4j.root", ".."));
@@ -34,21 +36,56 @@ class BomTest {
     return null;
   }
 
-  /** The reactor's modules that are libraries: jars that do not skip the API jars. */
+  /** Modules that are not libraries: applications and build checks. */
+  static final List<String> NOT_LIBRARIES =
+      List.of("persona4j-cli", "persona4j-bench", "persona4j-checks");
+
+  /** The reactor's library modules: its jar modules but the applications and checks. */
   static List<String> libraryModules() throws Exception {
     List<String> out = new ArrayList<>();
     NodeList modules = pom(ROOT.resolve("pom.xml")).getElementsByTagName("module");
     for (int i = 0; i < modules.getLength(); i++) {
       String module = modules.item(i).getTextContent().trim();
-      Element project = pom(ROOT.resolve(module).resolve("pom.xml")).getDocumentElement();
-      String packaging = child(project, "packaging");
-      NodeList skip = project.getElementsByTagName("persona4j.apiJars.skip");
-      boolean app = skip.getLength() > 0 && skip.item(0).getTextContent().trim().equals("true");
-      if ((packaging == null || packaging.equals("jar")) && !app) {
+      String packaging = child(pom(pomOf(module)).getDocumentElement(), "packaging");
+      if ((packaging == null || packaging.equals("jar")) && !NOT_LIBRARIES.contains(module)) {
         out.add(module);
       }
     }
     return out;
+  }
+
+  static Path pomOf(String module) {
+    return ROOT.resolve(module).resolve("pom.xml");
+  }
+
+  static boolean skipsApiJars(String module) throws Exception {
+    NodeList skip = pom(pomOf(module)).getElementsByTagName("persona4j.apiJars.skip");
+    return skip.getLength() > 0 && skip.item(0).getTextContent().trim().equals("true");
+  }
+
+  @Test
+  void libraryModulesShipSourcesAndJavadocOnceTheyHaveClasses() throws Exception {
+    for (String module : libraryModules()) {
+      if (!skipsApiJars(module)) {
+        continue;
+      }
+      try (Stream<Path> files = Files.walk(ROOT.resolve(module).resolve("src/main/java"))) {
+        List<Path> classes =
+            files
+                .filter(p -> p.toString().endsWith(".java"))
+                .filter(p -> !p.getFileName().toString().equals("package-info.java"))
+                .toList();
+        assertThat(classes)
+            .as(
+                "%s has classes now: remove persona4j.apiJars.skip from its pom so that it ships"
+                    + " sources and javadoc jars",
+                module)
+            .isEmpty();
+      }
+    }
+    for (String app : NOT_LIBRARIES) {
+      assertThat(skipsApiJars(app)).as("%s is not a library: it skips the API jars", app).isTrue();
+    }
   }
 
   @Test

@@ -25,8 +25,6 @@ import java.util.Map;
  * steer           core, adapters, transport-grpc
  * cli, bench      every library module (not each other)
  * </pre>
- *
- * serve and steer do not exist yet: their rules are in place for when they do.
  */
 final class Layering {
   /** Module name -> its packages. */
@@ -34,9 +32,6 @@ final class Layering {
 
   /** Module name -> the modules it may use. */
   static final Map<String, List<String>> ALLOWED = new LinkedHashMap<>();
-
-  /** Modules planned but not written yet: their layers may be empty. */
-  static final List<String> PLANNED = List.of("serve", "steer");
 
   static {
     module("core", "io.persona4j.core..");
@@ -85,8 +80,8 @@ final class Layering {
 
   /** Every module may use only the modules listed for it. */
   static LayeredArchitecture modules() {
-    // Layers may be empty (serve and steer are planned; fixtures hold one layer's classes only);
-    // ArchitectureTest checks separately that every existing module is seen.
+    // Layers may be empty here (fixtures hold one layer's classes only); ArchitectureTest checks
+    // separately that every module's classes are seen.
     LayeredArchitecture arch =
         layeredArchitecture().consideringOnlyDependenciesInLayers().withOptionalLayers(true);
     for (Map.Entry<String, String> m : PACKAGES.entrySet()) {
