@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -22,6 +23,12 @@ import java.util.regex.Pattern;
 public final class JsonErrors {
   private static final Pattern CLASS_NOTE = Pattern.compile("\\s*\\(class [\\w.$]+\\)");
   private static final Pattern QUALIFIED_TYPE = Pattern.compile("`(?:[a-z_]\\w*\\.)+([\\w$]+)`");
+  private static final Pattern UNRECOGNIZED =
+      Pattern.compile(
+          "Unrecognized field \"([^\"]*)\" \\(class [\\w.$]+\\), not marked as ignorable"
+              + " \\(\\d+ known properties: (.*?)\\]\\)",
+          Pattern.DOTALL);
+  private static final Pattern QUOTED = Pattern.compile("\"([^\"]*)\"");
   private static final Pattern KNOWN_PROPERTIES =
       Pattern.compile(",? ?not marked as ignorable.*", Pattern.DOTALL);
   private static final Map<String, String> TYPE_WORDS =
@@ -98,8 +105,23 @@ public final class JsonErrors {
     return b.toString();
   }
 
-  /** Jackson's message without class names (for text that did not come as an exception). */
+  /**
+   * Jackson's message without class names (for text that did not come as an exception); its
+   * "Unrecognized field" text becomes {@code unknown field 'x'; valid fields: a, b}.
+   */
   public static String clean(String message) {
+    Matcher u = UNRECOGNIZED.matcher(message);
+    if (u.find()) {
+      String names =
+          String.join(", ", QUOTED.matcher(u.group(2)).results().map(r -> r.group(1)).toList());
+      message =
+          message.substring(0, u.start())
+              + "unknown field '"
+              + u.group(1)
+              + "'; valid fields: "
+              + names
+              + message.substring(u.end());
+    }
     String s = KNOWN_PROPERTIES.matcher(message).replaceFirst("");
     s = CLASS_NOTE.matcher(s).replaceAll("");
     return QUALIFIED_TYPE.matcher(s).replaceAll("`$1`");

@@ -58,9 +58,9 @@ class JsonErrorsTest {
   void cleanRemovesClassNotesFromJacksonText() {
     assertThat(
             JsonErrors.clean(
-                "Unrecognized field \"x\" (class io.persona4j.cli.FedConfig), not marked as"
-                    + " ignorable (3 known properties: \"a\", \"b\"])"))
-        .isEqualTo("Unrecognized field \"x\"");
+                "s.json: field 'x': Unrecognized field \"x\" (class io.persona4j.cli.FedConfig),"
+                    + " not marked as ignorable (2 known properties: \"a\", \"b\"])"))
+        .isEqualTo("s.json: field 'x': unknown field 'x'; valid fields: a, b");
     assertThat(JsonErrors.clean("Cannot deserialize value of type `java.lang.Integer` from"))
         .isEqualTo("Cannot deserialize value of type `Integer` from");
   }
