@@ -81,7 +81,7 @@ public final class SplitBenchCommand implements Callable<Integer> {
     LlamaConfig c =
         ModelInit.decoderConfig("llama", layers, hidden, heads, kvHeads, vocab, 0, seq + 1);
     LoraConfig lc =
-        LoraConfig.builder().r(rank).alpha(2 * rank).targets("q_proj", "v_proj").build();
+        LoraConfig.builder().optR(rank).optAlpha(2 * rank).optTargets("q_proj", "v_proj").build();
     List<Example> data = data();
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("machine", Machine.describe());

@@ -69,13 +69,13 @@ class LoraConfigTest {
 
   @Test
   void scaleIsAlphaOverROrOverSqrtRWithRsloraAndFollowsThePatterns() {
-    LoraConfig c = LoraConfig.builder().r(16).alpha(32).build();
+    LoraConfig c = LoraConfig.builder().optR(16).optAlpha(32).build();
     assertThat(c.scale("model.layers.0.self_attn.q_proj")).isEqualTo(2.0);
-    assertThat(c.toBuilder().rslora(true).build().scale("x.q_proj")).isEqualTo(8.0);
+    assertThat(c.toBuilder().optRslora(true).build().scale("x.q_proj")).isEqualTo(8.0);
     LoraConfig patterned =
         c.toBuilder()
-            .rankPattern(Map.of("o_proj", 4, "layers\\.1\\.mlp\\..*", 2))
-            .alphaPattern(Map.of("o_proj", 2.0))
+            .optRankPattern(Map.of("o_proj", 4, "layers\\.1\\.mlp\\..*", 2))
+            .optAlphaPattern(Map.of("o_proj", 2.0))
             .build();
     assertThat(patterned.rank("model.layers.0.self_attn.o_proj")).isEqualTo(4);
     assertThat(patterned.scale("model.layers.0.self_attn.o_proj")).isEqualTo(0.5);
@@ -90,15 +90,15 @@ class LoraConfigTest {
   void writeThenReadGivesTheSameConfig(@TempDir Path dir) throws Exception {
     LoraConfig c =
         LoraConfig.builder()
-            .r(4)
-            .alpha(12.5)
-            .dropout(0.1)
-            .targetRegex(".*\\.(q|v)_proj")
-            .rslora(true)
-            .modulesToSave("score")
-            .taskType("SEQ_CLS")
-            .layersToTransform(null)
-            .rankPattern(Map.of("q_proj", 2))
+            .optR(4)
+            .optAlpha(12.5)
+            .optDropout(0.1)
+            .optTargetRegex(".*\\.(q|v)_proj")
+            .optRslora(true)
+            .optModulesToSave("score")
+            .optTaskType("SEQ_CLS")
+            .optLayersToTransform(null)
+            .optRankPattern(Map.of("q_proj", 2))
             .build()
             .forSaving();
     LoraConfigs.write(c, dir);

@@ -152,7 +152,7 @@ class MoeLoraFilesTest {
     for (GateType type : new GateType[] {GateType.RANDOM, GateType.UNIFORM}) {
       Path d = dir.resolve(type.name());
       saveRandom(d, CONFIG, null); // a linear one first: its router file must go
-      MoeLoraConfig config = CONFIG.toBuilder().gateType(type).seed(99).build();
+      MoeLoraConfig config = CONFIG.toBuilder().optGateType(type).optSeed(99).build();
       Map<String, float[]> saved = saveRandom(d, config, null);
       assertThat(d.resolve(MoeLoraFiles.GATE_FILE)).doesNotExist();
       try (NDManager m = TensorRuntime.newManager();

@@ -108,7 +108,7 @@ public final class Pretraining {
         Tokenizer tok = Tokenizer.fromDirectory(out)) {
       List<Example> windows = windows(tok, documents, config.maxLen());
       long tokens = windows.stream().mapToLong(e -> e.ids().length).sum();
-      TrainerBuilder b =
+      Trainer.Builder b =
           Trainer.builder()
               .setParameters(TrainableParameters.allOf(lm))
               .setObjective(CausalLmObjective.of(lm))

@@ -44,7 +44,7 @@ public final class Trainer implements AutoCloseable {
   private long cursor;
   private String stopReason;
 
-  Trainer(TrainerBuilder b) {
+  private Trainer(Builder b) {
     this.config =
         new TrainerConfig(
             b.maxSteps,
@@ -81,8 +81,8 @@ public final class Trainer implements AutoCloseable {
   }
 
   /** A builder: {@code setX} settings are required, {@code optX} ones optional. */
-  public static TrainerBuilder builder() {
-    return new TrainerBuilder();
+  public static Builder builder() {
+    return new Builder();
   }
 
   private static List<Example> checkExamples(String what, List<Example> examples) {
@@ -309,6 +309,140 @@ public final class Trainer implements AutoCloseable {
         stopReason = Objects.requireNonNull(reason, "reason");
         LOG.info("step {}: stopping: {}", step, reason);
       }
+    }
+  }
+
+  /**
+   * Builds a {@link Trainer} (from {@link Trainer#builder()}): {@code setX} settings are required,
+   * {@code optX} ones optional with the defaults stated.
+   */
+  public static final class Builder {
+    private TrainableParameters params;
+    private TrainingObjective objective;
+    private Optimizer optimizer;
+    private LearningRateSchedule schedule;
+    private List<Example> train;
+    private List<Example> eval;
+    private long maxSteps;
+    private int microBatchSize = 8;
+    private int gradientAccumulation = 1;
+    private double maxGradNorm = 1.0;
+    private long seed = 42;
+    private boolean shuffle = true;
+    private long padId;
+    private int evalEvery;
+    private int evalBatchSize = 8;
+    private Path checkpointDir;
+    private int checkpointEvery;
+    private int keepCheckpoints;
+    private final List<TrainingListener> listeners = new ArrayList<>();
+
+    private Builder() {}
+
+    public Builder setParameters(TrainableParameters params) {
+      this.params = params;
+      return this;
+    }
+
+    public Builder setObjective(TrainingObjective objective) {
+      this.objective = objective;
+      return this;
+    }
+
+    /** The optimizer; the trainer closes it. */
+    public Builder setOptimizer(Optimizer optimizer) {
+      this.optimizer = optimizer;
+      return this;
+    }
+
+    public Builder setSchedule(LearningRateSchedule schedule) {
+      this.schedule = schedule;
+      return this;
+    }
+
+    public Builder setTrainData(List<Example> train) {
+      this.train = train;
+      return this;
+    }
+
+    public Builder setMaxSteps(long maxSteps) {
+      this.maxSteps = maxSteps;
+      return this;
+    }
+
+    public Builder optEvalData(List<Example> eval) {
+      this.eval = eval;
+      return this;
+    }
+
+    /** Default 8. */
+    public Builder optMicroBatchSize(int microBatchSize) {
+      this.microBatchSize = microBatchSize;
+      return this;
+    }
+
+    /** Default 1. */
+    public Builder optGradientAccumulation(int gradientAccumulation) {
+      this.gradientAccumulation = gradientAccumulation;
+      return this;
+    }
+
+    /** Default 1.0 (as Hugging Face's Trainer); 0 switches clipping off. */
+    public Builder optMaxGradNorm(double maxGradNorm) {
+      this.maxGradNorm = maxGradNorm;
+      return this;
+    }
+
+    /** Default 42 (as Hugging Face's Trainer). */
+    public Builder optSeed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** Default true. */
+    public Builder optShuffle(boolean shuffle) {
+      this.shuffle = shuffle;
+      return this;
+    }
+
+    /** Default 0. */
+    public Builder optPadId(long padId) {
+      this.padId = padId;
+      return this;
+    }
+
+    /** Evaluate every n steps and after the last (default 0: never). */
+    public Builder optEvalEvery(int evalEvery) {
+      this.evalEvery = evalEvery;
+      return this;
+    }
+
+    /** Default 8. */
+    public Builder optEvalBatchSize(int evalBatchSize) {
+      this.evalBatchSize = evalBatchSize;
+      return this;
+    }
+
+    /** Write checkpoints under {@code dir}: every n steps (0: only after the last). */
+    public Builder optCheckpoints(Path dir, int every) {
+      this.checkpointDir = dir;
+      this.checkpointEvery = every;
+      return this;
+    }
+
+    /** Keep only the newest n checkpoints (default 0: keep all). */
+    public Builder optKeepCheckpoints(int keepCheckpoints) {
+      this.keepCheckpoints = keepCheckpoints;
+      return this;
+    }
+
+    public Builder addListener(TrainingListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    public Trainer build() {
+      return new Trainer(this);
     }
   }
 }

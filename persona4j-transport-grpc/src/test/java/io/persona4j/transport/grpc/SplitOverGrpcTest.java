@@ -47,7 +47,7 @@ class SplitOverGrpcTest {
   /** As {@link #run(GridFactory)}, clipping by the global norm {@code clip} (0: off). */
   private static Run run(GridFactory grids, double clip) throws Exception {
     LlamaConfig c = ModelInit.decoderConfig("llama", 4, 32, 4, 2, 61, 0, 64);
-    LoraConfig lc = LoraConfig.builder().r(4).alpha(8).targets("q_proj", "v_proj").build();
+    LoraConfig lc = LoraConfig.builder().optR(4).optAlpha(8).optTargets("q_proj", "v_proj").build();
     List<Example> data =
         List.of(
             Example.completion(new long[] {1, 12, 5}, new long[] {40}),
