@@ -15,6 +15,7 @@ import io.persona4j.federated.split.SplitClientConfig;
 import io.persona4j.federated.split.SplitConfig;
 import io.persona4j.federated.split.SplitParameters;
 import io.persona4j.federated.split.SplitServer;
+import io.persona4j.federated.split.SplitServerConfig;
 import io.persona4j.federated.split.SplitStepResult;
 import io.persona4j.federated.strategy.FellRec;
 import java.time.Duration;
@@ -179,14 +180,13 @@ final class SplitLearningFellRec {
       LoraParameters.load(lora, id, full);
     }
     SplitClientConfig config =
-        new SplitClientConfig(
-            preset.lr(),
-            0.0,
-            Math.min(preset.batch(), d.train().size()),
-            roundSeed,
-            true,
-            padId,
-            maxGradNorm);
+        SplitClientConfig.builder()
+            .setLearningRate(preset.lr())
+            .setBatchSize(Math.min(preset.batch(), d.train().size()))
+            .optSeed(roundSeed)
+            .optPadId(padId)
+            .optMaxGradNorm(maxGradNorm)
+            .build();
     LoraDropoutReseeding dropout = new LoraDropoutReseeding(lora.units(id), roundSeed);
     double lossSum = 0;
     try (SplitClientApp app = new SplitClientApp(model, lora, id, d.train(), split, config);
@@ -199,11 +199,12 @@ final class SplitLearningFellRec {
               model,
               lora,
               id,
-              split,
-              preset.lr(),
-              0.0,
-              STAGE_DEADLINE,
-              maxGradNorm)) {
+              SplitServerConfig.builder()
+                  .setSplit(split)
+                  .setLearningRate(preset.lr())
+                  .optStageDeadline(STAGE_DEADLINE)
+                  .optMaxGradNorm(maxGradNorm)
+                  .build())) {
         for (int step = 0; step < preset.localSteps(); step++) {
           dropout.reseed(step);
           TensorRuntime.engine()

@@ -25,7 +25,7 @@ import java.util.List;
 final class SplitFixture {
   static final String ADAPTER = "default";
   static final LoraConfig LORA =
-      LoraConfig.builder().r(4).alpha(8).targets("q_proj", "v_proj").build();
+      LoraConfig.builder().optR(4).optAlpha(8).optTargets("q_proj", "v_proj").build();
   static final double LR = 0.02;
   static final double WEIGHT_DECAY = 0.01;
   static final int BATCH = 3;
@@ -65,7 +65,14 @@ final class SplitFixture {
   }
 
   static SplitClientConfig clientConfig(boolean shuffle, double maxGradNorm) {
-    return new SplitClientConfig(LR, WEIGHT_DECAY, BATCH, SEED, shuffle, 0, maxGradNorm);
+    return SplitClientConfig.builder()
+        .setLearningRate(LR)
+        .setBatchSize(BATCH)
+        .optWeightDecay(WEIGHT_DECAY)
+        .optSeed(SEED)
+        .optShuffle(shuffle)
+        .optMaxGradNorm(maxGradNorm)
+        .build();
   }
 
   /**

@@ -70,11 +70,13 @@ final class SplitRig implements AutoCloseable {
             serverModel,
             serverLora,
             SplitFixture.ADAPTER,
-            serverSplit,
-            SplitFixture.LR,
-            SplitFixture.WEIGHT_DECAY,
-            Duration.ofSeconds(30),
-            maxGradNorm);
+            SplitServerConfig.builder()
+                .setSplit(serverSplit)
+                .setLearningRate(SplitFixture.LR)
+                .optWeightDecay(SplitFixture.WEIGHT_DECAY)
+                .optStageDeadline(Duration.ofSeconds(30))
+                .optMaxGradNorm(maxGradNorm)
+                .build());
   }
 
   /** The client's adapter tensors on its own layers. */
