@@ -1,8 +1,6 @@
 package io.persona4j.core.train;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.GradientCollector;
 import io.persona4j.core.TensorRuntime;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -25,6 +23,9 @@ import org.slf4j.LoggerFactory;
  * <p>The loss of an optimizer step is the mean over all targets (tokens or examples) of all its
  * micro-batches: each micro-batch's summed loss is divided by the step's total target count before
  * its backward pass, so accumulating k micro-batches equals one batch k times larger.
+ *
+ * <p>Each step is a {@link TrainingStep#run} on micro-batches taken in {@link DataOrder}: the same
+ * code a split-learning client runs, so that a split step equals an ordinary one.
  */
 public final class Trainer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
@@ -156,64 +157,34 @@ public final class Trainer implements AutoCloseable {
 
   private StepMetrics trainStep() {
     long start = System.nanoTime();
-    TensorRuntime.engine().setRandomSeed(Long.hashCode(config.seed() * 0x9E3779B97F4A7C15L + step));
     double lr = schedule.at(step);
     List<Batch> micro = new ArrayList<>();
-    long targets = 0;
-    long tokens = 0;
     for (int i = 0; i < config.gradientAccumulation(); i++) {
-      List<Example> examples = new ArrayList<>();
-      for (int j = 0; j < config.microBatchSize(); j++) {
-        examples.add(train.get(order.at(cursor++)));
-      }
-      Batch b = Batch.of(examples, config.padId());
-      micro.add(b);
-      targets += b.targetCount();
-      tokens += b.tokenCount();
+      micro.add(order.batch(train, cursor, config.microBatchSize(), config.padId()));
+      cursor += config.microBatchSize();
     }
-    params.zeroGradients();
-    double loss = 0;
-    try (GradientCollector collector = Autograd.collector()) {
-      for (Batch b : micro) {
-        try (NDManager m = manager.newSubManager()) {
-          NDArray l = scaledLoss(objective, b, m, targets);
-          collector.backward(l);
-          loss += l.getFloat();
-        }
-      }
-    }
-    double norm =
-        config.maxGradNorm() > 0
-            ? GradientClipping.clip(params, config.maxGradNorm())
-            : params.gradientNorm();
-    if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
-      params.zeroGradients();
-      throw new IllegalStateException(
-          "step "
-              + (step + 1)
-              + ": loss "
-              + loss
-              + ", gradient norm "
-              + norm
-              + " (learning rate "
-              + lr
-              + "): training diverged; lower the learning rate or clip gradients");
-    }
-    optimizer.step(params, lr);
-    params.zeroGradients();
+    TrainingStep.Result r =
+        TrainingStep.run(
+            config.seed(),
+            step,
+            micro,
+            objective,
+            params,
+            optimizer,
+            lr,
+            config.maxGradNorm(),
+            manager);
     step++;
     double seconds = (System.nanoTime() - start) / 1e9;
     return new StepMetrics(
-        step, loss, lr, norm, targets, tokens, seconds, (double) cursor / train.size());
-  }
-
-  /**
-   * The batch's summed loss divided by the step's target count. The divisor is an array on {@code
-   * m} rather than a Java number: DJL turns {@code div(number)} into a temporary array whose native
-   * memory autograd still reads in the backward pass after DJL has freed it (see {@link Autograd}).
-   */
-  static NDArray scaledLoss(TrainingObjective objective, Batch b, NDManager m, long targets) {
-    return objective.lossSum(b, m).div(m.create((float) targets));
+        step,
+        r.loss(),
+        lr,
+        r.gradNorm(),
+        r.targets(),
+        r.tokens(),
+        seconds,
+        (double) cursor / train.size());
   }
 
   /** Mean loss (and accuracy, for classification) over the evaluation set, in its order. */

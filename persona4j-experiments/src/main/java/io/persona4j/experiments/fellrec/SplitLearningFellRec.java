@@ -2,7 +2,6 @@ package io.persona4j.experiments.fellrec;
 
 import io.persona4j.adapters.lora.LoraDropoutReseeding;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.federated.Grid;
 import io.persona4j.federated.ParameterSet;
@@ -206,9 +205,7 @@ final class SplitLearningFellRec {
                   .optMaxGradNorm(maxGradNorm)
                   .build())) {
         for (int step = 0; step < preset.localSteps(); step++) {
-          dropout.reseed(step);
-          TensorRuntime.engine()
-              .setRandomSeed(Long.hashCode(roundSeed * 0x9E3779B97F4A7C15L + step));
+          dropout.reseed(step); // the engine's generator: the client seeds it per step
           SplitStepResult r = server.step();
           lossSum += r.loss();
         }

@@ -247,7 +247,7 @@ public final class SplitServer implements AutoCloseable {
               + clientSq,
           List.of());
     }
-    double norm = Math.sqrt(clientSq + SplitProtocol.squaredGradientNorm(middle, m));
+    double norm = Math.sqrt(clientSq + GradientClipping.squaredNorm(middle));
     if (!Double.isFinite(norm)) {
       throw abort(
           s,
@@ -255,8 +255,8 @@ public final class SplitServer implements AutoCloseable {
           "gradient norm " + norm + ": training diverged; lower the learning rate",
           List.of());
     }
-    double scale = Math.min(1, config.maxGradNorm() / (norm + GradientClipping.EPS));
-    SplitProtocol.scaleGradients(middle, scale, m);
+    double scale = GradientClipping.scale(norm, config.maxGradNorm());
+    GradientClipping.scaleGradients(middle, scale);
     optimizer.step(middle, config.learningRate());
     middle.zeroGradients();
     lastGradientNorm = norm;

@@ -45,8 +45,13 @@ final class SplitFixture {
 
   /** LoRA adapter {@value #ADAPTER} on {@code model}, A initialized from seed 5, B zero. */
   static LoraModel lora(LlamaModel model, NDManager m) {
+    return lora(model, m, LORA);
+  }
+
+  /** As {@link #lora(LlamaModel, NDManager)} with another adapter config. */
+  static LoraModel lora(LlamaModel model, NDManager m, LoraConfig config) {
     LoraModel lora = LoraModel.of(model, m);
-    lora.add(ADAPTER, LORA, 5);
+    lora.add(ADAPTER, config, 5);
     return lora;
   }
 
@@ -96,9 +101,16 @@ final class SplitFixture {
   /** As {@link #reference(int, boolean, List)}, clipping with {@code optMaxGradNorm(maxNorm)}. */
   static Reference reference(int steps, boolean shuffle, List<Example> examples, double maxNorm)
       throws IOException {
+    return reference(steps, shuffle, examples, maxNorm, LORA);
+  }
+
+  /** As {@link #reference(int, boolean, List, double)} with another adapter config. */
+  static Reference reference(
+      int steps, boolean shuffle, List<Example> examples, double maxNorm, LoraConfig config)
+      throws IOException {
     try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = llama(m);
-        LoraModel lora = lora(model, m)) {
+        LoraModel lora = lora(model, m, config)) {
       ParameterSet initial = LoraParameters.read(lora, ADAPTER);
       lora.train(true);
       TrainingResult r;
