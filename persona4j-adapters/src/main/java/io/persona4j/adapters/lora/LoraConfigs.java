@@ -12,6 +12,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.persona4j.core.config.ConfigException;
+import io.persona4j.core.io.AtomicFiles;
+import io.persona4j.core.io.ModelFormatException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -63,8 +65,8 @@ public final class LoraConfigs {
   /**
    * Reads {@code dirOrFile}: an adapter directory holding {@value #FILE_NAME}, or the file itself.
    *
-   * @throws ConfigException naming the file, the field and the value for an invalid or unsupported
-   *     config, or a Persona4j format version this build does not read
+   * @throws ModelFormatException naming the file, the field and the value for invalid JSON, an
+   *     invalid or unsupported config, or a Persona4j format version this build does not read
    */
   public static LoraConfig read(Path dirOrFile) throws IOException {
     Path file = Files.isDirectory(dirOrFile) ? dirOrFile.resolve(FILE_NAME) : dirOrFile;
@@ -76,15 +78,15 @@ public final class LoraConfigs {
     try {
       root = READER.readTree(new String(Files.readAllBytes(file), StandardCharsets.UTF_8));
     } catch (JsonProcessingException e) {
-      throw new ConfigException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+      throw new ModelFormatException(file, null, "not valid JSON: " + e.getOriginalMessage(), e);
     }
     if (root == null || !root.isObject()) {
-      throw new ConfigException(file + ": expected a JSON object");
+      throw new ModelFormatException(file, "expected a JSON object");
     }
     try {
       return parse(root);
     } catch (IllegalArgumentException e) {
-      throw new ConfigException(file + ": " + e.getMessage(), e);
+      throw new ModelFormatException(file, null, e.getMessage(), e);
     }
   }
 
@@ -134,10 +136,13 @@ public final class LoraConfigs {
     }
   }
 
-  /** Writes {@code config} as {@code dir/adapter_config.json} with sorted keys, as PEFT does. */
+  /**
+   * Writes {@code config} as {@code dir/adapter_config.json} with sorted keys, as PEFT does
+   * (atomically).
+   */
   public static void write(LoraConfig config, Path dir) throws IOException {
     Files.createDirectories(dir);
-    Files.writeString(dir.resolve(FILE_NAME), toJson(config) + "\n", StandardCharsets.UTF_8);
+    AtomicFiles.writeString(dir.resolve(FILE_NAME), toJson(config) + "\n");
   }
 
   /** The config as PEFT-style JSON (sorted keys, nulls included). */

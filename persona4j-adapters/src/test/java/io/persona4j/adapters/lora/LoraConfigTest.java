@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.persona4j.adapters.AdapterProvenance;
-import io.persona4j.core.config.ConfigException;
+import io.persona4j.core.io.ModelFormatException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -131,7 +131,7 @@ class LoraConfigTest {
         "target_modules|[1, 2]|module names must be strings",
         "rank_pattern|{\"q_proj\": 0}|ranks must be > 0",
         "persona4j|{\"format_version\": \"2\"}|reads '1'",
-        "persona4j|{\"code_version\": \"x\"}|format_version = null",
+        "persona4j|{\"code_version\": \"x\"}|format_version' = null",
       })
   void invalidOrUnsupportedFieldsAreRejectedNamingFieldAndValue(
       String field, String json, String fragment, @TempDir Path dir) throws Exception {
@@ -139,7 +139,7 @@ class LoraConfigTest {
     n.set(field, JSON.readTree(json));
     Files.writeString(dir.resolve(LoraConfigs.FILE_NAME), n.toString());
     assertThatThrownBy(() -> LoraConfigs.read(dir))
-        .isInstanceOf(ConfigException.class)
+        .isInstanceOf(ModelFormatException.class)
         .hasMessageContaining(dir.resolve(LoraConfigs.FILE_NAME).toString())
         .hasMessageContaining(field)
         .hasMessageContaining(fragment);
@@ -150,7 +150,7 @@ class LoraConfigTest {
     Path f = dir.resolve(LoraConfigs.FILE_NAME);
     Files.writeString(f, "{\"peft_type\": \"LORA\", \"r\": 4, \"r\": 8}");
     assertThatThrownBy(() -> LoraConfigs.read(dir))
-        .isInstanceOf(ConfigException.class)
+        .isInstanceOf(ModelFormatException.class)
         .hasMessageContaining(f.toString())
         .hasMessageContaining("Duplicate field 'r'");
     Files.writeString(f, "[1, 2]");

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.persona4j.core.TensorRuntime;
-import io.persona4j.core.config.ConfigException;
 import io.persona4j.core.io.HostTensor;
 import io.persona4j.core.io.ModelFormatException;
 import io.persona4j.core.io.SafetensorsFile;
@@ -231,7 +230,7 @@ class PeftAdapterFilesTest {
     rewriteConfig(dir, c -> ((ObjectNode) c.get("persona4j")).put("format_version", "7"));
     assertLoadFails(
         dir,
-        ConfigException.class,
+        ModelFormatException.class,
         LoraConfigs.FILE_NAME,
         "persona4j.format_version",
         "'7'",

@@ -88,7 +88,7 @@ class SasRecConfigTest {
     expectReadError(
         f,
         good.replace("\"format_version\" : 1", "\"format_version\" : 2"),
-        "format_version 2 is not supported");
+        "'format_version' = 2: unsupported");
     expectReadError(f, good.replace("\"format_version\" : 1,", ""), "no 'format_version'");
     expectReadError(f, good.replace("\"max_len\" : 50", "\"max_len\" : 0"), "'max_len' = 0");
     expectReadError(f, good.replace("\"max_len\" : 50,", ""), "max_len");
