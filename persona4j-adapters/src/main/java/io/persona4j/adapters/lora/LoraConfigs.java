@@ -13,9 +13,9 @@ import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.persona4j.core.config.ConfigException;
 import io.persona4j.core.io.AtomicFiles;
+import io.persona4j.core.io.JsonFiles;
 import io.persona4j.core.io.ModelFormatException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -74,15 +74,7 @@ public final class LoraConfigs {
       throw new NoSuchFileException(
           file.toString(), null, "an adapter directory needs " + FILE_NAME);
     }
-    JsonNode root;
-    try {
-      root = READER.readTree(new String(Files.readAllBytes(file), StandardCharsets.UTF_8));
-    } catch (JsonProcessingException e) {
-      throw new ModelFormatException(file, null, "not valid JSON: " + e.getOriginalMessage(), e);
-    }
-    if (root == null || !root.isObject()) {
-      throw new ModelFormatException(file, "expected a JSON object");
-    }
+    JsonNode root = JsonFiles.readObject(file);
     try {
       return parse(root);
     } catch (IllegalArgumentException e) {

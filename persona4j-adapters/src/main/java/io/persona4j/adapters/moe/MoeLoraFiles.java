@@ -2,9 +2,6 @@ package io.persona4j.adapters.moe;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -16,13 +13,13 @@ import io.persona4j.core.config.ConfigException;
 import io.persona4j.core.io.AtomicFiles;
 import io.persona4j.core.io.FormatVersion;
 import io.persona4j.core.io.HostTensor;
+import io.persona4j.core.io.JsonFiles;
 import io.persona4j.core.io.ModelFormatException;
 import io.persona4j.core.io.SafetensorsFile;
 import io.persona4j.core.io.SafetensorsWriter;
 import io.persona4j.core.io.TensorInfo;
 import io.persona4j.core.model.Provenance;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -76,10 +73,6 @@ public final class MoeLoraFiles {
           "router_lr_multiplier",
           "seed");
 
-  private static final ObjectMapper READER =
-      new ObjectMapper(
-          JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
-
   private static final ObjectMapper WRITER =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -129,15 +122,7 @@ public final class MoeLoraFiles {
               + LoraConfigs.FILE_NAME
               + " (a plain PEFT adapter loads with LoraModel)");
     }
-    JsonNode root;
-    try {
-      root = READER.readTree(Files.readString(file, StandardCharsets.UTF_8));
-    } catch (JsonProcessingException e) {
-      throw new ModelFormatException(file, null, "not valid JSON: " + e.getOriginalMessage(), e);
-    }
-    if (root == null || !root.isObject()) {
-      throw new ModelFormatException(file, "expected a JSON object");
-    }
+    JsonNode root = JsonFiles.readObject(file);
     for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
       String f = it.next();
       if (!FIELDS.contains(f)) {

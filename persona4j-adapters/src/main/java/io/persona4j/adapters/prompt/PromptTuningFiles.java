@@ -1,6 +1,5 @@
 package io.persona4j.adapters.prompt;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -8,6 +7,7 @@ import io.persona4j.adapters.AdapterProvenance;
 import io.persona4j.core.io.AtomicFiles;
 import io.persona4j.core.io.FormatVersion;
 import io.persona4j.core.io.HostTensor;
+import io.persona4j.core.io.JsonFiles;
 import io.persona4j.core.io.ModelFormatException;
 import io.persona4j.core.io.SafetensorsFile;
 import io.persona4j.core.io.SafetensorsWriter;
@@ -114,15 +114,7 @@ public final class PromptTuningFiles {
     if (!Files.isRegularFile(cfgFile)) {
       throw new NoSuchFileException(cfgFile.toString(), null, "a prompt adapter needs it");
     }
-    JsonNode c;
-    try {
-      c = JSON.readTree(Files.readAllBytes(cfgFile));
-    } catch (JsonProcessingException e) {
-      throw new ModelFormatException(cfgFile, null, "not valid JSON: " + e.getOriginalMessage(), e);
-    }
-    if (c == null || !c.isObject()) {
-      throw new ModelFormatException(cfgFile, "expected a JSON object");
-    }
+    JsonNode c = JsonFiles.readObject(cfgFile);
     JsonNode provenance = c.get("persona4j");
     if (provenance != null && !provenance.isNull()) {
       FormatVersion.check(

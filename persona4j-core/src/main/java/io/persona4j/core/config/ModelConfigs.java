@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import io.persona4j.core.io.AtomicFiles;
+import io.persona4j.core.io.JsonFiles;
 import io.persona4j.core.io.ModelFormatException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,15 +32,7 @@ public final class ModelConfigs {
     if (!Files.isRegularFile(file)) {
       throw new NoSuchFileException(file.toString(), null, "a model directory needs config.json");
     }
-    JsonNode root;
-    try {
-      root = JSON.readTree(file.toFile());
-    } catch (JsonProcessingException e) {
-      throw new ModelFormatException(file, null, "not valid JSON: " + e.getOriginalMessage(), e);
-    }
-    if (root == null || !root.isObject()) {
-      throw new ModelFormatException(file, "expected a JSON object");
-    }
+    JsonNode root = JsonFiles.readObject(file);
     try {
       return parse(root);
     } catch (ConfigException e) {

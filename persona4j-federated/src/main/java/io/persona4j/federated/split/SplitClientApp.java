@@ -131,17 +131,8 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
     this.lora = Objects.requireNonNull(lora, "lora");
     this.split = Objects.requireNonNull(split, "split");
     this.config = Objects.requireNonNull(config, "config");
-    if (split.numLayers() != model.config().numHiddenLayers()) {
-      throw new IllegalArgumentException(
-          "split numLayers "
-              + split.numLayers()
-              + " != model layers "
-              + model.config().numHiddenLayers());
-    }
-    if (!lora.adapters().contains(adapter)) {
-      throw new IllegalArgumentException(
-          "adapter '" + adapter + "' is not in the LoRA model " + lora.adapters());
-    }
+    SplitParameters.requireFits(split, model);
+    SplitParameters.requireAdapter(lora, adapter);
     if (data == null || data.isEmpty()) {
       throw new IllegalArgumentException("data must hold at least one example");
     }
@@ -315,22 +306,23 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
         SplitProtocol.array(
             in.parameters(), SplitProtocol.HIDDEN_MIDDLE, p.frontOutput().getShape(), m);
     try (Autograd.NoGrad ignored = Autograd.noGrad()) {
-      NDArray x =
-          model.layers(
-              middle,
-              p.inputs().positions(),
-              p.inputs().mask(),
-              split.serverTo(),
-              split.numLayers());
-      NDArray logits = model.lmHead(model.finalNorm(x));
-      Reply r =
-          eval.reply(
-              in,
-              CrossEntropy.tokenSum(logits, p.batch().targets(m), p.batch().weights(m)),
-              p.batch());
+      Reply r = eval.reply(in, tailLossSum(middle, p), p.batch());
       release();
       return r;
     }
+  }
+
+  /**
+   * The summed token loss of the pending batch from the server's output {@code middle}: the tail
+   * layers, the final norm, the LM head and cross-entropy.
+   */
+  private NDArray tailLossSum(NDArray middle, Pending p) {
+    NDArray x =
+        model.layers(
+            middle, p.inputs().positions(), p.inputs().mask(), split.serverTo(), split.numLayers());
+    NDArray logits = model.lmHead(model.finalNorm(x)); // [B, T, V]
+    NDManager m = p.manager();
+    return CrossEntropy.tokenSum(logits, p.batch().targets(m), p.batch().weights(m));
   }
 
   private Reply frontForward(Instruction in, int step, int evalBatch) {
@@ -394,17 +386,7 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
     }
     NDArray loss;
     try (Autograd.Recording ignored = Autograd.record()) {
-      NDArray x =
-          model.layers(
-              middle,
-              p.inputs().positions(),
-              p.inputs().mask(),
-              split.serverTo(),
-              split.numLayers());
-      NDArray logits = model.lmHead(model.finalNorm(x));
-      Batch b = p.batch();
-      NDArray sum = CrossEntropy.tokenSum(logits, b.targets(m), b.weights(m));
-      loss = TrainingStep.meanLoss(sum, b.targetCount(), m);
+      loss = TrainingStep.meanLoss(tailLossSum(middle, p), p.batch().targetCount(), m);
     }
     double value = loss.getFloat();
     TrainingStep.requireFiniteLoss(p.step(), value, config.learningRate());

@@ -97,20 +97,11 @@ public final class SplitServer implements AutoCloseable {
     this.model = Objects.requireNonNull(model, "model");
     this.config = Objects.requireNonNull(config, "config");
     this.split = config.split();
-    if (split.numLayers() != model.config().numHiddenLayers()) {
-      throw new IllegalArgumentException(
-          "split numLayers "
-              + split.numLayers()
-              + " != model layers "
-              + model.config().numHiddenLayers());
-    }
+    SplitParameters.requireFits(split, model);
     this.lora = Objects.requireNonNull(lora, "lora");
     this.adapter = adapter;
     if (split.isSplit()) {
-      if (!lora.adapters().contains(adapter)) {
-        throw new IllegalArgumentException(
-            "adapter '" + adapter + "' is not in the LoRA model " + lora.adapters());
-      }
+      SplitParameters.requireAdapter(lora, adapter);
       Map<String, NDArray> mine =
           SplitParameters.ofLayers(
               lora.adapterTensors(adapter), split.serverFrom(), split.serverTo());

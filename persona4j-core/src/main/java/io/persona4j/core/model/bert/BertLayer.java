@@ -104,12 +104,7 @@ public final class BertLayer {
 
   /** Replaces a projection (adapter injection); the replacement must keep the shapes. */
   public void setLinear(Proj p, Linear replacement) {
-    Linear old = proj[p.ordinal()];
-    if (replacement.inFeatures() != old.inFeatures()
-        || replacement.outFeatures() != old.outFeatures()) {
-      throw new IllegalArgumentException("replacement for " + old.name() + " changes its shape");
-    }
-    proj[p.ordinal()] = replacement;
+    proj[p.ordinal()] = proj[p.ordinal()].requireSameShape(replacement);
   }
 
   /** The layer's projections by module-path suffix, in order. */

@@ -140,12 +140,7 @@ public final class LlamaLayer {
 
   /** Replaces a projection (adapter injection); the replacement must keep the shapes. */
   public void setLinear(Proj p, Linear replacement) {
-    Linear old = proj[p.ordinal()];
-    if (replacement.inFeatures() != old.inFeatures()
-        || replacement.outFeatures() != old.outFeatures()) {
-      throw new IllegalArgumentException("replacement for " + old.name() + " changes its shape");
-    }
-    proj[p.ordinal()] = replacement;
+    proj[p.ordinal()] = proj[p.ordinal()].requireSameShape(replacement);
   }
 
   public int index() {
