@@ -4,10 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -26,19 +22,7 @@ public final class JsonFiles {
    * @throws IOException if it cannot be read
    */
   public static ObjectNode readObject(Path file) throws IOException {
-    byte[] bytes = Files.readAllBytes(file);
-    String text;
-    try {
-      text =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(bytes))
-              .toString();
-    } catch (CharacterCodingException e) {
-      throw new ModelFormatException(file, null, "not valid UTF-8", e);
-    }
+    String text = Json.utf8(file, Files.readAllBytes(file), "not valid UTF-8");
     JsonNode node;
     try {
       node = Json.MAPPER.readTree(text);
