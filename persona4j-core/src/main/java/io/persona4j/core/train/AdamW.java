@@ -108,11 +108,11 @@ public final class AdamW implements Optimizer {
   @Override
   public void step(TrainableParameters params, double lr) {
     ParameterUpdates.forEachGradient(
-        params, lr, (name, p, g) -> update(name, p, g, lr * lrMultiplier(name)));
+        params, lr, (name, p, values, g) -> update(name, p, values, g, lr * lrMultiplier(name)));
   }
 
-  private void update(String name, NDArray p, NDArray g, double lr) {
-    NDArray[] b = slots.buffers(name, p);
+  private void update(String name, NDArray param, NDArray p, NDArray g, double lr) {
+    NDArray[] b = slots.buffers(name, param);
     NDArray m = b[0];
     NDArray v = b[1];
     long t = slots.nextStep(name);

@@ -13,7 +13,12 @@ final class ParameterUpdates {
   /** Updates one parameter in place from its gradient. */
   @FunctionalInterface
   interface Update {
-    void apply(String name, NDArray parameter, NDArray gradient);
+    /**
+     * @param parameter the parameter (for its name, shape and manager, e.g. of optimizer state)
+     * @param values the parameter's values to update in place: a view sharing its storage, detached
+     *     from autograd
+     */
+    void apply(String name, NDArray parameter, NDArray values, NDArray gradient);
   }
 
   private ParameterUpdates() {}
@@ -31,7 +36,11 @@ final class ParameterUpdates {
           temporaries.suppressNotUsedWarning();
           NDArray g = Autograd.gradient(e.getValue(), scope);
           if (g != null) {
-            update.apply(e.getKey(), e.getValue(), g);
+            // In place on a detached view: correct whatever the thread's grad mode (a virtual
+            // thread may resume on a carrier whose mode is not this scope's).
+            NDArray values = e.getValue().stopGradient();
+            values.attach(scope);
+            update.apply(e.getKey(), e.getValue(), values, g);
           }
         }
       }

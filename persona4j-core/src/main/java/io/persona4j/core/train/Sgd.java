@@ -74,16 +74,17 @@ public final class Sgd implements Optimizer {
 
   @Override
   public void step(TrainableParameters params, double lr) {
-    ParameterUpdates.forEachGradient(params, lr, (name, p, g) -> update(name, p, g, lr));
+    ParameterUpdates.forEachGradient(
+        params, lr, (name, p, values, g) -> update(name, p, values, g, lr));
   }
 
-  private void update(String name, NDArray p, NDArray g, double lr) {
+  private void update(String name, NDArray param, NDArray p, NDArray g, double lr) {
     NDArray d = g;
     if (config.weightDecay() != 0) {
       d = d.add(p.mul((float) config.weightDecay()));
     }
     if (config.momentum() != 0) {
-      NDArray buf = slots.buffers(name, p)[0];
+      NDArray buf = slots.buffers(name, param)[0];
       long t = slots.nextStep(name);
       if (t == 1) {
         buf.addi(d); // buf was zero: a copy of the first gradient
