@@ -11,6 +11,7 @@ import io.persona4j.checks.fixture.violations.CoreReachingUp;
 import io.persona4j.checks.fixture.violations.PrivacyWithJackson;
 import io.persona4j.core.fixture.layering.CoreImportsAdapters;
 import io.persona4j.privacy.fixture.layering.PrivacyImportsJackson;
+import io.persona4j.steer.fixture.layering.SteerImportsTheGrid;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,10 +59,16 @@ class ArchitectureTest {
   }
 
   @Test
+  void steerUsesOnlyTheTransportSecurityClasses() {
+    Layering.steerUsesOnlyTransportSecurity().check(main);
+  }
+
+  @Test
   void theRulesFailOnClassesThatBreakTheLayering() {
     JavaClasses fixtures =
         new ClassFileImporter()
-            .importClasses(CoreImportsAdapters.class, PrivacyImportsJackson.class);
+            .importClasses(
+                CoreImportsAdapters.class, PrivacyImportsJackson.class, SteerImportsTheGrid.class);
     EvaluationResult layering = Layering.modules().evaluate(fixtures);
     assertThat(layering.hasViolation()).isTrue();
     assertThat(String.join("\n", layering.getFailureReport().getDetails()))
@@ -72,6 +79,15 @@ class ArchitectureTest {
     assertThat(String.join("\n", jdkOnly.getFailureReport().getDetails()))
         .contains(PrivacyImportsJackson.class.getName())
         .contains("com.fasterxml.jackson");
+    EvaluationResult steer = Layering.steerUsesOnlyTransportSecurity().evaluate(fixtures);
+    assertThat(steer.hasViolation()).isTrue();
+    assertThat(String.join("\n", steer.getFailureReport().getDetails()))
+        .contains(SteerImportsTheGrid.class.getName())
+        .contains("io.persona4j.transport.grpc.GrpcGrid")
+        .doesNotContain("TlsCredentials");
+    assertThat(String.join("\n", layering.getFailureReport().getDetails()))
+        .as("steer reaching federated breaks the module rule too")
+        .contains("io.persona4j.federated.Grid");
   }
 
   @Test

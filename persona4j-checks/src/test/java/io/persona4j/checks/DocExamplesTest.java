@@ -89,7 +89,10 @@ class DocExamplesTest {
     try (NDManager m = TensorRuntime.newManager();
         LlamaModel lm = LlamaModel.load(model, m);
         LoraModel lora = LoraModel.of(lm, m)) {
-      lora.add("user", LoraConfig.builder().r(4).alpha(8).targets("q_proj", "v_proj").build(), 1);
+      lora.add(
+          "user",
+          LoraConfig.builder().optR(4).optAlpha(8).optTargets("q_proj", "v_proj").build(),
+          1);
       SplittableRandom r = new SplittableRandom(3);
       for (LoraUnit u : lora.units("user").values()) {
         try (NDManager t = m.newSubManager()) {

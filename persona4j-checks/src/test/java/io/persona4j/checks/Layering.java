@@ -1,8 +1,11 @@
 package io.persona4j.checks;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.library.Architectures.LayeredArchitecture;
 import java.util.LinkedHashMap;
@@ -22,7 +25,7 @@ import java.util.Map;
  * transport-grpc  federated and what it rests on (core, adapters, privacy)
  * experiments     the method modules: core, adapters, privacy, rec, federated
  * serve           core, adapters
- * steer           core, adapters, transport-grpc
+ * steer           core, adapters, transport-grpc's TLS and token pieces only
  * cli, bench      every library module (not each other)
  * </pre>
  */
@@ -95,6 +98,34 @@ final class Layering {
                   .mayOnlyAccessLayers(m.getValue().toArray(String[]::new));
     }
     return arch;
+  }
+
+  /**
+   * The transport classes steer may use (docs/ARCHITECTURE.md: "transport-grpc's TLS and token
+   * pieces only"; it must not reach federated through transport-grpc).
+   */
+  static final List<String> STEER_TRANSPORT_CLASSES =
+      List.of(
+          "io.persona4j.transport.grpc.TlsCredentials",
+          "io.persona4j.transport.grpc.ClientRegistry");
+
+  /** steer uses only {@link #STEER_TRANSPORT_CLASSES} of transport-grpc. */
+  static ArchRule steerUsesOnlyTransportSecurity() {
+    DescribedPredicate<JavaClass> otherTransport =
+        new DescribedPredicate<>("transport-grpc classes other than " + STEER_TRANSPORT_CLASSES) {
+          @Override
+          public boolean test(JavaClass c) {
+            return c.getPackageName().startsWith("io.persona4j.transport.grpc")
+                && !STEER_TRANSPORT_CLASSES.contains(c.getName());
+          }
+        };
+    return noClasses()
+        .that()
+        .resideInAPackage("io.persona4j.steer..")
+        .should()
+        .dependOnClassesThat(otherTransport)
+        .allowEmptyShould(true)
+        .because("steer may use transport-grpc's TLS and token pieces only");
   }
 
   /** The privacy primitives depend on the JDK alone (no DJL, no Jackson, no logging). */

@@ -1,7 +1,6 @@
 package io.persona4j.cli;
 
 import io.persona4j.adapters.lora.LoraConfig;
-import io.persona4j.adapters.lora.LoraConfigBuilder;
 import io.persona4j.adapters.lora.TargetModules;
 import io.persona4j.core.train.JsonlDataset;
 import io.persona4j.core.train.LearningRateSchedule;
@@ -154,9 +153,10 @@ final class TrainOptions {
    * --targets-regex is given.
    */
   LoraConfig loraConfig(List<String> defaultTargets, String taskType, List<String> modulesToSave) {
-    LoraConfigBuilder b = LoraConfig.builder().r(loraR).alpha(loraAlpha).dropout(loraDropout);
+    LoraConfig.Builder b =
+        LoraConfig.builder().optR(loraR).optAlpha(loraAlpha).optDropout(loraDropout);
     if (targetsRegex != null) {
-      b.targetRegex(targetsRegex);
+      b.optTargetRegex(targetsRegex);
     } else if (targets != null
         && targets.stream().anyMatch(TargetModules.ALL_LINEAR::equalsIgnoreCase)) {
       require(
@@ -164,14 +164,15 @@ final class TrainOptions {
           "--targets",
           String.join(",", targets),
           "all-linear (every linear layer but the output head) stands alone");
-      b.targetRegex(TargetModules.ALL_LINEAR); // PEFT's shorthand is the string, not a list entry
+      b.optTargetRegex(
+          TargetModules.ALL_LINEAR); // PEFT's shorthand is the string, not a list entry
     } else {
-      b.targets((targets == null ? defaultTargets : targets).toArray(String[]::new));
+      b.optTargets((targets == null ? defaultTargets : targets).toArray(String[]::new));
     }
     if (!modulesToSave.isEmpty()) {
-      b.modulesToSave(modulesToSave.toArray(String[]::new));
+      b.optModulesToSave(modulesToSave.toArray(String[]::new));
     }
-    return b.taskType(taskType).build();
+    return b.optTaskType(taskType).build();
   }
 
   /** Optimizer steps for {@code examples} training examples. */

@@ -93,7 +93,7 @@ public final class LoraModel implements AutoCloseable {
     LoraConfig kept = config;
     if (config.targetModules() != null && config.targetModules().isAllLinear()) {
       // As PEFT: the shorthand becomes the module paths it selected (saved that way).
-      kept = config.toBuilder().targets(layers.keySet().toArray(String[]::new)).build();
+      kept = config.toBuilder().optTargets(layers.keySet().toArray(String[]::new)).build();
     }
     adapters.put(name, new Entry(kept, List.copyOf(layers.keySet()), null, Map.of(), true));
     afterAdd(name);
@@ -182,7 +182,7 @@ public final class LoraModel implements AutoCloseable {
       fingerprint = config.persona4j().baseModelFingerprint(); // as loaded
     }
     if (config.baseModelNameOrPath() == null) {
-      config = config.toBuilder().baseModel(base.nameOrPath()).build();
+      config = config.toBuilder().optBaseModel(base.nameOrPath()).build();
     }
     PeftAdapterFiles.write(dir, config, units(name), modulesToSave, fingerprint);
   }

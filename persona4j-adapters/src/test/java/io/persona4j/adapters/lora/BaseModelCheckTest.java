@@ -42,7 +42,8 @@ class BaseModelCheckTest {
     try (NDManager m = TensorRuntime.newManager();
         LlamaModel lm = LlamaModel.load(base, m);
         LoraModel lora = LoraModel.of(lm, m)) {
-      lora.add("a", LoraConfig.builder().r(2).alpha(4).targets("q_proj", "v_proj").build(), 3);
+      lora.add(
+          "a", LoraConfig.builder().optR(2).optAlpha(4).optTargets("q_proj", "v_proj").build(), 3);
       TinyModels.randomize(lora, "a", 5);
       lora.save("a", adapter);
     }
@@ -111,7 +112,7 @@ class BaseModelCheckTest {
         LlamaModel lm = TinyModels.llama(m);
         LoraModel lora = LoraModel.of(lm, m)) {
       assertThat(lora.baseModelFingerprint()).isEmpty();
-      lora.add("a", LoraConfig.builder().r(2).targets("q_proj").build(), 1);
+      lora.add("a", LoraConfig.builder().optR(2).optTargets("q_proj").build(), 1);
       Path none = tmp.resolve("no-base");
       lora.save("a", none);
       assertThat(LoraConfigs.read(none).persona4j().baseModelFingerprint()).isNull();
@@ -133,7 +134,7 @@ class BaseModelCheckTest {
     try (NDManager m = TensorRuntime.newManager();
         LlamaModel lm = LlamaModel.load(base, m);
         LoraModel lora = LoraModel.of(lm, m)) {
-      lora.add("all", LoraConfig.builder().r(2).targetRegex("All-Linear").build(), 1);
+      lora.add("all", LoraConfig.builder().optR(2).optTargetRegex("All-Linear").build(), 1);
       assertThat(lora.config("all").targetModules().names())
           .hasSize(14)
           .containsExactlyElementsOf(lm.linears().keySet());
