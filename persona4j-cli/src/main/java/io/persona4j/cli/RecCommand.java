@@ -1,13 +1,13 @@
 package io.persona4j.cli;
 
 import io.persona4j.core.train.ProgressListener;
+import io.persona4j.experiments.rec.HistoryCorpus;
+import io.persona4j.experiments.rec.PreparedData;
+import io.persona4j.experiments.rec.RecExperiment;
+import io.persona4j.experiments.rec.RecPreset;
+import io.persona4j.experiments.rec.ResultsWriter;
 import io.persona4j.rec.data.CandidateExample;
 import io.persona4j.rec.data.InteractionDataset;
-import io.persona4j.rec.experiment.HistoryCorpus;
-import io.persona4j.rec.experiment.PreparedData;
-import io.persona4j.rec.experiment.RecExperiment;
-import io.persona4j.rec.experiment.RecPreset;
-import io.persona4j.rec.experiment.ResultsWriter;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

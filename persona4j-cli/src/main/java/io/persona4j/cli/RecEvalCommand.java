@@ -1,10 +1,10 @@
 package io.persona4j.cli;
 
+import io.persona4j.experiments.rec.LlmRecEval;
+import io.persona4j.experiments.rec.PreparedData;
+import io.persona4j.experiments.rec.SasRecEncoder;
 import io.persona4j.rec.data.CandidateExample;
 import io.persona4j.rec.data.InteractionDataset;
-import io.persona4j.rec.experiment.LlmRecEval;
-import io.persona4j.rec.experiment.PreparedData;
-import io.persona4j.rec.experiment.SasRecEncoder;
 import io.persona4j.rec.sasrec.SasRecModel;
 import java.nio.file.Path;
 import java.util.List;

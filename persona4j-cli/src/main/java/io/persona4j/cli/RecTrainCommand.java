@@ -2,13 +2,13 @@ package io.persona4j.cli;
 
 import io.persona4j.adapters.moe.GateType;
 import io.persona4j.core.train.ProgressListener;
+import io.persona4j.experiments.rec.LlmRecRun;
+import io.persona4j.experiments.rec.PreparedData;
+import io.persona4j.experiments.rec.RecExperiment;
+import io.persona4j.experiments.rec.RecPreset;
+import io.persona4j.experiments.rec.SasRecEncoder;
 import io.persona4j.rec.data.CandidateExample;
 import io.persona4j.rec.data.InteractionDataset;
-import io.persona4j.rec.experiment.LlmRecRun;
-import io.persona4j.rec.experiment.PreparedData;
-import io.persona4j.rec.experiment.RecExperiment;
-import io.persona4j.rec.experiment.RecPreset;
-import io.persona4j.rec.experiment.SasRecEncoder;
 import io.persona4j.rec.sasrec.SasRecModel;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.persona4j.experiments.fellrec;
 
+import io.persona4j.experiments.rec.RecPreset;
 import io.persona4j.federated.strategy.FellRec;
-import io.persona4j.rec.experiment.RecPreset;
 import java.util.List;
 import java.util.Objects;
 

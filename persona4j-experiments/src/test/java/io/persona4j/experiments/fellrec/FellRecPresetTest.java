@@ -3,8 +3,8 @@ package io.persona4j.experiments.fellrec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.persona4j.experiments.rec.RecPreset;
 import io.persona4j.federated.strategy.FellRec;
-import io.persona4j.rec.experiment.RecPreset;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

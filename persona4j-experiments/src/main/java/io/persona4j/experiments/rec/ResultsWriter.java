@@ -1,4 +1,4 @@
-package io.persona4j.rec.experiment;
+package io.persona4j.experiments.rec;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;

@@ -1,4 +1,4 @@
-package io.persona4j.rec.experiment;
+package io.persona4j.experiments.rec;
 
 /**
  * What the LLM recommenders take from a trained sequential recommender (SASRec): an item vector per

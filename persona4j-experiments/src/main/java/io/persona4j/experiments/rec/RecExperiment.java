@@ -1,4 +1,4 @@
-package io.persona4j.rec.experiment;
+package io.persona4j.experiments.rec;
 
 import io.persona4j.core.train.Pretraining;
 import io.persona4j.core.train.TrainingListener;

@@ -1,4 +1,4 @@
-package io.persona4j.rec.experiment;
+package io.persona4j.experiments.rec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
