@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.persona4j.experiments.rec.BarChart;
+import io.persona4j.core.chart.BarChart;
+import io.persona4j.core.chart.LineChart;
 import io.persona4j.experiments.rec.MethodResult;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +47,7 @@ public final class FellRecResults {
     List<BarChart.Bar> hr = new ArrayList<>();
     List<BarChart.Bar> ndcg = new ArrayList<>();
     for (FellRecExperiment.MethodResult r : report.results()) {
-      series.add(new LineChart.Series(r.method().label(), meanCurve(r.validLoss())));
+      series.add(LineChart.Series.of(r.method().label(), meanCurve(r.validLoss())));
       hr.add(new BarChart.Bar(r.method().label(), mean(r.hr1()), std(r.hr1())));
       ndcg.add(new BarChart.Bar(r.method().label(), mean(r.ndcg10()), std(r.ndcg10())));
     }
@@ -55,7 +56,9 @@ public final class FellRecResults {
         "Mean client validation loss per round (" + report.preset().name() + ")",
         "round",
         "validation loss (per token)",
-        series);
+        series,
+        960,
+        540);
     BarChart.write(
         out.hr1Chart(),
         "HitRatio@1 on 20 candidates, likelihood ranking (" + report.preset().name() + ")",

@@ -1,4 +1,4 @@
-package io.persona4j.core.train;
+package io.persona4j.core.chart;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -10,23 +10,48 @@ import java.awt.geom.AffineTransform;
 import java.awt.geom.Ellipse2D;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * Draws line charts of loss curves with Java2D (headless): axes with rounded tick values and grid,
- * axis labels, a title and a legend. No dependency beyond the JDK.
+ * Line charts with Java2D (headless): axes with rounded tick values and grid, axis labels, a title
+ * and a legend. Loss curves over steps, metrics over rounds. No dependency beyond the JDK.
  */
-public final class LossChart {
-  /** One curve: its name in the legend, color, points, and whether points get markers. */
+public final class LineChart {
+  /** The colors of series without their own, in order. */
+  static final Color[] PALETTE = {
+    new Color(31, 119, 180),
+    new Color(255, 127, 14),
+    new Color(44, 160, 44),
+    new Color(214, 39, 40),
+    new Color(148, 103, 189),
+    new Color(140, 86, 75)
+  };
+
+  /**
+   * One curve: its name in the legend, color (null: the next palette color), points, and whether
+   * points get markers. Non-finite points are skipped.
+   */
   public record Series(String name, Color color, double[] x, double[] y, boolean markers) {
+    /** Validates and copies the points. */
     public Series {
       if (x.length != y.length) {
         throw new IllegalArgumentException(x.length + " x values for " + y.length + " y values");
       }
       x = x.clone();
       y = y.clone();
+    }
+
+    /** A series over x = 1, 2, ..., n (e.g. rounds) with markers and a palette color. */
+    public static Series of(String name, double[] y) {
+      double[] x = new double[y.length];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = i + 1;
+      }
+      return new Series(name, null, x, y, true);
     }
   }
 
@@ -35,7 +60,7 @@ public final class LossChart {
   private static final int TOP = 50;
   private static final int BOTTOM = 60;
 
-  private LossChart() {}
+  private LineChart() {}
 
   /**
    * Renders the series into a {@code width x height} RGB image. Non-finite points are skipped; an
@@ -43,6 +68,7 @@ public final class LossChart {
    */
   public static BufferedImage render(
       String title, String xLabel, String yLabel, List<Series> series, int width, int height) {
+    Png.headless();
     if (width < 200 || height < 150) {
       throw new IllegalArgumentException(
           "chart must be at least 200x150, got " + width + "x" + height);
@@ -52,7 +78,7 @@ public final class LossChart {
     if (yr[0] > 0 && yr[0] < 0.5 * yr[1]) {
       yr[0] = 0; // losses: include zero when it costs less than half the height
     }
-    double[] xt = ticks(xr[0], xr[1]);
+    double[] xt = integral(series) ? integerTicks(xr[0], xr[1]) : ticks(xr[0], xr[1]);
     double[] yt = ticks(yr[0], yr[1]);
     double x0 = xt[0];
     double x1 = xt[xt.length - 1];
@@ -97,8 +123,9 @@ public final class LossChart {
       g.drawRect(LEFT, TOP, pw, ph);
 
       // curves
-      for (Series s : series) {
-        g.setColor(s.color());
+      for (int k = 0; k < series.size(); k++) {
+        Series s = series.get(k);
+        g.setColor(colorOf(series, k));
         g.setStroke(new BasicStroke(2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
         Path2D.Double path = new Path2D.Double();
         boolean started = false;
@@ -159,7 +186,7 @@ public final class LossChart {
     for (int i = 0; i < series.size(); i++) {
       Series s = series.get(i);
       int y = by + 15 + i * 20;
-      g.setColor(s.color());
+      g.setColor(colorOf(series, i));
       g.setStroke(new BasicStroke(2.5f));
       g.drawLine(bx + 8, y, bx + 32, y);
       if (s.markers()) {
@@ -168,6 +195,58 @@ public final class LossChart {
       g.setColor(Color.BLACK);
       g.drawString(s.name(), bx + 40, y + fm.getAscent() / 2 - 1);
     }
+  }
+
+  /** Renders a {@code width x height} chart and writes it as a PNG ({@link Png#write}). */
+  public static void write(
+      Path file,
+      String title,
+      String xLabel,
+      String yLabel,
+      List<Series> series,
+      int width,
+      int height)
+      throws IOException {
+    Png.write(file, render(title, xLabel, yLabel, series, width, height));
+  }
+
+  /** A series' own color, else the palette color of its index among the colorless ones. */
+  private static Color colorOf(List<Series> series, int index) {
+    if (series.get(index).color() != null) {
+      return series.get(index).color();
+    }
+    int k = 0;
+    for (int i = 0; i < index; i++) {
+      k += series.get(i).color() == null ? 1 : 0;
+    }
+    return PALETTE[k % PALETTE.length];
+  }
+
+  /** Whether every x value is a whole number (steps, rounds). */
+  private static boolean integral(List<Series> series) {
+    for (Series s : series) {
+      for (double v : s.x()) {
+        if (Double.isFinite(v) && v != Math.rint(v)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** {@link #ticks} with a step of at least 1. */
+  static double[] integerTicks(double lo, double hi) {
+    double[] t = ticks(lo, hi);
+    if (t.length < 2 || t[1] - t[0] >= 1) {
+      return t;
+    }
+    double first = Math.floor(lo);
+    double last = Math.ceil(hi);
+    double[] out = new double[(int) (last - first) + 1];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = first + i;
+    }
+    return out;
   }
 
   /** [min, max] of the finite values of all series (a unit range around a single value). */

@@ -1,4 +1,4 @@
-package io.persona4j.experiments.rec;
+package io.persona4j.core.chart;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -8,19 +8,16 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
-import javax.imageio.ImageIO;
 
 /**
  * A headless Java2D bar chart with error bars (mean +- std over seeds), one bar per method, the
  * value printed above each bar.
  */
 public final class BarChart {
-  /** One bar. */
+  /** One bar: its label, height (non-finite: no bar) and error bar half-height (0: none). */
   public record Bar(String label, double mean, double std) {}
 
   private static final int LEFT = 70;
@@ -33,6 +30,7 @@ public final class BarChart {
   /** Renders the bars into a {@code width x height} image; non-finite values draw no bar. */
   public static BufferedImage render(
       String title, String yLabel, List<Bar> bars, int width, int height) {
+    Png.headless();
     if (bars.isEmpty()) {
       throw new IllegalArgumentException("a bar chart needs at least one bar");
     }
@@ -109,14 +107,10 @@ public final class BarChart {
     return img;
   }
 
-  /** Renders and writes a PNG. */
+  /** Renders (wide enough for the labels) and writes a PNG ({@link Png#write}). */
   public static void write(Path file, String title, String yLabel, List<Bar> bars)
       throws IOException {
-    BufferedImage img = render(title, yLabel, bars, Math.max(900, 90 * bars.size() + 160), 560);
-    Files.createDirectories(file.toAbsolutePath().getParent());
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    ImageIO.write(img, "png", tmp.toFile());
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    Png.write(file, render(title, yLabel, bars, Math.max(900, 90 * bars.size() + 160), 560));
   }
 
   static double niceStep(double raw) {
