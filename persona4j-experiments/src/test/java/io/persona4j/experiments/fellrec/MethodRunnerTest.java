@@ -121,14 +121,12 @@ class MethodRunnerTest {
             lora,
             MethodRunner.CENTRAL,
             all,
-            new LoraClientConfig(
-                preset.lr(),
-                preset.localSteps() * clients.size(),
-                preset.batch(),
-                1.0,
-                0.0,
-                SEED * 31 + 997,
-                0));
+            LoraClientConfig.builder()
+                .setLearningRate(preset.lr())
+                .setLocalSteps(preset.localSteps() * clients.size())
+                .optMicroBatchSize(preset.batch())
+                .optSeed(SEED * 31 + 997)
+                .build());
     ParameterSet p = init;
     for (int round = 1; round <= preset.rounds(); round++) {
       p = plain.fit(Instruction.fit(round, MethodRunner.CENTRAL, p, Map.of())).parameters();
@@ -159,7 +157,7 @@ class MethodRunnerTest {
   }
 
   @Test
-  void fedAvgSharesOneAdapterWhileFellRecPersonalizes() {
+  void fedAvgSharesOneAdapterWhileFellRecPersonalizes() throws Exception {
     MethodRunner.Run avg = runner().run(Method.FEDAVG, SEED, init);
     assertThat(avg.messages()).isEqualTo((long) preset.rounds() * clients.size());
     assertThat(avg.aggregationShift()).isPositive();

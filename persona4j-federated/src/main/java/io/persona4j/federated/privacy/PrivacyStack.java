@@ -1,23 +1,24 @@
-package io.persona4j.cli;
+package io.persona4j.federated.privacy;
 
 import io.persona4j.federated.ClientApp;
 import io.persona4j.federated.Instruction;
 import io.persona4j.federated.Reply;
-import io.persona4j.federated.privacy.ClippingClient;
-import io.persona4j.federated.privacy.DistributedNoiseClient;
-import io.persona4j.federated.privacy.DpFedAvg;
-import io.persona4j.federated.privacy.SecAggClientApp;
 import io.persona4j.privacy.RandomSource;
 
 /**
- * The privacy decorators a {@code persona4j fed} client applies as the server's instructions ask:
- * secure-aggregation stages ({@link SecAggClientApp#STAGE_KEY}) run the SecAgg client protocol
- * around local training; a clip norm ({@link DpFedAvg#CLIP_KEY}) clips the update ({@link
- * ClippingClient}); a positive noise share ({@link DpFedAvg#NOISE_STD_KEY}) adds distributed DP
- * noise after clipping ({@link DistributedNoiseClient}). Plain instructions go straight to the
- * training app. One instance per client (the SecAgg sessions live in it).
+ * The privacy decorators a federated client applies as the server's instructions ask, so that one
+ * client serves plain, DP and secure-aggregation runs alike: secure-aggregation stages ({@link
+ * SecAggClientApp#STAGE_KEY}) run the SecAgg client protocol around local training; a clip norm
+ * ({@link DpFedAvg#CLIP_KEY}) clips the update ({@link ClippingClient}); a positive noise share
+ * ({@link DpFedAvg#NOISE_STD_KEY}) adds distributed DP noise after clipping ({@link
+ * DistributedNoiseClient}). Plain instructions go straight to the training app. One instance per
+ * client (the SecAgg sessions live in it).
+ *
+ * <pre>{@code
+ * ClientApp client = new PrivacyStack(trainingApp, RandomSource.secure());
+ * }</pre>
  */
-final class FedClientStack implements ClientApp {
+public final class PrivacyStack implements ClientApp {
   private final ClientApp train;
   private final ClientApp clipped;
   private final ClientApp noised;
@@ -27,7 +28,7 @@ final class FedClientStack implements ClientApp {
    * @param train the local training app
    * @param random source of masks and noise ({@link RandomSource#secure()})
    */
-  FedClientStack(ClientApp train, RandomSource random) {
+  public PrivacyStack(ClientApp train, RandomSource random) {
     this.train = train;
     this.clipped = new ClippingClient(train);
     this.noised = new DistributedNoiseClient(clipped, random);
