@@ -206,6 +206,7 @@ final class FedClientCommand implements Callable<Integer> {
         r.delay().toMillis() / 1000.0,
         r.giveUpIn() == null
             ? ""
-            : String.format(Locale.ROOT, " (giving up in %d s)", r.giveUpIn().toSeconds()));
+            : String.format(
+                Locale.ROOT, " (giving up in %.1f s)", r.giveUpIn().toMillis() / 1000.0));
   }
 }

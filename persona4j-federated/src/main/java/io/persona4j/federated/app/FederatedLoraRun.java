@@ -136,7 +136,8 @@ public final class FederatedLoraRun {
     }
     LoraClientSettings clients = config.clientSettings();
     base.ensureAdapter(clients.lora(), config.seed());
-    ParameterSet initial = base.readAdapter();
+    ParameterSet initial = base.initialValues(clients.lora(), config.seed());
+    warnIfTheNoiseExceedsTheNormBound(initial.flatten().length);
     Strategy strategy = config.strategy().create(config.mu(), clients.toInstructionConfig());
     DpFedAvg dp = null;
     if (config.dp() != null) {
@@ -164,6 +165,38 @@ public final class FederatedLoraRun {
       progress.accept("stopped: " + e.getMessage());
     }
     return finish(end, log, stoppedBy, dp == null ? null : dp.epsilon());
+  }
+
+  /**
+   * With distributed DP every reply carries its client's share of the noise (under secure
+   * aggregation, the aggregate carries all of it), whose norm grows with the adapter's size: a
+   * {@code maxUpdateNorm} below it rejects every reply. Says so before round 1.
+   */
+  private void warnIfTheNoiseExceedsTheNormBound(int values) {
+    if (!config.distributedDp() || Double.isInfinite(config.maxUpdateNorm())) {
+      return;
+    }
+    int n =
+        Math.min(
+            population,
+            Math.max(config.minClients(), (int) Math.ceil(config.fraction() * population - 1e-9)));
+    double std = config.dp().noiseMultiplier() * config.dp().clip();
+    double noise =
+        config.secagg().enabled() ? std * Math.sqrt(values) / n : std * Math.sqrt(values / n);
+    if (config.maxUpdateNorm() < noise + config.dp().clip()) {
+      progress.accept(
+          String.format(
+              java.util.Locale.ROOT,
+              "warning: maxUpdateNorm %s is below the norm of the DP noise a reply carries (about"
+                  + " %.1f for %d adapter values and %d sampled clients, plus the clip %s): the"
+                  + " server will reject the replies; raise maxUpdateNorm above %.0f",
+              config.maxUpdateNorm(),
+              noise,
+              values,
+              n,
+              config.dp().clip(),
+              Math.ceil(1.2 * (noise + config.dp().clip()))));
+    }
   }
 
   /** Writes the adapter, the chart and the summary of the final state. */

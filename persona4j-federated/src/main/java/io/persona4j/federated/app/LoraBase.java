@@ -102,6 +102,24 @@ public final class LoraBase implements AutoCloseable {
     }
   }
 
+  /**
+   * The values an adapter with {@code settings} starts from when initialized from {@code seed}
+   * (LoRA B zero, A random): the same for every call, whatever the adapter was trained to since.
+   */
+  public ParameterSet initialValues(LoraSettings settings, long seed) throws IOException {
+    ensureLoaded();
+    LoraModel l = lora();
+    synchronized (l) {
+      String scratch = ADAPTER + "-init";
+      l.add(scratch, settings.toLoraConfig(), seed);
+      try {
+        return LoraParameters.read(l, scratch);
+      } finally {
+        l.delete(scratch);
+      }
+    }
+  }
+
   /** The adapter's current values (after {@link #ensureAdapter}). */
   public ParameterSet readAdapter() {
     LoraModel l = lora();

@@ -3,9 +3,6 @@ package io.persona4j.federated.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.persona4j.core.config.LlamaConfig;
-import io.persona4j.core.io.DType;
-import io.persona4j.core.model.ModelInit;
 import io.persona4j.core.train.Example;
 import io.persona4j.core.train.JsonlDataset;
 import io.persona4j.federated.AccountingLog;
@@ -17,7 +14,6 @@ import io.persona4j.privacy.RandomSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -29,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A Java application embedding a federated LoRA run through the public API of {@code
- * io.persona4j.federated.app} alone (in-memory grid, a tiny random Llama written by {@link
- * ModelInit}). {@link #train} is the README's example, character for character.
+ * io.persona4j.federated.app} alone (in-memory grid, a tiny random Llama on disk). {@link #train}
+ * is the README's example, character for character.
  */
 class FederatedLoraEmbeddingTest {
   @TempDir static Path dir;
@@ -39,23 +35,8 @@ class FederatedLoraEmbeddingTest {
 
   @BeforeAll
   static void tinyModelAndThreeClients() throws IOException {
-    model = dir.resolve("model");
-    LlamaConfig c = ModelInit.decoderConfig("llama", 2, 32, 4, 2, 300, 0, 64);
-    ModelInit.write(c, 5, 0.2f, DType.F32, model);
-    data = Files.createDirectories(dir.resolve("data"));
-    String[] colors = {"teal", "amber", "plum"};
-    for (int k = 0; k < 3; k++) {
-      List<String> rows = new ArrayList<>();
-      for (int i = 0; i < 6; i++) {
-        rows.add(
-            "{\"prompt\": \"Q: color of item "
-                + (10 * k + i)
-                + "?\", \"completion\": \" A: "
-                + colors[(k + i) % 3]
-                + ".\"}");
-      }
-      Files.write(data.resolve(List.of("alice", "bob", "carol").get(k) + ".jsonl"), rows);
-    }
+    model = TinyFederation.model(dir);
+    data = TinyFederation.data(dir);
   }
 
   // README-BEGIN: federated

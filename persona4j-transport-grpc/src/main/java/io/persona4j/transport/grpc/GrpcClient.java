@@ -21,6 +21,7 @@ import io.persona4j.transport.grpc.proto.TensorChunk;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -217,11 +218,12 @@ public final class GrpcClient implements AutoCloseable {
           giveUpIn = config.giveUpAfter().minusNanos(System.nanoTime() - lastContact);
           if (giveUpIn.isNegative() || giveUpIn.isZero()) {
             gaveUp =
-                "no connection to the server for "
-                    + config.giveUpAfter().toSeconds()
-                    + " s (giveUpAfter); last: "
-                    + failure;
-            LOG.warn("client {} gives up: {}", config.clientId(), gaveUp);
+                String.format(
+                    Locale.ROOT,
+                    "no connection to the server for %.1f s (giveUpAfter); last: %s",
+                    config.giveUpAfter().toMillis() / 1000.0,
+                    failure);
+            LOG.info("client {} gives up: {}", config.clientId(), gaveUp);
             return;
           }
         }
