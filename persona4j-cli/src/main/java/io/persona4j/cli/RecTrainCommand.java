@@ -2,8 +2,9 @@ package io.persona4j.cli;
 
 import io.persona4j.adapters.moe.GateType;
 import io.persona4j.core.train.ProgressListener;
+import io.persona4j.experiments.common.PreparedData;
+import io.persona4j.experiments.common.SasRecTraining;
 import io.persona4j.experiments.rec.LlmRecRun;
-import io.persona4j.experiments.rec.PreparedData;
 import io.persona4j.experiments.rec.RecExperiment;
 import io.persona4j.experiments.rec.RecPreset;
 import io.persona4j.experiments.rec.SasRecEncoder;
@@ -41,7 +42,7 @@ final class RecTrainCommand implements Callable<Integer> {
   @Option(names = "--method", required = true, description = "sasrec or llm.")
   Method method;
 
-  @Option(names = "--data", defaultValue = RecCommand.DEFAULT_DATA, description = "Data set.")
+  @Option(names = "--data", description = RecCommand.DATA_HELP)
   Path data;
 
   @Option(names = "--out", required = true, description = "Output directory.")
@@ -101,7 +102,7 @@ final class RecTrainCommand implements Callable<Integer> {
     List<CandidateExample> eval =
         evalUsers > 0 && evalUsers < test.size() ? test.subList(0, evalUsers) : test;
     if (method == Method.sasrec) {
-      try (SasRecModel m = RecExperiment.trainSasRec(p, epochs, seed, out, System.err::println)) {
+      try (SasRecModel m = SasRecTraining.train(p, epochs, seed, out, System.err::println)) {
         double[] r = RecExperiment.evaluateSasRec(m, p, eval);
         System.out.printf(
             Locale.ROOT,
@@ -124,7 +125,16 @@ final class RecTrainCommand implements Callable<Integer> {
               baseModel,
               p.catalog(),
               new SasRecEncoder(s),
-              new RecPreset.Finetune(steps, batch, lr, rank, alpha, 0.1, maxPrompt, 16),
+              RecPreset.Finetune.builder()
+                  .setSteps(steps)
+                  .optBatch(batch)
+                  .optLr(lr)
+                  .optRank(rank)
+                  .optAlpha(alpha)
+                  .optDropout(0.1)
+                  .optMaxPrompt(maxPrompt)
+                  .optEvalBatch(16)
+                  .build(),
               new RecPreset.Method(experts == 1 ? "LoRA" : "iLoRA K=" + experts, experts, gate),
               seed,
               PreparedData.samples(p.trainLlm()),

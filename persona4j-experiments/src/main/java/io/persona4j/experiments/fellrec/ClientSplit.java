@@ -1,7 +1,7 @@
 package io.persona4j.experiments.fellrec;
 
 import io.persona4j.core.train.Example;
-import io.persona4j.experiments.rec.PreparedData;
+import io.persona4j.experiments.common.PreparedData;
 import io.persona4j.rec.data.CandidateExample;
 import io.persona4j.rec.data.ClientPartition;
 import io.persona4j.rec.data.ClientPartitioner;

@@ -1,12 +1,16 @@
 package io.persona4j.experiments.fellrec;
 
-import io.persona4j.experiments.rec.RecPreset;
+import io.persona4j.experiments.common.BaseModelPreset;
+import io.persona4j.experiments.common.DataSelection;
+import io.persona4j.experiments.common.Presets;
 import io.persona4j.federated.strategy.FellRec;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
- * A named configuration of {@code persona4j fed experiment fellrec}.
+ * A named configuration of {@code persona4j fed experiment fellrec}. Build with {@link #builder()}
+ * (or change a preset with {@link #toBuilder()}).
  *
  * @param name preset name
  * @param maxUsers a seeded sample of users (0: all)
@@ -44,7 +48,7 @@ public record FellRecPreset(
     int clients,
     List<Long> seeds,
     int sasrecEpochs,
-    RecPreset.Base base,
+    BaseModelPreset base,
     int rounds,
     int localSteps,
     int batch,
@@ -105,9 +109,12 @@ public record FellRecPreset(
   }
 
   private static void requireAtLeast(String field, long value, long min) {
-    if (value < min) {
-      throw new IllegalArgumentException(field + " must be >= " + min + ", got " + value);
-    }
+    Presets.atLeast(field, value, min);
+  }
+
+  /** The users and positions the preset uses. */
+  public DataSelection selection() {
+    return new DataSelection(maxUsers, llmTrainPerUser, pretrainPromptsPerUser);
   }
 
   /**
@@ -115,29 +122,41 @@ public record FellRecPreset(
    * rounds; what CI runs (well under a minute).
    */
   public static FellRecPreset smoke() {
-    return new FellRecPreset(
-        "smoke",
-        40,
-        2,
-        1,
-        3,
-        5,
-        List.of(1L),
-        1,
-        new RecPreset.Base(3, 64, 4, 2, 512, 256, 12, 4, 3e-3),
-        2,
-        2,
-        4,
-        2e-3,
-        8,
-        16,
-        0.05,
-        256,
-        1,
-        0.01,
-        FellRec.Config.defaults(),
-        16,
-        16);
+    return builder()
+        .setName("smoke")
+        .optMaxUsers(40)
+        .optLlmTrainPerUser(2)
+        .optPretrainPromptsPerUser(1)
+        .optEvalUsersPerClient(3)
+        .optClients(5)
+        .optSeeds(List.of(1L))
+        .optSasrecEpochs(1)
+        .setBase(
+            BaseModelPreset.builder()
+                .setLayers(3)
+                .setHidden(64)
+                .optHeads(4)
+                .optKvHeads(2)
+                .setVocab(512)
+                .optMaxLen(256)
+                .setSteps(12)
+                .optBatch(4)
+                .optLr(3e-3)
+                .build())
+        .optRounds(2)
+        .optLocalSteps(2)
+        .optBatch(4)
+        .optLr(2e-3)
+        .optRank(8)
+        .optAlpha(16)
+        .optDropout(0.05)
+        .optMaxPrompt(256)
+        .optClientLayers(1)
+        .optProxMu(0.01)
+        .optFellrec(FellRec.Config.defaults())
+        .optMaxNewTokens(16)
+        .optEvalBatch(16)
+        .build();
   }
 
   /**
@@ -145,39 +164,265 @@ public record FellRecPreset(
    * about 40 minutes on 2 busy cores.
    */
   public static FellRecPreset standard() {
-    return new FellRecPreset(
-        "standard",
-        0,
-        2,
-        4,
-        20,
-        5,
-        List.of(1L, 2L, 3L),
-        10,
-        new RecPreset.Base(4, 128, 4, 2, 4096, 256, 400, 8, 2e-3),
-        5,
-        8,
-        8,
-        1e-2,
-        8,
-        16,
-        0.05,
-        256,
-        1,
-        0.01,
-        FellRec.Config.defaults(),
-        24,
-        20);
+    return builder()
+        .setName("standard")
+        .optMaxUsers(0)
+        .optLlmTrainPerUser(2)
+        .optPretrainPromptsPerUser(4)
+        .optEvalUsersPerClient(20)
+        .optClients(5)
+        .optSeeds(List.of(1L, 2L, 3L))
+        .optSasrecEpochs(10)
+        .setBase(
+            BaseModelPreset.builder()
+                .setLayers(4)
+                .setHidden(128)
+                .optHeads(4)
+                .optKvHeads(2)
+                .setVocab(4096)
+                .optMaxLen(256)
+                .setSteps(400)
+                .optBatch(8)
+                .optLr(2e-3)
+                .build())
+        .optRounds(5)
+        .optLocalSteps(8)
+        .optBatch(8)
+        .optLr(1e-2)
+        .optRank(8)
+        .optAlpha(16)
+        .optDropout(0.05)
+        .optMaxPrompt(256)
+        .optClientLayers(1)
+        .optProxMu(0.01)
+        .optFellrec(FellRec.Config.defaults())
+        .optMaxNewTokens(24)
+        .optEvalBatch(20)
+        .build();
   }
 
   /** A preset by name: smoke or standard. */
   public static FellRecPreset byName(String name) {
-    return switch (name) {
-      case "smoke" -> smoke();
-      case "standard" -> standard();
-      default ->
-          throw new IllegalArgumentException(
-              "--preset: '" + name + "' is not one of smoke, standard");
-    };
+    return Presets.byName(
+        name, Map.of("smoke", FellRecPreset::smoke, "standard", FellRecPreset::standard));
+  }
+
+  /** A builder: name and base model required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding this preset's values (to change some of them). */
+  public Builder toBuilder() {
+    return builder()
+        .setName(name)
+        .optMaxUsers(maxUsers)
+        .optLlmTrainPerUser(llmTrainPerUser)
+        .optPretrainPromptsPerUser(pretrainPromptsPerUser)
+        .optEvalUsersPerClient(evalUsersPerClient)
+        .optClients(clients)
+        .optSeeds(seeds)
+        .optSasrecEpochs(sasrecEpochs)
+        .setBase(base)
+        .optRounds(rounds)
+        .optLocalSteps(localSteps)
+        .optBatch(batch)
+        .optLr(lr)
+        .optRank(rank)
+        .optAlpha(alpha)
+        .optDropout(dropout)
+        .optMaxPrompt(maxPrompt)
+        .optClientLayers(clientLayers)
+        .optProxMu(proxMu)
+        .optFellrec(fellrec)
+        .optMaxNewTokens(maxNewTokens)
+        .optEvalBatch(evalBatch);
+  }
+
+  /** Builds a {@link FellRecPreset}: {@code setX} required, {@code optX} optional. */
+  public static final class Builder {
+    private String name;
+    private int maxUsers = 0;
+    private int llmTrainPerUser = 0;
+    private int pretrainPromptsPerUser = 0;
+    private int evalUsersPerClient = 0;
+    private int clients = 5;
+    private List<Long> seeds = List.of(1L);
+    private int sasrecEpochs = 1;
+    private BaseModelPreset base;
+    private int rounds = 1;
+    private int localSteps = 1;
+    private int batch = 4;
+    private double lr = 1e-3;
+    private int rank = 8;
+    private double alpha = 16;
+    private double dropout = 0.05;
+    private int maxPrompt = 256;
+    private int clientLayers = 1;
+    private double proxMu = 0.01;
+    private FellRec.Config fellrec = FellRec.Config.defaults();
+    private int maxNewTokens = 16;
+    private int evalBatch = 16;
+
+    private Builder() {}
+
+    /** Preset name (required). */
+    public Builder setName(String name) {
+      this.name = name;
+      return this;
+    }
+
+    /** Seeded sample of users, 0 for all (default 0). */
+    public Builder optMaxUsers(int maxUsers) {
+      this.maxUsers = maxUsers;
+      return this;
+    }
+
+    /** Newest training positions per user for the LoRA, 0 for all (default 0). */
+    public Builder optLlmTrainPerUser(int llmTrainPerUser) {
+      this.llmTrainPerUser = llmTrainPerUser;
+      return this;
+    }
+
+    /** Older positions per user whose prompts join the base corpus (default 0). */
+    public Builder optPretrainPromptsPerUser(int pretrainPromptsPerUser) {
+      this.pretrainPromptsPerUser = pretrainPromptsPerUser;
+      return this;
+    }
+
+    /** Test and validation users per client, 0 for all (default 0). */
+    public Builder optEvalUsersPerClient(int evalUsersPerClient) {
+      this.evalUsersPerClient = evalUsersPerClient;
+      return this;
+    }
+
+    /** Number of K-means clients (default 5). */
+    public Builder optClients(int clients) {
+      this.clients = clients;
+      return this;
+    }
+
+    /** Seeds (default [1]). */
+    public Builder optSeeds(List<Long> seeds) {
+      this.seeds = seeds;
+      return this;
+    }
+
+    /** SASRec epochs (default 1). */
+    public Builder optSasrecEpochs(int sasrecEpochs) {
+      this.sasrecEpochs = sasrecEpochs;
+      return this;
+    }
+
+    /** The base model (required). */
+    public Builder setBase(BaseModelPreset base) {
+      this.base = base;
+      return this;
+    }
+
+    /** Federated rounds (default 1). */
+    public Builder optRounds(int rounds) {
+      this.rounds = rounds;
+      return this;
+    }
+
+    /** Optimizer steps per client per round (default 1). */
+    public Builder optLocalSteps(int localSteps) {
+      this.localSteps = localSteps;
+      return this;
+    }
+
+    /** Examples per step (default 4). */
+    public Builder optBatch(int batch) {
+      this.batch = batch;
+      return this;
+    }
+
+    /** LoRA learning rate (default 1e-3). */
+    public Builder optLr(double lr) {
+      this.lr = lr;
+      return this;
+    }
+
+    /** LoRA rank (default 8). */
+    public Builder optRank(int rank) {
+      this.rank = rank;
+      return this;
+    }
+
+    /** LoRA alpha (default 16). */
+    public Builder optAlpha(double alpha) {
+      this.alpha = alpha;
+      return this;
+    }
+
+    /** LoRA dropout (default 0.05). */
+    public Builder optDropout(double dropout) {
+      this.dropout = dropout;
+      return this;
+    }
+
+    /** Longest prompt + answer in tokens (default 256). */
+    public Builder optMaxPrompt(int maxPrompt) {
+      this.maxPrompt = maxPrompt;
+      return this;
+    }
+
+    /** FELLRec's k, layers kept on the client (default 1). */
+    public Builder optClientLayers(int clientLayers) {
+      this.clientLayers = clientLayers;
+      return this;
+    }
+
+    /** FedProx's proximal coefficient (default 0.01). */
+    public Builder optProxMu(double proxMu) {
+      this.proxMu = proxMu;
+      return this;
+    }
+
+    /** FELLRec's heating and temperature (default its defaults). */
+    public Builder optFellrec(FellRec.Config fellrec) {
+      this.fellrec = fellrec;
+      return this;
+    }
+
+    /** Tokens generated per test prompt (default 16). */
+    public Builder optMaxNewTokens(int maxNewTokens) {
+      this.maxNewTokens = maxNewTokens;
+      return this;
+    }
+
+    /** Prompts per evaluation pass (default 16). */
+    public Builder optEvalBatch(int evalBatch) {
+      this.evalBatch = evalBatch;
+      return this;
+    }
+
+    /** The validated preset. */
+    public FellRecPreset build() {
+      return new FellRecPreset(
+          name,
+          maxUsers,
+          llmTrainPerUser,
+          pretrainPromptsPerUser,
+          evalUsersPerClient,
+          clients,
+          seeds,
+          sasrecEpochs,
+          base,
+          rounds,
+          localSteps,
+          batch,
+          lr,
+          rank,
+          alpha,
+          dropout,
+          maxPrompt,
+          clientLayers,
+          proxMu,
+          fellrec,
+          maxNewTokens,
+          evalBatch);
+    }
   }
 }

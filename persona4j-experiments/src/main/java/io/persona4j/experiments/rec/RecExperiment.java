@@ -2,6 +2,10 @@ package io.persona4j.experiments.rec;
 
 import io.persona4j.core.train.Pretraining;
 import io.persona4j.core.train.TrainingListener;
+import io.persona4j.experiments.common.BaseModels;
+import io.persona4j.experiments.common.HistoryCorpus;
+import io.persona4j.experiments.common.PreparedData;
+import io.persona4j.experiments.common.SasRecTraining;
 import io.persona4j.rec.baseline.Popularity;
 import io.persona4j.rec.data.CandidateExample;
 import io.persona4j.rec.data.InteractionDataset;
@@ -10,13 +14,9 @@ import io.persona4j.rec.eval.CandidateMetrics;
 import io.persona4j.rec.eval.FullRanking;
 import io.persona4j.rec.eval.RankingMetrics;
 import io.persona4j.rec.llara.ItemCatalog;
-import io.persona4j.rec.llara.LlaraPromptConfig;
 import io.persona4j.rec.llara.RecSample;
-import io.persona4j.rec.sasrec.SasRecConfig;
 import io.persona4j.rec.sasrec.SasRecModel;
-import io.persona4j.rec.sasrec.SasRecTrainer;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -76,11 +76,8 @@ public final class RecExperiment {
       List<TrainingListener> listeners)
       throws IOException {
     long start = System.nanoTime();
-    InteractionDataset ds = InteractionDataset.load(dataDir);
-    log.accept("data: " + ds.summary());
-    PreparedData data =
-        PreparedData.of(
-            ds, preset.maxUsers(), preset.llmTrainPerUser(), preset.pretrainPromptsPerUser(), 42);
+    PreparedData data = PreparedData.load(dataDir, preset.selection(), log);
+    InteractionDataset ds = data.dataset();
     List<CandidateExample> test = data.test();
     List<CandidateExample> evalSet =
         preset.evalUsers() > 0 && preset.evalUsers() < test.size()
@@ -107,7 +104,8 @@ public final class RecExperiment {
       for (long seed : preset.seeds()) {
         long t0 = System.nanoTime();
         SasRecModel model =
-            trainSasRec(data, preset.sasrecEpochs(), seed, work.resolve("sasrec-" + seed), log);
+            SasRecTraining.train(
+                data, preset.sasrecEpochs(), seed, work.resolve("sasrec-" + seed), log);
         sasrec.put(seed, model);
         double[] m = evaluateSasRec(model, data, evalSet);
         hr1.add(m[0]);
@@ -216,42 +214,6 @@ public final class RecExperiment {
         "deterministic");
   }
 
-  /**
-   * Trains SASRec (hidden 64, histories of 10, every position a target, early stopping on the
-   * validation users' full-ranking NDCG@10 with patience 10) and saves it into {@code dir}.
-   */
-  public static SasRecModel trainSasRec(
-      PreparedData data, int epochs, long seed, Path dir, Consumer<String> log) throws IOException {
-    List<CandidateExample> valid = data.valid();
-    int[][] vh = new int[valid.size()][];
-    int[] vt = new int[valid.size()];
-    for (int i = 0; i < vh.length; i++) {
-      vh[i] = valid.get(i).example().history();
-      vt[i] = valid.get(i).example().target();
-    }
-    SasRecConfig config =
-        SasRecConfig.builder(data.dataset().numItems())
-            .maxLen(10)
-            .splitLongSequences(true)
-            .hiddenSize(64)
-            .epochs(epochs)
-            .patience(10)
-            .seed(seed)
-            .build();
-    SasRecTrainer.Trained t =
-        new SasRecTrainer(config)
-            .onEpoch(
-                e ->
-                    log.accept(
-                        String.format(
-                            "SASRec seed %d epoch %d: loss %.4f, valid HR@10 %.4f NDCG@10 %.4f",
-                            seed, e.epoch(), e.loss(), e.validHitRate(), e.validNdcg())))
-            .fit(data.trainSequences(), vh, vt);
-    Files.createDirectories(dir);
-    t.model().save(dir);
-    return t.model();
-  }
-
   /** {HR@1 on the candidates, full-ranking HR@10, NDCG@10}. */
   public static double[] evaluateSasRec(
       SasRecModel model, PreparedData data, List<CandidateExample> evalSet) {
@@ -282,39 +244,17 @@ public final class RecExperiment {
       Consumer<String> log,
       List<TrainingListener> listeners)
       throws IOException {
-    List<String> docs =
-        new ArrayList<>(HistoryCorpus.documents(data.trainSequences(), catalog, 20));
-    docs.addAll(HistoryCorpus.catalogDocuments(catalog, 20));
-    docs.addAll(
+    List<String> prompts =
         HistoryCorpus.promptDocuments(
-            PreparedData.samples(data.trainPretrain()), catalog, preset.base().maxLen()));
-    RecPreset.Base b = preset.base();
-    Pretraining.Config config =
-        new Pretraining.Config(
-            "llama",
-            b.layers(),
-            b.hidden(),
-            b.heads(),
-            b.kvHeads(),
-            b.vocab(),
-            List.of(LlaraPromptConfig.HISTORY_TOKEN, LlaraPromptConfig.CANDIDATE_TOKEN),
-            b.maxLen(),
-            b.steps(),
-            b.batch(),
-            b.lr(),
-            Math.max(1, b.steps() / 20),
-            preset.seeds().get(0));
-    log.accept(
-        String.format(
-            "base model: pre-training a %d-layer, hidden-%d Llama on %d documents (histories,"
-                + " catalog, %d text-only prompts with answers)",
-            b.layers(), b.hidden(), docs.size(), data.trainPretrain().size()));
-    Pretraining.Result r = Pretraining.run(config, docs, out, listeners);
-    log.accept(
-        String.format(
-            "base model: %d steps, loss %.3f -> %.3f, %.0f s",
-            r.steps(), r.firstLoss(), r.finalLoss(), r.seconds()));
-    return r;
+            PreparedData.samples(data.trainPretrain()), catalog, preset.base().maxLen());
+    return BaseModels.pretrain(
+        preset.base(),
+        preset.seeds().get(0),
+        BaseModels.corpus(data, catalog, prompts),
+        prompts.size(),
+        out,
+        log,
+        listeners);
   }
 
   static String summary(MethodResult r) {

@@ -1,12 +1,19 @@
 package io.persona4j.experiments.rec;
 
 import io.persona4j.adapters.moe.GateType;
+import io.persona4j.experiments.common.BaseModelPreset;
+import io.persona4j.experiments.common.DataSelection;
+import io.persona4j.experiments.common.Presets;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 
 /**
  * A named experiment configuration of {@code persona4j rec experiment}: which users, how big the
- * base model is and how long each part trains, which methods run and on how many seeds.
+ * base model is and how long each part trains, which methods run and on how many seeds. Build with
+ * {@link #builder()} (or change a preset with {@link #toBuilder()}).
  *
+ * @param name preset name
  * @param maxUsers a seeded sample of users (0: all)
  * @param llmTrainPerUser most recent training positions per user for the LLM fine-tuning (0: all)
  * @param pretrainPromptsPerUser older training positions per user whose text-only LLaRA prompts
@@ -27,23 +34,23 @@ public record RecPreset(
     int evalUsers,
     List<Long> seeds,
     int sasrecEpochs,
-    Base base,
+    BaseModelPreset base,
     Finetune finetune,
     List<Method> methods) {
 
-  /** The base model: a small Llama pre-trained on the training users' histories. */
-  public record Base(
-      int layers,
-      int hidden,
-      int heads,
-      int kvHeads,
-      int vocab,
-      int maxLen,
-      long steps,
-      int batch,
-      double lr) {}
-
-  /** Fine-tuning of the adapters and the item projector (LLaRA / iLoRA defaults otherwise). */
+  /**
+   * Fine-tuning of the adapters and the item projector (LLaRA / iLoRA defaults otherwise). Build
+   * with {@link #builder()}: the steps are required.
+   *
+   * @param steps optimizer steps, {@code >= 1}
+   * @param batch examples per step, {@code >= 1} (default 8)
+   * @param lr learning rate, finite and {@code > 0} (default 1e-3)
+   * @param rank total LoRA rank (split over the experts), {@code >= 1} (default 8)
+   * @param alpha LoRA alpha, finite and {@code > 0} (default 32)
+   * @param dropout LoRA dropout in [0, 1) (default 0.1)
+   * @param maxPrompt longest prompt in tokens, {@code >= 16} (default 512)
+   * @param evalBatch prompts per evaluation batch, {@code >= 1} (default 16)
+   */
   public record Finetune(
       long steps,
       int batch,
@@ -52,7 +59,110 @@ public record RecPreset(
       double alpha,
       double dropout,
       int maxPrompt,
-      int evalBatch) {}
+      int evalBatch) {
+
+    /** Validates the fields, naming the bad one. */
+    public Finetune {
+      Presets.atLeast("finetune.steps", steps, 1);
+      Presets.atLeast("finetune.batch", batch, 1);
+      Presets.positive("finetune.lr", lr);
+      Presets.atLeast("finetune.rank", rank, 1);
+      Presets.positive("finetune.alpha", alpha);
+      if (!(dropout >= 0 && dropout < 1)) {
+        throw new IllegalArgumentException("finetune.dropout must be in [0, 1), got " + dropout);
+      }
+      Presets.atLeast("finetune.maxPrompt", maxPrompt, 16);
+      Presets.atLeast("finetune.evalBatch", evalBatch, 1);
+    }
+
+    /** A builder; the steps are required. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** A builder holding these settings. */
+    public Builder toBuilder() {
+      return builder()
+          .setSteps(steps)
+          .optBatch(batch)
+          .optLr(lr)
+          .optRank(rank)
+          .optAlpha(alpha)
+          .optDropout(dropout)
+          .optMaxPrompt(maxPrompt)
+          .optEvalBatch(evalBatch);
+    }
+
+    /** Builds {@link Finetune}: {@code setSteps} required, {@code optX} optional. */
+    public static final class Builder {
+      private Long steps;
+      private int batch = 8;
+      private double lr = 1e-3;
+      private int rank = 8;
+      private double alpha = 32;
+      private double dropout = 0.1;
+      private int maxPrompt = 512;
+      private int evalBatch = 16;
+
+      private Builder() {}
+
+      /** Optimizer steps (required). */
+      public Builder setSteps(long steps) {
+        this.steps = steps;
+        return this;
+      }
+
+      /** Examples per step (default 8). */
+      public Builder optBatch(int batch) {
+        this.batch = batch;
+        return this;
+      }
+
+      /** Learning rate (default 1e-3). */
+      public Builder optLr(double lr) {
+        this.lr = lr;
+        return this;
+      }
+
+      /** Total LoRA rank (default 8). */
+      public Builder optRank(int rank) {
+        this.rank = rank;
+        return this;
+      }
+
+      /** LoRA alpha (default 32). */
+      public Builder optAlpha(double alpha) {
+        this.alpha = alpha;
+        return this;
+      }
+
+      /** LoRA dropout (default 0.1). */
+      public Builder optDropout(double dropout) {
+        this.dropout = dropout;
+        return this;
+      }
+
+      /** Longest prompt (default 512). */
+      public Builder optMaxPrompt(int maxPrompt) {
+        this.maxPrompt = maxPrompt;
+        return this;
+      }
+
+      /** Prompts per evaluation batch (default 16). */
+      public Builder optEvalBatch(int evalBatch) {
+        this.evalBatch = evalBatch;
+        return this;
+      }
+
+      /** The validated settings. */
+      public Finetune build() {
+        if (steps == null) {
+          throw new IllegalArgumentException("finetune.steps is required");
+        }
+        return new Finetune(steps, batch, lr, rank, alpha, dropout, maxPrompt, evalBatch);
+      }
+    }
+  }
 
   /**
    * An LLM recommender: LoRA of total rank r split into {@code experts} experts (1 = plain LoRA,
@@ -60,12 +170,24 @@ public record RecPreset(
    */
   public record Method(String name, int experts, GateType gate) {}
 
+  /** Validates and copies the lists. */
   public RecPreset {
+    Objects.requireNonNull(name, "name");
     seeds = List.copyOf(seeds);
     methods = List.copyOf(methods);
     if (seeds.isEmpty()) {
       throw new IllegalArgumentException("preset " + name + ": no seeds");
     }
+    new DataSelection(maxUsers, llmTrainPerUser, pretrainPromptsPerUser);
+    Presets.atLeast("evalUsers", evalUsers, 0);
+    Presets.atLeast("sasrecEpochs", sasrecEpochs, 1);
+    Objects.requireNonNull(base, "base");
+    Objects.requireNonNull(finetune, "finetune");
+  }
+
+  /** The users and positions the preset uses. */
+  public DataSelection selection() {
+    return new DataSelection(maxUsers, llmTrainPerUser, pretrainPromptsPerUser);
   }
 
   /** The methods of the paper's comparison and ablations. */
@@ -80,42 +202,191 @@ public record RecPreset(
 
   /** Minutes on a subset: what CI runs. */
   public static RecPreset smoke() {
-    return new RecPreset(
-        "smoke",
-        40,
-        2,
-        2,
-        24,
-        List.of(1L),
-        3,
-        new Base(2, 64, 4, 2, 1024, 640, 30, 8, 3e-3),
-        new Finetune(12, 4, 1e-3, 8, 32, 0.1, 640, 8),
-        List.of(allMethods().get(0), allMethods().get(2)));
+    return builder()
+        .setName("smoke")
+        .optMaxUsers(40)
+        .optLlmTrainPerUser(2)
+        .optPretrainPromptsPerUser(2)
+        .optEvalUsers(24)
+        .optSeeds(List.of(1L))
+        .optSasrecEpochs(3)
+        .setBase(
+            BaseModelPreset.builder()
+                .setLayers(2)
+                .setHidden(64)
+                .optHeads(4)
+                .optKvHeads(2)
+                .setVocab(1024)
+                .optMaxLen(640)
+                .setSteps(30)
+                .optBatch(8)
+                .optLr(3e-3)
+                .build())
+        .setFinetune(
+            Finetune.builder()
+                .setSteps(12)
+                .optBatch(4)
+                .optLr(1e-3)
+                .optRank(8)
+                .optAlpha(32)
+                .optDropout(0.1)
+                .optMaxPrompt(640)
+                .optEvalBatch(8)
+                .build())
+        .optMethods(List.of(allMethods().get(0), allMethods().get(2)))
+        .build();
   }
 
   /** The full comparison on MovieLens latest-small, 3 seeds, sized for about an hour on 2 cores. */
   public static RecPreset standard() {
-    return new RecPreset(
-        "standard",
-        0,
-        1,
-        6,
-        200,
-        List.of(1L, 2L, 3L),
-        40,
-        new Base(4, 128, 4, 2, 4096, 512, 600, 8, 2e-3),
-        new Finetune(60, 8, 2e-3, 8, 32, 0.1, 512, 16),
-        allMethods());
+    return builder()
+        .setName("standard")
+        .optMaxUsers(0)
+        .optLlmTrainPerUser(1)
+        .optPretrainPromptsPerUser(6)
+        .optEvalUsers(200)
+        .optSeeds(List.of(1L, 2L, 3L))
+        .optSasrecEpochs(40)
+        .setBase(
+            BaseModelPreset.builder()
+                .setLayers(4)
+                .setHidden(128)
+                .optHeads(4)
+                .optKvHeads(2)
+                .setVocab(4096)
+                .optMaxLen(512)
+                .setSteps(600)
+                .optBatch(8)
+                .optLr(2e-3)
+                .build())
+        .setFinetune(
+            Finetune.builder()
+                .setSteps(60)
+                .optBatch(8)
+                .optLr(2e-3)
+                .optRank(8)
+                .optAlpha(32)
+                .optDropout(0.1)
+                .optMaxPrompt(512)
+                .optEvalBatch(16)
+                .build())
+        .optMethods(allMethods())
+        .build();
   }
 
   /** A preset by name: smoke or standard. */
   public static RecPreset byName(String name) {
-    return switch (name) {
-      case "smoke" -> smoke();
-      case "standard" -> standard();
-      default ->
-          throw new IllegalArgumentException(
-              "--preset: '" + name + "' is not one of smoke, standard");
-    };
+    return Presets.byName(name, Map.of("smoke", RecPreset::smoke, "standard", RecPreset::standard));
+  }
+
+  /** A builder: name, base model and fine-tuning required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding this preset's values (to change some of them). */
+  public Builder toBuilder() {
+    return builder()
+        .setName(name)
+        .optMaxUsers(maxUsers)
+        .optLlmTrainPerUser(llmTrainPerUser)
+        .optPretrainPromptsPerUser(pretrainPromptsPerUser)
+        .optEvalUsers(evalUsers)
+        .optSeeds(seeds)
+        .optSasrecEpochs(sasrecEpochs)
+        .setBase(base)
+        .setFinetune(finetune)
+        .optMethods(methods);
+  }
+
+  /** Builds a {@link RecPreset}: {@code setX} required, {@code optX} optional. */
+  public static final class Builder {
+    private String name;
+    private int maxUsers;
+    private int llmTrainPerUser;
+    private int pretrainPromptsPerUser;
+    private int evalUsers;
+    private List<Long> seeds = List.of(1L);
+    private int sasrecEpochs = 1;
+    private BaseModelPreset base;
+    private Finetune finetune;
+    private List<Method> methods = allMethods();
+
+    private Builder() {}
+
+    /** Preset name (required). */
+    public Builder setName(String name) {
+      this.name = name;
+      return this;
+    }
+
+    /** Seeded sample of users, 0 for all (default 0). */
+    public Builder optMaxUsers(int maxUsers) {
+      this.maxUsers = maxUsers;
+      return this;
+    }
+
+    /** Newest training positions per user for the LLM, 0 for all (default 0). */
+    public Builder optLlmTrainPerUser(int llmTrainPerUser) {
+      this.llmTrainPerUser = llmTrainPerUser;
+      return this;
+    }
+
+    /** Older positions per user whose prompts join the pre-training corpus (default 0). */
+    public Builder optPretrainPromptsPerUser(int pretrainPromptsPerUser) {
+      this.pretrainPromptsPerUser = pretrainPromptsPerUser;
+      return this;
+    }
+
+    /** Test users of the LLM methods, 0 for all (default 0). */
+    public Builder optEvalUsers(int evalUsers) {
+      this.evalUsers = evalUsers;
+      return this;
+    }
+
+    /** Seeds (default [1]). */
+    public Builder optSeeds(List<Long> seeds) {
+      this.seeds = seeds;
+      return this;
+    }
+
+    /** SASRec epochs (default 1). */
+    public Builder optSasrecEpochs(int sasrecEpochs) {
+      this.sasrecEpochs = sasrecEpochs;
+      return this;
+    }
+
+    /** The base model (required). */
+    public Builder setBase(BaseModelPreset base) {
+      this.base = base;
+      return this;
+    }
+
+    /** Fine-tuning (required). */
+    public Builder setFinetune(Finetune finetune) {
+      this.finetune = finetune;
+      return this;
+    }
+
+    /** LLM methods (default all five). */
+    public Builder optMethods(List<Method> methods) {
+      this.methods = methods;
+      return this;
+    }
+
+    /** The validated preset. */
+    public RecPreset build() {
+      return new RecPreset(
+          name,
+          maxUsers,
+          llmTrainPerUser,
+          pretrainPromptsPerUser,
+          evalUsers,
+          seeds,
+          sasrecEpochs,
+          base,
+          finetune,
+          methods);
+    }
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.persona4j.core.chart.BarChart;
+import io.persona4j.experiments.common.BaseModelPreset;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -89,7 +90,7 @@ public final class ResultsWriter {
             r.llmTrainExamples(),
             r.evalUsers(),
             r.preset().seeds()));
-    RecPreset.Base base = r.preset().base();
+    BaseModelPreset base = r.preset().base();
     RecPreset.Finetune ft = r.preset().finetune();
     String baseText =
         r.base() == null

@@ -13,7 +13,7 @@ import io.persona4j.core.model.ModelInit;
 import io.persona4j.core.model.RandomWeights;
 import io.persona4j.core.model.WeightSource;
 import io.persona4j.core.model.llama.LlamaModel;
-import io.persona4j.experiments.rec.RecPreset;
+import io.persona4j.experiments.common.BaseModelPreset;
 import io.persona4j.federated.Grid;
 import io.persona4j.federated.Instruction;
 import io.persona4j.federated.ParameterSet;
@@ -78,29 +78,41 @@ class SplitLearningFellRecTest {
       List.of(MethodRunnerTest.client(0), MethodRunnerTest.client(1));
 
   static FellRecPreset preset(int clientLayers) {
-    return new FellRecPreset(
-        "test",
-        0,
-        0,
-        0,
-        0,
-        2,
-        List.of(SEED),
-        1,
-        new RecPreset.Base(3, 32, 4, 2, 61, 64, 1, 1, 1e-3),
-        2,
-        3,
-        2,
-        2e-2,
-        4,
-        8,
-        0,
-        64,
-        clientLayers,
-        0.1,
-        FellRec.Config.defaults(),
-        4,
-        4);
+    return FellRecPreset.builder()
+        .setName("test")
+        .optMaxUsers(0)
+        .optLlmTrainPerUser(0)
+        .optPretrainPromptsPerUser(0)
+        .optEvalUsersPerClient(0)
+        .optClients(2)
+        .optSeeds(List.of(SEED))
+        .optSasrecEpochs(1)
+        .setBase(
+            BaseModelPreset.builder()
+                .setLayers(3)
+                .setHidden(32)
+                .optHeads(4)
+                .optKvHeads(2)
+                .setVocab(61)
+                .optMaxLen(64)
+                .setSteps(1)
+                .optBatch(1)
+                .optLr(1e-3)
+                .build())
+        .optRounds(2)
+        .optLocalSteps(3)
+        .optBatch(2)
+        .optLr(2e-2)
+        .optRank(4)
+        .optAlpha(8)
+        .optDropout(0)
+        .optMaxPrompt(64)
+        .optClientLayers(clientLayers)
+        .optProxMu(0.1)
+        .optFellrec(FellRec.Config.defaults())
+        .optMaxNewTokens(4)
+        .optEvalBatch(4)
+        .build();
   }
 
   static double maxAbsDiff(ParameterSet a, ParameterSet b) {

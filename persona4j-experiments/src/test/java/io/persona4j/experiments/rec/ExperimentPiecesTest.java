@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.persona4j.core.chart.BarChart;
+import io.persona4j.experiments.common.HistoryCorpus;
+import io.persona4j.experiments.common.PreparedData;
 import io.persona4j.rec.data.InteractionDataset;
 import io.persona4j.rec.data.SeqExample;
 import io.persona4j.rec.llara.ItemCatalog;

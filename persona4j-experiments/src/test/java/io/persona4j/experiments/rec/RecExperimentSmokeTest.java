@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.persona4j.experiments.common.PreparedData;
 import io.persona4j.rec.SharedData;
 import io.persona4j.rec.baseline.Popularity;
 import io.persona4j.rec.data.InteractionDataset;

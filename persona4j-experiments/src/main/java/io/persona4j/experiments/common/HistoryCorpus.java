@@ -1,4 +1,4 @@
-package io.persona4j.experiments.rec;
+package io.persona4j.experiments.common;
 
 import io.persona4j.core.tokenizer.Tokenizer;
 import io.persona4j.core.tokenizer.TokenizerJsonWriter;

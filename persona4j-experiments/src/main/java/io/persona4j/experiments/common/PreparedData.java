@@ -1,4 +1,4 @@
-package io.persona4j.experiments.rec;
+package io.persona4j.experiments.common;
 
 import io.persona4j.rec.data.CandidateExample;
 import io.persona4j.rec.data.CandidateSampler;
@@ -7,12 +7,15 @@ import io.persona4j.rec.data.SeqExample;
 import io.persona4j.rec.data.SequentialSplit;
 import io.persona4j.rec.llara.ItemCatalog;
 import io.persona4j.rec.llara.RecSample;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 
 /**
  * A data set made ready for an experiment: the LLaRA split (history of at most 10, leave-last-out
@@ -37,6 +40,25 @@ public record PreparedData(
     List<CandidateExample> valid,
     List<CandidateExample> test,
     int[] users) {
+
+  /** The seed of the user sample and the candidate sets of every experiment. */
+  public static final long SEED = 42;
+
+  /**
+   * Loads the data set in {@code dir} (any layout {@link InteractionDataset#load} detects), logs
+   * its summary and prepares the users and positions of {@code selection} with {@link #SEED}.
+   */
+  public static PreparedData load(Path dir, DataSelection selection, Consumer<String> log)
+      throws IOException {
+    InteractionDataset ds = InteractionDataset.load(dir);
+    log.accept("data: " + ds.summary());
+    return of(
+        ds,
+        selection.maxUsers(),
+        selection.llmTrainPerUser(),
+        selection.pretrainPromptsPerUser(),
+        SEED);
+  }
 
   /**
    * @param maxUsers keep a seeded random sample of this many users (0: all)
