@@ -7,9 +7,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import io.persona4j.federated.Grid;
 import io.persona4j.federated.app.AggregationStrategy;
 import io.persona4j.federated.app.DpSettings;
 import io.persona4j.federated.app.FederatedLoraConfig;
+import io.persona4j.federated.app.FederatedLoraRun;
+import io.persona4j.federated.app.LoraBase;
 import io.persona4j.federated.app.LoraSettings;
 import io.persona4j.federated.app.SecAggSettings;
 import io.persona4j.federated.privacy.DpConfig;
@@ -63,6 +66,28 @@ record FedConfig(
   /** The checkpoint directory of a run writing into {@code out}. */
   Path checkpoints(Path configFile, Path out) {
     return checkpointDir == null ? out.resolve("checkpoints") : resolve(configFile, checkpointDir);
+  }
+
+  /**
+   * Runs this config's federated rounds over {@code grid} on {@code base}, writing into {@code out}
+   * and printing progress on stderr: what {@code fed server} and {@code fed simulate} share.
+   *
+   * @param population the clients samples are drawn from (registered or simulated)
+   */
+  FederatedLoraRun.Result runOn(
+      Grid grid, LoraBase base, Path out, Path checkpoints, int population, boolean resume)
+      throws IOException {
+    return FederatedLoraRun.builder()
+        .setConfig(run)
+        .setBase(base)
+        .setGrid(grid)
+        .setOutput(out)
+        .optCheckpointDir(checkpoints)
+        .optPopulation(population)
+        .optResume(resume)
+        .optProgress(System.err::println)
+        .build()
+        .run();
   }
 
   /** {@code p} resolved against the config file's directory. */

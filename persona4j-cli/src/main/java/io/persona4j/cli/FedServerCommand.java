@@ -86,17 +86,7 @@ final class FedServerCommand implements Callable<Integer> {
           c.bindHost(), grid.port(), security, tokens.size());
       System.err.flush();
       awaitClients(grid, expected, c.clientWaitSeconds());
-      FederatedLoraRun.builder()
-          .setConfig(c.run())
-          .setBase(base)
-          .setGrid(grid)
-          .setOutput(out)
-          .optCheckpointDir(checkpoints)
-          .optPopulation(tokens.size())
-          .optResume(resume)
-          .optProgress(System.err::println)
-          .build()
-          .run();
+      c.runOn(grid, base, out, checkpoints, tokens.size(), resume);
       grid.finish();
     }
     return 0;

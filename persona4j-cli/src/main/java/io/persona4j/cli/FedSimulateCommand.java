@@ -79,17 +79,7 @@ final class FedSimulateCommand implements Callable<Integer> {
       }
       System.err.printf("simulating %d clients %s%n", apps.size(), apps.keySet());
       try (InMemoryGrid grid = new InMemoryGrid(apps, Math.max(1, apps.size()))) {
-        FederatedLoraRun.builder()
-            .setConfig(c.run())
-            .setBase(base)
-            .setGrid(grid)
-            .setOutput(out)
-            .optCheckpointDir(checkpoints)
-            .optPopulation(apps.size())
-            .optResume(resume)
-            .optProgress(System.err::println)
-            .build()
-            .run();
+        c.runOn(grid, base, out, checkpoints, apps.size(), resume);
       }
     }
     return 0;

@@ -203,7 +203,7 @@ final class RecCommand implements Runnable {
                 .toList());
       }
       if (maxUsers != null) {
-        b.optMaxUsers(maxUsers);
+        b.optSelection(p.selection().toBuilder().optMaxUsers(maxUsers).build());
       }
       if (evalUsers != null) {
         b.optEvalUsers(evalUsers);

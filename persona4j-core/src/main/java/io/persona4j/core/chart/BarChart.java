@@ -5,7 +5,6 @@ import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -42,13 +41,8 @@ public final class BarChart {
     double step = niceStep(max <= 0 ? 1 : max * 1.15 / 5);
     double yMax = Math.ceil((max <= 0 ? 1 : max * 1.15) / step) * step;
     BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = img.createGraphics();
+    Graphics2D g = Png.canvas(img);
     try {
-      g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-      g.setRenderingHint(
-          RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-      g.setColor(Color.WHITE);
-      g.fillRect(0, 0, width, height);
       int plotW = width - LEFT - RIGHT;
       int plotH = height - TOP - BOTTOM;
       g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));

@@ -2,6 +2,7 @@ package io.persona4j.core.chart;
 
 import java.awt.Color;
 import java.awt.Graphics2D;
+import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -41,6 +42,17 @@ public final class Png {
     }
   }
 
+  /** Graphics on {@code image}, antialiased, the image filled white (dispose it when done). */
+  static Graphics2D canvas(BufferedImage image) {
+    Graphics2D g = image.createGraphics();
+    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+    g.setRenderingHint(
+        RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+    g.setColor(Color.WHITE);
+    g.fillRect(0, 0, image.getWidth(), image.getHeight());
+    return g;
+  }
+
   /** The images next to each other, left to right, on white, top-aligned. */
   public static BufferedImage sideBySide(BufferedImage... panels) {
     int w = 0;
@@ -51,10 +63,8 @@ public final class Png {
     }
     BufferedImage out =
         new BufferedImage(Math.max(1, w), Math.max(1, h), BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = out.createGraphics();
+    Graphics2D g = canvas(out);
     try {
-      g.setColor(Color.WHITE);
-      g.fillRect(0, 0, out.getWidth(), out.getHeight());
       int x = 0;
       for (BufferedImage p : panels) {
         g.drawImage(p, x, 0, null);

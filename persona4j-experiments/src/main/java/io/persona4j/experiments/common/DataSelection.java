@@ -21,4 +21,49 @@ public record DataSelection(int maxUsers, int llmTrainPerUser, int pretrainPromp
     Presets.atLeast("llmTrainPerUser", llmTrainPerUser, 0);
     Presets.atLeast("pretrainPromptsPerUser", pretrainPromptsPerUser, 0);
   }
+
+  /** A builder; every field is optional (default: all users and positions). */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding these values. */
+  public Builder toBuilder() {
+    return builder()
+        .optMaxUsers(maxUsers)
+        .optLlmTrainPerUser(llmTrainPerUser)
+        .optPretrainPromptsPerUser(pretrainPromptsPerUser);
+  }
+
+  /** Builds a {@link DataSelection}; {@code optX} only. */
+  public static final class Builder {
+    private int maxUsers;
+    private int llmTrainPerUser;
+    private int pretrainPromptsPerUser;
+
+    private Builder() {}
+
+    /** Seeded sample of users, 0 for all (default 0). */
+    public Builder optMaxUsers(int maxUsers) {
+      this.maxUsers = maxUsers;
+      return this;
+    }
+
+    /** Newest training positions per user for the LLM, 0 for all (default 0). */
+    public Builder optLlmTrainPerUser(int llmTrainPerUser) {
+      this.llmTrainPerUser = llmTrainPerUser;
+      return this;
+    }
+
+    /** Older positions per user whose prompts join the pre-training corpus (default 0). */
+    public Builder optPretrainPromptsPerUser(int pretrainPromptsPerUser) {
+      this.pretrainPromptsPerUser = pretrainPromptsPerUser;
+      return this;
+    }
+
+    /** The validated selection. */
+    public DataSelection build() {
+      return new DataSelection(maxUsers, llmTrainPerUser, pretrainPromptsPerUser);
+    }
+  }
 }

@@ -13,10 +13,7 @@ import java.util.Objects;
  * (or change a preset with {@link #toBuilder()}).
  *
  * @param name preset name
- * @param maxUsers a seeded sample of users (0: all)
- * @param llmTrainPerUser most recent training positions per user for the LoRA training (0: all)
- * @param pretrainPromptsPerUser older positions per user whose prompts (with answers) join the base
- *     model's corpus
+ * @param selection which users and training positions (shared with {@code rec experiment})
  * @param evalUsersPerClient test users evaluated per client, and validation users whose loss is
  *     tracked per round (0: all of the client's users)
  * @param clients number of clients (K-means clusters of users), {@code >= 1}
@@ -41,9 +38,7 @@ import java.util.Objects;
  */
 public record FellRecPreset(
     String name,
-    int maxUsers,
-    int llmTrainPerUser,
-    int pretrainPromptsPerUser,
+    DataSelection selection,
     int evalUsersPerClient,
     int clients,
     List<Long> seeds,
@@ -69,9 +64,7 @@ public record FellRecPreset(
     seeds = List.copyOf(seeds);
     Objects.requireNonNull(base, "base");
     Objects.requireNonNull(fellrec, "fellrec");
-    requireAtLeast("maxUsers", maxUsers, 0);
-    requireAtLeast("llmTrainPerUser", llmTrainPerUser, 0);
-    requireAtLeast("pretrainPromptsPerUser", pretrainPromptsPerUser, 0);
+    Objects.requireNonNull(selection, "selection");
     requireAtLeast("evalUsersPerClient", evalUsersPerClient, 0);
     requireAtLeast("clients", clients, 1);
     requireAtLeast("sasrecEpochs", sasrecEpochs, 1);
@@ -112,11 +105,6 @@ public record FellRecPreset(
     Presets.atLeast(field, value, min);
   }
 
-  /** The users and positions the preset uses. */
-  public DataSelection selection() {
-    return new DataSelection(maxUsers, llmTrainPerUser, pretrainPromptsPerUser);
-  }
-
   /**
    * Tiny: 40 users, a 3-layer base (k = 1: layer 0 and 2 on the client, layer 1 on the server), 2
    * rounds; what CI runs (well under a minute).
@@ -124,9 +112,12 @@ public record FellRecPreset(
   public static FellRecPreset smoke() {
     return builder()
         .setName("smoke")
-        .optMaxUsers(40)
-        .optLlmTrainPerUser(2)
-        .optPretrainPromptsPerUser(1)
+        .optSelection(
+            DataSelection.builder()
+                .optMaxUsers(40)
+                .optLlmTrainPerUser(2)
+                .optPretrainPromptsPerUser(1)
+                .build())
         .optEvalUsersPerClient(3)
         .optClients(5)
         .optSeeds(List.of(1L))
@@ -166,9 +157,12 @@ public record FellRecPreset(
   public static FellRecPreset standard() {
     return builder()
         .setName("standard")
-        .optMaxUsers(0)
-        .optLlmTrainPerUser(2)
-        .optPretrainPromptsPerUser(4)
+        .optSelection(
+            DataSelection.builder()
+                .optMaxUsers(0)
+                .optLlmTrainPerUser(2)
+                .optPretrainPromptsPerUser(4)
+                .build())
         .optEvalUsersPerClient(20)
         .optClients(5)
         .optSeeds(List.of(1L, 2L, 3L))
@@ -216,9 +210,7 @@ public record FellRecPreset(
   public Builder toBuilder() {
     return builder()
         .setName(name)
-        .optMaxUsers(maxUsers)
-        .optLlmTrainPerUser(llmTrainPerUser)
-        .optPretrainPromptsPerUser(pretrainPromptsPerUser)
+        .optSelection(selection)
         .optEvalUsersPerClient(evalUsersPerClient)
         .optClients(clients)
         .optSeeds(seeds)
@@ -242,9 +234,7 @@ public record FellRecPreset(
   /** Builds a {@link FellRecPreset}: {@code setX} required, {@code optX} optional. */
   public static final class Builder {
     private String name;
-    private int maxUsers = 0;
-    private int llmTrainPerUser = 0;
-    private int pretrainPromptsPerUser = 0;
+    private DataSelection selection = DataSelection.ALL;
     private int evalUsersPerClient = 0;
     private int clients = 5;
     private List<Long> seeds = List.of(1L);
@@ -272,21 +262,9 @@ public record FellRecPreset(
       return this;
     }
 
-    /** Seeded sample of users, 0 for all (default 0). */
-    public Builder optMaxUsers(int maxUsers) {
-      this.maxUsers = maxUsers;
-      return this;
-    }
-
-    /** Newest training positions per user for the LoRA, 0 for all (default 0). */
-    public Builder optLlmTrainPerUser(int llmTrainPerUser) {
-      this.llmTrainPerUser = llmTrainPerUser;
-      return this;
-    }
-
-    /** Older positions per user whose prompts join the base corpus (default 0). */
-    public Builder optPretrainPromptsPerUser(int pretrainPromptsPerUser) {
-      this.pretrainPromptsPerUser = pretrainPromptsPerUser;
+    /** Which users and positions (default {@link DataSelection#ALL}). */
+    public Builder optSelection(DataSelection selection) {
+      this.selection = selection;
       return this;
     }
 
@@ -402,9 +380,7 @@ public record FellRecPreset(
     public FellRecPreset build() {
       return new FellRecPreset(
           name,
-          maxUsers,
-          llmTrainPerUser,
-          pretrainPromptsPerUser,
+          selection,
           evalUsersPerClient,
           clients,
           seeds,

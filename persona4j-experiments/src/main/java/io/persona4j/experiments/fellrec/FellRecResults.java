@@ -221,9 +221,9 @@ public final class FellRecResults {
 
   private static Map<String, Object> presetMap(FellRecPreset p) {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("maxUsers", p.maxUsers());
-    m.put("llmTrainPerUser", p.llmTrainPerUser());
-    m.put("pretrainPromptsPerUser", p.pretrainPromptsPerUser());
+    m.put("maxUsers", p.selection().maxUsers());
+    m.put("llmTrainPerUser", p.selection().llmTrainPerUser());
+    m.put("pretrainPromptsPerUser", p.selection().pretrainPromptsPerUser());
     m.put("evalUsersPerClient", p.evalUsersPerClient());
     m.put("clients", p.clients());
     m.put("seeds", p.seeds());

@@ -14,11 +14,10 @@ import java.util.Objects;
  * {@link #builder()} (or change a preset with {@link #toBuilder()}).
  *
  * @param name preset name
- * @param maxUsers a seeded sample of users (0: all)
- * @param llmTrainPerUser most recent training positions per user for the LLM fine-tuning (0: all)
- * @param pretrainPromptsPerUser older training positions per user whose text-only LLaRA prompts
- *     (with answers) join the base model's corpus, so that it learns to read a prompt and answer
- *     with a title before the adapters are trained
+ * @param selection which users and training positions (shared with {@code fed experiment fellrec});
+ *     the text-only LLaRA prompts (with answers) of the older positions join the base model's
+ *     corpus, so that it learns to read a prompt and answer with a title before the adapters are
+ *     trained
  * @param evalUsers test (and validation) users evaluated by the LLM methods (0: all kept users)
  * @param seeds one run of every trained method per seed
  * @param sasrecEpochs SASRec training epochs (early stopping on validation NDCG@10)
@@ -28,9 +27,7 @@ import java.util.Objects;
  */
 public record RecPreset(
     String name,
-    int maxUsers,
-    int llmTrainPerUser,
-    int pretrainPromptsPerUser,
+    DataSelection selection,
     int evalUsers,
     List<Long> seeds,
     int sasrecEpochs,
@@ -178,16 +175,11 @@ public record RecPreset(
     if (seeds.isEmpty()) {
       throw new IllegalArgumentException("preset " + name + ": no seeds");
     }
-    new DataSelection(maxUsers, llmTrainPerUser, pretrainPromptsPerUser);
+    Objects.requireNonNull(selection, "selection");
     Presets.atLeast("evalUsers", evalUsers, 0);
     Presets.atLeast("sasrecEpochs", sasrecEpochs, 1);
     Objects.requireNonNull(base, "base");
     Objects.requireNonNull(finetune, "finetune");
-  }
-
-  /** The users and positions the preset uses. */
-  public DataSelection selection() {
-    return new DataSelection(maxUsers, llmTrainPerUser, pretrainPromptsPerUser);
   }
 
   /** The methods of the paper's comparison and ablations. */
@@ -204,9 +196,12 @@ public record RecPreset(
   public static RecPreset smoke() {
     return builder()
         .setName("smoke")
-        .optMaxUsers(40)
-        .optLlmTrainPerUser(2)
-        .optPretrainPromptsPerUser(2)
+        .optSelection(
+            DataSelection.builder()
+                .optMaxUsers(40)
+                .optLlmTrainPerUser(2)
+                .optPretrainPromptsPerUser(2)
+                .build())
         .optEvalUsers(24)
         .optSeeds(List.of(1L))
         .optSasrecEpochs(3)
@@ -241,9 +236,12 @@ public record RecPreset(
   public static RecPreset standard() {
     return builder()
         .setName("standard")
-        .optMaxUsers(0)
-        .optLlmTrainPerUser(1)
-        .optPretrainPromptsPerUser(6)
+        .optSelection(
+            DataSelection.builder()
+                .optMaxUsers(0)
+                .optLlmTrainPerUser(1)
+                .optPretrainPromptsPerUser(6)
+                .build())
         .optEvalUsers(200)
         .optSeeds(List.of(1L, 2L, 3L))
         .optSasrecEpochs(40)
@@ -288,9 +286,7 @@ public record RecPreset(
   public Builder toBuilder() {
     return builder()
         .setName(name)
-        .optMaxUsers(maxUsers)
-        .optLlmTrainPerUser(llmTrainPerUser)
-        .optPretrainPromptsPerUser(pretrainPromptsPerUser)
+        .optSelection(selection)
         .optEvalUsers(evalUsers)
         .optSeeds(seeds)
         .optSasrecEpochs(sasrecEpochs)
@@ -302,9 +298,7 @@ public record RecPreset(
   /** Builds a {@link RecPreset}: {@code setX} required, {@code optX} optional. */
   public static final class Builder {
     private String name;
-    private int maxUsers;
-    private int llmTrainPerUser;
-    private int pretrainPromptsPerUser;
+    private DataSelection selection = DataSelection.ALL;
     private int evalUsers;
     private List<Long> seeds = List.of(1L);
     private int sasrecEpochs = 1;
@@ -320,21 +314,9 @@ public record RecPreset(
       return this;
     }
 
-    /** Seeded sample of users, 0 for all (default 0). */
-    public Builder optMaxUsers(int maxUsers) {
-      this.maxUsers = maxUsers;
-      return this;
-    }
-
-    /** Newest training positions per user for the LLM, 0 for all (default 0). */
-    public Builder optLlmTrainPerUser(int llmTrainPerUser) {
-      this.llmTrainPerUser = llmTrainPerUser;
-      return this;
-    }
-
-    /** Older positions per user whose prompts join the pre-training corpus (default 0). */
-    public Builder optPretrainPromptsPerUser(int pretrainPromptsPerUser) {
-      this.pretrainPromptsPerUser = pretrainPromptsPerUser;
+    /** Which users and positions (default {@link DataSelection#ALL}). */
+    public Builder optSelection(DataSelection selection) {
+      this.selection = selection;
       return this;
     }
 
@@ -377,16 +359,7 @@ public record RecPreset(
     /** The validated preset. */
     public RecPreset build() {
       return new RecPreset(
-          name,
-          maxUsers,
-          llmTrainPerUser,
-          pretrainPromptsPerUser,
-          evalUsers,
-          seeds,
-          sasrecEpochs,
-          base,
-          finetune,
-          methods);
+          name, selection, evalUsers, seeds, sasrecEpochs, base, finetune, methods);
     }
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.persona4j.experiments.common.BaseModelPreset;
+import io.persona4j.experiments.common.DataSelection;
 import io.persona4j.federated.strategy.FellRec;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -13,9 +14,7 @@ class FellRecPresetTest {
   static FellRecPreset with(int clientLayers, int rounds, double lr) {
     return FellRecPreset.builder()
         .setName("x")
-        .optMaxUsers(0)
-        .optLlmTrainPerUser(0)
-        .optPretrainPromptsPerUser(0)
+        .optSelection(DataSelection.ALL)
         .optEvalUsersPerClient(0)
         .optClients(5)
         .optSeeds(List.of(1L))

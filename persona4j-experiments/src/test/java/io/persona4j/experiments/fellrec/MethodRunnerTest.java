@@ -13,6 +13,7 @@ import io.persona4j.core.model.WeightSource;
 import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.train.Example;
 import io.persona4j.experiments.common.BaseModelPreset;
+import io.persona4j.experiments.common.DataSelection;
 import io.persona4j.federated.Instruction;
 import io.persona4j.federated.ParameterSet;
 import io.persona4j.federated.Reply;
@@ -63,9 +64,7 @@ class MethodRunnerTest {
     preset =
         FellRecPreset.builder()
             .setName("test")
-            .optMaxUsers(0)
-            .optLlmTrainPerUser(0)
-            .optPretrainPromptsPerUser(0)
+            .optSelection(DataSelection.ALL)
             .optEvalUsersPerClient(0)
             .optClients(2)
             .optSeeds(List.of(SEED))

@@ -14,6 +14,7 @@ import io.persona4j.core.model.RandomWeights;
 import io.persona4j.core.model.WeightSource;
 import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.experiments.common.BaseModelPreset;
+import io.persona4j.experiments.common.DataSelection;
 import io.persona4j.federated.Grid;
 import io.persona4j.federated.Instruction;
 import io.persona4j.federated.ParameterSet;
@@ -80,9 +81,7 @@ class SplitLearningFellRecTest {
   static FellRecPreset preset(int clientLayers) {
     return FellRecPreset.builder()
         .setName("test")
-        .optMaxUsers(0)
-        .optLlmTrainPerUser(0)
-        .optPretrainPromptsPerUser(0)
+        .optSelection(DataSelection.ALL)
         .optEvalUsersPerClient(0)
         .optClients(2)
         .optSeeds(List.of(SEED))

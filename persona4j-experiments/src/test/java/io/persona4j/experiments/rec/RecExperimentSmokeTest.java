@@ -56,7 +56,9 @@ class RecExperimentSmokeTest {
 
     // Popularity's HR@1 is the independent baseline's on the same candidate sets.
     InteractionDataset ds = InteractionDataset.load(data);
-    PreparedData p = PreparedData.of(ds, preset.maxUsers(), preset.llmTrainPerUser(), 42);
+    PreparedData p =
+        PreparedData.of(
+            ds, preset.selection().maxUsers(), preset.selection().llmTrainPerUser(), 42);
     CandidateMetrics pop =
         Popularity.fit(p.trainAll(), ds.numItems())
             .evaluateCandidates(p.test().subList(0, preset.evalUsers()));
