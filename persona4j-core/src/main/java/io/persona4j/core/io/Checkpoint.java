@@ -3,6 +3,7 @@ package io.persona4j.core.io;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The weights of a Hugging Face model directory, in one safetensors file or sharded over several
@@ -142,6 +144,11 @@ public final class Checkpoint implements AutoCloseable {
   /** See {@link SafetensorsFile#toNDArray}. */
   public NDArray toNDArray(String name, NDManager manager) throws IOException {
     return file(name).toNDArray(name, manager);
+  }
+
+  /** See {@link SafetensorsFile#readRaw}. */
+  public void readRaw(String name, Consumer<ByteBuffer> sink) throws IOException {
+    file(name).readRaw(name, sink);
   }
 
   /** See {@link SafetensorsFile#hasNonFinite}. */

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -176,6 +177,15 @@ public final class SafetensorsFile implements AutoCloseable {
     LongBuffer longs = out.asLongBuffer();
     read(t, chunk -> TensorDecoding.longs(type, chunk, longs));
     return manager.create(out, t.djlShape(), DataType.INT64);
+  }
+
+  /**
+   * Hands {@code sink} the tensor's raw little-endian bytes in consecutive read-only chunks, as
+   * stored (no conversion, no copy): what checksums and fingerprints read.
+   */
+  public void readRaw(String name, Consumer<ByteBuffer> sink) throws IOException {
+    TensorInfo t = existing(name);
+    read(t, sink::accept);
   }
 
   /** Whether a float tensor holds a NaN or an infinity (stops at the first; false for integers). */

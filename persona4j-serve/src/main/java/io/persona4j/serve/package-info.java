@@ -1,0 +1,5 @@
+/**
+ * Personalized serving: the per-user adapter store and the OpenAI-compatible HTTP server that
+ * batches many users' adapters (module {@code persona4j-serve}; depends on core and adapters).
+ */
+package io.persona4j.serve;
