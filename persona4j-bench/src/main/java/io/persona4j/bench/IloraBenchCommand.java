@@ -5,6 +5,7 @@ import io.persona4j.core.config.LlamaConfig;
 import io.persona4j.core.io.DType;
 import io.persona4j.core.model.ModelInit;
 import io.persona4j.core.tokenizer.TokenizerJsonWriter;
+import io.persona4j.experiments.common.FinetunePreset;
 import io.persona4j.experiments.rec.LlmRecRun;
 import io.persona4j.experiments.rec.RecPreset;
 import io.persona4j.experiments.rec.SequenceEncoder;
@@ -99,8 +100,8 @@ final class IloraBenchCommand implements Callable<Integer> {
       int[] candidates = Arrays.copyOfRange(pool, 10, Math.min(30, pool.length));
       samples.add(new RecSample(u, history, candidates, candidates[0]));
     }
-    RecPreset.Finetune train =
-        RecPreset.Finetune.builder()
+    FinetunePreset train =
+        FinetunePreset.builder()
             .setSteps(steps)
             .optBatch(8)
             .optLr(1e-3)
@@ -152,7 +153,7 @@ final class IloraBenchCommand implements Callable<Integer> {
     double[] pps = new double[2];
     int[] batches = {1, 16};
     for (int b = 0; b < 2; b++) {
-      RecPreset.Finetune ev = train.toBuilder().setSteps(1).optEvalBatch(batches[b]).build();
+      FinetunePreset ev = train.toBuilder().setSteps(1).optEvalBatch(batches[b]).build();
       LlmRecRun.Outcome o =
           LlmRecRun.run(
               dir,

@@ -2,6 +2,7 @@ package io.persona4j.cli;
 
 import io.persona4j.adapters.moe.GateType;
 import io.persona4j.core.train.ProgressListener;
+import io.persona4j.experiments.common.FinetunePreset;
 import io.persona4j.experiments.common.PreparedData;
 import io.persona4j.experiments.common.SasRecTraining;
 import io.persona4j.experiments.rec.LlmRecRun;
@@ -125,7 +126,7 @@ final class RecTrainCommand implements Callable<Integer> {
               baseModel,
               p.catalog(),
               new SasRecEncoder(s),
-              RecPreset.Finetune.builder()
+              FinetunePreset.builder()
                   .setSteps(steps)
                   .optBatch(batch)
                   .optLr(lr)

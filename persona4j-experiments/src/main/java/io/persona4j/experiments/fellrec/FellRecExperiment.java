@@ -98,7 +98,7 @@ public final class FellRecExperiment {
     InteractionDataset ds = data.dataset();
     ItemCatalog catalog = data.catalog();
     LlaraPromptConfig promptConfig =
-        LlaraPromptConfig.movies(preset.maxPrompt()).withTemplate(OPEN_TEMPLATE);
+        LlaraPromptConfig.movies(preset.finetune().maxPrompt()).withTemplate(OPEN_TEMPLATE);
     float[][] userEmbeddings;
     try (SasRecModel sasrec =
         SasRecTraining.train(
@@ -136,12 +136,12 @@ public final class FellRecExperiment {
               items,
               s -> data.itemsBefore(new SeqExample(s.user(), s.history(), s.target())),
               preset.maxNewTokens(),
-              preset.evalBatch());
+              preset.finetune().evalBatch());
       LoraConfig loraConfig =
           LoraConfig.builder()
-              .r(preset.rank())
-              .alpha(preset.alpha())
-              .dropout(preset.dropout())
+              .r(preset.finetune().rank())
+              .alpha(preset.finetune().alpha())
+              .dropout(preset.finetune().dropout())
               .targets("q_proj", "v_proj")
               .build();
       for (long seed : preset.seeds()) {

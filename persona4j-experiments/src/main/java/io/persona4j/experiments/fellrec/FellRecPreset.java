@@ -2,6 +2,7 @@ package io.persona4j.experiments.fellrec;
 
 import io.persona4j.experiments.common.BaseModelPreset;
 import io.persona4j.experiments.common.DataSelection;
+import io.persona4j.experiments.common.FinetunePreset;
 import io.persona4j.experiments.common.Presets;
 import io.persona4j.federated.strategy.FellRec;
 import java.util.List;
@@ -21,20 +22,14 @@ import java.util.Objects;
  * @param sasrecEpochs SASRec epochs (its item embeddings give the user embeddings)
  * @param base the small base model pre-trained once per run
  * @param rounds federated rounds (local-only and centralized train as many rounds)
- * @param localSteps optimizer steps per client per round (centralized: {@code clients x localSteps}
- *     per round, the same total work)
- * @param batch examples per step
- * @param lr constant AdamW learning rate of the LoRA
- * @param rank LoRA rank (on q_proj, v_proj)
- * @param alpha LoRA alpha
- * @param dropout LoRA dropout
- * @param maxPrompt longest prompt + answer in tokens
+ * @param finetune the clients' LoRA training (on q_proj, v_proj): steps per client per round
+ *     (centralized: {@code clients x steps} per round, the same total work), batch, constant AdamW
+ *     learning rate, rank, alpha, dropout, longest prompt + answer, evaluation batch
  * @param clientLayers FELLRec's k: LoRA of the first k layers and of the last layer stays on the
  *     client and is never aggregated
  * @param proxMu FedProx's proximal coefficient
  * @param fellrec FELLRec's heating and temperature
  * @param maxNewTokens tokens generated per test prompt for the full-ranking grounding
- * @param evalBatch prompts per evaluation forward pass
  */
 public record FellRecPreset(
     String name,
@@ -45,18 +40,11 @@ public record FellRecPreset(
     int sasrecEpochs,
     BaseModelPreset base,
     int rounds,
-    int localSteps,
-    int batch,
-    double lr,
-    int rank,
-    double alpha,
-    double dropout,
-    int maxPrompt,
+    FinetunePreset finetune,
     int clientLayers,
     double proxMu,
     FellRec.Config fellrec,
-    int maxNewTokens,
-    int evalBatch) {
+    int maxNewTokens) {
 
   /** Validates the fields (errors name the field and its value). */
   public FellRecPreset {
@@ -69,24 +57,16 @@ public record FellRecPreset(
     requireAtLeast("clients", clients, 1);
     requireAtLeast("sasrecEpochs", sasrecEpochs, 1);
     requireAtLeast("rounds", rounds, 1);
-    requireAtLeast("localSteps", localSteps, 1);
-    requireAtLeast("batch", batch, 1);
-    requireAtLeast("rank", rank, 1);
-    requireAtLeast("maxPrompt", maxPrompt, 16);
+    Objects.requireNonNull(finetune, "finetune");
     requireAtLeast("clientLayers", clientLayers, 0);
     requireAtLeast("maxNewTokens", maxNewTokens, 1);
-    requireAtLeast("evalBatch", evalBatch, 1);
     if (seeds.isEmpty()) {
       throw new IllegalArgumentException("preset " + name + ": seeds must not be empty");
     }
-    if (!(lr > 0) || !Double.isFinite(lr)) {
-      throw new IllegalArgumentException("lr must be finite and > 0, got " + lr);
-    }
-    if (!(alpha > 0) || !Double.isFinite(alpha)) {
-      throw new IllegalArgumentException("alpha must be finite and > 0, got " + alpha);
-    }
-    if (!(dropout >= 0 && dropout < 1)) {
-      throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+    Presets.atLeast("finetune.steps", finetune.steps(), 1);
+    if (finetune.steps() > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(
+          "finetune.steps (per client per round) must fit an int, got " + finetune.steps());
     }
     if (!(proxMu >= 0) || !Double.isFinite(proxMu)) {
       throw new IllegalArgumentException("proxMu must be finite and >= 0, got " + proxMu);
@@ -135,18 +115,21 @@ public record FellRecPreset(
                 .optLr(3e-3)
                 .build())
         .optRounds(2)
-        .optLocalSteps(2)
-        .optBatch(4)
-        .optLr(2e-3)
-        .optRank(8)
-        .optAlpha(16)
-        .optDropout(0.05)
-        .optMaxPrompt(256)
+        .setFinetune(
+            FinetunePreset.builder()
+                .setSteps(2)
+                .optBatch(4)
+                .optLr(2e-3)
+                .optRank(8)
+                .optAlpha(16)
+                .optDropout(0.05)
+                .optMaxPrompt(256)
+                .optEvalBatch(16)
+                .build())
         .optClientLayers(1)
         .optProxMu(0.01)
         .optFellrec(FellRec.Config.defaults())
         .optMaxNewTokens(16)
-        .optEvalBatch(16)
         .build();
   }
 
@@ -180,18 +163,21 @@ public record FellRecPreset(
                 .optLr(2e-3)
                 .build())
         .optRounds(5)
-        .optLocalSteps(8)
-        .optBatch(8)
-        .optLr(1e-2)
-        .optRank(8)
-        .optAlpha(16)
-        .optDropout(0.05)
-        .optMaxPrompt(256)
+        .setFinetune(
+            FinetunePreset.builder()
+                .setSteps(8)
+                .optBatch(8)
+                .optLr(1e-2)
+                .optRank(8)
+                .optAlpha(16)
+                .optDropout(0.05)
+                .optMaxPrompt(256)
+                .optEvalBatch(20)
+                .build())
         .optClientLayers(1)
         .optProxMu(0.01)
         .optFellrec(FellRec.Config.defaults())
         .optMaxNewTokens(24)
-        .optEvalBatch(20)
         .build();
   }
 
@@ -201,7 +187,7 @@ public record FellRecPreset(
         name, Map.of("smoke", FellRecPreset::smoke, "standard", FellRecPreset::standard));
   }
 
-  /** A builder: name and base model required. */
+  /** A builder: name, base model and fine-tuning required. */
   public static Builder builder() {
     return new Builder();
   }
@@ -217,18 +203,11 @@ public record FellRecPreset(
         .optSasrecEpochs(sasrecEpochs)
         .setBase(base)
         .optRounds(rounds)
-        .optLocalSteps(localSteps)
-        .optBatch(batch)
-        .optLr(lr)
-        .optRank(rank)
-        .optAlpha(alpha)
-        .optDropout(dropout)
-        .optMaxPrompt(maxPrompt)
+        .setFinetune(finetune)
         .optClientLayers(clientLayers)
         .optProxMu(proxMu)
         .optFellrec(fellrec)
-        .optMaxNewTokens(maxNewTokens)
-        .optEvalBatch(evalBatch);
+        .optMaxNewTokens(maxNewTokens);
   }
 
   /** Builds a {@link FellRecPreset}: {@code setX} required, {@code optX} optional. */
@@ -241,18 +220,11 @@ public record FellRecPreset(
     private int sasrecEpochs = 1;
     private BaseModelPreset base;
     private int rounds = 1;
-    private int localSteps = 1;
-    private int batch = 4;
-    private double lr = 1e-3;
-    private int rank = 8;
-    private double alpha = 16;
-    private double dropout = 0.05;
-    private int maxPrompt = 256;
+    private FinetunePreset finetune;
     private int clientLayers = 1;
     private double proxMu = 0.01;
     private FellRec.Config fellrec = FellRec.Config.defaults();
     private int maxNewTokens = 16;
-    private int evalBatch = 16;
 
     private Builder() {}
 
@@ -304,45 +276,9 @@ public record FellRecPreset(
       return this;
     }
 
-    /** Optimizer steps per client per round (default 1). */
-    public Builder optLocalSteps(int localSteps) {
-      this.localSteps = localSteps;
-      return this;
-    }
-
-    /** Examples per step (default 4). */
-    public Builder optBatch(int batch) {
-      this.batch = batch;
-      return this;
-    }
-
-    /** LoRA learning rate (default 1e-3). */
-    public Builder optLr(double lr) {
-      this.lr = lr;
-      return this;
-    }
-
-    /** LoRA rank (default 8). */
-    public Builder optRank(int rank) {
-      this.rank = rank;
-      return this;
-    }
-
-    /** LoRA alpha (default 16). */
-    public Builder optAlpha(double alpha) {
-      this.alpha = alpha;
-      return this;
-    }
-
-    /** LoRA dropout (default 0.05). */
-    public Builder optDropout(double dropout) {
-      this.dropout = dropout;
-      return this;
-    }
-
-    /** Longest prompt + answer in tokens (default 256). */
-    public Builder optMaxPrompt(int maxPrompt) {
-      this.maxPrompt = maxPrompt;
+    /** The clients' LoRA training, steps per client per round (required). */
+    public Builder setFinetune(FinetunePreset finetune) {
+      this.finetune = finetune;
       return this;
     }
 
@@ -370,12 +306,6 @@ public record FellRecPreset(
       return this;
     }
 
-    /** Prompts per evaluation pass (default 16). */
-    public Builder optEvalBatch(int evalBatch) {
-      this.evalBatch = evalBatch;
-      return this;
-    }
-
     /** The validated preset. */
     public FellRecPreset build() {
       return new FellRecPreset(
@@ -387,18 +317,11 @@ public record FellRecPreset(
           sasrecEpochs,
           base,
           rounds,
-          localSteps,
-          batch,
-          lr,
-          rank,
-          alpha,
-          dropout,
-          maxPrompt,
+          finetune,
           clientLayers,
           proxMu,
           fellrec,
-          maxNewTokens,
-          evalBatch);
+          maxNewTokens);
     }
   }
 }

@@ -119,12 +119,12 @@ public final class FellRecResults {
             r.evaluatedPerSeed(),
             p.seeds().size(),
             p.rounds(),
-            p.localSteps(),
-            p.batch(),
-            p.lr(),
-            p.rank(),
-            p.alpha(),
-            p.dropout(),
+            p.finetune().steps(),
+            p.finetune().batch(),
+            p.finetune().lr(),
+            p.finetune().rank(),
+            p.finetune().alpha(),
+            p.finetune().dropout(),
             p.clientLayers(),
             p.proxMu(),
             r.seconds()));
@@ -230,13 +230,13 @@ public final class FellRecResults {
     m.put("sasrecEpochs", p.sasrecEpochs());
     m.put("base", p.base());
     m.put("rounds", p.rounds());
-    m.put("localSteps", p.localSteps());
-    m.put("batch", p.batch());
-    m.put("lr", p.lr());
-    m.put("rank", p.rank());
-    m.put("alpha", p.alpha());
-    m.put("dropout", p.dropout());
-    m.put("maxPrompt", p.maxPrompt());
+    m.put("localSteps", p.finetune().steps());
+    m.put("batch", p.finetune().batch());
+    m.put("lr", p.finetune().lr());
+    m.put("rank", p.finetune().rank());
+    m.put("alpha", p.finetune().alpha());
+    m.put("dropout", p.finetune().dropout());
+    m.put("maxPrompt", p.finetune().maxPrompt());
     m.put("clientLayers", p.clientLayers());
     m.put("proxMu", p.proxMu());
     m.put("fellrec", p.fellrec());

@@ -128,9 +128,9 @@ public final class MethodRunner {
 
   private LoraClientConfig config(long seed, int stepsFactor) {
     return LoraClientConfig.builder()
-        .setLearningRate(preset.lr())
-        .setLocalSteps(preset.localSteps() * stepsFactor)
-        .optMicroBatchSize(preset.batch())
+        .setLearningRate(preset.finetune().lr())
+        .setLocalSteps(Math.toIntExact(preset.finetune().steps() * stepsFactor))
+        .optMicroBatchSize(preset.finetune().batch())
         .optMaxGradNorm(maxGradNorm)
         .optSeed(seed)
         .optPadId(padId)

@@ -180,9 +180,9 @@ final class SplitLearningFellRec {
     }
     SplitClientConfig config =
         new SplitClientConfig(
-            preset.lr(),
+            preset.finetune().lr(),
             0.0,
-            Math.min(preset.batch(), d.train().size()),
+            Math.min(preset.finetune().batch(), d.train().size()),
             roundSeed,
             true,
             padId,
@@ -200,11 +200,11 @@ final class SplitLearningFellRec {
               lora,
               id,
               split,
-              preset.lr(),
+              preset.finetune().lr(),
               0.0,
               STAGE_DEADLINE,
               maxGradNorm)) {
-        for (int step = 0; step < preset.localSteps(); step++) {
+        for (int step = 0; step < preset.finetune().steps(); step++) {
           dropout.reseed(step);
           TensorRuntime.engine()
               .setRandomSeed(Long.hashCode(roundSeed * 0x9E3779B97F4A7C15L + step));
@@ -218,7 +218,7 @@ final class SplitLearningFellRec {
     } finally {
       lora.adapterTensors(id).values().forEach(a -> a.setRequiresGradient(false));
     }
-    return lossSum / preset.localSteps();
+    return lossSum / preset.finetune().steps();
   }
 
   /** The tensors of {@code full} on the client's ({@code clientSide}) or the server's layers. */

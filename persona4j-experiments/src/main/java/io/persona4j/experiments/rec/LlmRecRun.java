@@ -18,6 +18,7 @@ import io.persona4j.core.train.Trainer;
 import io.persona4j.core.train.TrainerBuilder;
 import io.persona4j.core.train.TrainingListener;
 import io.persona4j.core.train.TrainingResult;
+import io.persona4j.experiments.common.FinetunePreset;
 import io.persona4j.rec.llara.AnswerMatch;
 import io.persona4j.rec.llara.BatchHook;
 import io.persona4j.rec.llara.GenerationEvaluator;
@@ -80,7 +81,7 @@ public final class LlmRecRun {
       Path baseModel,
       ItemCatalog catalog,
       SequenceEncoder encoder,
-      RecPreset.Finetune ft,
+      FinetunePreset ft,
       RecPreset.Method method,
       long seed,
       List<RecSample> train,

@@ -3,6 +3,7 @@ package io.persona4j.experiments.rec;
 import io.persona4j.adapters.moe.GateType;
 import io.persona4j.experiments.common.BaseModelPreset;
 import io.persona4j.experiments.common.DataSelection;
+import io.persona4j.experiments.common.FinetunePreset;
 import io.persona4j.experiments.common.Presets;
 import java.util.List;
 import java.util.Map;
@@ -32,134 +33,8 @@ public record RecPreset(
     List<Long> seeds,
     int sasrecEpochs,
     BaseModelPreset base,
-    Finetune finetune,
+    FinetunePreset finetune,
     List<Method> methods) {
-
-  /**
-   * Fine-tuning of the adapters and the item projector (LLaRA / iLoRA defaults otherwise). Build
-   * with {@link #builder()}: the steps are required.
-   *
-   * @param steps optimizer steps, {@code >= 1}
-   * @param batch examples per step, {@code >= 1} (default 8)
-   * @param lr learning rate, finite and {@code > 0} (default 1e-3)
-   * @param rank total LoRA rank (split over the experts), {@code >= 1} (default 8)
-   * @param alpha LoRA alpha, finite and {@code > 0} (default 32)
-   * @param dropout LoRA dropout in [0, 1) (default 0.1)
-   * @param maxPrompt longest prompt in tokens, {@code >= 16} (default 512)
-   * @param evalBatch prompts per evaluation batch, {@code >= 1} (default 16)
-   */
-  public record Finetune(
-      long steps,
-      int batch,
-      double lr,
-      int rank,
-      double alpha,
-      double dropout,
-      int maxPrompt,
-      int evalBatch) {
-
-    /** Validates the fields, naming the bad one. */
-    public Finetune {
-      Presets.atLeast("finetune.steps", steps, 1);
-      Presets.atLeast("finetune.batch", batch, 1);
-      Presets.positive("finetune.lr", lr);
-      Presets.atLeast("finetune.rank", rank, 1);
-      Presets.positive("finetune.alpha", alpha);
-      if (!(dropout >= 0 && dropout < 1)) {
-        throw new IllegalArgumentException("finetune.dropout must be in [0, 1), got " + dropout);
-      }
-      Presets.atLeast("finetune.maxPrompt", maxPrompt, 16);
-      Presets.atLeast("finetune.evalBatch", evalBatch, 1);
-    }
-
-    /** A builder; the steps are required. */
-    public static Builder builder() {
-      return new Builder();
-    }
-
-    /** A builder holding these settings. */
-    public Builder toBuilder() {
-      return builder()
-          .setSteps(steps)
-          .optBatch(batch)
-          .optLr(lr)
-          .optRank(rank)
-          .optAlpha(alpha)
-          .optDropout(dropout)
-          .optMaxPrompt(maxPrompt)
-          .optEvalBatch(evalBatch);
-    }
-
-    /** Builds {@link Finetune}: {@code setSteps} required, {@code optX} optional. */
-    public static final class Builder {
-      private Long steps;
-      private int batch = 8;
-      private double lr = 1e-3;
-      private int rank = 8;
-      private double alpha = 32;
-      private double dropout = 0.1;
-      private int maxPrompt = 512;
-      private int evalBatch = 16;
-
-      private Builder() {}
-
-      /** Optimizer steps (required). */
-      public Builder setSteps(long steps) {
-        this.steps = steps;
-        return this;
-      }
-
-      /** Examples per step (default 8). */
-      public Builder optBatch(int batch) {
-        this.batch = batch;
-        return this;
-      }
-
-      /** Learning rate (default 1e-3). */
-      public Builder optLr(double lr) {
-        this.lr = lr;
-        return this;
-      }
-
-      /** Total LoRA rank (default 8). */
-      public Builder optRank(int rank) {
-        this.rank = rank;
-        return this;
-      }
-
-      /** LoRA alpha (default 32). */
-      public Builder optAlpha(double alpha) {
-        this.alpha = alpha;
-        return this;
-      }
-
-      /** LoRA dropout (default 0.1). */
-      public Builder optDropout(double dropout) {
-        this.dropout = dropout;
-        return this;
-      }
-
-      /** Longest prompt (default 512). */
-      public Builder optMaxPrompt(int maxPrompt) {
-        this.maxPrompt = maxPrompt;
-        return this;
-      }
-
-      /** Prompts per evaluation batch (default 16). */
-      public Builder optEvalBatch(int evalBatch) {
-        this.evalBatch = evalBatch;
-        return this;
-      }
-
-      /** The validated settings. */
-      public Finetune build() {
-        if (steps == null) {
-          throw new IllegalArgumentException("finetune.steps is required");
-        }
-        return new Finetune(steps, batch, lr, rank, alpha, dropout, maxPrompt, evalBatch);
-      }
-    }
-  }
 
   /**
    * An LLM recommender: LoRA of total rank r split into {@code experts} experts (1 = plain LoRA,
@@ -218,7 +93,7 @@ public record RecPreset(
                 .optLr(3e-3)
                 .build())
         .setFinetune(
-            Finetune.builder()
+            FinetunePreset.builder()
                 .setSteps(12)
                 .optBatch(4)
                 .optLr(1e-3)
@@ -258,7 +133,7 @@ public record RecPreset(
                 .optLr(2e-3)
                 .build())
         .setFinetune(
-            Finetune.builder()
+            FinetunePreset.builder()
                 .setSteps(60)
                 .optBatch(8)
                 .optLr(2e-3)
@@ -303,7 +178,7 @@ public record RecPreset(
     private List<Long> seeds = List.of(1L);
     private int sasrecEpochs = 1;
     private BaseModelPreset base;
-    private Finetune finetune;
+    private FinetunePreset finetune;
     private List<Method> methods = allMethods();
 
     private Builder() {}
@@ -345,7 +220,7 @@ public record RecPreset(
     }
 
     /** Fine-tuning (required). */
-    public Builder setFinetune(Finetune finetune) {
+    public Builder setFinetune(FinetunePreset finetune) {
       this.finetune = finetune;
       return this;
     }

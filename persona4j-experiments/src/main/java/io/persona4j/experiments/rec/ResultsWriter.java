@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.persona4j.core.chart.BarChart;
 import io.persona4j.experiments.common.BaseModelPreset;
+import io.persona4j.experiments.common.FinetunePreset;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -91,7 +92,7 @@ public final class ResultsWriter {
             r.evalUsers(),
             r.preset().seeds()));
     BaseModelPreset base = r.preset().base();
-    RecPreset.Finetune ft = r.preset().finetune();
+    FinetunePreset ft = r.preset().finetune();
     String baseText =
         r.base() == null
             ? "Base model: " + r.baseModel() + " (given)."

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.persona4j.experiments.common.BaseModelPreset;
 import io.persona4j.experiments.common.DataSelection;
+import io.persona4j.experiments.common.FinetunePreset;
 import io.persona4j.federated.strategy.FellRec;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -32,18 +33,21 @@ class FellRecPresetTest {
                 .optLr(1e-3)
                 .build())
         .optRounds(rounds)
-        .optLocalSteps(1)
-        .optBatch(1)
-        .optLr(lr)
-        .optRank(4)
-        .optAlpha(8)
-        .optDropout(0)
-        .optMaxPrompt(64)
+        .setFinetune(
+            FinetunePreset.builder()
+                .setSteps(1)
+                .optBatch(1)
+                .optLr(lr)
+                .optRank(4)
+                .optAlpha(8)
+                .optDropout(0)
+                .optMaxPrompt(64)
+                .optEvalBatch(4)
+                .build())
         .optClientLayers(clientLayers)
         .optProxMu(0)
         .optFellrec(FellRec.Config.defaults())
         .optMaxNewTokens(4)
-        .optEvalBatch(4)
         .build();
   }
 

@@ -14,6 +14,7 @@ import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.train.Example;
 import io.persona4j.experiments.common.BaseModelPreset;
 import io.persona4j.experiments.common.DataSelection;
+import io.persona4j.experiments.common.FinetunePreset;
 import io.persona4j.federated.Instruction;
 import io.persona4j.federated.ParameterSet;
 import io.persona4j.federated.Reply;
@@ -82,18 +83,21 @@ class MethodRunnerTest {
                     .optLr(1e-3)
                     .build())
             .optRounds(2)
-            .optLocalSteps(3)
-            .optBatch(2)
-            .optLr(2e-2)
-            .optRank(4)
-            .optAlpha(8)
-            .optDropout(0)
-            .optMaxPrompt(64)
+            .setFinetune(
+                FinetunePreset.builder()
+                    .setSteps(3)
+                    .optBatch(2)
+                    .optLr(2e-2)
+                    .optRank(4)
+                    .optAlpha(8)
+                    .optDropout(0)
+                    .optMaxPrompt(64)
+                    .optEvalBatch(4)
+                    .build())
             .optClientLayers(0)
             .optProxMu(0.1)
             .optFellrec(FellRec.Config.defaults())
             .optMaxNewTokens(4)
-            .optEvalBatch(4)
             .build();
   }
 
@@ -133,9 +137,9 @@ class MethodRunnerTest {
             MethodRunner.CENTRAL,
             all,
             LoraClientConfig.builder()
-                .setLearningRate(preset.lr())
-                .setLocalSteps(preset.localSteps() * clients.size())
-                .optMicroBatchSize(preset.batch())
+                .setLearningRate(preset.finetune().lr())
+                .setLocalSteps(Math.toIntExact(preset.finetune().steps() * clients.size()))
+                .optMicroBatchSize(preset.finetune().batch())
                 .optSeed(SEED * 31 + 997)
                 .build());
     ParameterSet p = init;

@@ -15,6 +15,7 @@ import io.persona4j.core.model.WeightSource;
 import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.experiments.common.BaseModelPreset;
 import io.persona4j.experiments.common.DataSelection;
+import io.persona4j.experiments.common.FinetunePreset;
 import io.persona4j.federated.Grid;
 import io.persona4j.federated.Instruction;
 import io.persona4j.federated.ParameterSet;
@@ -99,18 +100,21 @@ class SplitLearningFellRecTest {
                 .optLr(1e-3)
                 .build())
         .optRounds(2)
-        .optLocalSteps(3)
-        .optBatch(2)
-        .optLr(2e-2)
-        .optRank(4)
-        .optAlpha(8)
-        .optDropout(0)
-        .optMaxPrompt(64)
+        .setFinetune(
+            FinetunePreset.builder()
+                .setSteps(3)
+                .optBatch(2)
+                .optLr(2e-2)
+                .optRank(4)
+                .optAlpha(8)
+                .optDropout(0)
+                .optMaxPrompt(64)
+                .optEvalBatch(4)
+                .build())
         .optClientLayers(clientLayers)
         .optProxMu(0.1)
         .optFellrec(FellRec.Config.defaults())
         .optMaxNewTokens(4)
-        .optEvalBatch(4)
         .build();
   }
 
@@ -167,7 +171,8 @@ class SplitLearningFellRecTest {
           scales.add(((Number) in.config().get(SplitProtocol.CLIP_SCALE)).doubleValue());
         }
       }
-      assertThat(scales).hasSize(preset.rounds() * CLIENTS.size() * preset.localSteps());
+      assertThat(scales)
+          .hasSize(Math.toIntExact(preset.rounds() * CLIENTS.size() * preset.finetune().steps()));
       assertThat(scales).allSatisfy(x -> assertThat(x).isGreaterThan(0).isLessThan(1));
       for (Reply r : received) {
         assertThat(Set.of(Reply.LOSS, SplitProtocol.GRAD_SQUARED_NORM))
@@ -222,7 +227,10 @@ class SplitLearningFellRecTest {
       // client per round
       assertThat(split.messages())
           .isEqualTo(
-              (maxGradNorm > 0 ? 4L : 3L) * preset.rounds() * CLIENTS.size() * preset.localSteps());
+              (maxGradNorm > 0 ? 4L : 3L)
+                  * preset.rounds()
+                  * CLIENTS.size()
+                  * preset.finetune().steps());
       assertThat(adapterLevel.messages()).isEqualTo((long) preset.rounds() * CLIENTS.size());
       assertThat(split.bytesUp()).isPositive();
       assertThat(split.bytesDown()).isPositive();
@@ -286,7 +294,8 @@ class SplitLearningFellRecTest {
         assertThat(allowedDown).containsAll(in.parameters().names());
       }
       assertThat(received.stream().filter(r -> r.metrics().containsKey(Reply.LOSS)).count())
-          .isEqualTo(2L * preset.rounds() * CLIENTS.size() * preset.localSteps());
+          .isEqualTo(
+              2L * Math.toIntExact(preset.rounds() * CLIENTS.size() * preset.finetune().steps()));
     }
   }
 
