@@ -139,10 +139,10 @@ public final class FellRecExperiment {
               preset.finetune().evalBatch());
       LoraConfig loraConfig =
           LoraConfig.builder()
-              .r(preset.finetune().rank())
-              .alpha(preset.finetune().alpha())
-              .dropout(preset.finetune().dropout())
-              .targets("q_proj", "v_proj")
+              .optR(preset.finetune().rank())
+              .optAlpha(preset.finetune().alpha())
+              .optDropout(preset.finetune().dropout())
+              .optTargets("q_proj", "v_proj")
               .build();
       for (long seed : preset.seeds()) {
         ClientPartition partition = ClientSplit.partition(userEmbeddings, preset.clients(), seed);

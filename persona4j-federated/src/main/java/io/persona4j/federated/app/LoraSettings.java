@@ -36,10 +36,10 @@ public record LoraSettings(int r, double alpha, double dropout, List<String> tar
   /** The adapter config to inject into a model. */
   public LoraConfig toLoraConfig() {
     return LoraConfig.builder()
-        .r(r)
-        .alpha(alpha)
-        .dropout(dropout)
-        .targets(targets.toArray(String[]::new))
+        .optR(r)
+        .optAlpha(alpha)
+        .optDropout(dropout)
+        .optTargets(targets.toArray(String[]::new))
         .build();
   }
 
