@@ -1,10 +1,10 @@
 package io.persona4j.cli;
 
+import io.persona4j.experiments.common.PreparedData;
+import io.persona4j.experiments.rec.LlmRecEval;
+import io.persona4j.experiments.rec.SasRecEncoder;
 import io.persona4j.rec.data.CandidateExample;
 import io.persona4j.rec.data.InteractionDataset;
-import io.persona4j.rec.experiment.LlmRecEval;
-import io.persona4j.rec.experiment.PreparedData;
-import io.persona4j.rec.experiment.SasRecEncoder;
 import io.persona4j.rec.sasrec.SasRecModel;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
         "Evaluate an adapter from persona4j rec train on the test users: greedy generation"
             + " (HitRatio@1, ValidRatio) and likelihood ranking of the 20 candidates.")
 final class RecEvalCommand implements Callable<Integer> {
-  @Option(names = "--data", defaultValue = RecCommand.DEFAULT_DATA, description = "Data set.")
+  @Option(names = "--data", description = RecCommand.DATA_HELP)
   Path data;
 
   @Option(names = "--base-model", required = true, description = "Base model directory.")
@@ -61,7 +61,7 @@ final class RecEvalCommand implements Callable<Integer> {
    *
    * @throws IllegalArgumentException naming both values if --max-users or the records disagree
    */
-  private int checkTrainingRecords() throws IOException {
+  private int checkTrainingRecords(Path dataDir) throws IOException {
     Integer recorded = null;
     Path recordedIn = null;
     for (Path dir : List.of(adapter, sasrec)) {
@@ -83,7 +83,7 @@ final class RecEvalCommand implements Callable<Integer> {
       }
       recorded = users;
       recordedIn = dir;
-      Path given = data.toAbsolutePath().normalize();
+      Path given = dataDir.toAbsolutePath().normalize();
       if (!given.toString().equals(r.get().data())) {
         System.err.printf(
             "warning: %s was trained on --data %s, evaluating on %s%n", dir, r.get().data(), given);
@@ -105,8 +105,9 @@ final class RecEvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    int users = checkTrainingRecords();
-    InteractionDataset ds = InteractionDataset.load(RecCommand.checkData(data));
+    Path dataDir = RecCommand.checkData(data);
+    int users = checkTrainingRecords(dataDir);
+    InteractionDataset ds = InteractionDataset.load(dataDir);
     PreparedData p = PreparedData.of(ds, users, 1, RecTrainCommand.SPLIT_SEED);
     List<CandidateExample> test = p.test();
     List<CandidateExample> eval =
