@@ -74,9 +74,7 @@ final class FedBenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Map<String, Object> machine = Machine.describe();
-    System.out.println("machine:");
-    machine.forEach((k, v) -> System.out.printf("  %-24s %s%n", k, v));
+    Map<String, Object> machine = Machine.describeAndPrint();
     LlamaConfig c = shape.config(seq + 8);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("machine", machine);
