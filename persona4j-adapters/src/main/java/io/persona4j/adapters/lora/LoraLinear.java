@@ -192,6 +192,13 @@ public final class LoraLinear extends Linear {
                 + "' has a per-sequence gate (mixture of LoRA experts) and cannot be merged");
       }
     }
+    if (base.hasDecodeWeights()) {
+      throw new IllegalStateException(
+          name()
+              + ": the base model was loaded with reduced-precision decode weights (bf16/int8),"
+              + " which a merge would leave stale; use the adapter unmerged or load the model"
+              + " with f32 weights");
+    }
     NDArray w = weight();
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
