@@ -178,6 +178,12 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
     if (precision == WeightPrecision.F32) {
       return;
     }
+    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+      throw new IllegalStateException(
+          precision.cliName()
+              + " decode weights need the Vector API: start the JVM with --add-modules"
+              + " jdk.incubator.vector (bin/persona4j adds it when --weights is given)");
+    }
     long bytes = 0;
     for (LlamaLayer layer : layers) {
       bytes += layer.useDecodeWeights(precision);
