@@ -160,7 +160,7 @@ public final class LlamaLayer {
    * @param cache KV cache or null (then S = T)
    * @return {@code [B, T, H]}
    */
-  NDArray forward(NDArray x, Rope.Angles angles, NDArray mask, Rope rope, KvCache cache) {
+  NDArray forward(NDArray x, Rope.Angles angles, NDArray mask, Rope rope, DecoderCache cache) {
     long b = x.getShape().get(0);
     long t = x.getShape().get(1);
     int groups = heads / kvHeads;
