@@ -252,6 +252,9 @@ public final class MultiLora implements RowAdapters, AutoCloseable {
     if (a.isClosed()) {
       throw new IllegalArgumentException("adapter " + a.name() + " is closed");
     }
+    if (rowAdapter[row] == a) {
+      return; // already there (adapters are immutable): nothing to copy
+    }
     for (Map.Entry<String, ServingAdapter.Part> e : a.parts().entrySet()) {
       Module m = modules.get(e.getKey());
       if (m == null || m.in != e.getValue().inFeatures() || m.out != e.getValue().outFeatures()) {

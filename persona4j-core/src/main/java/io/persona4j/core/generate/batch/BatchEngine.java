@@ -139,6 +139,11 @@ public final class BatchEngine implements AutoCloseable {
     return s;
   }
 
+  /** Whether the engine's thread runs (not closed, not crashed). */
+  public boolean isRunning() {
+    return !stopping && crashed == null && thread.isAlive();
+  }
+
   /** Sequences waiting for a slot. */
   public int queued() {
     return waiting.size();
