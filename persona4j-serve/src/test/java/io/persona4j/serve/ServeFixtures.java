@@ -82,6 +82,16 @@ public final class ServeFixtures {
   public static String generate(
       Path model, Path adapter, String prompt, int maxTokens, float temperature, long seed)
       throws IOException {
+    long[] out = generateTokens(model, adapter, prompt, maxTokens, temperature, seed);
+    try (Tokenizer tok = Tokenizer.fromDirectory(model)) {
+      return tok.decode(out, true);
+    }
+  }
+
+  /** The token ids {@link #generate} decodes (a final end-of-sequence token included). */
+  public static long[] generateTokens(
+      Path model, Path adapter, String prompt, int maxTokens, float temperature, long seed)
+      throws IOException {
     try (NDManager m = TensorRuntime.newManager();
         LlamaModel lm = LlamaModel.load(model, m);
         Tokenizer tok = Tokenizer.fromDirectory(model);
@@ -93,15 +103,13 @@ public final class ServeFixtures {
       Set<Long> stops = new HashSet<>();
       lm.config().eosTokenId().forEach(i -> stops.add(i.longValue()));
       tok.eosId().ifPresent(stops::add);
-      long[] out =
-          new Generator(lm)
-              .generate(
-                  List.of(tok.encode(prompt, true)),
-                  new SamplingConfig(maxTokens, temperature, 0, 1f, 1f, stops, seed),
-                  TokenListener.NONE)
-              .tokens()
-              .get(0);
-      return tok.decode(out, true);
+      return new Generator(lm)
+          .generate(
+              List.of(tok.encode(prompt, true)),
+              new SamplingConfig(maxTokens, temperature, 0, 1f, 1f, stops, seed),
+              TokenListener.NONE)
+          .tokens()
+          .get(0);
     }
   }
 }

@@ -304,6 +304,7 @@ public final class AdapterCache implements AutoCloseable {
         if (keep) {
           e.bytes = b;
           bytes += b;
+          listener.loaded(e.ref, b, System.nanoTime() - t0);
           e.future.complete(p);
         }
       }
@@ -313,7 +314,6 @@ public final class AdapterCache implements AutoCloseable {
             new IOException("adapter " + e.ref.label() + " was removed while it loaded"));
         return;
       }
-      listener.loaded(e.ref, b, System.nanoTime() - t0);
       synchronized (this) {
         evict();
       }
