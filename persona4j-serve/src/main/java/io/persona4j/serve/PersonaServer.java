@@ -12,7 +12,7 @@ import io.persona4j.core.model.ModelFingerprint;
 import io.persona4j.core.model.bert.BertModel;
 import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.serve.adapter.AdapterCache;
-import io.persona4j.serve.adapter.AdapterSource;
+import io.persona4j.serve.adapter.UserAdapters;
 import io.persona4j.serve.classify.ClassifierService;
 import io.persona4j.serve.generate.DecoderService;
 import io.persona4j.serve.http.ApiKeys;
@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The personalized serving process: one base model (a decoder for the OpenAI endpoints, or an
- * encoder for {@code /v1/classify}), users' adapters from an {@link AdapterSource} through a byte-
+ * encoder for {@code /v1/classify}), users' adapters from an {@link UserAdapters} through a byte-
  * budgeted {@link AdapterCache}, and an HTTP server (Helidon SE: a virtual thread per request).
  * Build with {@link #builder()}, {@link #close()} to stop.
  */
@@ -211,7 +211,7 @@ public final class PersonaServer implements AutoCloseable {
   /** Settings of a {@link PersonaServer} ({@code setX} required, {@code optX} optional). */
   public static final class Builder {
     private Path model;
-    private AdapterSource source;
+    private UserAdapters source;
     private String host = "127.0.0.1";
     private int port = 8080;
     private ApiKeys keys;
@@ -236,7 +236,7 @@ public final class PersonaServer implements AutoCloseable {
     }
 
     /** Where users' adapters come from (required). */
-    public Builder setAdapterSource(AdapterSource source) {
+    public Builder setUserAdapters(UserAdapters source) {
       this.source = Objects.requireNonNull(source, "source");
       return this;
     }
@@ -333,7 +333,7 @@ public final class PersonaServer implements AutoCloseable {
      */
     public PersonaServer start() throws IOException {
       if (model == null || source == null) {
-        throw new IllegalArgumentException("setModel and setAdapterSource are required");
+        throw new IllegalArgumentException("setModel and setUserAdapters are required");
       }
       check(maxBatch >= 1, "maxBatch must be >= 1, got " + maxBatch);
       check(maxQueue >= 1, "maxQueue must be >= 1, got " + maxQueue);

@@ -9,7 +9,7 @@ import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.serve.adapter.AdapterCache;
 import io.persona4j.serve.adapter.AdapterRef;
-import io.persona4j.serve.adapter.InMemoryAdapterSource;
+import io.persona4j.serve.adapter.InMemoryUserAdapters;
 import io.persona4j.serve.adapter.Personalization;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -75,22 +75,22 @@ class AdapterCacheTest {
     }
   }
 
-  InMemoryAdapterSource source(int users) throws IOException {
-    InMemoryAdapterSource s = new InMemoryAdapterSource();
+  InMemoryUserAdapters source(int users) throws IOException {
+    InMemoryUserAdapters s = new InMemoryUserAdapters();
     for (int i = 0; i < users; i++) {
       s.publish("u" + i, files[i]);
     }
     return s;
   }
 
-  AdapterRef ref(InMemoryAdapterSource s, String user) throws IOException {
+  AdapterRef ref(InMemoryUserAdapters s, String user) throws IOException {
     return s.active(user).orElseThrow();
   }
 
   @Test
   void evictsLeastRecentlyUsedToStayWithinTheByteBudget() throws Exception {
     long one = adapterBytes();
-    InMemoryAdapterSource s = source(3);
+    InMemoryUserAdapters s = source(3);
     Counting c = new Counting();
     try (AdapterCache cache = new AdapterCache(s, AdapterCacheTest::load, one * 5 / 2, c, dir)) {
       cache.acquire(ref(s, "u0"), WAIT).close();
@@ -109,7 +109,7 @@ class AdapterCacheTest {
   @Test
   void heldAndPinnedAdaptersAreNeverEvicted() throws Exception {
     long one = adapterBytes();
-    InMemoryAdapterSource s = source(4);
+    InMemoryUserAdapters s = source(4);
     Counting c = new Counting();
     try (AdapterCache cache = new AdapterCache(s, AdapterCacheTest::load, one, c, dir)) {
       cache.pinUser("u3");
@@ -131,7 +131,7 @@ class AdapterCacheTest {
 
   @Test
   void concurrentRequestsForAColdAdapterLoadItOnce() throws Exception {
-    InMemoryAdapterSource s = source(1);
+    InMemoryUserAdapters s = source(1);
     Counting c = new Counting();
     try (AdapterCache cache = new AdapterCache(s, AdapterCacheTest::load, 1L << 30, c, dir)) {
       ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
@@ -153,7 +153,7 @@ class AdapterCacheTest {
 
   @Test
   void aNewVersionIsLoadedWhenPublishedAndTheOldOneLeavesWhenReleased() throws Exception {
-    InMemoryAdapterSource s = source(1);
+    InMemoryUserAdapters s = source(1);
     Counting c = new Counting();
     try (AdapterCache cache = new AdapterCache(s, AdapterCacheTest::load, 1L << 30, c, dir)) {
       AdapterRef v1 = ref(s, "u0");
@@ -175,7 +175,7 @@ class AdapterCacheTest {
 
   @Test
   void aFailedLoadIsReportedAndNotCached() throws Exception {
-    InMemoryAdapterSource s = source(1);
+    InMemoryUserAdapters s = source(1);
     AtomicInteger calls = new AtomicInteger();
     AdapterCache.Loader flaky =
         (ref, d) -> {

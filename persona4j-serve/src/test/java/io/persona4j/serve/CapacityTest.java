@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.persona4j.core.config.LlamaConfig;
 import io.persona4j.core.io.DType;
 import io.persona4j.core.model.ModelInit;
-import io.persona4j.serve.adapter.InMemoryAdapterSource;
+import io.persona4j.serve.adapter.InMemoryUserAdapters;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -39,12 +39,12 @@ class CapacityTest {
     LlamaConfig c = ModelInit.decoderConfig("llama", 4, 128, 4, 2, 512, 0, 1024);
     ModelInit.write(c, 7, 0.08f, DType.F32, model);
     String prompt = longRunningPrompt(model);
-    InMemoryAdapterSource source = new InMemoryAdapterSource();
+    InMemoryUserAdapters source = new InMemoryUserAdapters();
     source.publish("alice", ServeFixtures.adapter(model, 4, 1, dir.resolve("alice")));
     try (PersonaServer server =
         PersonaServer.builder()
             .setModel(model)
-            .setAdapterSource(source)
+            .setUserAdapters(source)
             .optPort(0)
             .optMaxBatch(1)
             .optMaxQueue(1)

@@ -18,7 +18,7 @@ import io.persona4j.core.model.bert.BertModel;
 import io.persona4j.core.tokenizer.Tokenizer;
 import io.persona4j.core.train.ClassificationHead;
 import io.persona4j.core.train.Pooling;
-import io.persona4j.serve.adapter.InMemoryAdapterSource;
+import io.persona4j.serve.adapter.InMemoryUserAdapters;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -103,7 +103,7 @@ class ClassifyTest {
     for (String f : List.of("adapter_config.json", "adapter_model.safetensors")) {
       Files.copy(alice.resolve(f), decoderLike.resolve(f));
     }
-    InMemoryAdapterSource source = new InMemoryAdapterSource();
+    InMemoryUserAdapters source = new InMemoryUserAdapters();
     source.publish("alice", alice);
     source.publish("bob", bob);
     source.publish("carol", decoderLike);
@@ -111,7 +111,7 @@ class ClassifyTest {
     try (PersonaServer server =
         PersonaServer.builder()
             .setModel(model)
-            .setAdapterSource(source)
+            .setUserAdapters(source)
             .optPort(0)
             .optMaxBatch(2) // 3 texts: two passes
             .start()) {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.persona4j.serve.adapter.InMemoryAdapterSource;
+import io.persona4j.serve.adapter.InMemoryUserAdapters;
 import io.persona4j.serve.http.ApiKeys;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +33,7 @@ class ErrorsAndKeysTest {
   @BeforeAll
   static void start() throws Exception {
     Path model = ServeFixtures.model(dir.resolve("tiny"), false);
-    InMemoryAdapterSource source = new InMemoryAdapterSource();
+    InMemoryUserAdapters source = new InMemoryUserAdapters();
     source.publish("alice", ServeFixtures.adapter(model, 4, 1, dir.resolve("a")));
     source.publish("bob", ServeFixtures.adapter(model, 4, 2, dir.resolve("b")));
     keysFile = dir.resolve("keys.jsonl");
@@ -43,7 +43,7 @@ class ErrorsAndKeysTest {
     server =
         PersonaServer.builder()
             .setModel(model)
-            .setAdapterSource(source)
+            .setUserAdapters(source)
             .optPort(0)
             .optApiKeys(ApiKeys.load(keysFile))
             .optMaxPromptTokens(20)

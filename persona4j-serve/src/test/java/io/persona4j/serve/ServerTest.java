@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.persona4j.serve.adapter.AdapterRef;
-import io.persona4j.serve.adapter.InMemoryAdapterSource;
+import io.persona4j.serve.adapter.InMemoryUserAdapters;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,14 +27,14 @@ class ServerTest {
   @TempDir static Path dir;
   static Path model;
   static final Map<String, Path> adapters = new LinkedHashMap<>();
-  static InMemoryAdapterSource source;
+  static InMemoryUserAdapters source;
   static PersonaServer server;
   static HttpTestClient http;
 
   @BeforeAll
   static void start() throws Exception {
     model = ServeFixtures.model(dir.resolve("tiny"), true);
-    source = new InMemoryAdapterSource();
+    source = new InMemoryUserAdapters();
     for (int i = 0; i < 8; i++) {
       String user = "user" + i;
       Path a = ServeFixtures.adapter(model, i % 2 == 0 ? 8 : 4, 100 + i, dir.resolve(user));
@@ -44,7 +44,7 @@ class ServerTest {
     server =
         PersonaServer.builder()
             .setModel(model)
-            .setAdapterSource(source)
+            .setUserAdapters(source)
             .optPort(0)
             .optMaxBatch(16)
             .start();

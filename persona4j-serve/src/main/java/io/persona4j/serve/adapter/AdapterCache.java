@@ -115,7 +115,7 @@ public final class AdapterCache implements AutoCloseable {
     }
   }
 
-  private final AdapterSource source;
+  private final UserAdapters source;
   private final Loader loader;
   private final long budget;
   private final Listener listener;
@@ -131,7 +131,7 @@ public final class AdapterCache implements AutoCloseable {
    * @param workDir where fetched files are staged while they load (deleted after each load)
    */
   public AdapterCache(
-      AdapterSource source, Loader loader, long budget, Listener listener, Path workDir) {
+      UserAdapters source, Loader loader, long budget, Listener listener, Path workDir) {
     if (budget < 0) {
       throw new IllegalArgumentException("budget must be >= 0 bytes, got " + budget);
     }
@@ -221,10 +221,20 @@ public final class AdapterCache implements AutoCloseable {
   }
 
   /**
-   * The source reports that {@code user}'s active adapter changed: drops the user's other versions
-   * once unheld, and loads the new one now if the user was cached or pinned.
+   * The source reports that {@code user}'s active adapter changed (null: anyone's may have): drops
+   * the user's other versions once unheld, and loads the new one now if the user was cached or
+   * pinned.
    */
   public void onUserChanged(String user) {
+    if (user == null) { // anything may have changed: re-check every user held
+      List<String> users;
+      synchronized (this) {
+        users = entries.values().stream().map(e -> e.ref.user()).distinct().toList();
+      }
+      users.forEach(this::onUserChanged);
+      pinnedUsers.forEach(this::onUserChanged);
+      return;
+    }
     Optional<AdapterRef> active;
     try {
       active = source.active(user);

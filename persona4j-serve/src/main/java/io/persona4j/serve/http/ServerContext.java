@@ -3,7 +3,7 @@ package io.persona4j.serve.http;
 import io.helidon.webserver.http.ServerRequest;
 import io.persona4j.serve.adapter.AdapterCache;
 import io.persona4j.serve.adapter.AdapterRef;
-import io.persona4j.serve.adapter.AdapterSource;
+import io.persona4j.serve.adapter.UserAdapters;
 import io.persona4j.serve.openai.ApiException;
 import java.io.IOException;
 import java.time.Duration;
@@ -24,7 +24,7 @@ public record ServerContext(
     long created,
     String fingerprint,
     ApiKeys keys,
-    AdapterSource source,
+    UserAdapters source,
     AdapterCache cache,
     ServeMetrics metrics,
     int maxPromptTokens,

@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  * Adapters held in memory (their files' bytes), with publish, rollback and delete: for tests and
  * the demo before a store is attached. Thread-safe.
  */
-public final class InMemoryAdapterSource implements AdapterSource {
+public final class InMemoryUserAdapters implements UserAdapters {
   private record Version(AdapterRef ref, Map<String, byte[]> files) {}
 
   private final Map<String, List<Version>> versions = new TreeMap<>();

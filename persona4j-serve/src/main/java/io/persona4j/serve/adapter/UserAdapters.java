@@ -7,13 +7,13 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * Where the server finds users' active adapters: the narrow view of the adapter store that serving
- * needs. The store ({@code io.persona4j.serve.store}) is the real implementation; {@link
- * InMemoryAdapterSource} serves tests.
+ * The active adapter of each user, and word when it changes: the narrow view of the adapter store
+ * that serving needs. {@link StoreUserAdapters} reads it from the adapter store ({@code
+ * io.persona4j.serve.store}); {@link InMemoryUserAdapters} serves tests.
  *
  * <p>Adapters come only from here, never from a path in a request. Implementations are thread-safe.
  */
-public interface AdapterSource extends AutoCloseable {
+public interface UserAdapters extends AutoCloseable {
   /** The user's active adapter, or empty if the user has none (the base model serves them). */
   Optional<AdapterRef> active(String user) throws IOException;
 
@@ -31,7 +31,8 @@ public interface AdapterSource extends AutoCloseable {
 
   /**
    * Calls {@code listener} with the user id whenever a user's active adapter changes (publish,
-   * rollback, delete), from any thread, possibly more than once per change.
+   * rollback, delete), from any thread, possibly more than once per change; with null when anything
+   * may have changed (e.g. a user was erased without saying who, or changes were missed).
    */
   void addListener(Consumer<String> listener);
 
