@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
       DpCommand.class,
       FedCommand.class,
       StoreCommand.class,
+      ServeCommand.class,
+      ApiKeyCommand.class,
     })
 public final class Persona4j implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
