@@ -19,7 +19,9 @@ import picocli.CommandLine.Command;
       SplitBenchCommand.class,
       SecAggBenchCommand.class,
       DpSgdBenchCommand.class,
-      FedBenchCommand.class
+      FedBenchCommand.class,
+      ServeBenchCommand.class,
+      ServeLoadCommand.class
     })
 public final class Bench implements Callable<Integer> {
   @Override

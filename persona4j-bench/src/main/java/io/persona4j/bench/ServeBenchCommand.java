@@ -1,0 +1,446 @@
+package io.persona4j.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.persona4j.adapters.lora.LoraConfig;
+import io.persona4j.adapters.lora.LoraModel;
+import io.persona4j.adapters.lora.LoraUnit;
+import io.persona4j.adapters.lora.PeftAdapterFiles;
+import io.persona4j.adapters.lora.ServingAdapter;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.config.LlamaConfig;
+import io.persona4j.core.model.ModelInit;
+import io.persona4j.core.model.llama.LlamaModel;
+import io.persona4j.serve.PersonaServer;
+import io.persona4j.serve.adapter.AdapterRef;
+import io.persona4j.serve.adapter.StoreUserAdapters;
+import io.persona4j.serve.store.AdapterKind;
+import io.persona4j.serve.store.AdapterStore;
+import io.persona4j.serve.store.BaseModel;
+import io.persona4j.serve.store.PublishRequest;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bin/bench serve}: serving benchmarks on one machine, the server in this process and the
+ * load from a second process on loopback ({@link ServeLoadCommand}).
+ *
+ * <ul>
+ *   <li>Throughput (generated tokens/s) under a fixed closed-loop load with 1, 10, 100, 1,000
+ *       distinct users' adapters, each adapter loaded beforehand (steady state), vs the base model
+ *       on the same load (measured first and last: the spread shows the machine's drift).
+ *   <li>Latency p50/p99 and time to first token of those runs.
+ *   <li>Time to first token of a cold adapter (in the store, not cached: fetch + load + prefill) vs
+ *       a warm one, with the server otherwise idle.
+ *   <li>Memory per cached adapter (its arrays, and the process RSS growth over 100 loads) vs its
+ *       file size.
+ * </ul>
+ */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = "Serving: throughput with 1..1000 adapters vs base, latency, cold/warm TTFT.")
+final class ServeBenchCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Option(names = "--dir", defaultValue = "target/bench-serve", description = "Work directory.")
+  Path dir;
+
+  @Option(
+      names = "--model",
+      defaultValue = "bench",
+      description = "bench (~100M, as bin/bench decode) or small (4 layers, hidden 256).")
+  String modelSize;
+
+  @Option(
+      names = "--adapters",
+      split = ",",
+      defaultValue = "1,10,100,1000",
+      description = "Distinct adapters per run (default ${DEFAULT-VALUE}).")
+  List<Integer> adapterCounts;
+
+  @Option(names = "--rank", defaultValue = "8", description = "LoRA rank.")
+  int rank;
+
+  @Option(
+      names = "--targets",
+      split = ",",
+      defaultValue = "q_proj,v_proj",
+      description = "LoRA target modules (default ${DEFAULT-VALUE}, PEFT's default for Llama).")
+  List<String> targets;
+
+  @Option(names = "--concurrency", defaultValue = "32", description = "Concurrent clients.")
+  int concurrency;
+
+  @Option(names = "--requests", defaultValue = "128", description = "Requests per run.")
+  int requests;
+
+  @Option(names = "--max-tokens", defaultValue = "32", description = "max_tokens per request.")
+  int maxTokens;
+
+  @Option(names = "--max-batch", defaultValue = "16", description = "Server's --max-batch.")
+  int maxBatch;
+
+  @Option(names = "--cold", defaultValue = "8", description = "Cold/warm TTFT samples.")
+  int coldSamples;
+
+  @Option(names = "--json", description = "Write the results here too.")
+  Path json;
+
+  @Override
+  public Integer call() throws Exception {
+    int maxK = adapterCounts.stream().mapToInt(Integer::intValue).max().orElse(1);
+    int users = maxK + coldSamples;
+    Path model = ensureModel();
+    Path adapters = ensureAdapters(model, users);
+    String url = "jdbc:sqlite:" + dir.resolve("store.db").toAbsolutePath();
+    ensurePublished(url, model, adapters, users);
+    Map<String, Object> results = new LinkedHashMap<>();
+    results.put("machine", Machine.describe());
+    results.put(
+        "setup",
+        Map.of(
+            "model", modelSize,
+            "rank", rank,
+            "targets", targets,
+            "concurrency", concurrency,
+            "requests", requests,
+            "max_tokens", maxTokens,
+            "max_batch", maxBatch));
+    try (StoreUserAdapters source =
+            new StoreUserAdapters(AdapterStore.open(url), AdapterKind.LORA, true);
+        PersonaServer server =
+            PersonaServer.builder()
+                .setModel(model)
+                .setUserAdapters(source)
+                .optPort(0)
+                .optModelId("bench")
+                .optMaxBatch(maxBatch)
+                .optMaxQueue(4 * concurrency + 16)
+                .optMaxTokens(Math.max(maxTokens, 64))
+                .optAdapterCacheBytes(64L << 30)
+                .start()) {
+      System.err.printf("bench serve: server at %s, %d users in the store%n", server.url(), users);
+      results.put("memory", memory(server, source, adapters, Math.min(100, maxK)));
+      results.put("ttft", coldWarm(server, maxK, coldSamples));
+      List<Map<String, Object>> runs = new ArrayList<>();
+      runs.add(load(server, source, 0));
+      for (int k : adapterCounts) {
+        runs.add(load(server, source, k));
+      }
+      runs.add(load(server, source, 0));
+      results.put("runs", runs);
+    }
+    print(results);
+    if (json != null) {
+      Json.write(json, results);
+    }
+    return 0;
+  }
+
+  private LlamaConfig config() {
+    return switch (modelSize) {
+      case "bench" -> BenchCheckpoint.config();
+      case "small" -> ModelInit.decoderConfig("llama", 4, 256, 8, 4, 2048, 0, 512);
+      default -> throw new IllegalArgumentException("--model must be bench or small: " + modelSize);
+    };
+  }
+
+  private Path ensureModel() throws Exception {
+    return BenchCheckpoint.ensure(dir.resolve("model-" + modelSize), config());
+  }
+
+  /** Random rank-r adapters u0..u(n-1), written once (reused when their marker matches). */
+  private Path ensureAdapters(Path model, int n) throws Exception {
+    Path root =
+        dir.resolve("adapters-" + modelSize + "-r" + rank + "-" + String.join("+", targets));
+    Files.createDirectories(root);
+    LoraConfig cfg =
+        LoraConfig.builder()
+            .r(rank)
+            .alpha(2.0 * rank)
+            .targets(targets.toArray(String[]::new))
+            .build();
+    int made = 0;
+    long t0 = System.nanoTime();
+    try (NDManager m = TensorRuntime.newManager();
+        LlamaModel lm = LlamaModel.load(model, m)) {
+      for (int i = 0; i < n; i++) {
+        Path d = root.resolve("u" + i);
+        if (Files.isRegularFile(d.resolve(PeftAdapterFiles.WEIGHTS_FILE))) {
+          continue;
+        }
+        try (LoraModel lora = LoraModel.of(lm, m)) {
+          lora.add("a", cfg, i);
+          SplittableRandom r = new SplittableRandom(1000 + i);
+          for (LoraUnit u : lora.units("a").values()) {
+            try (NDManager tmp = m.newSubManager()) {
+              u.assign(uniform(tmp, r, u.a(), 0.05), uniform(tmp, r, u.b(), 0.05));
+            }
+          }
+          lora.save("a", d);
+        }
+        made++;
+      }
+    }
+    if (made > 0) {
+      System.err.printf(
+          "bench serve: wrote %d adapters in %.1f s to %s%n",
+          made, (System.nanoTime() - t0) / 1e9, root);
+    }
+    return root;
+  }
+
+  private static NDArray uniform(NDManager m, SplittableRandom r, NDArray like, double scale) {
+    float[] v = new float[Math.toIntExact(like.size())];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) (scale * (2 * r.nextDouble() - 1));
+    }
+    return m.create(v, like.getShape());
+  }
+
+  private void ensurePublished(String url, Path model, Path adapters, int n) throws Exception {
+    BaseModel base = BaseModel.of(model);
+    long t0 = System.nanoTime();
+    int published = 0;
+    try (AdapterStore store = AdapterStore.open(url)) {
+      for (int i = 0; i < n; i++) {
+        if (store.activeVersion("u" + i, AdapterKind.LORA).isPresent()) {
+          continue;
+        }
+        store.publish(
+            PublishRequest.builder()
+                .setUserId("u" + i)
+                .setDirectory(adapters.resolve("u" + i))
+                .setBaseModel(base)
+                .optKind(AdapterKind.LORA)
+                .build());
+        published++;
+      }
+    }
+    if (published > 0) {
+      System.err.printf(
+          "bench serve: published %d adapters in %.1f s%n",
+          published, (System.nanoTime() - t0) / 1e9);
+    }
+  }
+
+  /** Bytes of one adapter in memory vs on disk, and RSS growth over loading {@code n}. */
+  private Map<String, Object> memory(
+      PersonaServer server, StoreUserAdapters source, Path adapters, int n) throws Exception {
+    Map<String, Object> out = new LinkedHashMap<>();
+    long file = Files.size(adapters.resolve("u0").resolve(PeftAdapterFiles.WEIGHTS_FILE));
+    long cfg = Files.size(adapters.resolve("u0").resolve("adapter_config.json"));
+    try (NDManager m = TensorRuntime.newManager()) {
+      ServingAdapter sa =
+          ServingAdapter.load(server.decoder().model(), adapters.resolve("u0"), "probe", m);
+      out.put("adapter_array_bytes", sa.bytes());
+      sa.close();
+    }
+    out.put("adapter_safetensors_bytes", file);
+    out.put("adapter_config_bytes", cfg);
+    System.gc();
+    double before = Rss.currentMib();
+    long t0 = System.nanoTime();
+    for (int i = 0; i < n; i++) {
+      server.cache().acquire(ref(source, i), Duration.ofMinutes(5)).close();
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    System.gc();
+    double after = Rss.currentMib();
+    out.put("loaded", n);
+    out.put("cache_bytes", server.cache().bytes());
+    out.put("rss_growth_mib", after - before);
+    out.put("rss_growth_per_adapter_bytes", (after - before) * 1024 * 1024 / n);
+    out.put("load_seconds_mean", seconds / n);
+    return out;
+  }
+
+  private static AdapterRef ref(StoreUserAdapters source, int i) throws Exception {
+    return source.active("u" + i).orElseThrow();
+  }
+
+  /** TTFT of users whose adapter is not cached, then of the same users again, then base. */
+  private Map<String, Object> coldWarm(PersonaServer server, int firstUser, int n)
+      throws Exception {
+    double[] cold = new double[n];
+    double[] warm = new double[n];
+    double[] base = new double[n];
+    for (int i = 0; i < n; i++) {
+      String user = "u" + (firstUser + i);
+      cold[i] = ttft(server.url(), user);
+      warm[i] = ttft(server.url(), user);
+      base[i] = ttft(server.url(), null);
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("samples", n);
+    out.put("cold_median", median(cold));
+    out.put("warm_median", median(warm));
+    out.put("base_median", median(base));
+    out.put("cold", cold);
+    out.put("warm", warm);
+    return out;
+  }
+
+  private static double ttft(String url, String user) throws Exception {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("model", "bench");
+    body.put("prompt", "The quick brown fox jumps over the lazy dog");
+    body.put("max_tokens", 4);
+    body.put("temperature", 0);
+    body.put("stream", true);
+    if (user != null) {
+      body.put("user", user);
+    }
+    long t0 = System.nanoTime();
+    HttpResponse<InputStream> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(url + "/v1/completions"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+                    .build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+    double first = -1;
+    try (var in =
+        new java.io.BufferedReader(
+            new java.io.InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        if (first < 0 && line.startsWith("data: {")) {
+          first = (System.nanoTime() - t0) / 1e9;
+        }
+      }
+    }
+    return first;
+  }
+
+  /** One closed-loop run from a second process over {@code k} adapters (0: the base model). */
+  private Map<String, Object> load(PersonaServer server, StoreUserAdapters source, int k)
+      throws Exception {
+    for (int i = 0; i < k; i++) { // steady state: every adapter of the run is loaded
+      server.cache().acquire(ref(source, i), Duration.ofMinutes(5)).close();
+    }
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(
+        List.of("-XX:+UseSerialGC", "-Xmx512m", "-cp", System.getProperty("java.class.path")));
+    cmd.add(Bench.class.getName());
+    cmd.addAll(
+        List.of(
+            "serve-load",
+            "--url",
+            server.url(),
+            "--concurrency",
+            Integer.toString(concurrency),
+            "--requests",
+            Integer.toString(requests),
+            "--adapters",
+            Integer.toString(k),
+            "--max-tokens",
+            Integer.toString(maxTokens)));
+    System.err.printf("bench serve: %s ...%n", k == 0 ? "base model" : k + " adapters");
+    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
+      throw new IllegalStateException("the load generator failed: " + out);
+    }
+    String last = out.lines().reduce((a, b) -> b).orElse("{}");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> r = JSON.readValue(last, Map.class);
+    r.put("label", k == 0 ? "base" : k + " adapters");
+    System.err.printf(
+        "bench serve: %-12s %7.1f tokens/s  p50 %.2f s  p99 %.2f s  ttft p50 %.3f s%n",
+        r.get("label"),
+        ((Number) r.get("tokens_per_second")).doubleValue(),
+        ((Number) r.get("latency_p50")).doubleValue(),
+        ((Number) r.get("latency_p99")).doubleValue(),
+        ((Number) r.get("ttft_p50")).doubleValue());
+    return r;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void print(Map<String, Object> results) {
+    List<Map<String, Object>> runs = (List<Map<String, Object>>) results.get("runs");
+    double base0 = tps(runs.get(0));
+    double base1 = tps(runs.get(runs.size() - 1));
+    double base = (base0 + base1) / 2;
+    System.out.printf(
+        "%n| load | tokens/s | vs base | latency p50 | p99 | TTFT p50 | p99 | errors |%n");
+    System.out.printf("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |%n");
+    Double ten = null;
+    Double thousand = null;
+    for (Map<String, Object> r : runs) {
+      double t = tps(r);
+      if ("10 adapters".equals(r.get("label"))) {
+        ten = t;
+      }
+      if ("1000 adapters".equals(r.get("label"))) {
+        thousand = t;
+      }
+      System.out.printf(
+          "| %s | %.1f | %.2fx | %.2f s | %.2f s | %.3f s | %.3f s | %s |%n",
+          r.get("label"),
+          t,
+          t / base,
+          d(r, "latency_p50"),
+          d(r, "latency_p99"),
+          d(r, "ttft_p50"),
+          d(r, "ttft_p99"),
+          r.get("errors"));
+    }
+    System.out.printf("%nbase model first/last run: %.1f / %.1f tokens/s%n", base0, base1);
+    if (ten != null && thousand != null) {
+      System.out.printf(
+          "10 -> 1000 adapters: %.1f%% of the throughput lost%n", 100 * (1 - thousand / ten));
+    }
+    Map<String, Object> ttft = (Map<String, Object>) results.get("ttft");
+    System.out.printf(
+        "TTFT (idle server, median of %s): cold adapter %.3f s, warm %.3f s, base %.3f s%n",
+        ttft.get("samples"),
+        d(ttft, "cold_median"),
+        d(ttft, "warm_median"),
+        d(ttft, "base_median"));
+    Map<String, Object> mem = (Map<String, Object>) results.get("memory");
+    System.out.printf(
+        "memory per cached adapter: %,d bytes of arrays vs %,d bytes of safetensors; RSS grew %.1f"
+            + " MiB over %s loads (%,.0f bytes each); mean load %.1f ms%n",
+        ((Number) mem.get("adapter_array_bytes")).longValue(),
+        ((Number) mem.get("adapter_safetensors_bytes")).longValue(),
+        d(mem, "rss_growth_mib"),
+        mem.get("loaded"),
+        d(mem, "rss_growth_per_adapter_bytes"),
+        1000 * d(mem, "load_seconds_mean"));
+  }
+
+  private static double tps(Map<String, Object> r) {
+    return d(r, "tokens_per_second");
+  }
+
+  private static double d(Map<String, Object> m, String k) {
+    return ((Number) m.get(k)).doubleValue();
+  }
+
+  private static double median(double[] xs) {
+    double[] a = xs.clone();
+    Arrays.sort(a);
+    return a.length == 0 ? Double.NaN : a[a.length / 2];
+  }
+}
