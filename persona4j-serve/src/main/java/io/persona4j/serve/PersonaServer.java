@@ -36,6 +36,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class PersonaServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PersonaServer.class);
+  // Helidon logs every start and stop at INFO through java.util.logging (which holds loggers
+  // weakly: this reference keeps the level); Persona4j's own logging goes through slf4j.
+  private static final java.util.logging.Logger HELIDON_LOG =
+      java.util.logging.Logger.getLogger("io.helidon");
+
+  static {
+    HELIDON_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
 
   private final NDManager manager;
   private final AutoCloseable model;
