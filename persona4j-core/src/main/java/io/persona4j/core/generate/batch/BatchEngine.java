@@ -20,6 +20,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -368,11 +369,10 @@ public final class BatchEngine implements AutoCloseable {
       failRows(first, k, e);
       return;
     }
-    for (int i = 0; i < k; i++) {
-      Sequence s = joining.get(i);
+    for (Sequence s : joining) {
       s.cached = s.request().promptLength();
-      next(s, logits[i]);
     }
+    nextTokens(joining.toArray(Sequence[]::new), logits);
     listener.onForward(
         EngineListener.Pass.PREFILL, k, k * t, distinct(first, k), System.nanoTime() - t0);
   }
@@ -418,29 +418,55 @@ public final class BatchEngine implements AutoCloseable {
       failRows(0, rowsNow, e);
       return;
     }
+    Sequence[] stepped = new Sequence[rowsNow];
     for (int r = 0; r < rowsNow; r++) {
       if (ready[r]) {
-        Sequence s = rows[r];
-        s.cached++;
-        next(s, logits[r]);
+        stepped[r] = rows[r];
+        stepped[r].cached++;
       }
     }
+    nextTokens(stepped, logits);
     listener.onForward(
         EngineListener.Pass.DECODE, rowsNow, rowsNow, distinct(0, rowsNow), System.nanoTime() - t0);
   }
 
-  /** Samples (or hands out) the next token of a sequence from its logits. */
-  private void next(Sequence s, float[] logits) {
-    if (s.isCancelled()) {
-      return;
+  /**
+   * Samples (or hands out) the next token of each sequence (null entries skipped) from its logits.
+   * Sampling from a whole vocabulary costs about a millisecond per row, so rows that sample rather
+   * than take the argmax are drawn in parallel (each sampler touches only its own sequence); the
+   * tokens are then reported in row order on this thread.
+   */
+  private void nextTokens(Sequence[] seqs, float[][] logits) {
+    long[] chosen = new long[seqs.length];
+    int sampling = 0;
+    for (Sequence s : seqs) {
+      if (s != null && !s.request().external() && !s.request().sampling().greedy()) {
+        sampling++;
+      }
     }
-    if (s.request().external()) {
-      s.deliver(logits);
-      return;
+    IntStream rowsToDraw = IntStream.range(0, seqs.length);
+    if (sampling >= 4) {
+      rowsToDraw = rowsToDraw.parallel();
     }
-    long token = s.sampler.next(logits, s.history, s.historyLength);
-    s.emit(token);
-    markIfDone(s);
+    rowsToDraw.forEach(
+        r -> {
+          Sequence s = seqs[r];
+          if (s != null && !s.isCancelled() && !s.request().external()) {
+            chosen[r] = s.sampler.next(logits[r], s.history, s.historyLength);
+          }
+        });
+    for (int r = 0; r < seqs.length; r++) {
+      Sequence s = seqs[r];
+      if (s == null || s.isCancelled()) {
+        continue;
+      }
+      if (s.request().external()) {
+        s.deliver(logits[r]);
+      } else {
+        s.emit(chosen[r]);
+        markIfDone(s);
+      }
+    }
   }
 
   private final Set<Sequence> done = Collections.newSetFromMap(new IdentityHashMap<>());
