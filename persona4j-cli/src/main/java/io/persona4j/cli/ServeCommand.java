@@ -7,6 +7,7 @@ import io.persona4j.serve.PersonaServer;
 import io.persona4j.serve.adapter.StoreUserAdapters;
 import io.persona4j.serve.http.ApiKeys;
 import io.persona4j.serve.store.AdapterKind;
+import io.persona4j.serve.store.BaseModel;
 import io.persona4j.serve.store.StoreConfig;
 import java.nio.file.Path;
 import java.util.List;
@@ -94,6 +95,13 @@ final class ServeCommand implements Callable<Integer> {
               + " max_position_embeddings).")
   int maxSeqLen;
 
+  @Option(
+      names = "--max-upload-mb",
+      defaultValue = "64",
+      description =
+          "Largest adapter upload to POST /admin/adapters, MiB (default ${DEFAULT-VALUE}).")
+  long maxUploadMb;
+
   @Option(names = "--model-id", description = "The model's name in the API (default: DIR's name).")
   String modelId;
 
@@ -115,7 +123,7 @@ final class ServeCommand implements Callable<Integer> {
         PersonaServer server =
             PersonaServer.builder()
                 .setModel(model)
-                .setUserAdapters(users)
+                .setUserAdapters(users.withBaseModel(BaseModel.of(model)))
                 .optHost(host)
                 .optPort(port)
                 .optApiKeys(keys)
@@ -127,6 +135,7 @@ final class ServeCommand implements Callable<Integer> {
                 .optMaxSequenceLength(maxSeqLen)
                 .optModelId(modelId)
                 .optPinnedUsers(pinned)
+                .optMaxUploadBytes(Math.toIntExact(maxUploadMb << 20))
                 .start()) {
       System.err.printf(
           "serve: %s (%s) at %s, adapters from %s, %s%n",

@@ -104,6 +104,7 @@ public final class PersonaServer implements AutoCloseable {
                   : dec != null ? dec.maxSequenceLength() - 1 : Integer.MAX_VALUE,
               b.maxTokens,
               b.maxBodyBytes,
+              b.maxUploadBytes,
               b.loadTimeout);
       DecoderService d = dec;
       AdapterCache c = adapterCache;
@@ -122,7 +123,7 @@ public final class PersonaServer implements AutoCloseable {
           WebServer.builder()
               .host(b.host)
               .port(b.port)
-              .maxPayloadSize(b.maxBodyBytes + 1024L)
+              .maxPayloadSize(Math.max(b.maxBodyBytes, b.maxUploadBytes) + 1024L)
               .shutdownGracePeriod(Duration.ofSeconds(2))
               .routing(routing)
               .build()
@@ -231,6 +232,7 @@ public final class PersonaServer implements AutoCloseable {
     private int maxPromptTokens;
     private int maxTokens = 512;
     private int maxBodyBytes = 1 << 20;
+    private int maxUploadBytes = 64 << 20;
     private Duration loadTimeout = Duration.ofSeconds(30);
     private String modelId;
     private List<String> pinnedUsers = List.of();
@@ -312,6 +314,12 @@ public final class PersonaServer implements AutoCloseable {
     /** Largest request body (default 1 MiB). */
     public Builder optMaxBodyBytes(int maxBodyBytes) {
       this.maxBodyBytes = maxBodyBytes;
+      return this;
+    }
+
+    /** Largest adapter upload through {@code POST /admin/adapters} (default 64 MiB). */
+    public Builder optMaxUploadBytes(int maxUploadBytes) {
+      this.maxUploadBytes = maxUploadBytes;
       return this;
     }
 

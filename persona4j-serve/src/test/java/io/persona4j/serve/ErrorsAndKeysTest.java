@@ -139,6 +139,33 @@ class ErrorsAndKeysTest {
   }
 
   @Test
+  void onlyAnAdminKeyPublishesAndTheNextRequestUsesTheNewVersion() throws Exception {
+    Path v2 = ServeFixtures.adapter(dir.resolve("tiny"), 8, 3, dir.resolve("dave-v1"));
+    Map<String, String> files = new LinkedHashMap<>();
+    for (String f : List.of("adapter_config.json", "adapter_model.safetensors")) {
+      files.put(f, java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(v2.resolve(f))));
+    }
+    String body =
+        HttpTestClient.JSON.writeValueAsString(
+            Map.of("user", "dave", "files", files, "note", "v1"));
+    error(http.post("/admin/adapters", body, service), 403);
+    error(http.post("/admin/adapters", body, alice), 403);
+    HttpTestClient.Response r = http.post("/admin/adapters", body, admin);
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    assertThat(r.json().path("adapter").asText()).isEqualTo("dave@1");
+    assertThat(post(body("dave", "hi", 2), service).header("X-Persona4j-Adapter"))
+        .isEqualTo("dave@1");
+    JsonNode bad =
+        error(
+            http.post(
+                "/admin/adapters",
+                "{\"user\": \"dave\", \"files\": {\"adapter_config.json\": \"%%%\"}}",
+                admin),
+            400);
+    assertThat(bad.path("param").asText()).isEqualTo("files.adapter_config.json");
+  }
+
+  @Test
   void malformedRequestsAre400NamingTheField() throws Exception {
     JsonNode e = error(http.post("/v1/completions", "{\"model\": \"tiny\", ", service), 400);
     assertThat(e.path("type").asText()).isEqualTo("invalid_request_error");

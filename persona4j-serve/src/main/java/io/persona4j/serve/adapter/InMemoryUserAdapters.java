@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  * Adapters held in memory (their files' bytes), with publish, rollback and delete: for tests and
  * the demo before a store is attached. Thread-safe.
  */
-public final class InMemoryUserAdapters implements UserAdapters {
+public final class InMemoryUserAdapters implements UserAdapters, AdapterPublisher {
   private record Version(AdapterRef ref, Map<String, byte[]> files) {}
 
   private final Map<String, List<Version>> versions = new TreeMap<>();
@@ -42,17 +42,25 @@ public final class InMemoryUserAdapters implements UserAdapters {
     if (!files.containsKey("adapter_config.json")) {
       throw new NoSuchFileException(dir.resolve("adapter_config.json").toString());
     }
+    return publish(user, files, null).ref();
+  }
+
+  @Override
+  public Published publish(String user, Map<String, byte[]> files, String note) {
+    if (!files.containsKey("adapter_config.json")) {
+      throw new IllegalArgumentException("adapter_config.json is missing");
+    }
     AdapterRef ref;
     synchronized (this) {
       List<Version> list = versions.computeIfAbsent(user, u -> new ArrayList<>());
       long version = list.isEmpty() ? 1 : list.get(list.size() - 1).ref().version() + 1;
       long size = files.values().stream().mapToLong(b -> b.length).sum();
       ref = new AdapterRef(user, version, hash(files), size);
-      list.add(new Version(ref, files));
+      list.add(new Version(ref, new TreeMap<>(files)));
       activeIndex.put(user, list.size() - 1);
     }
     notifyChanged(user);
-    return ref;
+    return new Published(ref, List.of());
   }
 
   /** Makes the user's previous version active again. */

@@ -5,6 +5,10 @@ import io.persona4j.serve.store.AdapterKind;
 import io.persona4j.serve.store.AdapterPayload;
 import io.persona4j.serve.store.AdapterStore;
 import io.persona4j.serve.store.AdapterStoreException;
+import io.persona4j.serve.store.BaseModel;
+import io.persona4j.serve.store.IncompatibleBaseModelException;
+import io.persona4j.serve.store.PublishRequest;
+import io.persona4j.serve.store.PublishResult;
 import io.persona4j.serve.store.StoreEvent;
 import io.persona4j.serve.store.StoreSubscription;
 import io.persona4j.serve.store.UserIds;
@@ -13,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -29,7 +34,7 @@ import java.util.function.Consumer;
  * <p>A {@code user} that is not a valid store id (see {@link UserIds}) has no adapter: such a
  * request is served by the base model.
  */
-public final class StoreUserAdapters implements UserAdapters {
+public final class StoreUserAdapters implements UserAdapters, AdapterPublisher {
   /** Users listed for the web page at most. */
   static final int MAX_LISTED = 500;
 
@@ -39,6 +44,7 @@ public final class StoreUserAdapters implements UserAdapters {
   private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
   private final ExecutorService notifier;
   private final StoreSubscription subscription;
+  private volatile BaseModel baseModel;
 
   /**
    * @param ownsStore whether {@link #close()} closes the store too
@@ -70,6 +76,39 @@ public final class StoreUserAdapters implements UserAdapters {
     }
     for (Consumer<String> l : listeners) {
       l.accept(user);
+    }
+  }
+
+  /**
+   * The base model that {@link #publish} checks adapters against (the served one); without it
+   * publishing is refused.
+   */
+  public StoreUserAdapters withBaseModel(BaseModel base) {
+    this.baseModel = base;
+    return this;
+  }
+
+  @Override
+  public Published publish(String user, Map<String, byte[]> files, String note) throws IOException {
+    BaseModel base = baseModel;
+    if (base == null) {
+      throw new IllegalStateException("publishing needs the served base model (withBaseModel)");
+    }
+    try {
+      PublishResult r =
+          store.publish(
+              PublishRequest.builder()
+                  .setUserId(user)
+                  .setPayload(AdapterPayload.of(files))
+                  .setBaseModel(base)
+                  .optKind(kind)
+                  .optSource(io.persona4j.serve.store.AdapterSource.manual(note))
+                  .build());
+      return new Published(ref(r.entry()), r.warnings());
+    } catch (IncompatibleBaseModelException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    } catch (AdapterStoreException e) {
+      throw new IOException(e.getMessage(), e);
     }
   }
 

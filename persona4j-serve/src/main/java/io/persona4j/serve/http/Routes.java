@@ -1,5 +1,6 @@
 package io.persona4j.serve.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.http.HeaderNames;
@@ -7,6 +8,7 @@ import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.persona4j.serve.adapter.AdapterPublisher;
 import io.persona4j.serve.adapter.AdapterRef;
 import io.persona4j.serve.classify.ClassifierService;
 import io.persona4j.serve.generate.DecoderService;
@@ -14,8 +16,11 @@ import io.persona4j.serve.openai.ApiException;
 import io.persona4j.serve.openai.OpenAiJson;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * /health} (the process is up), {@code /ready} (the model is loaded and the engine runs), {@code
  * /metrics} (Prometheus). The web page at {@code /} and the user list it shows ({@code GET
  * /persona4j/users}). Admin (an admin key): {@code GET /admin/cache}, {@code POST /admin/pin} and
- * {@code /admin/unpin} with {@code {"user"}}. Everything else: an OpenAI-style 404.
+ * {@code /admin/unpin} with {@code {"user"}}, {@code POST /admin/adapters} (publish). Everything
+ * else: an OpenAI-style 404.
  */
 public final class Routes {
   private static final Logger LOG = LoggerFactory.getLogger(Routes.class);
@@ -62,6 +68,7 @@ public final class Routes {
     r.get("/admin/cache", wrap("admin", this::adminCache));
     r.post("/admin/pin", wrap("admin", (req, res) -> pin(req, res, true)));
     r.post("/admin/unpin", wrap("admin", (req, res) -> pin(req, res, false)));
+    r.post("/admin/adapters", wrap("admin", this::publish));
     r.any(
         wrap(
             "other",
@@ -197,6 +204,46 @@ public final class Routes {
       ctx.cache().unpinUser(user);
     }
     ok(res, pin ? "pinned" : "unpinned");
+  }
+
+  /**
+   * {@code POST /admin/adapters}: {@code {"user", "files": {path: base64}, "note"}} becomes the
+   * user's next active version (checked against the served base model, as {@code store put}).
+   */
+  private void publish(ServerRequest req, ServerResponse res) throws IOException {
+    requireAdmin(req);
+    if (!(ctx.source() instanceof AdapterPublisher publisher)) {
+      throw ApiException.notFound(null, "this server's adapter source cannot publish", "not_found");
+    }
+    ObjectNode body = HttpSupport.readJson(req, ctx.maxUploadBytes());
+    String user = body.path("user").asText("");
+    if (user.isEmpty()) {
+      throw ApiException.invalid("user", "user is required");
+    }
+    JsonNode files = body.get("files");
+    if (files == null || !files.isObject() || files.isEmpty()) {
+      throw ApiException.invalid("files", "files must map file names to base64 contents");
+    }
+    Map<String, byte[]> decoded = new TreeMap<>();
+    for (Map.Entry<String, JsonNode> f : files.properties()) {
+      try {
+        decoded.put(f.getKey(), Base64.getDecoder().decode(f.getValue().asText("")));
+      } catch (IllegalArgumentException e) {
+        throw ApiException.invalid("files." + f.getKey(), "files." + f.getKey() + " is not base64");
+      }
+    }
+    AdapterPublisher.Published p;
+    try {
+      p = publisher.publish(user, decoded, body.path("note").asText(null));
+    } catch (IllegalArgumentException e) {
+      throw ApiException.invalid("files", e.getMessage());
+    }
+    ObjectNode o = OpenAiJson.JSON.createObjectNode();
+    o.put("user", p.ref().user());
+    o.put("version", p.ref().version());
+    o.put("adapter", p.ref().label());
+    o.set("warnings", OpenAiJson.JSON.valueToTree(p.warnings()));
+    HttpSupport.json(res, 201, o);
   }
 
   private void requireAdmin(ServerRequest req) {

@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param maxPromptTokens longest prompt accepted (after templating and tokenizing)
  * @param maxTokens largest {@code max_tokens} accepted
  * @param maxBodyBytes largest request body accepted
+ * @param maxUploadBytes largest body of an adapter upload ({@code POST /admin/adapters})
  * @param loadTimeout how long a request waits for its adapter to load
  */
 public record ServerContext(
@@ -30,6 +31,7 @@ public record ServerContext(
     int maxPromptTokens,
     int maxTokens,
     int maxBodyBytes,
+    int maxUploadBytes,
     Duration loadTimeout) {
   static final ApiKeys.Principal OPEN =
       new ApiKeys.Principal("anonymous", ApiKeys.Role.SERVICE, null);

@@ -336,6 +336,7 @@ public final class BatchEngine implements AutoCloseable {
       t = Math.max(t, s.request().promptLength());
     }
     n += k;
+    running = n;
     float[][] logits;
     try (NDManager m = manager.newSubManager()) {
       long[] ids = new long[k * t];
@@ -514,6 +515,7 @@ public final class BatchEngine implements AutoCloseable {
     }
     rows[lastRow] = null;
     n--;
+    running = n;
   }
 
   /** A forward pass failed: its rows end with the error, the others go on. */
