@@ -136,6 +136,7 @@ final class ServeBenchCommand implements Callable<Integer> {
                 .optMaxBatch(maxBatch)
                 .optMaxQueue(4 * concurrency + 16)
                 .optMaxTokens(Math.max(maxTokens, 64))
+                .optMaxSequenceLength(512)
                 .optAdapterCacheBytes(64L << 30)
                 .start()) {
       System.err.printf("bench serve: server at %s, %d users in the store%n", server.url(), users);
