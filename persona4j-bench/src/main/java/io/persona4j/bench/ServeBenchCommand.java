@@ -19,7 +19,6 @@ import io.persona4j.serve.store.AdapterKind;
 import io.persona4j.serve.store.AdapterStore;
 import io.persona4j.serve.store.BaseModel;
 import io.persona4j.serve.store.PublishRequest;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,8 +33,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -301,36 +303,80 @@ final class ServeBenchCommand implements Callable<Integer> {
     return out;
   }
 
+  /**
+   * Time to first token of one request on an idle server: a non-streamed 1-token completion (its
+   * latency is the prefill, the first token and the response). Streamed text is not used for this:
+   * a random-weight model's tokens often decode to no visible text, which would delay the first
+   * chunk long past the first token.
+   */
   private static double ttft(String url, String user) throws Exception {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("model", "bench");
     body.put("prompt", "The quick brown fox jumps over the lazy dog");
-    body.put("max_tokens", 4);
+    body.put("max_tokens", 1);
     body.put("temperature", 0);
-    body.put("stream", true);
     if (user != null) {
       body.put("user", user);
     }
     long t0 = System.nanoTime();
-    HttpResponse<InputStream> r =
+    HttpResponse<String> r =
         HttpClient.newHttpClient()
             .send(
                 HttpRequest.newBuilder(URI.create(url + "/v1/completions"))
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
                     .build(),
-                HttpResponse.BodyHandlers.ofInputStream());
-    double first = -1;
-    try (var in =
-        new java.io.BufferedReader(
-            new java.io.InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
-      for (String line = in.readLine(); line != null; line = in.readLine()) {
-        if (first < 0 && line.startsWith("data: {")) {
-          first = (System.nanoTime() - t0) / 1e9;
-        }
-      }
+                HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      throw new IllegalStateException("TTFT request failed: " + r.body());
     }
-    return first;
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
+  /** Bucket counts of the server's time-to-first-token histogram, summed over its labels. */
+  private static TreeMap<Double, Double> ttftBuckets(String url) throws Exception {
+    String text =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(url + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    TreeMap<Double, Double> b = new TreeMap<>();
+    Matcher m =
+        Pattern.compile(
+                "(?m)^persona4j_time_to_first_token_seconds_bucket\\{[^}]*le=\"([^\"]+)\"\\} (\\S+)$")
+            .matcher(text);
+    while (m.find()) {
+      double le =
+          m.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(m.group(1));
+      b.merge(le, Double.parseDouble(m.group(2)), Double::sum);
+    }
+    return b;
+  }
+
+  /** A quantile of the requests between two scrapes (cumulative buckets), interpolated. */
+  static double quantile(TreeMap<Double, Double> before, TreeMap<Double, Double> after, double q) {
+    double total = after.lastEntry().getValue() - before.getOrDefault(after.lastKey(), 0.0);
+    if (total <= 0) {
+      return Double.NaN;
+    }
+    double target = q * total;
+    double lower = 0;
+    double below = 0;
+    for (Map.Entry<Double, Double> e : after.entrySet()) {
+      double cum = e.getValue() - before.getOrDefault(e.getKey(), 0.0);
+      if (cum >= target) {
+        double upper = e.getKey();
+        if (Double.isInfinite(upper)) {
+          return lower;
+        }
+        double inBucket = cum - below;
+        return inBucket <= 0 ? upper : lower + (upper - lower) * (target - below) / inBucket;
+      }
+      lower = e.getKey();
+      below = cum;
+    }
+    return lower;
   }
 
   /** One closed-loop run from a second process over {@code k} adapters (0: the base model). */
@@ -358,6 +404,7 @@ final class ServeBenchCommand implements Callable<Integer> {
             "--max-tokens",
             Integer.toString(maxTokens)));
     System.err.printf("bench serve: %s ...%n", k == 0 ? "base model" : k + " adapters");
+    TreeMap<Double, Double> before = ttftBuckets(server.url());
     Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
     if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
@@ -367,6 +414,11 @@ final class ServeBenchCommand implements Callable<Integer> {
     @SuppressWarnings("unchecked")
     Map<String, Object> r = JSON.readValue(last, Map.class);
     r.put("label", k == 0 ? "base" : k + " adapters");
+    // Time to first token from the server (the first token computed, not the first visible text).
+    TreeMap<Double, Double> after = ttftBuckets(server.url());
+    r.put("client_first_text_p50", r.get("ttft_p50"));
+    r.put("ttft_p50", quantile(before, after, 0.5));
+    r.put("ttft_p99", quantile(before, after, 0.99));
     System.err.printf(
         "bench serve: %-12s %7.1f tokens/s  p50 %.2f s  p99 %.2f s  ttft p50 %.3f s%n",
         r.get("label"),

@@ -21,7 +21,8 @@ import java.util.function.DoubleSupplier;
  */
 public final class ServeMetrics implements EngineListener, AdapterCache.Listener {
   private static final double[] LATENCY = {
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60,
+    120
   };
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
