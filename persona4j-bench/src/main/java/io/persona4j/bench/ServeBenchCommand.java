@@ -104,6 +104,14 @@ final class ServeBenchCommand implements Callable<Integer> {
   @Option(names = "--cold", defaultValue = "8", description = "Cold/warm TTFT samples.")
   int coldSamples;
 
+  @Option(
+      names = "--rounds",
+      defaultValue = "1",
+      description =
+          "Rounds of the runs; even rounds go in reverse order (base, 1, ..., 1000, then 1000, ...,"
+              + " base), so drift of a shared machine shows as the spread between rounds.")
+  int rounds;
+
   @Option(names = "--json", description = "Write the results here too.")
   Path json;
 
@@ -144,12 +152,22 @@ final class ServeBenchCommand implements Callable<Integer> {
       System.err.printf("bench serve: server at %s, %d users in the store%n", server.url(), users);
       results.put("memory", memory(server, source, adapters, Math.min(100, maxK)));
       results.put("ttft", coldWarm(server, maxK, coldSamples));
+      List<Integer> order = new ArrayList<>();
+      order.add(0);
+      order.addAll(adapterCounts);
+      order.add(0);
       List<Map<String, Object>> runs = new ArrayList<>();
-      runs.add(load(server, source, 0));
-      for (int k : adapterCounts) {
-        runs.add(load(server, source, k));
+      for (int round = 0; round < rounds; round++) {
+        List<Integer> o = new ArrayList<>(order);
+        if (round % 2 == 1) {
+          java.util.Collections.reverse(o);
+        }
+        for (int k : o.subList(round == 0 ? 0 : 1, o.size())) {
+          Map<String, Object> r = load(server, source, k);
+          r.put("round", round + 1);
+          runs.add(r);
+        }
       }
-      runs.add(load(server, source, 0));
       results.put("runs", runs);
     }
     print(results);
@@ -354,6 +372,30 @@ final class ServeBenchCommand implements Callable<Integer> {
     return b;
   }
 
+  /**
+   * The server's decode pass time (s) and count, decode rows (sum of batch sizes) and prefill time:
+   * how busy the engine was and how full its batches.
+   */
+  private static double[] forwardStats(String url) throws Exception {
+    String text =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(url + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    return new double[] {
+      value(text, "persona4j_forward_duration_seconds_sum{pass=\"decode\"}"),
+      value(text, "persona4j_forward_duration_seconds_count{pass=\"decode\"}"),
+      value(text, "persona4j_batch_size_sum{pass=\"decode\"}"),
+      value(text, "persona4j_forward_duration_seconds_sum{pass=\"prefill\"}")
+    };
+  }
+
+  private static double value(String text, String series) {
+    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(text);
+    return m.find() ? Double.parseDouble(m.group(1)) : 0.0;
+  }
+
   /** A quantile of the requests between two scrapes (cumulative buckets), interpolated. */
   static double quantile(TreeMap<Double, Double> before, TreeMap<Double, Double> after, double q) {
     double total = after.lastEntry().getValue() - before.getOrDefault(after.lastKey(), 0.0);
@@ -405,6 +447,7 @@ final class ServeBenchCommand implements Callable<Integer> {
             Integer.toString(maxTokens)));
     System.err.printf("bench serve: %s ...%n", k == 0 ? "base model" : k + " adapters");
     TreeMap<Double, Double> before = ttftBuckets(server.url());
+    double[] fwd0 = forwardStats(server.url());
     Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
     if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
@@ -419,6 +462,12 @@ final class ServeBenchCommand implements Callable<Integer> {
     r.put("client_first_text_p50", r.get("ttft_p50"));
     r.put("ttft_p50", quantile(before, after, 0.5));
     r.put("ttft_p99", quantile(before, after, 0.99));
+    double[] fwd1 = forwardStats(server.url());
+    double steps = fwd1[1] - fwd0[1];
+    r.put("decode_steps", steps);
+    r.put("decode_ms_per_step", steps == 0 ? Double.NaN : 1000 * (fwd1[0] - fwd0[0]) / steps);
+    r.put("rows_per_decode_step", steps == 0 ? Double.NaN : (fwd1[2] - fwd0[2]) / steps);
+    r.put("engine_busy_fraction", (fwd1[0] - fwd0[0] + fwd1[3] - fwd0[3]) / d(r, "wall_seconds"));
     System.err.printf(
         "bench serve: %-12s %7.1f tokens/s  p50 %.2f s  p99 %.2f s  ttft p50 %.3f s%n",
         r.get("label"),
@@ -432,24 +481,21 @@ final class ServeBenchCommand implements Callable<Integer> {
   @SuppressWarnings("unchecked")
   private static void print(Map<String, Object> results) {
     List<Map<String, Object>> runs = (List<Map<String, Object>>) results.get("runs");
-    double base0 = tps(runs.get(0));
-    double base1 = tps(runs.get(runs.size() - 1));
-    double base = (base0 + base1) / 2;
+    List<Double> baseRuns =
+        runs.stream().filter(r -> "base".equals(r.get("label"))).map(r -> tps(r)).toList();
+    double base = baseRuns.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
     System.out.printf(
-        "%n| load | tokens/s | vs base | latency p50 | p99 | TTFT p50 | p99 | errors |%n");
-    System.out.printf("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |%n");
-    Double ten = null;
-    Double thousand = null;
+        "%n| round | load | tokens/s | vs base | latency p50 | p99 | TTFT p50 | p99 | decode ms/step"
+            + " | rows/step | errors |%n");
+    System.out.printf(
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |%n");
+    Map<String, List<Double>> byLabel = new LinkedHashMap<>();
     for (Map<String, Object> r : runs) {
       double t = tps(r);
-      if ("10 adapters".equals(r.get("label"))) {
-        ten = t;
-      }
-      if ("1000 adapters".equals(r.get("label"))) {
-        thousand = t;
-      }
+      byLabel.computeIfAbsent((String) r.get("label"), l -> new ArrayList<>()).add(t);
       System.out.printf(
-          "| %s | %.1f | %.2fx | %.2f s | %.2f s | %.3f s | %.3f s | %s |%n",
+          "| %s | %s | %.1f | %.2fx | %.2f s | %.2f s | %.2f s | %.2f s | %.0f | %.1f | %s |%n",
+          r.get("round"),
           r.get("label"),
           t,
           t / base,
@@ -457,16 +503,32 @@ final class ServeBenchCommand implements Callable<Integer> {
           d(r, "latency_p99"),
           d(r, "ttft_p50"),
           d(r, "ttft_p99"),
+          d(r, "decode_ms_per_step"),
+          d(r, "rows_per_decode_step"),
           r.get("errors"));
     }
-    System.out.printf("%nbase model first/last run: %.1f / %.1f tokens/s%n", base0, base1);
-    if (ten != null && thousand != null) {
+    System.out.printf(
+        "%nbase model: %d runs %s tokens/s, mean %.1f (the spread is the machine's drift)%n",
+        baseRuns.size(), baseRuns, base);
+    for (Map.Entry<String, List<Double>> e : byLabel.entrySet()) {
+      double mean = e.getValue().stream().mapToDouble(Double::doubleValue).average().orElse(0);
+      System.out.printf("%-14s mean %.1f tokens/s = %.2fx base%n", e.getKey(), mean, mean / base);
+    }
+    if (byLabel.containsKey("10 adapters") && byLabel.containsKey("1000 adapters")) {
+      double ten =
+          byLabel.get("10 adapters").stream().mapToDouble(Double::doubleValue).average().orElse(0);
+      double k =
+          byLabel.get("1000 adapters").stream()
+              .mapToDouble(Double::doubleValue)
+              .average()
+              .orElse(0);
       System.out.printf(
-          "10 -> 1000 adapters: %.1f%% of the throughput lost%n", 100 * (1 - thousand / ten));
+          "10 -> 1000 adapters: %.1f%% of the throughput lost%n", 100 * (1 - k / ten));
     }
     Map<String, Object> ttft = (Map<String, Object>) results.get("ttft");
     System.out.printf(
-        "TTFT (idle server, median of %s): cold adapter %.3f s, warm %.3f s, base %.3f s%n",
+        "TTFT (idle server, 1-token requests, median of %s): cold adapter %.3f s, warm %.3f s,"
+            + " base %.3f s%n",
         ttft.get("samples"),
         d(ttft, "cold_median"),
         d(ttft, "warm_median"),
