@@ -302,6 +302,9 @@ final class ServeBenchCommand implements Callable<Integer> {
   /** TTFT of users whose adapter is not cached, then of the same users again, then base. */
   private Map<String, Object> coldWarm(PersonaServer server, int firstUser, int n)
       throws Exception {
+    for (int i = 0; i < 3; i++) { // the server's first requests load and compile its code paths
+      ttft(server.url(), null);
+    }
     double[] cold = new double[n];
     double[] warm = new double[n];
     double[] base = new double[n];
