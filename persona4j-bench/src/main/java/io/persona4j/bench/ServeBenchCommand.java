@@ -196,9 +196,9 @@ final class ServeBenchCommand implements Callable<Integer> {
     Files.createDirectories(root);
     LoraConfig cfg =
         LoraConfig.builder()
-            .r(rank)
-            .alpha(2.0 * rank)
-            .targets(targets.toArray(String[]::new))
+            .optR(rank)
+            .optAlpha(2.0 * rank)
+            .optTargets(targets.toArray(String[]::new))
             .build();
     int made = 0;
     long t0 = System.nanoTime();

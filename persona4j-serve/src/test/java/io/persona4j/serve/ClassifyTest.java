@@ -38,11 +38,11 @@ class ClassifyTest {
   static Path classifier(Path model, long seed, List<String> labels, Path out) throws Exception {
     LoraConfig cfg =
         LoraConfig.builder()
-            .r(4)
-            .alpha(8)
-            .targets("query", "value")
-            .taskType("SEQ_CLS")
-            .modulesToSave("classifier")
+            .optR(4)
+            .optAlpha(8)
+            .optTargets("query", "value")
+            .optTaskType("SEQ_CLS")
+            .optModulesToSave("classifier")
             .build();
     try (NDManager m = TensorRuntime.newManager();
         BertModel bert = BertModel.load(model, m);

@@ -50,7 +50,11 @@ public final class ServeFixtures {
   /** A random LoRA adapter (rank r on every projection, A and B uniform in ±0.3) for the model. */
   public static Path adapter(Path model, int r, long seed, Path out) throws IOException {
     LoraConfig cfg =
-        LoraConfig.builder().r(r).alpha(2.0 * r).targets(ALL.toArray(String[]::new)).build();
+        LoraConfig.builder()
+            .optR(r)
+            .optAlpha(2.0 * r)
+            .optTargets(ALL.toArray(String[]::new))
+            .build();
     try (NDManager m = TensorRuntime.newManager();
         LlamaModel lm = LlamaModel.load(model, m);
         LoraModel lora = LoraModel.of(lm, m)) {

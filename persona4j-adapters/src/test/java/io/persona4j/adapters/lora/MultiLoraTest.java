@@ -38,14 +38,15 @@ class MultiLoraTest {
   @TempDir Path dir;
 
   static final LoraConfig QV =
-      LoraConfig.builder().r(4).alpha(8).targets("q_proj", "v_proj").build();
+      LoraConfig.builder().optR(4).optAlpha(8).optTargets("q_proj", "v_proj").build();
   static final LoraConfig ALL =
       LoraConfig.builder()
-          .r(8)
-          .alpha(16)
-          .targets("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+          .optR(8)
+          .optAlpha(16)
+          .optTargets("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
           .build();
-  static final LoraConfig MLP = LoraConfig.builder().r(2).alpha(3).targets("down_proj").build();
+  static final LoraConfig MLP =
+      LoraConfig.builder().optR(2).optAlpha(3).optTargets("down_proj").build();
 
   /** Writes a random adapter (far from identity; zero B if {@code zeroB}) and returns its dir. */
   static Path writeAdapter(LlamaConfig cfg, LoraConfig lc, long seed, boolean zeroB, Path out)
