@@ -62,7 +62,7 @@ final class PayloadInspector {
     try {
       stage = Files.createTempDirectory("persona4j-store-check-");
       Path dir = stage.resolve("adapter");
-      payload.writeTo(dir);
+      payload.writeTo(dir, false);
       try {
         return inspect(request, dir, label);
       } catch (IncompatibleBaseModelException e) {
