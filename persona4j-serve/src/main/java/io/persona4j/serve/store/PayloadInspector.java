@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 
 /**
  * Checks a payload before it is published: its kind (detected or confirmed), that Persona4j's own
@@ -396,10 +395,5 @@ final class PayloadInspector {
     } catch (IOException e) {
       return null;
     }
-  }
-
-  /** For tests: the hidden size a base model implies. */
-  static OptionalInt hiddenSize(BaseModel base) {
-    return new BaseModelShapes(base).hiddenSize();
   }
 }

@@ -12,7 +12,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -558,9 +557,5 @@ abstract class AdapterStoreContract {
         .isEqualTo(lora(1));
     assertThat(ModelFingerprint.isWellFormed(store.list("pat").get(0).baseModelFingerprint()))
         .isTrue();
-  }
-
-  static Duration seconds(long s) {
-    return Duration.ofSeconds(s);
   }
 }
