@@ -40,7 +40,7 @@ final class JdbcAdapterStore implements AdapterStore {
     this.pool = pool;
     this.display = "adapter store " + config.displayUrl();
     this.feed = new ChangeFeed(dialect, pool, config.pollInterval(), display);
-    this.writes = new StoreWrites(dialect, display);
+    this.writes = new StoreWrites(dialect, display, config.changeRetention());
   }
 
   static JdbcAdapterStore open(StoreConfig config) {

@@ -17,15 +17,20 @@ import java.util.Map;
  * locking order (head rows, then the change counter).
  */
 final class StoreWrites {
-  /** Changes kept in the change log; watchers further behind get {@link StoreEvent.Type#RESYNC}. */
-  static final int RETAINED_CHANGES = 10_000;
-
   private final Dialect dialect;
   private final String display;
+  private final int retained;
+  private final int pruneEvery;
 
-  StoreWrites(Dialect dialect, String display) {
+  /**
+   * @param retained changes kept in the change log; watchers further behind get {@link
+   *     StoreEvent.Type#RESYNC}
+   */
+  StoreWrites(Dialect dialect, String display, int retained) {
     this.dialect = dialect;
     this.display = display;
+    this.retained = retained;
+    this.pruneEvery = Math.max(1, Math.min(256, retained / 4));
   }
 
   /** Stores the checked payload as the user's next version (and activates it if asked). */
@@ -255,7 +260,7 @@ final class StoreWrites {
 
   /**
    * Appends a change (bumping the counter now if the dialect did not at the start), prunes the log
-   * to its last {@value #RETAINED_CHANGES} changes now and then, and announces the change.
+   * to its last {@code retained} changes now and then, and announces the change.
    */
   private void logChange(
       Connection c, long seq, StoreEvent.Type type, String user, AdapterKind kind, long version)
@@ -275,8 +280,8 @@ final class StoreWrites {
       s.setLong(6, System.currentTimeMillis());
       s.executeUpdate();
     }
-    long horizon = seq - RETAINED_CHANGES;
-    if (horizon > 0 && seq % 256 == 0) {
+    long horizon = seq - retained;
+    if (horizon > 0 && seq % pruneEvery == 0) {
       try (PreparedStatement s = c.prepareStatement("DELETE FROM store_changes WHERE seq <= ?");
           PreparedStatement t =
               c.prepareStatement(
