@@ -564,7 +564,7 @@ abstract class AdapterStoreContract {
       List<StoreEvent> later = new ArrayList<>();
       for (StoreEvent e; (e = events.poll(2, TimeUnit.SECONDS)) != null; ) {
         later.add(e);
-        if (e.isTargeted() && e.sequence() == lastSequence(writer)) {
+        if (e.isTargeted() && e.sequence() == lastSequence()) {
           break;
         }
       }
@@ -574,7 +574,7 @@ abstract class AdapterStoreContract {
     }
   }
 
-  private long lastSequence(AdapterStore s) throws SQLException {
+  private long lastSequence() throws SQLException {
     try (Connection c = connect()) {
       return count(c, "SELECT change_seq FROM store_state");
     }
