@@ -188,11 +188,9 @@ final class StoreCommand implements Runnable {
         } else {
           String after = null;
           for (List<String> page; !(page = s.users(after, 1000)).isEmpty(); ) {
-            for (String u : page) {
-              s.activeEntries(u).stream()
-                  .filter(e -> k == null || e.kind() == k)
-                  .forEach(table::add);
-            }
+            s.activeEntries(page).stream()
+                .filter(e -> k == null || e.kind() == k)
+                .forEach(table::add);
             table.flush(System.out);
             after = page.get(page.size() - 1);
           }

@@ -204,6 +204,26 @@ final class JdbcAdapterStore implements AdapterStore {
   }
 
   @Override
+  public List<AdapterEntry> activeEntries(java.util.Collection<String> userIds) {
+    if (userIds.size() > 1000) {
+      throw new IllegalArgumentException(
+          userIds.size() + " user ids: at most 1000 per call (page through them)");
+    }
+    if (userIds.isEmpty()) {
+      return List.of();
+    }
+    List<String> ids = List.copyOf(userIds);
+    ids.forEach(StoreInputs::checkUserId);
+    String marks = String.join(", ", java.util.Collections.nCopies(ids.size(), "?"));
+    return entries(
+        "list active entries of " + ids.size() + " users",
+        "WHERE h.active_version = e.version AND e.user_id IN ("
+            + marks
+            + ") ORDER BY e.user_id, e.kind",
+        ids.toArray());
+  }
+
+  @Override
   public Optional<AdapterEntry> entry(String userId, AdapterKind kind, long version) {
     StoreInputs.checkUserId(userId);
     requireKind(kind);

@@ -590,6 +590,10 @@ abstract class AdapterStoreContract {
     assertThat(store.users("a", 2)).containsExactly("u1", "u2");
     assertThat(store.users("u2", 2)).containsExactly("u3");
     assertThat(store.users("u3", 2)).isEmpty();
+    assertThat(store.activeEntries(List.of("u2", "a", "nobody")))
+        .extracting(AdapterEntry::userId)
+        .containsExactly("a", "u2");
+    assertThat(store.activeEntries(List.of())).isEmpty();
   }
 
   @Test
