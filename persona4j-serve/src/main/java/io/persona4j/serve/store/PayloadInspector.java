@@ -63,7 +63,13 @@ final class PayloadInspector {
       Path dir = stage.resolve("adapter");
       payload.writeTo(dir, false);
       try {
-        return inspect(request, dir, label);
+        Inspection in = inspect(request, dir, label);
+        return new Inspection(
+            in.kind(),
+            in.fingerprint(),
+            in.check(),
+            in.lora(),
+            in.warnings().stream().map(w -> relabel(w, dir, label)).toList());
       } catch (IncompatibleBaseModelException e) {
         throw new IncompatibleBaseModelException(
             relabel(e.getMessage(), dir, label), e.adapterFingerprint(), e.baseFingerprint());

@@ -292,6 +292,7 @@ abstract class AdapterStoreContract {
     assertThat(r.entry().baseModelFingerprint()).isEqualTo(llama.fingerprint());
     assertThat(r.warnings())
         .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .startsWith("user 'ivan': adapter " + tmp)
         .contains("records no base-model fingerprint")
         .contains("8 tensors fit");
     assertThat(store.read("ivan", AdapterKind.LORA, 1).entry().baseModelCheck())
