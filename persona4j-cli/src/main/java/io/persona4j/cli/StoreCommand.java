@@ -1,8 +1,5 @@
 package io.persona4j.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.persona4j.core.model.ModelFingerprint;
 import io.persona4j.serve.store.AdapterEntry;
 import io.persona4j.serve.store.AdapterKind;
 import io.persona4j.serve.store.AdapterSource;
@@ -13,7 +10,6 @@ import io.persona4j.serve.store.PublishResult;
 import io.persona4j.serve.store.StoreConfig;
 import io.persona4j.serve.store.StoredAdapter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -177,7 +173,7 @@ final class StoreCommand implements Runnable {
     public Integer call() {
       AdapterKind k = kind(kind);
       try (AdapterStore s = store.open()) {
-        Table table = new Table(json);
+        StoreTable table = new StoreTable(json);
         if (user != null) {
           List<AdapterEntry> entries = k == null ? s.list(user) : s.list(user, k);
           if (entries.isEmpty() && !json) {
@@ -192,11 +188,9 @@ final class StoreCommand implements Runnable {
         } else {
           String after = null;
           for (List<String> page; !(page = s.users(after, 1000)).isEmpty(); ) {
-            for (String u : page) {
-              s.activeEntries(u).stream()
-                  .filter(e -> k == null || e.kind() == k)
-                  .forEach(table::add);
-            }
+            s.activeEntries(page).stream()
+                .filter(e -> k == null || e.kind() == k)
+                .forEach(table::add);
             table.flush(System.out);
             after = page.get(page.size() - 1);
           }
@@ -330,109 +324,6 @@ final class StoreCommand implements Runnable {
         }
       }
       return 0;
-    }
-  }
-
-  /** Entries as an aligned table or JSON lines. */
-  static final class Table {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String[] HEAD = {
-      "USER", "KIND", "VERSION", "ACTIVE", "BYTES", "RANK", "ALPHA", "BASE", "CREATED", "SOURCE"
-    };
-    private final boolean json;
-    private final List<String[]> rows = new ArrayList<>();
-    private boolean headerPrinted;
-
-    Table(boolean json) {
-      this.json = json;
-    }
-
-    void add(AdapterEntry e) {
-      if (json) {
-        rows.add(new String[] {toJson(e)});
-        return;
-      }
-      rows.add(
-          new String[] {
-            e.userId(),
-            e.kind().id(),
-            Long.toString(e.version()),
-            e.active() ? "*" : "",
-            Long.toString(e.byteSize()),
-            e.lora() == null ? "-" : Integer.toString(e.lora().rank()),
-            e.lora() == null ? "-" : trim(e.lora().alpha()),
-            ModelFingerprint.abbreviate(e.baseModelFingerprint())
-                + (e.baseModelCheck() == io.persona4j.serve.store.BaseModelCheck.SHAPES
-                    ? " (shapes)"
-                    : ""),
-            e.createdAt().toString(),
-            e.source().describe()
-          });
-    }
-
-    private static String trim(double d) {
-      return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
-    }
-
-    static String toJson(AdapterEntry e) {
-      ObjectNode o = JSON.createObjectNode();
-      o.put("user", e.userId());
-      o.put("kind", e.kind().id());
-      o.put("version", e.version());
-      o.put("active", e.active());
-      o.put("base_model_fingerprint", e.baseModelFingerprint());
-      o.put("base_model_check", e.baseModelCheck().name().toLowerCase(java.util.Locale.ROOT));
-      if (e.lora() != null) {
-        o.put("rank", e.lora().rank());
-        o.put("alpha", e.lora().alpha());
-        e.lora().targets().forEach(o.putArray("targets")::add);
-      }
-      o.put("byte_size", e.byteSize());
-      o.put("file_count", e.fileCount());
-      o.put("content_hash", e.contentHash());
-      o.put("created_at", e.createdAt().toString());
-      ObjectNode src = o.putObject("source");
-      src.put("type", e.source().type().name().toLowerCase(java.util.Locale.ROOT));
-      src.put("run", e.source().run());
-      if (e.source().round() != null) {
-        src.put("round", e.source().round());
-      }
-      src.put("note", e.source().note());
-      return o.toString();
-    }
-
-    void flush(java.io.PrintStream out) {
-      if (json) {
-        rows.forEach(r -> out.println(r[0]));
-        rows.clear();
-        return;
-      }
-      if (rows.isEmpty()) {
-        return;
-      }
-      int[] w = new int[HEAD.length];
-      for (int i = 0; i < HEAD.length; i++) {
-        w[i] = HEAD[i].length();
-      }
-      for (String[] r : rows) {
-        for (int i = 0; i < r.length; i++) {
-          w[i] = Math.max(w[i], r[i].length());
-        }
-      }
-      if (!headerPrinted) {
-        out.println(line(HEAD, w));
-        headerPrinted = true;
-      }
-      rows.forEach(r -> out.println(line(r, w)));
-      rows.clear();
-    }
-
-    private static String line(String[] cells, int[] w) {
-      StringBuilder b = new StringBuilder();
-      for (int i = 0; i < cells.length; i++) {
-        b.append(i == cells.length - 1 ? cells[i] : String.format("%-" + w[i] + "s  ", cells[i]));
-      }
-      return b.toString().stripTrailing();
     }
   }
 }

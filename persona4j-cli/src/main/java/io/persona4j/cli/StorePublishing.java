@@ -61,6 +61,6 @@ final class StorePublishing {
         e.byteSize(),
         e.contentHash(),
         ModelFingerprint.abbreviate(e.baseModelFingerprint()));
-    out.println(StoreCommand.Table.toJson(e));
+    out.println(StoreTable.toJson(e));
   }
 }

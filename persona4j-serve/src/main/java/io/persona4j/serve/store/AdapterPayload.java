@@ -280,6 +280,11 @@ public final class AdapterPayload {
    * @throws DirectoryNotEmptyException if {@code dir} is a non-empty directory
    */
   public Path writeTo(Path dir) throws IOException {
+    return writeTo(dir, true);
+  }
+
+  /** As {@link #writeTo(Path)}; {@code sync} false skips fsync (for private scratch copies). */
+  Path writeTo(Path dir, boolean sync) throws IOException {
     Path target = dir.toAbsolutePath().normalize();
     if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
       if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
@@ -305,7 +310,9 @@ public final class AdapterPayload {
           while (b.hasRemaining()) {
             ch.write(b);
           }
-          ch.force(true);
+          if (sync) {
+            ch.force(true);
+          }
         }
       }
       Files.deleteIfExists(target); // an empty directory
@@ -314,11 +321,22 @@ public final class AdapterPayload {
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, target);
       }
+      if (sync) {
+        syncDirectory(parent);
+      }
     } catch (IOException | RuntimeException e) {
       deleteTree(tmp);
       throw e;
     }
     return target;
+  }
+
+  private static void syncDirectory(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      // not every file system syncs directories; the files themselves are synced
+    }
   }
 
   static void deleteTree(Path root) {

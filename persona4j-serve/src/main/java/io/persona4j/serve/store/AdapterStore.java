@@ -69,6 +69,13 @@ public interface AdapterStore extends AutoCloseable {
   /** The user's active entries, one per kind that has one. */
   List<AdapterEntry> activeEntries(String userId);
 
+  /**
+   * The active entries of several users (at most 1,000 ids per call), in one query: what a server
+   * re-checks for the users it caches after an {@link StoreEvent.Type#ERASED} event, and what
+   * listing all users pages through.
+   */
+  List<AdapterEntry> activeEntries(java.util.Collection<String> userIds);
+
   /** One version's entry, if it exists. */
   Optional<AdapterEntry> entry(String userId, AdapterKind kind, long version);
 

@@ -47,6 +47,46 @@ final class EntryRows {
     }
   }
 
+  /**
+   * The row of one version.
+   *
+   * @throws NoSuchAdapterException naming the versions that exist, if it does not
+   */
+  static Row require(Connection c, String userId, AdapterKind kind, long version, String store)
+      throws SQLException {
+    List<Row> rows =
+        query(
+            c, "WHERE e.user_id = ? AND e.kind = ? AND e.version = ?", userId, kind.id(), version);
+    if (rows.isEmpty()) {
+      throw new NoSuchAdapterException(
+          store
+              + ": "
+              + StoreInputs.describe(userId, kind, version)
+              + " does not exist; "
+              + versionsText(c, userId, kind));
+    }
+    return rows.get(0);
+  }
+
+  private static String versionsText(Connection c, String userId, AdapterKind kind)
+      throws SQLException {
+    List<Long> versions = new ArrayList<>();
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "SELECT version FROM adapter_entries WHERE user_id = ? AND kind = ? ORDER BY version")) {
+      s.setString(1, userId);
+      s.setString(2, kind.id());
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          versions.add(rs.getLong(1));
+        }
+      }
+    }
+    return versions.isEmpty()
+        ? "the user has no " + kind.id() + " entries"
+        : "the user's " + kind.id() + " versions are " + versions;
+  }
+
   static Row map(ResultSet rs) throws SQLException {
     long id = rs.getLong("entry_id");
     try {

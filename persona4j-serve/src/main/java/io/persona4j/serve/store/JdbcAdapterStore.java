@@ -10,9 +10,7 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.flywaydb.core.Flyway;
@@ -27,9 +25,6 @@ import org.slf4j.LoggerFactory;
 final class JdbcAdapterStore implements AdapterStore {
   static final String HISTORY_TABLE = "persona4j_schema_history";
 
-  /** Changes kept in the change log; watchers further behind get {@link StoreEvent.Type#RESYNC}. */
-  static final int RETAINED_CHANGES = 10_000;
-
   private static final Logger LOG = LoggerFactory.getLogger(JdbcAdapterStore.class);
 
   private final StoreConfig config;
@@ -37,6 +32,7 @@ final class JdbcAdapterStore implements AdapterStore {
   private final HikariDataSource pool;
   private final String display;
   private final ChangeFeed feed;
+  private final StoreWrites writes;
 
   private JdbcAdapterStore(StoreConfig config, Dialect dialect, HikariDataSource pool) {
     this.config = config;
@@ -44,6 +40,7 @@ final class JdbcAdapterStore implements AdapterStore {
     this.pool = pool;
     this.display = "adapter store " + config.displayUrl();
     this.feed = new ChangeFeed(dialect, pool, config.pollInterval(), display);
+    this.writes = new StoreWrites(dialect, display, config.changeRetention());
   }
 
   static JdbcAdapterStore open(StoreConfig config) {
@@ -109,145 +106,19 @@ final class JdbcAdapterStore implements AdapterStore {
     return config.backend();
   }
 
-  // ---- writing --------------------------------------------------------------------------------
-
   @Override
   public PublishResult publish(PublishRequest request) {
     request.payload().checkLimits(config.limits());
     Inspection in = PayloadInspector.inspect(request);
-    String user = request.userId();
-    AdapterKind kind = in.kind();
-    AdapterPayload payload = request.payload();
     Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     AdapterEntry entry =
         write(
-            "publish " + StoreInputs.describe(user, kind, 0),
-            c -> {
-              long seq = dialect.bumpCounterFirst() ? bumpCounter(c) : 0;
-              try (PreparedStatement s =
-                  c.prepareStatement(
-                      "INSERT INTO adapter_heads (user_id, kind, active_version, next_version)"
-                          + " VALUES (?, ?, NULL, 1) ON CONFLICT DO NOTHING")) {
-                s.setString(1, user);
-                s.setString(2, kind.id());
-                s.executeUpdate();
-              }
-              long version;
-              try (PreparedStatement s =
-                  c.prepareStatement(
-                      "SELECT next_version FROM adapter_heads WHERE user_id = ? AND kind = ?"
-                          + dialect.lockRows())) {
-                s.setString(1, user);
-                s.setString(2, kind.id());
-                try (ResultSet rs = s.executeQuery()) {
-                  rs.next();
-                  version = rs.getLong(1);
-                }
-              }
-              AdapterEntry e =
-                  AdapterEntry.builder()
-                      .setUserId(user)
-                      .setKind(kind)
-                      .setVersion(version)
-                      .setBaseModelFingerprint(in.fingerprint())
-                      .optBaseModelCheck(in.check())
-                      .optLora(in.lora())
-                      .setPayload(payload)
-                      .setCreatedAt(now)
-                      .optSource(request.source())
-                      .optActive(request.activate())
-                      .build();
-              long entryId = insertEntry(c, e);
-              insertFiles(c, entryId, payload);
-              try (PreparedStatement s =
-                  c.prepareStatement(
-                      "UPDATE adapter_heads SET next_version = ?"
-                          + (request.activate() ? ", active_version = ?" : "")
-                          + " WHERE user_id = ? AND kind = ?")) {
-                int i = 1;
-                s.setLong(i++, version + 1);
-                if (request.activate()) {
-                  s.setLong(i++, version);
-                }
-                s.setString(i++, user);
-                s.setString(i, kind.id());
-                s.executeUpdate();
-              }
-              if (request.activate()) {
-                logChange(c, seq, StoreEvent.Type.PUBLISHED, user, kind, version);
-              }
-              return e;
-            });
+            "publish " + StoreInputs.describe(request.userId(), in.kind(), 0),
+            c -> writes.publish(c, request, in, now));
     for (String w : in.warnings()) {
       LOG.warn("{}: {}", display, w);
     }
     return new PublishResult(entry, in.warnings());
-  }
-
-  private static long insertEntry(Connection c, AdapterEntry e) throws SQLException {
-    try (PreparedStatement s =
-        c.prepareStatement(
-            "INSERT INTO adapter_entries (user_id, kind, version, base_fingerprint, base_check,"
-                + " lora_rank, lora_alpha, lora_targets, byte_size, file_count, content_hash,"
-                + " created_at, source_type, source_run, source_round, source_note)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING entry_id")) {
-      LoraShape lora = e.lora();
-      AdapterSource src = e.source();
-      s.setString(1, e.userId());
-      s.setString(2, e.kind().id());
-      s.setLong(3, e.version());
-      s.setString(4, e.baseModelFingerprint());
-      s.setString(5, e.baseModelCheck().name());
-      s.setObject(6, lora == null ? null : lora.rank(), java.sql.Types.INTEGER);
-      s.setObject(7, lora == null ? null : lora.alpha(), java.sql.Types.DOUBLE);
-      s.setString(8, EntryRows.targetsJson(lora));
-      s.setLong(9, e.byteSize());
-      s.setInt(10, e.fileCount());
-      s.setString(11, e.contentHash());
-      s.setLong(12, e.createdAt().toEpochMilli());
-      s.setString(13, src.type().name());
-      s.setString(14, src.run());
-      s.setObject(15, src.round(), java.sql.Types.INTEGER);
-      s.setString(16, src.note());
-      try (ResultSet rs = s.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
-      }
-    }
-  }
-
-  private static void insertFiles(Connection c, long entryId, AdapterPayload payload)
-      throws SQLException {
-    try (PreparedStatement files =
-            c.prepareStatement(
-                "INSERT INTO adapter_files (entry_id, file_no, path, byte_size, sha256)"
-                    + " VALUES (?, ?, ?, ?, ?)");
-        PreparedStatement chunks =
-            c.prepareStatement(
-                "INSERT INTO adapter_chunks (entry_id, file_no, chunk_no, data)"
-                    + " VALUES (?, ?, ?, ?)")) {
-      int fileNo = 0;
-      for (Map.Entry<String, byte[]> f : payload.files().entrySet()) {
-        byte[] bytes = f.getValue();
-        files.setLong(1, entryId);
-        files.setInt(2, fileNo);
-        files.setString(3, f.getKey());
-        files.setLong(4, bytes.length);
-        files.setString(5, ContentHash.ofBytes(bytes));
-        files.executeUpdate();
-        int n = Math.max(1, (bytes.length + EntryRows.CHUNK - 1) / EntryRows.CHUNK);
-        for (int k = 0; k < n; k++) {
-          int from = k * EntryRows.CHUNK;
-          chunks.setLong(1, entryId);
-          chunks.setInt(2, fileNo);
-          chunks.setInt(3, k);
-          chunks.setBytes(
-              4, Arrays.copyOfRange(bytes, from, Math.min(bytes.length, from + EntryRows.CHUNK)));
-          chunks.executeUpdate();
-        }
-        fileNo++;
-      }
-    }
   }
 
   @Override
@@ -255,180 +126,21 @@ final class JdbcAdapterStore implements AdapterStore {
     StoreInputs.checkUserId(userId);
     requireKind(kind);
     requireVersion(version);
-    String what = StoreInputs.describe(userId, kind, version);
     return write(
-        "rollback " + what,
-        c -> {
-          long seq = dialect.bumpCounterFirst() ? bumpCounter(c) : 0;
-          long active;
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT active_version FROM adapter_heads WHERE user_id = ? AND kind = ?"
-                      + dialect.lockRows())) {
-            s.setString(1, userId);
-            s.setString(2, kind.id());
-            try (ResultSet rs = s.executeQuery()) {
-              if (!rs.next()) {
-                throw new NoSuchAdapterException(
-                    display
-                        + ": "
-                        + StoreInputs.describe(userId, kind, 0)
-                        + ": nothing stored (no version to roll back to)");
-              }
-              active = rs.getLong(1);
-            }
-          }
-          List<EntryRows.Row> rows =
-              EntryRows.query(
-                  c,
-                  "WHERE e.user_id = ? AND e.kind = ? AND e.version = ?",
-                  userId,
-                  kind.id(),
-                  version);
-          if (rows.isEmpty()) {
-            throw new NoSuchAdapterException(
-                display + ": " + what + " does not exist; " + versionsText(c, userId, kind));
-          }
-          if (active == version) {
-            return rows.get(0).entry();
-          }
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "UPDATE adapter_heads SET active_version = ? WHERE user_id = ? AND kind = ?")) {
-            s.setLong(1, version);
-            s.setString(2, userId);
-            s.setString(3, kind.id());
-            s.executeUpdate();
-          }
-          logChange(c, seq, StoreEvent.Type.ROLLED_BACK, userId, kind, version);
-          return rows.get(0).entry().withActive(true);
-        });
-  }
-
-  private static String versionsText(Connection c, String userId, AdapterKind kind)
-      throws SQLException {
-    List<Long> versions = new ArrayList<>();
-    try (PreparedStatement s =
-        c.prepareStatement(
-            "SELECT version FROM adapter_entries WHERE user_id = ? AND kind = ? ORDER BY version")) {
-      s.setString(1, userId);
-      s.setString(2, kind.id());
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) {
-          versions.add(rs.getLong(1));
-        }
-      }
-    }
-    return versions.isEmpty()
-        ? "the user has no " + kind.id() + " entries"
-        : "the user's " + kind.id() + " versions are " + versions;
+        "rollback " + StoreInputs.describe(userId, kind, version),
+        c -> writes.rollback(c, userId, kind, version));
   }
 
   @Override
   public ErasureReport deleteUser(String userId) {
     StoreInputs.checkUserId(userId);
     long[] counts =
-        write(
-            "delete " + StoreInputs.describe(userId, null, 0),
-            c -> {
-              long seq = dialect.bumpCounterFirst() ? bumpCounter(c) : 0;
-              int heads = 0;
-              try (PreparedStatement s =
-                  c.prepareStatement(
-                      "SELECT kind FROM adapter_heads WHERE user_id = ?" + dialect.lockRows())) {
-                s.setString(1, userId);
-                try (ResultSet rs = s.executeQuery()) {
-                  while (rs.next()) {
-                    heads++;
-                  }
-                }
-              }
-              long versions;
-              long bytes;
-              try (PreparedStatement s =
-                  c.prepareStatement(
-                      "SELECT count(*), coalesce(sum(byte_size), 0) FROM adapter_entries"
-                          + " WHERE user_id = ?")) {
-                s.setString(1, userId);
-                try (ResultSet rs = s.executeQuery()) {
-                  rs.next();
-                  versions = rs.getLong(1);
-                  bytes = rs.getLong(2);
-                }
-              }
-              String ofUser =
-                  " WHERE entry_id IN (SELECT entry_id FROM adapter_entries WHERE user_id = ?)";
-              update(c, "DELETE FROM adapter_chunks" + ofUser, userId);
-              update(c, "DELETE FROM adapter_files" + ofUser, userId);
-              update(c, "DELETE FROM adapter_entries WHERE user_id = ?", userId);
-              update(c, "DELETE FROM adapter_heads WHERE user_id = ?", userId);
-              update(
-                  c,
-                  "UPDATE store_changes SET change_type = 'REDACTED', user_id = NULL, kind = NULL,"
-                      + " version = NULL WHERE user_id = ?",
-                  userId);
-              if (versions > 0 || heads > 0) {
-                logChange(c, seq, StoreEvent.Type.ERASED, null, null, 0);
-              }
-              return new long[] {versions, bytes};
-            });
+        write("delete " + StoreInputs.describe(userId, null, 0), c -> writes.deleteUser(c, userId));
     if (counts[0] == 0) {
       return new ErasureReport(userId, 0, 0, true, "nothing was stored for this user");
     }
     Dialect.Residue r = dialect.afterErasure(pool);
     return new ErasureReport(userId, (int) counts[0], counts[1], r.purged(), r.text());
-  }
-
-  private static void update(Connection c, String sql, String arg) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement(sql)) {
-      s.setString(1, arg);
-      s.executeUpdate();
-    }
-  }
-
-  /** Increments the change counter and returns its new value. */
-  private static long bumpCounter(Connection c) throws SQLException {
-    try (Statement s = c.createStatement()) {
-      s.executeUpdate("UPDATE store_state SET change_seq = change_seq + 1 WHERE id = 1");
-      try (ResultSet rs = s.executeQuery("SELECT change_seq FROM store_state WHERE id = 1")) {
-        rs.next();
-        return rs.getLong(1);
-      }
-    }
-  }
-
-  private void logChange(
-      Connection c, long seq, StoreEvent.Type type, String user, AdapterKind kind, long version)
-      throws SQLException {
-    if (seq == 0) {
-      seq = bumpCounter(c);
-    }
-    try (PreparedStatement s =
-        c.prepareStatement(
-            "INSERT INTO store_changes (seq, change_type, user_id, kind, version, changed_at)"
-                + " VALUES (?, ?, ?, ?, ?, ?)")) {
-      s.setLong(1, seq);
-      s.setString(2, type.name());
-      s.setString(3, user);
-      s.setString(4, kind == null ? null : kind.id());
-      s.setObject(5, version > 0 ? version : null, java.sql.Types.BIGINT);
-      s.setLong(6, System.currentTimeMillis());
-      s.executeUpdate();
-    }
-    long horizon = seq - RETAINED_CHANGES;
-    if (horizon > 0 && seq % 256 == 0) {
-      try (PreparedStatement s = c.prepareStatement("DELETE FROM store_changes WHERE seq <= ?");
-          PreparedStatement t =
-              c.prepareStatement(
-                  "UPDATE store_state SET pruned_through = ? WHERE id = 1 AND pruned_through < ?")) {
-        s.setLong(1, horizon);
-        s.executeUpdate();
-        t.setLong(1, horizon);
-        t.setLong(2, horizon);
-        t.executeUpdate();
-      }
-    }
-    dialect.announce(c, seq);
   }
 
   @Override
@@ -489,6 +201,26 @@ final class JdbcAdapterStore implements AdapterStore {
         "list active " + StoreInputs.describe(userId, null, 0),
         "WHERE e.user_id = ? AND h.active_version = e.version ORDER BY e.kind",
         userId);
+  }
+
+  @Override
+  public List<AdapterEntry> activeEntries(java.util.Collection<String> userIds) {
+    if (userIds.size() > 1000) {
+      throw new IllegalArgumentException(
+          userIds.size() + " user ids: at most 1000 per call (page through them)");
+    }
+    if (userIds.isEmpty()) {
+      return List.of();
+    }
+    List<String> ids = List.copyOf(userIds);
+    ids.forEach(StoreInputs::checkUserId);
+    String marks = String.join(", ", java.util.Collections.nCopies(ids.size(), "?"));
+    return entries(
+        "list active entries of " + ids.size() + " users",
+        "WHERE h.active_version = e.version AND e.user_id IN ("
+            + marks
+            + ") ORDER BY e.user_id, e.kind",
+        ids.toArray());
   }
 
   @Override
@@ -564,23 +296,11 @@ final class JdbcAdapterStore implements AdapterStore {
     StoreInputs.checkUserId(userId);
     requireKind(kind);
     requireVersion(version);
-    String what = StoreInputs.describe(userId, kind, version);
     return read(
-        "read " + what,
+        "read " + StoreInputs.describe(userId, kind, version),
         c -> {
-          List<EntryRows.Row> rows =
-              EntryRows.query(
-                  c,
-                  "WHERE e.user_id = ? AND e.kind = ? AND e.version = ?",
-                  userId,
-                  kind.id(),
-                  version);
-          if (rows.isEmpty()) {
-            throw new NoSuchAdapterException(
-                display + ": " + what + " does not exist; " + versionsText(c, userId, kind));
-          }
-          return new StoredAdapter(
-              rows.get(0).entry(), EntryRows.readPayload(c, rows.get(0), display));
+          EntryRows.Row row = EntryRows.require(c, userId, kind, version, display);
+          return new StoredAdapter(row.entry(), EntryRows.readPayload(c, row, display));
         });
   }
 

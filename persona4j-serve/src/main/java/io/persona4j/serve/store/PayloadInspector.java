@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 
 /**
  * Checks a payload before it is published: its kind (detected or confirmed), that Persona4j's own
@@ -62,9 +61,15 @@ final class PayloadInspector {
     try {
       stage = Files.createTempDirectory("persona4j-store-check-");
       Path dir = stage.resolve("adapter");
-      payload.writeTo(dir);
+      payload.writeTo(dir, false);
       try {
-        return inspect(request, dir, label);
+        Inspection in = inspect(request, dir, label);
+        return new Inspection(
+            in.kind(),
+            in.fingerprint(),
+            in.check(),
+            in.lora(),
+            in.warnings().stream().map(w -> relabel(w, dir, label)).toList());
       } catch (IncompatibleBaseModelException e) {
         throw new IncompatibleBaseModelException(
             relabel(e.getMessage(), dir, label), e.adapterFingerprint(), e.baseFingerprint());
@@ -396,10 +401,5 @@ final class PayloadInspector {
     } catch (IOException e) {
       return null;
     }
-  }
-
-  /** For tests: the hidden size a base model implies. */
-  static OptionalInt hiddenSize(BaseModel base) {
-    return new BaseModelShapes(base).hiddenSize();
   }
 }

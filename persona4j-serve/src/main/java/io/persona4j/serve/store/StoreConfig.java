@@ -31,6 +31,7 @@ public final class StoreConfig {
   private final StoreLimits limits;
   private final Duration pollInterval;
   private final Duration connectTimeout;
+  private final int changeRetention;
 
   private StoreConfig(Builder b) {
     if (b.url == null || b.url.isBlank()) {
@@ -52,6 +53,11 @@ public final class StoreConfig {
             ? positive(b.pollInterval, "pollInterval")
             : Duration.ofMillis(backend() == Backend.SQLITE ? 100 : 2000);
     this.connectTimeout = positive(b.connectTimeout, "connectTimeout");
+    if (b.changeRetention < 4) {
+      throw new IllegalArgumentException(
+          "changeRetention = " + b.changeRetention + " must be >= 4");
+    }
+    this.changeRetention = b.changeRetention;
   }
 
   private static Duration positive(Duration d, String field) {
@@ -190,6 +196,11 @@ public final class StoreConfig {
     return connectTimeout;
   }
 
+  /** Changes kept in the change log (10,000; smaller only in tests). */
+  int changeRetention() {
+    return changeRetention;
+  }
+
   @Override
   public String toString() {
     return "StoreConfig[" + displayUrl() + "]";
@@ -204,8 +215,15 @@ public final class StoreConfig {
     private StoreLimits limits = StoreLimits.DEFAULT;
     private Duration pollInterval;
     private Duration connectTimeout = Duration.ofSeconds(10);
+    private int changeRetention = 10_000;
 
     private Builder() {}
+
+    /** For tests of watchers that fall behind: a shorter change log. */
+    Builder changeRetention(int changes) {
+      this.changeRetention = changes;
+      return this;
+    }
 
     /** {@code jdbc:sqlite:FILE} or {@code jdbc:postgresql://HOST:PORT/DB[?user=...]}. */
     public Builder setUrl(String url) {

@@ -19,7 +19,7 @@ public record StoreEvent(long sequence, Type type, String userId, AdapterKind ki
     ROLLED_BACK,
     /**
      * A user was erased. The event does not say who (the store keeps no trace of an erased user):
-     * check the users you hold, e.g. with {@link AdapterStore#active}.
+     * re-check the users you hold with {@link AdapterStore#activeEntries(java.util.Collection)}.
      */
     ERASED,
     /**

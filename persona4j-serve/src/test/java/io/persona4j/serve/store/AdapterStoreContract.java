@@ -12,7 +12,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -293,6 +292,7 @@ abstract class AdapterStoreContract {
     assertThat(r.entry().baseModelFingerprint()).isEqualTo(llama.fingerprint());
     assertThat(r.warnings())
         .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .startsWith("user 'ivan': adapter " + tmp)
         .contains("records no base-model fingerprint")
         .contains("8 tensors fit");
     assertThat(store.read("ivan", AdapterKind.LORA, 1).entry().baseModelCheck())
@@ -538,6 +538,50 @@ abstract class AdapterStoreContract {
   }
 
   @Test
+  void aListenerThatFallsBehindTheChangeLogIsToldToResync() throws Exception {
+    publish("quinn", lora(1));
+    publish("quinn", lora(2));
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    BlockingQueue<StoreEvent> events = new LinkedBlockingQueue<>();
+    try (AdapterStore writer = AdapterStore.open(sameStore().changeRetention(8).build());
+        AdapterStore watcher = AdapterStore.open(sameStore().build());
+        StoreSubscription sub =
+            watcher.subscribe(
+                e -> {
+                  events.add(e);
+                  try {
+                    release.await(10, TimeUnit.SECONDS);
+                  } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                  }
+                })) {
+      writer.rollback("quinn", AdapterKind.LORA, 1);
+      StoreEvent first = events.poll(2, TimeUnit.SECONDS); // the listener now blocks on it
+      assertThat(first.type()).isEqualTo(StoreEvent.Type.ROLLED_BACK);
+      for (int i = 0; i < 30; i++) {
+        writer.rollback("quinn", AdapterKind.LORA, i % 2 == 0 ? 2 : 1);
+      }
+      release.countDown();
+      List<StoreEvent> later = new ArrayList<>();
+      for (StoreEvent e; (e = events.poll(2, TimeUnit.SECONDS)) != null; ) {
+        later.add(e);
+        if (e.isTargeted() && e.sequence() == lastSequence()) {
+          break;
+        }
+      }
+      assertThat(later).extracting(StoreEvent::type).contains(StoreEvent.Type.RESYNC);
+      assertThat(later.size()).isLessThan(30); // the pruned changes are not replayed
+      assertThat(later.get(later.size() - 1).version()).isEqualTo(1);
+    }
+  }
+
+  private long lastSequence() throws SQLException {
+    try (Connection c = connect()) {
+      return count(c, "SELECT change_seq FROM store_state");
+    }
+  }
+
+  @Test
   void usersArePagedInByteOrder() throws Exception {
     AdapterPayload p = lora(1);
     for (String u : List.of("u3", "U1", "u1", "u2", "a")) {
@@ -547,6 +591,10 @@ abstract class AdapterStoreContract {
     assertThat(store.users("a", 2)).containsExactly("u1", "u2");
     assertThat(store.users("u2", 2)).containsExactly("u3");
     assertThat(store.users("u3", 2)).isEmpty();
+    assertThat(store.activeEntries(List.of("u2", "a", "nobody")))
+        .extracting(AdapterEntry::userId)
+        .containsExactly("a", "u2");
+    assertThat(store.activeEntries(List.of())).isEmpty();
   }
 
   @Test
@@ -558,9 +606,5 @@ abstract class AdapterStoreContract {
         .isEqualTo(lora(1));
     assertThat(ModelFingerprint.isWellFormed(store.list("pat").get(0).baseModelFingerprint()))
         .isTrue();
-  }
-
-  static Duration seconds(long s) {
-    return Duration.ofSeconds(s);
   }
 }

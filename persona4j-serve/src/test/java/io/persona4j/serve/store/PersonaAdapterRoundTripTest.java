@@ -34,7 +34,9 @@ class PersonaAdapterRoundTripTest {
         LlamaModel lm = LlamaModel.load(baseDir, m);
         LoraModel lora = LoraModel.of(lm, m)) {
       lora.add(
-          "personal", LoraConfig.builder().r(4).alpha(8).targets("q_proj", "v_proj").build(), 3);
+          "personal",
+          LoraConfig.builder().optR(4).optAlpha(8).optTargets("q_proj", "v_proj").build(),
+          3);
       SplittableRandom r = new SplittableRandom(5);
       for (LoraUnit u : lora.units("personal").values()) {
         try (NDManager s = u.a().getManager().newSubManager()) {
