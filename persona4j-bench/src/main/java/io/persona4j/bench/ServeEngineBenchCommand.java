@@ -45,6 +45,12 @@ final class ServeEngineBenchCommand implements Callable<Integer> {
   Path dir;
 
   @Option(
+      names = "--model",
+      defaultValue = "bench",
+      description = "bench or small: which of bin/bench serve's models (default ${DEFAULT-VALUE}).")
+  String modelSize;
+
+  @Option(
       names = "--adapters",
       split = ",",
       defaultValue = "10,100,1000",
@@ -68,8 +74,8 @@ final class ServeEngineBenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path model = dir.resolve("model-bench");
-    Path adapters = dir.resolve("adapters-bench-r8-q_proj+v_proj");
+    Path model = dir.resolve("model-" + modelSize);
+    Path adapters = dir.resolve("adapters-" + modelSize + "-r8-q_proj+v_proj");
     int need = counts.stream().mapToInt(Integer::intValue).max().orElse(0);
     if (!Files.isDirectory(adapters.resolve("u" + (need - 1)))) {
       throw new IllegalStateException(
