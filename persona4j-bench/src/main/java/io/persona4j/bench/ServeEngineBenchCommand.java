@@ -155,13 +155,14 @@ final class ServeEngineBenchCommand implements Callable<Integer> {
   private double block(BatchEngine engine, List<ServingAdapter> adapters, int k, int rep)
       throws Exception {
     SamplingConfig g = SamplingConfig.greedy(maxTokens, Set.of());
+    int vocab = engine.model().config().vocabSize();
     CountDownLatch done = new CountDownLatch(sequences);
     AtomicLong tokens = new AtomicLong();
     long t0 = System.nanoTime();
     for (int i = 0; i < sequences; i++) {
       long[] prompt = new long[20];
       for (int j = 0; j < prompt.length; j++) {
-        prompt[j] = 1 + ((long) (rep * 131 + i) * 31 + j * 7) % 30000;
+        prompt[j] = 3 + ((long) (rep * 131 + i) * 31 + j * 7) % (vocab - 3);
       }
       // Adapter of sequence i: the ith of a window that moves with the repetition, so blocks of
       // 1,000 adapters do not reuse the same few.
