@@ -21,6 +21,9 @@ import picocli.CommandLine.Command;
       RecCommand.class,
       DpCommand.class,
       FedCommand.class,
+      StoreCommand.class,
+      ServeCommand.class,
+      ApiKeyCommand.class,
       CommandLine.HelpCommand.class,
     })
 public final class Persona4j implements Runnable {
