@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import io.persona4j.core.model.AdditiveLinear;
 import io.persona4j.core.model.Linear;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -31,7 +32,7 @@ import java.util.Set;
  *
  * <p>Not thread-safe for mutation; concurrent {@link #forward} calls are fine in inference mode.
  */
-public final class LoraLinear extends Linear {
+public final class LoraLinear extends Linear implements AdditiveLinear {
   /** How {@link #unmerge()} gets the original weight back. */
   public enum UnmergeStrategy {
     /** Keep a copy of the weight at the first merge and restore it: exact, one weight of memory. */
@@ -173,6 +174,29 @@ public final class LoraLinear extends Linear {
     }
     NDScope.register(y);
     return y;
+  }
+
+  /**
+   * The active, unmerged adapters' sum for {@code x [..., in]} ({@code [..., out]}, null if none):
+   * with a decoder that fuses q/k/v and gate/up, inference keeps the fused base matmul and adds
+   * this to its columns ({@link AdditiveLinear}); equal to {@link #forward} minus the base term.
+   */
+  @Override
+  public NDArray delta(NDArray x) {
+    NDArray d = null;
+    for (String n : active) {
+      if (!merged.contains(n)) {
+        NDArray u = units.get(n).apply(x, false); // [..., out]
+        d = d == null ? u : d.add(u);
+      }
+    }
+    return d;
+  }
+
+  /** In training mode (dropout, gradients) the decoder calls {@link #forward} instead. */
+  @Override
+  public boolean fusable() {
+    return !training;
   }
 
   /**

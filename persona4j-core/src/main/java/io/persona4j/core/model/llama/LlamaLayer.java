@@ -74,7 +74,7 @@ public final class LlamaLayer {
       for (int i = 0; i < parts.length; i++) {
         Linear p = parts[i];
         Linear current = proj[first.ordinal() + i];
-        Linear base = current instanceof AdditiveLinear a ? a.base() : current;
+        Linear base = current instanceof AdditiveLinear a && a.fusable() ? a.base() : current;
         if (base != p || p.weight().hasGradient() || (p.bias() != null && p.bias().hasGradient())) {
           return false;
         }
@@ -191,6 +191,17 @@ public final class LlamaLayer {
     }
     l.useDecodeWeights(p);
     return p;
+  }
+
+  /**
+   * Whether q/k/v and gate/up currently run as one matmul each (loaded projections, or {@link
+   * AdditiveLinear} wrappers of them such as unmerged LoRA in inference; not while training them).
+   */
+  public boolean usesFusedProjections() {
+    return qkv != null
+        && qkv.usable(proj, Proj.Q)
+        && gateUp != null
+        && gateUp.usable(proj, Proj.GATE);
   }
 
   public Linear linear(Proj p) {
