@@ -12,6 +12,7 @@ import io.persona4j.core.config.BertConfig;
 import io.persona4j.core.config.LlamaConfig;
 import io.persona4j.core.config.ModelConfig;
 import io.persona4j.core.config.ModelConfigs;
+import io.persona4j.core.kernel.WeightPrecision;
 import io.persona4j.core.model.ModelFingerprint;
 import io.persona4j.core.model.bert.BertModel;
 import io.persona4j.core.model.llama.LlamaModel;
@@ -72,7 +73,7 @@ public final class PersonaServer implements AutoCloseable {
     AdapterCache adapterCache = null;
     try {
       if (config instanceof LlamaConfig) {
-        LlamaModel lm = LlamaModel.load(b.model, manager);
+        LlamaModel lm = LlamaModel.load(b.model, manager, b.weights);
         loaded = lm;
         dec =
             DecoderService.open(
@@ -240,8 +241,20 @@ public final class PersonaServer implements AutoCloseable {
     private Duration loadTimeout = Duration.ofSeconds(30);
     private String modelId;
     private List<String> pinnedUsers = List.of();
+    private WeightPrecision weights = WeightPrecision.F32;
 
     private Builder() {}
+
+    /**
+     * Precision a decoder's weights are streamed in by decode steps of at most {@link
+     * io.persona4j.core.kernel.PackedMatrix#MAX_DECODE_ROWS} rows (default F32; BF16 and INT8 need
+     * the JVM option {@code --add-modules jdk.incubator.vector}). See {@link
+     * LlamaModel#useDecodeWeights}.
+     */
+    public Builder optWeights(WeightPrecision weights) {
+      this.weights = Objects.requireNonNull(weights, "weights");
+      return this;
+    }
 
     /** The Hugging Face model directory (required). */
     public Builder setModel(Path model) {
