@@ -12,6 +12,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
+import io.persona4j.core.generate.GenerationResult;
 import io.persona4j.core.generate.Generator;
 import io.persona4j.core.generate.SamplingConfig;
 import io.persona4j.core.generate.TokenListener;
@@ -198,6 +199,26 @@ class DecodeWeightsTest {
             "%s %s seed %d: rel err %.3g, same greedy pick at %d of %d steps%n",
             c, p, seed, err / maxAbs(ref), agree, steps);
         assertThat(agree).as("%s %s same greedy picks", c, p).isGreaterThanOrEqualTo(steps * 3 / 4);
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("cases")
+  void paddedBatchOnPackedWeightsEqualsEachPromptAlone(Case c, WeightPrecision p)
+      throws IOException {
+    try (LlamaModel q = load(c.config(), p)) {
+      // decode steps of 3 rows (the kernel with n = 3), left padding masked; alone: 1 row
+      List<long[]> prompts =
+          List.of(prompt(c.config(), 2, 11), prompt(c.config(), 7, 12), prompt(c.config(), 4, 13));
+      SamplingConfig greedy = SamplingConfig.greedy(10, Set.of());
+      GenerationResult batch = new Generator(q).generate(prompts, greedy, TokenListener.NONE);
+      for (int r = 0; r < prompts.size(); r++) {
+        GenerationResult alone =
+            new Generator(q).generate(List.of(prompts.get(r)), greedy, TokenListener.NONE);
+        assertThat(batch.tokens().get(r))
+            .as("%s %s row %d", c, p, r)
+            .containsExactly(alone.tokens().get(0));
       }
     }
   }
