@@ -61,6 +61,12 @@ public abstract sealed class PackedMatrix permits PackedMatrix.Bf16, PackedMatri
   abstract float dot(int row, float[] x, int xOff);
 
   /**
+   * {@link #dot} for the 4 input rows at {@code xOff + k * cols}, into {@code out[0..3]} (equal to
+   * 4 calls of {@link #dot} up to the order of the final lane sum).
+   */
+  abstract void dot4(int row, float[] x, int xOff, float[] out);
+
+  /**
    * {@code y = x W^T (+ bias)} for {@code n} input rows.
    *
    * @param x {@code [n, cols]} row-major
@@ -84,9 +90,17 @@ public abstract sealed class PackedMatrix permits PackedMatrix.Bf16, PackedMatri
             t -> {
               int from = t * ROWS_PER_TASK;
               int to = Math.min(rows, from + ROWS_PER_TASK);
+              float[] four = new float[4];
               for (int o = from; o < to; o++) {
                 float b = bias == null ? 0f : bias[o];
-                for (int r = 0; r < n; r++) {
+                int r = 0;
+                for (; r + 4 <= n; r += 4) { // one pass over the weight row for 4 input rows
+                  dot4(o, x, r * cols, four);
+                  for (int k = 0; k < 4; k++) {
+                    y[(r + k) * rows + o] = four[k] + b;
+                  }
+                }
+                for (; r < n; r++) {
                   y[r * rows + o] = dot(o, x, r * cols) + b;
                 }
               }
@@ -167,6 +181,11 @@ public abstract sealed class PackedMatrix permits PackedMatrix.Bf16, PackedMatri
     @Override
     float dot(int row, float[] x, int xOff) {
       return VectorKernels.dotBf16(data, (rowOffset + row) * cols, x, xOff, cols);
+    }
+
+    @Override
+    void dot4(int row, float[] x, int xOff, float[] out) {
+      VectorKernels.dot4Bf16(data, (rowOffset + row) * cols, x, xOff, cols, cols, out);
     }
   }
 
@@ -256,6 +275,15 @@ public abstract sealed class PackedMatrix permits PackedMatrix.Bf16, PackedMatri
     float dot(int row, float[] x, int xOff) {
       int r = rowOffset + row;
       return scales[r] * VectorKernels.dotInt8(data, r * cols, x, xOff, cols);
+    }
+
+    @Override
+    void dot4(int row, float[] x, int xOff, float[] out) {
+      int r = rowOffset + row;
+      VectorKernels.dot4Int8(data, r * cols, x, xOff, cols, cols, out);
+      for (int k = 0; k < 4; k++) {
+        out[k] *= scales[r];
+      }
     }
   }
 }

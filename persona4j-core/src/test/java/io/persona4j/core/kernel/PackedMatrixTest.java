@@ -119,12 +119,23 @@ class PackedMatrixTest {
         }
         PackedMatrix p = PackedMatrix.pack(w, rows, cols, precision);
         float[] d = p.dequantize();
-        for (int n = 1; n <= 3; n++) {
+        for (int n = 1; n <= PackedMatrix.MAX_DECODE_ROWS; n++) {
           float[] x = new float[n * cols];
           for (int i = 0; i < x.length; i++) {
             x[i] = (float) rnd.nextGaussian();
           }
           float[] y = p.multiply(x, n, bias);
+          // several rows at once (4-row passes) compute each row as alone, up to the order of
+          // the final lane sum (reduceLanes(ADD) on floats is implementation-defined)
+          for (int r = 0; r < n; r++) {
+            float[] alone =
+                p.multiply(java.util.Arrays.copyOfRange(x, r * cols, (r + 1) * cols), 1, bias);
+            for (int o = 0; o < rows; o++) {
+              assertThat(y[r * rows + o])
+                  .as("%s %dx%d n=%d [%d,%d]", precision, rows, cols, n, r, o)
+                  .isCloseTo(alone[o], org.assertj.core.data.Offset.offset(1e-5f));
+            }
+          }
           for (int r = 0; r < n; r++) {
             for (int o = 0; o < rows; o++) {
               double ref = bias[o];
