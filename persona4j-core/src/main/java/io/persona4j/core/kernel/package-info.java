@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 /**
  * Small-batch decode kernels on reduced-precision weights: the one place Persona4j computes a
  * matrix product itself, because PyTorch through DJL 0.35.1 offers no weight-only int8 GEMV and
