@@ -63,7 +63,8 @@ final class DecodeCommand implements Callable<Integer> {
       names = "--engines",
       split = ",",
       description =
-          "engines to compare, each in its own JVM: persona4j or jlama, optionally '/W' for its"
+          "engines to compare, each in its own JVM: persona4j, persona4j+lora (an active rank-8"
+              + " LoRA adapter on every linear layer) or jlama, optionally '/W' for its"
               + " weights (f32, bf16, int8; default --weights), ':N' for N PyTorch threads and"
               + " '@POLICY' for that worker's OMP_WAIT_POLICY (PASSIVE, ACTIVE, default = unset),"
               + " e.g. persona4j/int8:1@default. Ratios are against the last jlama entry with the"
@@ -126,6 +127,14 @@ final class DecodeCommand implements Callable<Integer> {
               + " ${DEFAULT-VALUE})")
   Path heldout = Path.of("../shared/data/movielens-small/movies.csv");
 
+  @Option(
+      names = "--lora-rank",
+      description =
+          "worker mode: an unmerged LoRA adapter of this rank on every linear layer, active while"
+              + " decoding (B = 0: the same tokens, the full cost); engines name it with '+lora',"
+              + " e.g. persona4j+lora/int8 (rank 8)")
+  int loraRank = 0;
+
   @Option(names = "--json", description = "also write the results to this JSON file")
   Path json;
 
@@ -172,7 +181,7 @@ final class DecodeCommand implements Callable<Integer> {
     }
     long t0 = System.nanoTime();
     WeightPrecision precision = WeightPrecision.parse(weights);
-    try (DecodeEngine e = DecodeEngine.open(engine, dir, config, precision)) {
+    try (DecodeEngine e = DecodeEngine.open(engine, dir, config, precision, loraRank)) {
       ready.put("load_seconds", (System.nanoTime() - t0) / 1e9);
       ready.put("weights", precision.cliName());
       ready.put("decode_weight_bytes", e.decodeWeightBytes());
@@ -253,6 +262,9 @@ final class DecodeCommand implements Callable<Integer> {
                   ? rest.substring(rest.indexOf('/') + 1)
                   : DecodeCommand.this.weights);
       String engineName = rest.contains("/") ? rest.substring(0, rest.indexOf('/')) : rest;
+      boolean lora = engineName.endsWith("+lora");
+      engineName =
+          lora ? engineName.substring(0, engineName.length() - "+lora".length()) : engineName;
       this.engineName = engineName;
       List<String> cmd = new ArrayList<>();
       cmd.add(
@@ -278,7 +290,9 @@ final class DecodeCommand implements Callable<Integer> {
               "--weights",
               weights.cliName(),
               "--heldout",
-              heldout.toString()));
+              heldout.toString(),
+              "--lora-rank",
+              Integer.toString(lora ? 8 : 0)));
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
       if (policy.equalsIgnoreCase("default")) {
         pb.environment().remove("OMP_WAIT_POLICY"); // libgomp's default: spin briefly, then sleep

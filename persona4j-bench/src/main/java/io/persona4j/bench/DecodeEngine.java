@@ -11,6 +11,8 @@ import com.github.tjake.jlama.safetensors.DType;
 import com.github.tjake.jlama.safetensors.SafeTensorSupport;
 import com.github.tjake.jlama.tensor.AbstractTensor;
 import com.github.tjake.jlama.tensor.KvBufferCache;
+import io.persona4j.adapters.lora.LoraConfig;
+import io.persona4j.adapters.lora.LoraModel;
 import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
 import io.persona4j.core.generate.GenerationResult;
@@ -55,10 +57,14 @@ interface DecodeEngine extends AutoCloseable {
   /** Bytes of weights one decode step streams (projections and LM head). */
   long decodeWeightBytes();
 
-  static DecodeEngine open(String name, Path dir, LlamaConfig config, WeightPrecision weights)
+  static DecodeEngine open(
+      String name, Path dir, LlamaConfig config, WeightPrecision weights, int loraRank)
       throws IOException {
+    if (loraRank > 0 && !name.equals("persona4j")) {
+      throw new IllegalArgumentException("+lora is a persona4j engine option, not " + name);
+    }
     return switch (name) {
-      case "persona4j" -> new Persona4j(dir, weights);
+      case "persona4j" -> new Persona4j(dir, weights, loraRank);
       case "jlama" -> new Jlama(dir, config, weights);
       default -> throw new IllegalArgumentException("unknown engine " + name);
     };
@@ -77,10 +83,25 @@ interface DecodeEngine extends AutoCloseable {
   final class Persona4j implements DecodeEngine {
     private final NDManager manager = TensorRuntime.newManager();
     private final LlamaModel model;
+    private final LoraModel lora; // null without an adapter
 
-    Persona4j(Path dir, WeightPrecision weights) throws IOException {
+    Persona4j(Path dir, WeightPrecision weights, int loraRank) throws IOException {
       // config.json + safetensors, as users load (generate --weights)
       this.model = LlamaModel.load(dir, manager, weights);
+      if (loraRank > 0) { // unmerged and active, as generate --adapter and serving run it
+        this.lora = LoraModel.of(model, manager);
+        lora.add(
+            "bench",
+            LoraConfig.builder()
+                .optR(loraRank)
+                .optAlpha(2 * loraRank)
+                .optTargets(
+                    "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+                .build(),
+            1);
+      } else {
+        this.lora = null;
+      }
     }
 
     @Override
@@ -135,6 +156,9 @@ interface DecodeEngine extends AutoCloseable {
 
     @Override
     public void close() {
+      if (lora != null) {
+        lora.close();
+      }
       model.close();
       manager.close();
     }
