@@ -1,6 +1,7 @@
 package io.persona4j.adapters.plora;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,6 +21,7 @@ public final class Conditioning {
   private Map<String, NDArray> biases;
   private boolean training;
   private List<NDArray[]> miPairs;
+  private NDManager miManager;
 
   Conditioning() {}
 
@@ -50,20 +52,27 @@ public final class Conditioning {
     vectors = null;
     biases = null;
     miPairs = null;
+    miManager = null;
   }
 
-  /** Starts collecting (with user, without user) LoRA outputs of every layer. */
-  void startMiRecording() {
+  /**
+   * Starts collecting (with user, without user) LoRA outputs of every layer; they are moved onto
+   * {@code keep} (the encoder frees its temporaries when its forward pass returns).
+   */
+  void startMiRecording(NDManager keep) {
     miPairs = new ArrayList<>();
+    miManager = keep;
   }
 
   boolean recordingMi() {
     return miPairs != null;
   }
 
-  /** Adds a layer's pair; the arrays stay on the input's manager (freed with the step). */
+  /** Adds a layer's pair, moved onto the recording's manager. */
   void record(NDArray withUser, NDArray withoutUser) {
     NDScope.unregister(withUser, withoutUser);
+    withUser.attach(miManager);
+    withoutUser.attach(miManager);
     miPairs.add(new NDArray[] {withUser, withoutUser});
   }
 
@@ -71,6 +80,7 @@ public final class Conditioning {
   List<NDArray[]> takeMiPairs() {
     List<NDArray[]> out = miPairs == null ? List.of() : Collections.unmodifiableList(miPairs);
     miPairs = null;
+    miManager = null;
     return out;
   }
 }

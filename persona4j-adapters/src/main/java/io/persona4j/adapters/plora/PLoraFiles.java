@@ -54,16 +54,17 @@ import java.util.TreeMap;
  *                            base_model.model.&lt;module&gt;.lora_P.weight  [r, d_u]   (PLoRA's P)
  *                            base_model.model.classifier.weight [C, H], .bias [C]
  * plora_config.json          format_version, code_version, method "plora", user_dim, p_rate, mim,
- *                            user_key "lora_P", adapter_fingerprint, base_model_fingerprint, users
+ *                            user_key "lora_P", adapter_fingerprint, base_model_fingerprint
  * plora_users.json           format_version, user_dim, users: ids by row      (when N > 0)
  * plora_users.safetensors    lora_embedding.weight [N, d_u]                      (when N > 0)
  * </pre>
  *
  * The user table lives apart from the shared weights so that adding a user ({@code plora enrol})
- * leaves the shared files byte for byte unchanged, and one user's vector can be stored on its own
- * ({@link UserVectorFile}, the adapter store's {@code user_vector} kind). {@code
- * adapter_fingerprint} is a SHA-256 over the shared tensors (names, shapes, values): user vector
- * entries record it, so a vector is never served with a shared adapter it was not fitted to.
+ * leaves the shared files ({@code adapter_config.json}, {@code adapter_model.safetensors}, {@value
+ * #CONFIG_FILE}) byte for byte unchanged, and one user's vector can be stored on its own ({@link
+ * UserVectorFile}, the adapter store's {@code user_vector} kind). {@code adapter_fingerprint} is a
+ * SHA-256 over the shared tensors (names, shapes, values): user vector entries record it, so a
+ * vector is never served with a shared adapter it was not fitted to.
  *
  * <p>Every file is written atomically, users first and {@value #CONFIG_FILE} last. Reading checks
  * everything before the model changes: versions, that the tensors are exactly those the configs
@@ -100,8 +101,7 @@ public final class PLoraFiles {
           "mim",
           "user_key",
           "adapter_fingerprint",
-          "base_model_fingerprint",
-          "users");
+          "base_model_fingerprint");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private PLoraFiles() {}
@@ -174,7 +174,6 @@ public final class PLoraFiles {
     } else {
       root.putNull("base_model_fingerprint");
     }
-    root.put("users", model.users().size());
     AtomicFiles.writeString(
         dir.resolve(CONFIG_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
   }
@@ -362,13 +361,6 @@ public final class PLoraFiles {
               + ": the weights changed after the config was written");
     }
     UserTable users = readUsers(dir, userDim, manager);
-    JsonNode count = root.get("users");
-    if (count != null && count.asInt(-1) != users.size()) {
-      users.close();
-      throw new ModelFormatException(
-          configFile,
-          "field 'users' = " + count + " but " + USERS_FILE + " lists " + users.size() + " users");
-    }
     return new Prepared(config, tensors, saved, users, baseFingerprint);
   }
 

@@ -312,8 +312,8 @@ public final class PLoraModel implements AutoCloseable {
   }
 
   /** Starts recording every layer's LoRA output with and without the user (the MI term's MSE). */
-  void startMiRecording() {
-    conditioning.startMiRecording();
+  void startMiRecording(NDManager keep) {
+    conditioning.startMiRecording(keep);
   }
 
   /** The recorded (with user, without user) pairs, in layer order; stops recording. */

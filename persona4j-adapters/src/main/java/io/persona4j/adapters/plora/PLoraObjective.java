@@ -54,6 +54,7 @@ public final class PLoraObjective implements TrainingObjective {
   private final ClassificationHead head;
   private final PLoraModel plora;
   private final Users users;
+
   private final boolean personalize;
 
   /**
@@ -143,7 +144,7 @@ public final class PLoraObjective implements TrainingObjective {
     List<NDArray[]> pairs;
     NDArray mask = batch.attentionMask(m);
     try (PLoraModel.Scope ignored = plora.condition(p)) {
-      plora.startMiRecording();
+      plora.startMiRecording(m);
       NDArray hidden = encoder.encode(batch.ids(m), mask); // [B, T, H]
       pairs = plora.takeMiPairs();
       z = head.forward(pooling.pool(hidden, mask)); // [B, C]
