@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       GenerateCommand.class,
       TrainCommand.class,
       ClassifyCommand.class,
+      PLoraCommand.class,
       RecCommand.class,
       DpCommand.class,
       FedCommand.class,

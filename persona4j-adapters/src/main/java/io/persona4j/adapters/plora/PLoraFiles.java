@@ -179,10 +179,14 @@ public final class PLoraFiles {
   }
 
   /**
-   * Writes the user table ({@value #USERS_FILE} and {@value #USERS_WEIGHTS_FILE}) into {@code dir},
-   * or deletes both for an empty table.
+   * Writes only the user table ({@value #USERS_FILE} and {@value #USERS_WEIGHTS_FILE}, each
+   * atomically) into {@code dir}, or deletes both for an empty table; the shared files stay as they
+   * are (used to add users to an adapter directory).
+   *
+   * @param baseFingerprint the base model's fingerprint recorded in the metadata, or null
    */
-  static void writeUsers(Path dir, UserTable users, String baseFingerprint) throws IOException {
+  public static void writeUsers(Path dir, UserTable users, String baseFingerprint)
+      throws IOException {
     Path ids = dir.resolve(USERS_FILE);
     Path weights = dir.resolve(USERS_WEIGHTS_FILE);
     if (users.size() == 0) {
