@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
     description =
         "PLoRA (one shared LoRA conditioned on a small learned vector per user): enrol a new user"
             + " from a few examples; run the MovieLens experiment.",
-    subcommands = {PLoraCommand.Enrol.class})
+    subcommands = {PLoraCommand.Enrol.class, PLoraExperimentCommand.class})
 final class PLoraCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 

