@@ -51,8 +51,9 @@ final class PLoraExperimentCommand implements Callable<Integer> {
 
   @Option(
       names = "--data",
-      defaultValue = "../shared/data/movielens-small",
-      description = "MovieLens directory (default ${DEFAULT-VALUE}).")
+      description =
+          "MovieLens directory (default: movielens-small from $PERSONA4J_DATA, the shared folder"
+              + " or ../shared/data).")
   Path data;
 
   @Option(names = "--out", description = "Output directory (default target/plora-<preset>).")
@@ -66,6 +67,13 @@ final class PLoraExperimentCommand implements Callable<Integer> {
 
   @Option(names = "--select-steps", description = "Steps of the learning-rate selection runs.")
   Integer selectSteps;
+
+  @Option(
+      names = "--update-docs",
+      description =
+          "Also copy results.json, results.md and fewshot.png into the installation's"
+              + " docs/plora-<preset>/ (what the project publishes; off by default).")
+  boolean updateDocs;
 
   @Override
   public Integer call() throws Exception {
@@ -83,11 +91,7 @@ final class PLoraExperimentCommand implements Callable<Integer> {
       b.optSelectSteps(selectSteps);
     }
     PLoraPreset p = b.build();
-    if (!Files.isDirectory(data)) {
-      throw new IllegalArgumentException(
-          data
-              + ": no such directory (MovieLens, ../shared/data/movielens-small beside the checkout)");
-    }
+    Path movielens = Installation.dataSet("--data", data, RecCommand.DEFAULT_DATA);
     Path dir = out != null ? out : Path.of("target", "plora-" + p.name());
     try (NDManager m = TensorRuntime.newManager()) {
       BertModel bert;
@@ -113,7 +117,7 @@ final class PLoraExperimentCommand implements Callable<Integer> {
         description = "a tiny random BERT (hashed words)";
       }
       try {
-        new PLoraExperiment(p, bert, enc, m, System.out).run(data, dir, description);
+        new PLoraExperiment(p, bert, enc, m, System.out).run(movielens, dir, description);
       } finally {
         bert.close();
         if (tok != null) {
@@ -128,6 +132,9 @@ final class PLoraExperimentCommand implements Callable<Integer> {
             + dir.resolve("results.json")
             + ", "
             + dir.resolve("fewshot.png"));
+    if (updateDocs) {
+      System.out.println("updated " + Installation.publish(dir, "plora-" + p.name()));
+    }
     return 0;
   }
 

@@ -2,8 +2,8 @@ package io.persona4j.experiments.plora;
 
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.persona4j.core.chart.LineChart;
 import io.persona4j.core.io.AtomicFiles;
-import io.persona4j.experiments.fellrec.LineChart;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -402,13 +402,14 @@ public final class PLoraResults {
     ks.add(0);
     ks.addAll(preset.shots());
     List<LineChart.Series> series = new ArrayList<>();
+    double[] x = ks.stream().mapToDouble(Integer::doubleValue).toArray();
     for (PLoraMethod m : List.of(PLoraMethod.PLORA, PLoraMethod.USER_EMB, PLoraMethod.TASK_LORA)) {
       double[] y = new double[ks.size()];
       for (int i = 0; i < ks.size(); i++) {
         int k = m == PLoraMethod.TASK_LORA ? 0 : ks.get(i);
         y[i] = meanOf(classes, m.name(), "b", k, "accuracy", fewShotUsers);
       }
-      series.add(new LineChart.Series(m.label(), y));
+      series.add(new LineChart.Series(m.label(), null, x, y, true));
     }
     LineChart.write(
         file,
@@ -417,8 +418,10 @@ public final class PLoraResults {
             "Few-shot on %d new users, %d classes (mean over seeds)",
             fewShotUsers.size(),
             classes),
-        "K = " + ks + " (examples of the new user; 0 = zero-shot)",
+        "K: examples of the new user (0 = zero-shot)",
         "test accuracy",
-        series);
+        series,
+        960,
+        540);
   }
 }
