@@ -22,6 +22,9 @@ import picocli.CommandLine.Command;
       RecCommand.class,
       DpCommand.class,
       FedCommand.class,
+      StoreCommand.class,
+      ServeCommand.class,
+      ApiKeyCommand.class,
     })
 public final class Persona4j implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -37,7 +37,8 @@ import picocli.CommandLine.Spec;
           + " classifier (LoRA + a head saved as modules_to_save, labels in classifier.json).",
       "--method plora: rows {\"text\", \"label\", \"user\"} train one shared LoRA conditioned on a"
           + " learned vector per user (PLoRA); classify --user, plora enrol.",
-      "Writes the adapter, metrics.jsonl and loss.png into --out."
+      "Writes the adapter, metrics.jsonl and loss.png into --out; --publish-to URL --user ID"
+          + " also publishes the adapter to the adapter store."
     })
 final class TrainCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, description = "Hugging Face model directory.")
@@ -56,6 +57,8 @@ final class TrainCommand implements Callable<Integer> {
 
   @Mixin PLoraOptions plora;
 
+  @Mixin PublishToOption publishTo;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -63,6 +66,11 @@ final class TrainCommand implements Callable<Integer> {
     boolean encoder = ModelConfigs.load(model) instanceof BertConfig;
     if (plora.plora()) {
       TrainOptions.require(encoder, "--method", "plora", "needs a BERT encoder --model");
+      if (publishTo.url != null) {
+        throw new IllegalArgumentException(
+            "--publish-to: train --method plora trains the shared adapter of every user; publish"
+                + " one user's vector with persona4j plora enrol --publish-to URL --user ID");
+      }
       return PLoraTrain.run(model, data, evalData, out, options, plora.config(options, spec));
     }
     List<String> misplaced = plora.misplaced(spec);
@@ -70,6 +78,7 @@ final class TrainCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           String.join(", ", misplaced) + ": PLoRA options; add --method plora");
     }
+    publishTo.validate();
     if (encoder) {
       return trainClassifier();
     }
@@ -85,7 +94,7 @@ final class TrainCommand implements Callable<Integer> {
           new LoraFineTune.Task(CausalLmObjective.of(lm), options.loraConfig(), Map.of());
       LoraFineTune.run(task, lora, options, train, eval, out, 10).print(System.err);
     }
-    return 0;
+    return publishTo.publish(model, out);
   }
 
   private int trainClassifier() throws IOException {
@@ -110,7 +119,7 @@ final class TrainCommand implements Callable<Integer> {
       s.print(System.err);
       System.err.println("labels: " + out.resolve(ClassLabels.FILE));
     }
-    return 0;
+    return publishTo.publish(model, out);
   }
 
   private void printCounts(List<Example> train, List<Example> eval) {
