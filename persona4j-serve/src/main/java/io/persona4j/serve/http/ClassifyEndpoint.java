@@ -95,7 +95,7 @@ final class ClassifyEndpoint {
     HttpSupport.json(res, 200, out);
   }
 
-  private static List<String> inputs(JsonNode in) {
+  static List<String> inputs(JsonNode in) {
     List<String> texts = new ArrayList<>();
     if (in == null || in.isNull()) {
       throw ApiException.invalid("input", "input is required: a text or a list of texts");
