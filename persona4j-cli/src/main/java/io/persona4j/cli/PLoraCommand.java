@@ -39,8 +39,9 @@ final class PLoraCommand implements Runnable {
       description = {
         "Few-shot enrolment: fit one new user's vector from K labelled examples ({\"text\","
             + " \"label\"[, \"user\"]} rows), everything else frozen, and write an adapter"
-            + " directory that includes the user (--out). Prints the time taken.",
-        "The shared files are copied byte for byte; only the user table changes."
+            + " directory that includes the user (--out) or publish the vector to the adapter store"
+            + " (--publish-to, kind user_vector). Prints the time taken.",
+        "With --out the shared files are copied byte for byte; only the user table changes."
       })
   static final class Enrol implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "The BERT encoder directory.")
@@ -57,11 +58,19 @@ final class PLoraCommand implements Runnable {
 
     @Option(
         names = "--out",
-        required = true,
         description =
             "Adapter directory to write, with the user added (a new directory, or --adapter itself"
                 + " to update it in place).")
     Path out;
+
+    @Option(
+        names = "--publish-to",
+        paramLabel = "URL",
+        description =
+            "Publish the user's vector to this adapter store (jdbc:sqlite:FILE or"
+                + " jdbc:postgresql://...) as the user's next user_vector version, instead of"
+                + " --out.")
+    String publishTo;
 
     @Option(
         names = "--shots",
@@ -89,7 +98,13 @@ final class PLoraCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
+      if ((out == null) == (publishTo == null)) {
+        throw new IllegalArgumentException("give one of --out DIR or --publish-to URL");
+      }
       PLoraTrain.checkUser(data, user);
+      if (publishTo != null) {
+        io.persona4j.serve.store.AdapterStore.open(publishTo).close(); // fail before fitting
+      }
       TrainOptions.require(shots == null || shots >= 1, "--shots", shots, "must be >= 1");
       FewShotEnrolment.Config config =
           FewShotEnrolment.Config.builder()
@@ -98,15 +113,15 @@ final class PLoraCommand implements Runnable {
               .optBatchSize(batchSize)
               .optSeed(seed)
               .build();
-      boolean inPlace = Files.exists(out) && Files.isSameFile(out, adapter);
-      if (!inPlace && Files.exists(out) && !isEmptyDirectory(out)) {
+      boolean inPlace = out != null && Files.exists(out) && Files.isSameFile(out, adapter);
+      if (out != null && !inPlace && Files.exists(out) && !isEmptyDirectory(out)) {
         throw new IllegalArgumentException(
             "--out "
                 + out
                 + " exists and is not empty (give a new directory, or --adapter itself)");
       }
       try (PLoraSession s = PLoraSession.open(model, adapter, seed)) {
-        if (s.plora.users().contains(user) && !replace) {
+        if (out != null && s.plora.users().contains(user) && !replace) {
           throw new IllegalArgumentException(
               "user '" + user + "' already has a vector in " + adapter + " (--replace refits it)");
         }
@@ -114,12 +129,16 @@ final class PLoraCommand implements Runnable {
         FewShotEnrolment.Result r =
             FewShotEnrolment.fit(
                 s.plora, s.encoder(), s.labels.pooling(), s.head, examples, config);
-        s.plora.users().put(user, r.vector());
-        write(s, inPlace);
         System.err.printf(
             "enrolled user '%s' from %d examples in %.2f s (%d steps, lr %s, loss %.4f -> %.4f)%n",
             user, r.examples(), r.seconds(), r.steps(), lr, r.firstLoss(), r.finalLoss());
-        System.err.println("adapter: " + out + " (" + s.plora.users().size() + " users)");
+        if (publishTo != null) {
+          publish(s, r);
+        } else {
+          s.plora.users().put(user, r.vector());
+          write(s, inPlace);
+          System.err.println("adapter: " + out + " (" + s.plora.users().size() + " users)");
+        }
       }
       return 0;
     }
@@ -142,6 +161,40 @@ final class PLoraCommand implements Runnable {
             "%s has %d examples, fewer than --shots %d: using them all%n", data, ex.size(), shots);
       }
       return ex;
+    }
+
+    /** The vector as a user_vector entry of the store (base model and adapter fingerprints). */
+    private void publish(PLoraSession s, FewShotEnrolment.Result r) throws IOException {
+      String fp = io.persona4j.core.model.ModelFingerprint.of(model);
+      io.persona4j.adapters.plora.UserVectorFile entry =
+          new io.persona4j.adapters.plora.UserVectorFile(
+              user, r.vector(), fp, s.adapterFingerprint);
+      Path tmp = Files.createTempDirectory("persona4j-user-vector-");
+      try {
+        entry.write(tmp);
+        try (io.persona4j.serve.store.AdapterStore store =
+            io.persona4j.serve.store.AdapterStore.open(publishTo)) {
+          var result =
+              StorePublishing.publish(
+                  store,
+                  user,
+                  tmp,
+                  model,
+                  io.persona4j.serve.store.AdapterKind.USER_VECTOR,
+                  io.persona4j.serve.store.AdapterSource.enrolment(
+                      "plora-enrol",
+                      "persona4j plora enrol --adapter "
+                          + adapter.toAbsolutePath()
+                          + " ("
+                          + r.examples()
+                          + " examples)"),
+                  true,
+                  p -> true);
+          StorePublishing.print(store, result, System.out, System.err);
+        }
+      } finally {
+        deleteTree(tmp);
+      }
     }
 
     /** The adapter with the new user: shared files copied verbatim, the user table rewritten. */

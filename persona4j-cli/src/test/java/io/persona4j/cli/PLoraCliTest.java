@@ -185,6 +185,51 @@ class PLoraCliTest {
     // the others keep their answers
     assertThat(classify(out, "a", "a bad song")).isEqualTo(classify(adapter, "a", "a bad song"));
 
+    // the same fit published to the store as a user_vector entry classifies the same
+    String url = "jdbc:sqlite:" + tmp.resolve("store.db");
+    CliTest.Run pub =
+        CliTest.run(
+            "plora",
+            "enrol",
+            "--model",
+            bert.toString(),
+            "--adapter",
+            adapter.toString(),
+            "--user",
+            "e",
+            "--data",
+            shots.toString(),
+            "--shots",
+            "20",
+            "--steps",
+            "40",
+            "--lr",
+            "0.05",
+            "--publish-to",
+            url);
+    assertThat(pub.code()).as(pub.err()).isZero();
+    assertThat(pub.err()).contains("user_vector", "(active)");
+    Path fetched = tmp.resolve("fetched");
+    try (io.persona4j.serve.store.AdapterStore store =
+        io.persona4j.serve.store.AdapterStore.open(url)) {
+      var entry =
+          store.readActive("e", io.persona4j.serve.store.AdapterKind.USER_VECTOR).orElseThrow();
+      entry.payload().writeTo(fetched);
+    }
+    CliTest.Run viaStore =
+        CliTest.run(
+            "classify",
+            "--model",
+            bert.toString(),
+            "--adapter",
+            adapter.toString(),
+            "--user-vector",
+            fetched.toString(),
+            "--text",
+            "a good movie");
+    assertThat(viaStore.code()).as(viaStore.err()).isZero();
+    assertThat(JSON.readTree(viaStore.out())).isEqualTo(enrolled);
+
     CliTest.Run again =
         CliTest.run(
             "plora",
