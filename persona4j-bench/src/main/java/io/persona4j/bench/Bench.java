@@ -22,7 +22,9 @@ import picocli.CommandLine.Command;
       FedBenchCommand.class,
       ServeBenchCommand.class,
       ServeLoadCommand.class,
-      StoreBenchCommand.class
+      StoreBenchCommand.class,
+      PLoraBenchCommand.class,
+      PLoraStoreBenchCommand.class
     })
 public final class Bench implements Callable<Integer> {
   @Override

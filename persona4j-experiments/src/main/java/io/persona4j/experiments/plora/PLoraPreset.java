@@ -22,6 +22,8 @@ import java.util.List;
  * @param tableLrMultipliers multipliers of the learning rate of PLoRA's user table E tried with
  *     each PLoRA learning rate (AdamW parameter group; 1 is the authors' single rate)
  * @param headLrs learning rates tried for the frozen-encoder methods
+ * @param loraHeadLrMultiplier the head's learning rate over the adapter's in the methods that
+ *     fine-tune the encoder (a new head learns slowly at a LoRA learning rate)
  * @param r LoRA rank
  * @param alpha LoRA alpha
  * @param dropout LoRA dropout
@@ -52,6 +54,7 @@ public record PLoraPreset(
     List<Double> loraLrs,
     List<Double> tableLrMultipliers,
     List<Double> headLrs,
+    double loraHeadLrMultiplier,
     int r,
     double alpha,
     double dropout,
@@ -83,6 +86,9 @@ public record PLoraPreset(
         || headLrs.isEmpty()
         || fewShotLrMultipliers.isEmpty()) {
       throw new IllegalArgumentException("learning-rate grids must not be empty");
+    }
+    if (!(loraHeadLrMultiplier > 0)) {
+      throw new IllegalArgumentException("loraHeadLrMultiplier must be > 0");
     }
     if (r < 1 || userDim < 1 || !(pRate >= 0 && pRate < 1) || !(mim > 0)) {
       throw new IllegalArgumentException("r, userDim >= 1, pRate in [0,1), mim > 0");
@@ -174,6 +180,7 @@ public record PLoraPreset(
     b.loraLrs = loraLrs;
     b.tableLrMultipliers = tableLrMultipliers;
     b.headLrs = headLrs;
+    b.loraHeadLrMultiplier = loraHeadLrMultiplier;
     b.r = r;
     b.alpha = alpha;
     b.dropout = dropout;
@@ -203,10 +210,11 @@ public record PLoraPreset(
     private List<Long> seeds = List.of(1L, 2L, 3L);
     private int steps = 200;
     private int batchSize = 32;
-    private int selectSteps = 80;
+    private int selectSteps = 120;
     private List<Double> loraLrs = List.of(1e-3, 3e-3);
     private List<Double> tableLrMultipliers = List.of(1.0, 30.0);
     private List<Double> headLrs = List.of(1e-3, 1e-2);
+    private double loraHeadLrMultiplier = 10;
     private int r = 64;
     private double alpha = 128;
     private double dropout = 0.1;
@@ -291,7 +299,7 @@ public record PLoraPreset(
       return this;
     }
 
-    /** Steps of a selection run (default 80). */
+    /** Steps of a selection run (default 120). */
     public Builder optSelectSteps(int selectSteps) {
       this.selectSteps = selectSteps;
       return this;
@@ -312,6 +320,12 @@ public record PLoraPreset(
     /** Frozen-encoder learning rates tried (default 1e-3, 1e-2). */
     public Builder optHeadLrs(List<Double> lrs) {
       this.headLrs = lrs;
+      return this;
+    }
+
+    /** The head's learning-rate multiplier in the LoRA-based methods (default 10). */
+    public Builder optLoraHeadLrMultiplier(double m) {
+      this.loraHeadLrMultiplier = m;
       return this;
     }
 
@@ -387,6 +401,7 @@ public record PLoraPreset(
           loraLrs,
           tableLrMultipliers,
           headLrs,
+          loraHeadLrMultiplier,
           r,
           alpha,
           dropout,

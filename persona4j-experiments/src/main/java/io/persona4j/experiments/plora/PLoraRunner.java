@@ -201,7 +201,8 @@ final class PLoraRunner {
             lr,
             steps,
             seed,
-            List.of(new LoraDropoutReseeding(lora.units("task"), seed)));
+            List.of(new LoraDropoutReseeding(lora.units("task"), seed)),
+            Map.of("classifier", preset.loraHeadLrMultiplier()));
       } finally {
         lora.train(false);
       }
@@ -268,7 +269,7 @@ final class PLoraRunner {
             steps,
             seed,
             List.of(new PLoraReseeding(plora, seed)),
-            Map.of(PLoraModel.TABLE_KEY, tableMult));
+            Map.of(PLoraModel.TABLE_KEY, tableMult, "classifier", preset.loraHeadLrMultiplier()));
       } finally {
         plora.train(false);
       }
