@@ -2,15 +2,9 @@ package io.persona4j.cli;
 
 import ai.djl.ndarray.NDManager;
 import io.persona4j.core.TensorRuntime;
-import io.persona4j.core.config.BertConfig;
-import io.persona4j.core.model.RandomWeights;
-import io.persona4j.core.model.WeightSource;
-import io.persona4j.core.model.bert.BertModel;
 import io.persona4j.core.onnx.BertOnnxConverter;
-import io.persona4j.core.tokenizer.Tokenizer;
 import io.persona4j.experiments.plora.PLoraExperiment;
 import io.persona4j.experiments.plora.PLoraPreset;
-import io.persona4j.experiments.secfpp.TextEncoder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -93,37 +87,14 @@ final class PLoraExperimentCommand implements Callable<Integer> {
     PLoraPreset p = b.build();
     Path movielens = Installation.dataSet("--data", data, RecCommand.DEFAULT_DATA);
     Path dir = out != null ? out : Path.of("target", "plora-" + p.name());
-    try (NDManager m = TensorRuntime.newManager()) {
-      BertModel bert;
-      TextEncoder enc;
-      Tokenizer tok = null;
-      String description;
-      Path modelDir = model;
-      if (modelDir == null && !p.name().equals("smoke")) {
-        modelDir = miniLm(Path.of("target", "minilm"));
-      }
-      if (modelDir != null) {
-        bert = BertModel.load(modelDir, m);
-        tok = Tokenizer.fromDirectory(modelDir);
-        enc = TextEncoder.of(tok, p.maxTokens());
-        description = "encoder " + modelDir;
-      } else {
-        BertConfig c =
-            new BertConfig(
-                "bert", 500, 16, 2, 4, 32, "gelu", 64, 2, 1e-12, 0, "absolute", null, null);
-        bert =
-            BertModel.load(c, WeightSource.ofFloats("random", RandomWeights.bert(c, 4, 0.2f)), m);
-        enc = TextEncoder.hashing(500, p.maxTokens());
-        description = "a tiny random BERT (hashed words)";
-      }
-      try {
-        new PLoraExperiment(p, bert, enc, m, System.out).run(movielens, dir, description);
-      } finally {
-        bert.close();
-        if (tok != null) {
-          tok.close();
-        }
-      }
+    Path modelDir = model;
+    if (modelDir == null && !p.name().equals("smoke")) {
+      modelDir = miniLm(Path.of("target", "minilm"));
+    }
+    try (NDManager m = TensorRuntime.newManager();
+        ExperimentEncoder enc = ExperimentEncoder.open(modelDir, p.maxTokens(), m)) {
+      new PLoraExperiment(p, enc.bert(), enc.text(), m, System.out)
+          .run(movielens, dir, enc.description());
     }
     System.out.println(
         "results: "

@@ -2,7 +2,6 @@ package io.persona4j.serve.classify;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.persona4j.adapters.plora.FewShotEnrolment;
 import io.persona4j.adapters.plora.PLoraFiles;
@@ -254,52 +253,25 @@ public final class PLoraClassifierService implements AutoCloseable {
   }
 
   private List<ClassifierService.Result> batch(List<Row> rows) {
-    int b = rows.size();
-    List<long[]> ids = new ArrayList<>();
-    boolean[] truncated = new boolean[b];
-    int t = 1;
+    List<String> texts = new ArrayList<>();
     boolean anyUser = false;
-    for (int i = 0; i < b; i++) {
-      long[] x = tokenizer.encode(rows.get(i).text(), true);
-      if (x.length > maxTokens) {
-        x = Arrays.copyOf(x, maxTokens);
-        truncated[i] = true;
-      }
-      ids.add(x);
-      t = Math.max(t, x.length);
-      anyUser |= rows.get(i).user() != null;
+    for (Row r : rows) {
+      texts.add(r.text());
+      anyUser |= r.user() != null;
     }
-    long[] flat = new long[b * t];
-    long[] mask = new long[b * t];
-    for (int i = 0; i < b; i++) {
-      long[] x = ids.get(i);
-      System.arraycopy(x, 0, flat, i * t, x.length);
-      Arrays.fill(mask, i * t, i * t + x.length, 1L);
-    }
+    TextBatch batch = TextBatch.of(tokenizer, texts, maxTokens);
     float[] probs;
     try (NDManager m = manager.newSubManager();
         Autograd.NoGrad ignored = Autograd.noGrad()) {
-      Map<String, NDArray> biases = anyUser ? biases(rows, m) : null;
-      NDArray idArr = m.create(flat, new Shape(b, t)); // [B, T]
-      NDArray maskArr = m.create(mask, new Shape(b, t)).toType(DataType.INT64, false); // [B, T]
-      try (PLoraModel.Scope s = anyUser ? plora.conditionOnBiases(biases) : plora.condition(null)) {
-        NDArray hidden = bert.forward(idArr, maskArr, null); // [B, T, H]
+      NDArray maskArr = batch.mask(m); // [B, T]
+      try (PLoraModel.Scope s =
+          anyUser ? plora.conditionOnBiases(biases(rows, m)) : plora.condition(null)) {
+        NDArray hidden = bert.forward(batch.ids(m), maskArr, null); // [B, T, H]
         NDArray logits = head.logits(head.pooling().pool(hidden, maskArr)); // [B, C]
         probs = logits.softmax(-1).toFloatArray();
       }
     }
-    int c = head.labels().size();
-    List<ClassifierService.Result> out = new ArrayList<>();
-    for (int i = 0; i < b; i++) {
-      float[] pr = Arrays.copyOfRange(probs, i * c, (i + 1) * c);
-      int best = 0;
-      for (int k = 1; k < c; k++) {
-        best = pr[k] > pr[best] ? k : best;
-      }
-      out.add(
-          new ClassifierService.Result(head.labels().get(best), head.labels(), pr, truncated[i]));
-    }
-    return out;
+    return batch.results(probs, head.labels());
   }
 
   /** Per layer, the rows' biases stacked {@code [B, out]} (zeros for rows without a user). */

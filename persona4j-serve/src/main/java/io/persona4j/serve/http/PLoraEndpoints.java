@@ -1,7 +1,6 @@
 package io.persona4j.serve.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -112,19 +111,7 @@ final class PLoraEndpoints {
     } else {
       out.put("user_vector", source);
     }
-    ArrayNode data = out.putArray("data");
-    for (int i = 0; i < results.size(); i++) {
-      ClassifierService.Result r = results.get(i);
-      ObjectNode d = data.addObject();
-      d.put("object", "classification");
-      d.put("index", i);
-      d.put("label", r.label());
-      ObjectNode probs = d.putObject("probabilities");
-      for (int c = 0; c < r.labels().size(); c++) {
-        probs.put(r.labels().get(c), r.probabilities()[c]);
-      }
-      d.put("truncated", r.truncated());
-    }
+    ClassifyEndpoint.putResults(out.putArray("data"), results);
     if (ref.isPresent()) {
       res.header(GenerationEndpoints.ADAPTER_HEADER, ref.get().label());
     }
