@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
+import io.persona4j.core.train.Autograd;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -177,7 +178,8 @@ public final class UserTable implements AutoCloseable {
     requireFinite(vector, "user '" + id + "' vector");
     OptionalInt known = row(id);
     if (known.isPresent()) {
-      try (NDManager tmp = manager.newSubManager()) {
+      try (NDManager tmp = manager.newSubManager();
+          Autograd.NoGrad ignored = Autograd.noGrad()) {
         table.set(new NDIndex(known.getAsInt()), tmp.create(vector));
       }
       return known.getAsInt();
