@@ -223,7 +223,7 @@ public record PLoraPreset(
     private int userDim = 512;
     private double pRate = 0.1;
     private double mim = 1.0;
-    private int maxEvalPerUser = 3;
+    private int maxEvalPerUser = 10;
     private List<Integer> shots = List.of(1, 5, 10, 20);
     private int fewShotUsers = 12;
     private int fewShotSteps = 8;
@@ -349,7 +349,7 @@ public record PLoraPreset(
       return this;
     }
 
-    /** Validation/test rows per user (default 3). */
+    /** Validation/test rows per user (default 10). */
     public Builder optMaxEvalPerUser(int n) {
       this.maxEvalPerUser = n;
       return this;
