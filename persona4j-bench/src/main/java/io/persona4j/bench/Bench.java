@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       FedBenchCommand.class,
       ServeBenchCommand.class,
       ServeLoadCommand.class,
+      ServeEngineBenchCommand.class,
       StoreBenchCommand.class,
       PLoraBenchCommand.class,
       PLoraStoreBenchCommand.class

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -54,6 +55,8 @@ final class ClassifyCommand implements Callable<Integer> {
               + " plora enrol or the store) instead of the adapter's user table.")
   Path userVector;
 
+  @Mixin ForceOption force;
+
   @Override
   public Integer call() throws Exception {
     if (io.persona4j.adapters.plora.PLoraFiles.isPLoraAdapter(adapter)) {
@@ -69,7 +72,7 @@ final class ClassifyCommand implements Callable<Integer> {
     try (NDManager m = TensorRuntime.newManager();
         BertModel bert = BertModel.load(model, m);
         Tokenizer tok = Tokenizer.fromDirectory(model);
-        LoraModel lora = LoraModel.of(bert, m)) {
+        LoraModel lora = force.apply(LoraModel.of(bert, m))) {
       LoadedAdapter loaded = lora.load(adapter, LoraFineTune.ADAPTER);
       lora.activate(LoraFineTune.ADAPTER);
       try (ClassificationHead head = ClassificationHead.of(loaded.modulesToSave(), m)) {

@@ -135,8 +135,7 @@ final class DemoCommand implements Callable<Integer> {
                   o,
                   train,
                   List.of(),
-                  userDir,
-                  Integer.MAX_VALUE);
+                  userDir);
           System.out.printf(
               "  %-6s %d steps in %4.1f s, loss %.3f -> %.3f  (%s)%n",
               u.id(), s.stepsRun(), s.seconds(), s.firstLoss(), s.finalLoss(), userDir);

@@ -125,7 +125,7 @@ final class PLoraTrain {
                 .optGradientAccumulation(o.gradAccum)
                 .optSeed(o.seed)
                 .addListener(new PLoraReseeding(plora, o.seed))
-                .addListener(ProgressListener.auto(10))
+                .addListener(ProgressListener.auto())
                 .addListener(new MetricsJsonl(out.resolve("metrics.jsonl")))
                 .addListener(new LossPlot(out.resolve("loss.png")));
         if (eval != null) {

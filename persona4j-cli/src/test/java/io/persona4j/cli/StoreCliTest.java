@@ -3,6 +3,7 @@ package io.persona4j.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.persona4j.core.model.ModelFingerprint;
 import io.persona4j.serve.store.LocalPostgres;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,7 +25,30 @@ class StoreCliTest {
   @BeforeAll
   static void trainAndPublish() throws Exception {
     llama = TrainCliTest.initLlama(tmp.resolve("llama"), "32");
-    otherLlama = TrainCliTest.initLlama(tmp.resolve("llama-b"), "32");
+    otherLlama = tmp.resolve("llama-b"); // same shapes, other weights
+    CliTest.Run init =
+        CliTest.run(
+            "model",
+            "init",
+            "--family",
+            "llama",
+            "--layers",
+            "2",
+            "--hidden",
+            "32",
+            "--heads",
+            "4",
+            "--kv-heads",
+            "2",
+            "--vocab",
+            "300",
+            "--std",
+            "0.2",
+            "--seed",
+            "2",
+            "--out",
+            otherLlama.toString());
+    assertThat(init.code()).as(init.err()).isZero();
     Path data = Files.write(tmp.resolve("data.jsonl"), TrainCliTest.rows(), StandardCharsets.UTF_8);
     trained = tmp.resolve("adapter");
     sqlite = "jdbc:sqlite:" + tmp.resolve("store/adapters.db");
@@ -170,17 +194,12 @@ class StoreCliTest {
             trained.toString(),
             "--model",
             otherLlama.toString());
-    boolean recorded =
-        Files.readString(trained.resolve("adapter_config.json")).contains("base_model_fingerprint");
-    if (recorded) {
-      assertThat(other.code()).isEqualTo(1);
-      assertThat(other.err()).contains("user 'bob'").contains("trained on base model sha256:");
-    } else {
-      // An adapter without a fingerprint (what train wrote before base fingerprints were
-      // recorded) is accepted with a warning when the shapes fit, as a Python PEFT one is.
-      assertThat(other.code()).as(other.err()).isZero();
-      assertThat(other.err()).contains("warning: ").contains("records no base-model fingerprint");
-    }
+    // train records the base model's fingerprint in the adapter: another base is refused
+    assertThat(other.code()).isEqualTo(1);
+    assertThat(other.err())
+        .contains("user 'bob'")
+        .contains(ModelFingerprint.of(llama))
+        .contains(ModelFingerprint.of(otherLlama));
     Path wide = TrainCliTest.initLlama(tmp.resolve("llama-wide"), "48");
     CliTest.Run wrong =
         CliTest.run(
@@ -219,7 +238,15 @@ class StoreCliTest {
     assertThat(scheme.err()).contains("is not supported: use jdbc:sqlite:FILE");
     CliTest.Run noUser =
         CliTest.run(
-            "train", "--model", llama.toString(), "--data", "d", "--out", "o", "--publish-to", url);
+            "train",
+            "--model",
+            llama.toString(),
+            "--data",
+            tmp.resolve("data.jsonl").toString(),
+            "--out",
+            tmp.resolve("never").toString(),
+            "--publish-to",
+            url);
     assertThat(noUser.code()).isEqualTo(1);
     assertThat(noUser.err()).contains("--publish-to needs --user ID");
   }
