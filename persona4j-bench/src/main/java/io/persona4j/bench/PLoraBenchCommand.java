@@ -92,8 +92,8 @@ final class PLoraBenchCommand implements Callable<Integer> {
     if (!Files.isRegularFile(model.resolve("config.json"))) {
       throw new IllegalArgumentException(
           model
-              + ": no encoder (convert all-MiniLM-L6-v2 first: bin/persona4j plora experiment"
-              + " --preset standard does it once into target/minilm, or pass --model DIR)");
+              + ": no encoder (convert all-MiniLM-L6-v2 first: bin/persona4j model minilm --out"
+              + " target/minilm, or pass --model DIR)");
     }
     Map<String, Object> results = new LinkedHashMap<>();
     results.put("machine", Machine.describe());

