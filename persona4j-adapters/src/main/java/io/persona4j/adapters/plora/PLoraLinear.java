@@ -22,7 +22,7 @@ import java.util.Objects;
  * <p>The base layer stays frozen. {@link #merge} folds only {@code s B A} into {@code W0}: the user
  * term is then a per-user constant on every token, {@code s B P p_u [out]}, which {@link #userBias}
  * computes and a merged layer adds per row (from the batch's vectors or from biases a server has
- * cached per user, see {@link Conditioning#setBiases}).
+ * cached per user, see {@link PLoraModel#conditionOnBiases}).
  *
  * <p>Not thread-safe: a forward pass reads the conditioning its {@link PLoraModel} set.
  */
