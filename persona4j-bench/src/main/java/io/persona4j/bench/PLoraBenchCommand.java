@@ -2,6 +2,8 @@ package io.persona4j.bench;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.persona4j.adapters.lora.LoraConfig;
 import io.persona4j.adapters.lora.LoraModel;
 import io.persona4j.adapters.lora.LoraTrainingObjective;
@@ -24,8 +26,17 @@ import io.persona4j.core.train.SequenceClassificationObjective;
 import io.persona4j.core.train.TrainableParameters;
 import io.persona4j.core.train.Trainer;
 import io.persona4j.experiments.plora.RatingData;
+import io.persona4j.serve.PersonaServer;
 import io.persona4j.serve.adapter.PLoraUser;
+import io.persona4j.serve.adapter.StoreUserAdapters;
 import io.persona4j.serve.classify.PLoraClassifierService;
+import io.persona4j.serve.store.AdapterKind;
+import io.persona4j.serve.store.AdapterStore;
+import io.persona4j.serve.store.BaseModel;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -52,9 +63,11 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description =
         "PLoRA: bytes per user (vector vs LoRA of the same rank), few-shot enrolment seconds per"
-            + " user (K examples), classification throughput with mixed users in one batch vs one"
-            + " user.")
+            + " user (K examples; in process and over HTTP), classification throughput with mixed"
+            + " users in one batch vs one user.")
 final class PLoraBenchCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   @Option(names = "--model", description = "BERT encoder (default target/minilm).")
   Path model = Path.of("target", "minilm");
 
@@ -74,6 +87,11 @@ final class PLoraBenchCommand implements Callable<Integer> {
 
   @Option(names = "--users", description = "users enrolled (default 10).")
   int users = 10;
+
+  @Option(
+      names = "--http-users",
+      description = "users enrolled online through the server's HTTP API (default 5).")
+  int httpUsers = 5;
 
   @Option(names = "--steps", description = "enrolment steps (default 30, the server's).")
   int steps = 30;
@@ -196,6 +214,7 @@ final class PLoraBenchCommand implements Callable<Integer> {
 
       results.put("enrolment", enrolment(adapter, newUsers, tok, m));
       results.put("throughput", throughput(adapter, fp, tableUsers, ratings, m));
+      results.put("http_enrolment", httpEnrolment(adapter, newUsers, work.resolve("store.db")));
     } finally {
       try (Stream<Path> s = Files.walk(work)) {
         for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
@@ -363,6 +382,80 @@ final class PLoraBenchCommand implements Callable<Integer> {
           texts.size() / median(secs[2]),
           median(secs[1]) / median(secs[2]));
     }
+    return out;
+  }
+
+  /**
+   * Online enrolment through the server: {@code POST /v1/users/{id}/examples} with K examples per
+   * new user (the server fits the vector, publishes it to a SQLite store and answers when it is
+   * live), timed from the client, with the server's own fit and total seconds.
+   */
+  private Map<String, Object> httpEnrolment(
+      Path adapter, List<RatingData.UserRows> newUsers, Path storeFile) throws Exception {
+    int n = Math.min(httpUsers, newUsers.size());
+    double[] client = new double[n];
+    double[] server = new double[n];
+    double[] fit = new double[n];
+    String url = "jdbc:sqlite:" + storeFile;
+    try (StoreUserAdapters store =
+            new StoreUserAdapters(AdapterStore.open(url), AdapterKind.USER_VECTOR, true);
+        PersonaServer srv =
+            PersonaServer.builder()
+                .setModel(model)
+                .setUserAdapters(store.withBaseModel(BaseModel.of(model)))
+                .optPLora(adapter)
+                .optEnrolment(
+                    FewShotEnrolment.Config.builder().optSteps(steps).optLearningRate(1e-2).build())
+                .optPort(0)
+                .start()) {
+      HttpClient http = HttpClient.newHttpClient();
+      for (int u = -1; u < n; u++) { // u = -1: warm-up, not counted
+        RatingData.UserRows user = newUsers.get(Math.max(u, 0));
+        List<Map<String, Object>> examples = new ArrayList<>();
+        for (RatingData.Row r : user.train().subList(0, Math.min(shots, user.train().size()))) {
+          examples.add(Map.of("text", r.text(), "label", RatingData.label(r.rating(), 10)));
+        }
+        String id = u < 0 ? "warm-up" : "new-" + user.user();
+        long t = System.nanoTime();
+        HttpResponse<String> r =
+            http.send(
+                HttpRequest.newBuilder(URI.create(srv.url() + "/v1/users/" + id + "/examples"))
+                    .header("Content-Type", "application/json")
+                    .POST(
+                        HttpRequest.BodyPublishers.ofString(
+                            JSON.writeValueAsString(Map.of("examples", examples))))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        double wall = (System.nanoTime() - t) / 1e9;
+        JsonNode body = JSON.readTree(r.body());
+        if (r.statusCode() != 201 || !"live".equals(body.path("status").asText())) {
+          throw new IllegalStateException("enrolment of " + id + " failed: " + r.body());
+        }
+        if (u >= 0) {
+          client[u] = wall;
+          server[u] = body.path("seconds").asDouble();
+          fit[u] = body.path("fit_seconds").asDouble();
+        }
+      }
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("users", n);
+    out.put("client_seconds_per_user_mean", mean(client));
+    out.put("client_seconds_per_user_max", Arrays.stream(client).max().orElse(0));
+    out.put("server_seconds_per_user_mean", mean(server));
+    out.put("fit_seconds_per_user_mean", mean(fit));
+    System.out.printf(
+        Locale.ROOT,
+        "online enrolment over HTTP (POST /v1/users/{id}/examples, K=%d, %d steps, SQLite store):"
+            + " %.2f s/user until live (max %.2f; server: fit %.2f s, fit + publish + live %.2f s;"
+            + " %d users)%n",
+        shots,
+        steps,
+        mean(client),
+        Arrays.stream(client).max().orElse(0),
+        mean(fit),
+        mean(server),
+        n);
     return out;
   }
 
