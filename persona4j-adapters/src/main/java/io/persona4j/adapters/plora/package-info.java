@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 /**
  * PLoRA (Zhang et al., AAAI 2024): one shared LoRA on a frozen encoder conditioned on a small
  * learned vector per user, {@code h' = W0 x + s B(A drop(x) + P drop(p_u))}, with personalized
