@@ -146,9 +146,9 @@ public record PLoraPreset(
   /**
    * all-MiniLM-L6-v2 on 120 users of the data (a seeded sample; 96 trained, 24 new; 12 of them
    * enrolled few-shot), 10 and 5 classes, 3 seeds, 100 steps of 16, the authors' r 64 / alpha 128 /
-   * dropout 0.1 / d_u 512, p_rate 0.1; sized to fit in an hour on the shared, loaded two-core
-   * machine (the encoder's forward and backward passes dominate: about one second per step of 16
-   * there).
+   * dropout 0.1 / d_u 512, p_rate 0.1. The encoder's forward and backward passes dominate; on the
+   * shared two-core machine at load ~20 one 10-class seed took 28 min and the whole preset needs
+   * about two hours (docs/RESULTS.md), less at lower load.
    */
   public static PLoraPreset standard() {
     return builder().build();
