@@ -10,6 +10,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
+import io.persona4j.core.kernel.WeightPrecision;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -17,6 +18,7 @@ import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -61,10 +63,12 @@ final class DecodeCommand implements Callable<Integer> {
       names = "--engines",
       split = ",",
       description =
-          "engines to compare, each in its own JVM: persona4j or jlama, optionally ':N' for N"
-              + " PyTorch threads and '@POLICY' for that worker's OMP_WAIT_POLICY (PASSIVE,"
-              + " ACTIVE, default = unset), e.g. persona4j:1@default. Ratios are against the last"
-              + " jlama entry (default ${DEFAULT-VALUE})")
+          "engines to compare, each in its own JVM: persona4j, persona4j+lora (an active rank-8"
+              + " LoRA adapter on every linear layer) or jlama, optionally '/W' for its"
+              + " weights (f32, bf16, int8; default --weights), ':N' for N PyTorch threads and"
+              + " '@POLICY' for that worker's OMP_WAIT_POLICY (PASSIVE, ACTIVE, default = unset),"
+              + " e.g. persona4j/int8:1@default. Ratios are against the last jlama entry with the"
+              + " same weights, else the last jlama entry (default ${DEFAULT-VALUE})")
   List<String> engines = List.of("persona4j", "jlama");
 
   @Option(names = "--prompt", description = "prompt tokens per row (default ${DEFAULT-VALUE})")
@@ -106,6 +110,30 @@ final class DecodeCommand implements Callable<Integer> {
       names = "--torch-threads",
       description = "PyTorch intra-op threads for Persona4j (0 = DJL's default, one per core)")
   int torchThreads = 0;
+
+  @Option(
+      names = "--weights",
+      description =
+          "weights of every engine without its own '/W': f32 (reference), bf16 or int8"
+              + " (Persona4j: packed for its decode kernel; Jlama: its BF16 / I8 types)"
+              + " (default ${DEFAULT-VALUE})")
+  String weights = "f32";
+
+  @Option(
+      names = "--heldout",
+      description =
+          "held-out text for the perplexity of each Persona4j worker: the titles of this"
+              + " MovieLens movies.csv, bytes mapped onto the vocabulary (default"
+              + " ${DEFAULT-VALUE})")
+  Path heldout = Path.of("../shared/data/movielens-small/movies.csv");
+
+  @Option(
+      names = "--lora-rank",
+      description =
+          "worker mode: an unmerged LoRA adapter of this rank on every linear layer, active while"
+              + " decoding (B = 0: the same tokens, the full cost); engines name it with '+lora',"
+              + " e.g. persona4j+lora/int8 (rank 8)")
+  int loraRank = 0;
 
   @Option(names = "--json", description = "also write the results to this JSON file")
   Path json;
@@ -152,8 +180,11 @@ final class DecodeCommand implements Callable<Integer> {
       JniUtils.setNumThreads(torchThreads);
     }
     long t0 = System.nanoTime();
-    try (DecodeEngine e = DecodeEngine.open(engine, dir, config)) {
+    WeightPrecision precision = WeightPrecision.parse(weights);
+    try (DecodeEngine e = DecodeEngine.open(engine, dir, config, precision, loraRank)) {
       ready.put("load_seconds", (System.nanoTime() - t0) / 1e9);
+      ready.put("weights", precision.cliName());
+      ready.put("decode_weight_bytes", e.decodeWeightBytes());
       ready.put("rss_after_load_mib", Rss.currentMib());
       ready.put("peak_rss_after_load_mib", Rss.peakMib());
       ready.put("omp_wait_policy", System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"));
@@ -184,6 +215,11 @@ final class DecodeCommand implements Callable<Integer> {
             r.put("rss_file_mib", Rss.fileMib());
             r.put("heap_committed_mib", Runtime.getRuntime().totalMemory() / 1048576.0);
           }
+          case "PPL" -> {
+            if (e instanceof DecodeEngine.Persona4j p) {
+              r.put("perplexity", p.perplexity(heldoutSequences(heldout, config.vocabSize())));
+            }
+          }
           case "QUIT" -> {
             return 0;
           }
@@ -204,6 +240,8 @@ final class DecodeCommand implements Callable<Integer> {
     final PrintWriter in;
     final BufferedReader out;
     final Map<String, Object> ready;
+    final WeightPrecision weights;
+    final String engineName;
 
     Worker(String spec) throws IOException {
       this.name = spec;
@@ -213,11 +251,21 @@ final class DecodeCommand implements Callable<Integer> {
         policy = rest.substring(rest.indexOf('@') + 1);
         rest = rest.substring(0, rest.indexOf('@'));
       }
-      String engineName = rest.contains(":") ? rest.substring(0, rest.indexOf(':')) : rest;
       int threads =
           rest.contains(":")
               ? Integer.parseInt(rest.substring(rest.indexOf(':') + 1))
               : torchThreads;
+      rest = rest.contains(":") ? rest.substring(0, rest.indexOf(':')) : rest;
+      this.weights =
+          WeightPrecision.parse(
+              rest.contains("/")
+                  ? rest.substring(rest.indexOf('/') + 1)
+                  : DecodeCommand.this.weights);
+      String engineName = rest.contains("/") ? rest.substring(0, rest.indexOf('/')) : rest;
+      boolean lora = engineName.endsWith("+lora");
+      engineName =
+          lora ? engineName.substring(0, engineName.length() - "+lora".length()) : engineName;
+      this.engineName = engineName;
       List<String> cmd = new ArrayList<>();
       cmd.add(
           ProcessHandle.current()
@@ -238,7 +286,13 @@ final class DecodeCommand implements Callable<Integer> {
               "--prompt",
               Integer.toString(promptLength),
               "--torch-threads",
-              Integer.toString(threads)));
+              Integer.toString(threads),
+              "--weights",
+              weights.cliName(),
+              "--heldout",
+              heldout.toString(),
+              "--lora-rank",
+              Integer.toString(lora ? 8 : 0)));
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
       if (policy.equalsIgnoreCase("default")) {
         pb.environment().remove("OMP_WAIT_POLICY"); // libgomp's default: spin briefly, then sleep
@@ -320,17 +374,25 @@ final class DecodeCommand implements Callable<Integer> {
         ompWaitPolicy,
         torchThreads > 0 ? Integer.toString(torchThreads) : "default");
     BenchCheckpoint.ensure(dir, config);
+    double bandwidth = MemoryBandwidth.measureGBs();
+    System.out.printf(
+        Locale.ROOT,
+        "memory bandwidth: %.1f GB/s (best of 5 read passes over 512 MiB, %d threads; on a shared"
+            + " machine a lower bound of the idle figure)%n",
+        bandwidth,
+        Runtime.getRuntime().availableProcessors());
 
     Map<String, Object> all = new LinkedHashMap<>();
     List<Map<String, Object>> summary = new ArrayList<>();
     Map<String, Map<String, Object>> stats = new LinkedHashMap<>();
+    Map<String, Double> perplexity = new LinkedHashMap<>();
     Map<String, Map<String, Object>> readies = new LinkedHashMap<>();
     Map<String, List<Map<String, Object>>> measured = new LinkedHashMap<>();
     int e = engines.size();
-    int ref = engines.lastIndexOf("jlama");
-    if (ref < 0) {
+    if (engines.stream().noneMatch(x -> x.startsWith("jlama"))) {
       throw new IllegalArgumentException("--engines needs a jlama entry to compare against");
     }
+    int[] refs = new int[e]; // each engine's Jlama reference
     long[][] firstRows = new long[e][];
     List<Worker> ws = new ArrayList<>();
     try {
@@ -341,6 +403,17 @@ final class DecodeCommand implements Callable<Integer> {
         measured.put(w.name, new ArrayList<>());
         System.err.printf(
             Locale.ROOT, "bench: %s loaded in %.1f s%n", w.name, num(w.ready.get("load_seconds")));
+      }
+      for (int k = 0; k < e; k++) { // the last Jlama of the same weights, else the last Jlama
+        int same = -1;
+        int any = -1;
+        for (int j = 0; j < e; j++) {
+          if (ws.get(j).engineName.equals("jlama")) {
+            any = j;
+            same = ws.get(j).weights == ws.get(k).weights ? j : same;
+          }
+        }
+        refs[k] = same >= 0 ? same : any;
       }
       System.err.println("bench: warming up");
       for (int i = 0; i < warmup; i++) {
@@ -382,14 +455,33 @@ final class DecodeCommand implements Callable<Integer> {
           System.err.printf("bench: batch %d round %d:%s%n", b, i + 1, line);
         }
         for (int k = 0; k < e; k++) {
-          if (k != ref) {
-            summary.add(
-                summarize(b, engines.get(k), prefill[k], decode[k], prefill[ref], decode[ref]));
+          int ref = refs[k];
+          if (!ws.get(k).engineName.equals("jlama")) {
+            Map<String, Object> sum =
+                summarize(b, engines.get(k), prefill[k], decode[k], prefill[ref], decode[ref]);
+            sum.put("reference", engines.get(ref));
+            sum.put("weights", ws.get(k).weights.cliName());
+            double bytes = num(ws.get(k).ready.get("decode_weight_bytes"));
+            double refBytes = num(ws.get(ref).ready.get("decode_weight_bytes"));
+            sum.put("decode_weight_bytes", bytes);
+            sum.put("jlama_decode_weight_bytes", refBytes);
+            // batch b streams the weights once per step for b tokens
+            sum.put("bandwidth_limit_tokens_per_s", bandwidth * 1e9 / bytes * b);
+            sum.put(
+                "bandwidth_fraction",
+                num(sum.get("decode_tokens_per_s")) / (bandwidth * 1e9 / bytes * b));
+            sum.put(
+                "jlama_bandwidth_fraction",
+                num(sum.get("jlama_decode_tokens_per_s")) / (bandwidth * 1e9 / refBytes));
+            summary.add(sum);
           }
         }
       }
       for (Worker w : ws) {
         stats.put(w.name, w.request("STATS"));
+        if (w.engineName.equals("persona4j")) {
+          perplexity.put(w.name, num(w.request("PPL").get("perplexity")));
+        }
       }
     } finally {
       for (Worker w : ws) {
@@ -399,17 +491,20 @@ final class DecodeCommand implements Callable<Integer> {
 
     System.out.println();
     System.out.println(
-        "| batch | engine | prefill tok/s | Jlama prefill tok/s | ratio | decode tok/s"
-            + " | Jlama decode tok/s | ratio (median of rounds, min-max) |");
-    System.out.println("|---|---|---|---|---|---|---|---|");
+        "| batch | engine | vs | prefill tok/s | Jlama prefill tok/s | ratio | decode tok/s"
+            + " | Jlama decode tok/s | ratio (median of rounds, min-max) | MB/token (ours / Jlama)"
+            + " | bandwidth limit tok/s (ours) | % of limit (ours / Jlama) |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (Map<String, Object> s : summary) {
       int b = (int) s.get("batch");
       String seq = b > 1 ? " (sequential)" : "";
       System.out.printf(
           Locale.ROOT,
-          "| %d | %s | %.1f | %.1f%s | %.2f | %.1f | %.1f%s | %.2f (%.2f-%.2f) |%n",
+          "| %d | %s | %s | %.1f | %.1f%s | %.2f | %.1f | %.1f%s | %.2f (%.2f-%.2f) | %.0f / %.0f"
+              + " | %.1f | %.0f%% / %.0f%% |%n",
           b,
           s.get("engine"),
+          s.get("reference"),
           num(s.get("prefill_tokens_per_s")),
           num(s.get("jlama_prefill_tokens_per_s")),
           seq,
@@ -419,7 +514,12 @@ final class DecodeCommand implements Callable<Integer> {
           seq,
           num(s.get("decode_ratio")),
           num(s.get("decode_ratio_min")),
-          num(s.get("decode_ratio_max")));
+          num(s.get("decode_ratio_max")),
+          num(s.get("decode_weight_bytes")) / 1e6,
+          num(s.get("jlama_decode_weight_bytes")) / 1e6,
+          num(s.get("bandwidth_limit_tokens_per_s")),
+          100 * num(s.get("bandwidth_fraction")),
+          100 * num(s.get("jlama_bandwidth_fraction")));
     }
     System.out.println();
     System.out.println(
@@ -443,6 +543,7 @@ final class DecodeCommand implements Callable<Integer> {
     System.out.println();
     int same = Integer.MAX_VALUE;
     for (int k = 0; k < e; k++) {
+      int ref = refs[k];
       int n = 0;
       while (n < Math.min(firstRows[k].length, firstRows[ref].length)
           && firstRows[k][n] == firstRows[ref][n]) {
@@ -451,9 +552,27 @@ final class DecodeCommand implements Callable<Integer> {
       same = Math.min(same, n);
       if (k != ref) {
         System.out.printf(
-            "greedy tokens (batch %d, row 0): %s and jlama agree on the first %d of %d%n",
-            batches[0], engines.get(k), n, firstRows[k].length);
+            "greedy tokens (batch %d, row 0): %s and %s agree on the first %d of %d%n",
+            batches[0], engines.get(k), engines.get(ref), n, firstRows[k].length);
       }
+    }
+    Double f32Ppl = null;
+    for (int k = 0; k < e; k++) {
+      if (perplexity.containsKey(engines.get(k)) && ws.get(k).weights == WeightPrecision.F32) {
+        f32Ppl = perplexity.get(engines.get(k));
+      }
+    }
+    for (Map.Entry<String, Double> p : perplexity.entrySet()) {
+      System.out.printf(
+          Locale.ROOT,
+          "perplexity on held-out MovieLens titles (%s, random-weight model: measures how much"
+              + " rounding moves the distribution, not quality): %s %.4f%s%n",
+          heldout,
+          p.getKey(),
+          p.getValue(),
+          f32Ppl == null
+              ? ""
+              : String.format(Locale.ROOT, " (%+.3f%% vs f32)", 100 * (p.getValue() / f32Ppl - 1)));
     }
 
     if (json != null) {
@@ -470,9 +589,12 @@ final class DecodeCommand implements Callable<Integer> {
       workload.put("omp_wait_policy", ompWaitPolicy);
       workload.put("torch_threads", torchThreads);
       workload.put("engines", engines);
+      workload.put("weights", weights);
       all.put("workload", workload);
       all.put("summary", summary);
       all.put("identical_greedy_prefix", same);
+      all.put("memory_bandwidth_gb_per_s", bandwidth);
+      all.put("heldout_perplexity", perplexity);
       all.put("load", readies);
       all.put("memory_at_end", stats);
       all.put("runs", measured);
@@ -520,6 +642,42 @@ final class DecodeCommand implements Callable<Integer> {
 
   private static double num(Object o) {
     return ((Number) o).doubleValue();
+  }
+
+  /**
+   * 8 sequences of 64 token ids from the titles of a MovieLens {@code movies.csv} (the last titles
+   * of the file, joined by newlines): each byte {@code c} is token {@code 3 + c % (vocab - 3)}, as
+   * the benchmark's random model has no tokenizer.
+   */
+  static List<long[]> heldoutSequences(Path moviesCsv, int vocab) throws IOException {
+    if (!Files.isRegularFile(moviesCsv)) {
+      throw new IOException(
+          "--heldout " + moviesCsv.toAbsolutePath() + " does not exist (MovieLens movies.csv)");
+    }
+    List<String> lines = Files.readAllLines(moviesCsv, StandardCharsets.UTF_8);
+    StringBuilder text = new StringBuilder();
+    for (int i = Math.max(1, lines.size() - 200); i < lines.size(); i++) {
+      String[] f = lines.get(i).split(",", 2);
+      if (f.length == 2) {
+        String rest = f[1];
+        int end = rest.startsWith("\"") ? rest.indexOf('"', 1) : rest.indexOf(',');
+        text.append(rest, rest.startsWith("\"") ? 1 : 0, end < 0 ? rest.length() : end)
+            .append('\n');
+      }
+    }
+    byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+    List<long[]> seqs = new ArrayList<>();
+    for (int s = 0; s < 8 && (s + 1) * 64 <= bytes.length; s++) {
+      long[] ids = new long[64];
+      for (int i = 0; i < 64; i++) {
+        ids[i] = 3 + (bytes[s * 64 + i] & 0xFF) % (vocab - 3);
+      }
+      seqs.add(ids);
+    }
+    if (seqs.isEmpty()) {
+      throw new IOException(moviesCsv + ": too few titles for a held-out sequence");
+    }
+    return seqs;
   }
 
   static double median(double[] x) {

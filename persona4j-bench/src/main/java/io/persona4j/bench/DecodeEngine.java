@@ -8,16 +8,21 @@ import ai.djl.ndarray.NDManager;
 import com.github.tjake.jlama.model.AbstractModel;
 import com.github.tjake.jlama.model.ModelSupport;
 import com.github.tjake.jlama.safetensors.DType;
+import com.github.tjake.jlama.safetensors.SafeTensorSupport;
 import com.github.tjake.jlama.tensor.AbstractTensor;
 import com.github.tjake.jlama.tensor.KvBufferCache;
+import io.persona4j.adapters.lora.LoraConfig;
+import io.persona4j.adapters.lora.LoraModel;
 import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
 import io.persona4j.core.generate.GenerationResult;
 import io.persona4j.core.generate.Generator;
 import io.persona4j.core.generate.SamplingConfig;
 import io.persona4j.core.generate.TokenListener;
+import io.persona4j.core.kernel.WeightPrecision;
 import io.persona4j.core.model.llama.LlamaModel;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -49,21 +54,91 @@ interface DecodeEngine extends AutoCloseable {
   @Override
   void close() throws Exception;
 
-  static DecodeEngine open(String name, Path dir, LlamaConfig config) throws IOException {
+  /** Bytes of weights one decode step streams (projections and LM head). */
+  long decodeWeightBytes();
+
+  static DecodeEngine open(
+      String name, Path dir, LlamaConfig config, WeightPrecision weights, int loraRank)
+      throws IOException {
+    if (loraRank > 0 && !name.equals("persona4j")) {
+      throw new IllegalArgumentException("+lora is a persona4j engine option, not " + name);
+    }
     return switch (name) {
-      case "persona4j" -> new Persona4j(dir, config);
-      case "jlama" -> new Jlama(dir);
+      case "persona4j" -> new Persona4j(dir, weights, loraRank);
+      case "jlama" -> new Jlama(dir, config, weights);
       default -> throw new IllegalArgumentException("unknown engine " + name);
     };
+  }
+
+  /** Weights of the projections and the LM head (what a decode step multiplies with). */
+  static long matrixWeights(LlamaConfig c) {
+    long h = c.hiddenSize();
+    long q = (long) c.numAttentionHeads() * c.headDim();
+    long kv = (long) c.numKeyValueHeads() * c.headDim();
+    long perLayer = h * (q + 2 * kv) + q * h + 3L * h * c.intermediateSize();
+    return perLayer * c.numHiddenLayers() + (long) c.vocabSize() * h;
   }
 
   /** Persona4j: one batched {@link Generator} call (left padding, KV cache, one step per token). */
   final class Persona4j implements DecodeEngine {
     private final NDManager manager = TensorRuntime.newManager();
     private final LlamaModel model;
+    private final LoraModel lora; // null without an adapter
 
-    Persona4j(Path dir, LlamaConfig config) throws IOException {
-      this.model = LlamaModel.load(dir, manager); // config.json + safetensors, as users load
+    Persona4j(Path dir, WeightPrecision weights, int loraRank) throws IOException {
+      // config.json + safetensors, as users load (generate --weights)
+      this.model = LlamaModel.load(dir, manager, weights);
+      if (loraRank > 0) { // unmerged and active, as generate --adapter and serving run it
+        this.lora = LoraModel.of(model, manager);
+        lora.add(
+            "bench",
+            LoraConfig.builder()
+                .optR(loraRank)
+                .optAlpha(2 * loraRank)
+                .optTargets(
+                    "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+                .build(),
+            1);
+      } else {
+        this.lora = null;
+      }
+    }
+
+    @Override
+    public long decodeWeightBytes() {
+      return model.decodeWeightBytes();
+    }
+
+    /**
+     * Perplexity of the model on {@code sequences} (one full pass each, PyTorch on the weights as
+     * rounded for decoding): exp of the mean negative log-likelihood of every token after the
+     * first.
+     */
+    double perplexity(List<long[]> sequences) {
+      double nll = 0;
+      long n = 0;
+      int v = model.config().vocabSize();
+      for (long[] seq : sequences) {
+        try (NDManager m = manager.newSubManager()) {
+          float[] logits =
+              model
+                  .logits(m.create(seq, new ai.djl.ndarray.types.Shape(1, seq.length)), null)
+                  .toFloatArray(); // [T, V]
+          for (int t = 0; t + 1 < seq.length; t++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < v; j++) {
+              max = Math.max(max, logits[t * v + j]);
+            }
+            double sum = 0;
+            for (int j = 0; j < v; j++) {
+              sum += Math.exp(logits[t * v + j] - max);
+            }
+            nll += max + Math.log(sum) - logits[t * v + (int) seq[t + 1]];
+            n++;
+          }
+        }
+      }
+      return Math.exp(nll / n);
     }
 
     @Override
@@ -81,6 +156,9 @@ interface DecodeEngine extends AutoCloseable {
 
     @Override
     public void close() {
+      if (lora != null) {
+        lora.close();
+      }
       model.close();
       manager.close();
     }
@@ -89,13 +167,70 @@ interface DecodeEngine extends AutoCloseable {
   /**
    * Jlama 0.8.4: its generation loop without the tokenizer (batched prompt pass, then {@code
    * forward} + greedy {@code sample} per token, in-memory KV cache). Jlama has no multi-sequence
-   * batch decoding, so a batch is run as one sequence after the other.
+   * batch decoding, so a batch is run as one sequence after the other. For BF16 the checkpoint is
+   * converted once by Jlama's own {@code SafeTensorSupport.quantizeModel} into a sibling directory
+   * and loaded with F32 working memory (its F32 x BF16 kernel). Jlama has no int8 decode here.
    */
   final class Jlama implements DecodeEngine {
     private final AbstractModel model;
+    private final long weightBytes;
 
-    Jlama(Path dir) {
-      this.model = ModelSupport.loadModel(dir.toFile(), DType.F32, DType.F32);
+    Jlama(Path dir, LlamaConfig config, WeightPrecision weights) throws IOException {
+      long n = matrixWeights(config);
+      switch (weights) {
+        case F32 -> {
+          this.model = ModelSupport.loadModel(dir.toFile(), DType.F32, DType.F32);
+          this.weightBytes = 4 * n;
+        }
+        case BF16 -> {
+          this.model =
+              ModelSupport.loadModel(converted(dir, DType.BF16).toFile(), DType.F32, DType.F32);
+          this.weightBytes = 2 * n;
+        }
+        case INT8 ->
+            // its converter writes I8, but PanamaTensorOperations.batchDotProduct then throws
+            // UnsupportedOperationException("I8"): its Panama kernels take F32, BF16 or Q4 weights
+            throw new IllegalArgumentException(
+                "Jlama 0.8.4 cannot decode int8 (I8) weights without jlama-native: compare"
+                    + " persona4j/int8 against jlama/bf16 or jlama");
+        default -> throw new IllegalArgumentException(weights.toString());
+      }
+    }
+
+    private static Path converted(Path dir, DType type) throws IOException {
+      Path out = dir.resolveSibling(dir.getFileName() + "-jlama-" + type.name().toLowerCase());
+      if (!Files.exists(out.resolve("config.json"))) {
+        // Jlama's converter copies README.md with the model files: a staging directory of links
+        Path src = dir.resolveSibling(out.getFileName() + ".src");
+        Path tmp = dir.resolveSibling(out.getFileName() + ".tmp");
+        Files.createDirectories(src);
+        try (var files = Files.list(dir)) {
+          for (Path f : files.toList()) {
+            Path link = src.resolve(f.getFileName());
+            if (!Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+              Files.createSymbolicLink(link, f.toAbsolutePath());
+            }
+          }
+        }
+        if (!Files.exists(src.resolve("README.md"))) {
+          Files.writeString(src.resolve("README.md"), "Persona4j random benchmark checkpoint\n");
+        }
+        if (Files.exists(tmp)) { // left by an interrupted conversion
+          try (var walk = Files.walk(tmp)) {
+            for (Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+              Files.delete(f);
+            }
+          }
+        }
+        SafeTensorSupport.quantizeModel(src, type, new String[0], new String[0], Optional.of(tmp));
+        Files.move(tmp, out);
+      }
+      return out;
+    }
+
+    @Override
+    public long decodeWeightBytes() {
+      return weightBytes;
     }
 
     @Override

@@ -43,6 +43,8 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Mixin AdapterOption adapterOption;
 
+  @Mixin WeightsOption weightsOption;
+
   // Negatable options set the opposite of their default when given in the positive form, so the
   // option is declared by its negative name: --no-stats -> true, --stats -> false (the default).
   @Option(
@@ -54,7 +56,7 @@ final class GenerateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     try (NDManager m = TensorRuntime.newManager();
-        LlamaModel lm = LlamaModel.load(model, m);
+        LlamaModel lm = LlamaModel.load(model, m, weightsOption.weights);
         Tokenizer tok = Tokenizer.fromDirectory(model);
         LoraModel lora = adapterOption.apply(lm, m)) {
       GenerationResult r = run(lm, tok, prompts, sampling, System.out);

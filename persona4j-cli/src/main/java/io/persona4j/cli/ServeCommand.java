@@ -41,6 +41,8 @@ final class ServeCommand implements Callable<Integer> {
 
   @Mixin StoreCommand.StoreOption store;
 
+  @Mixin WeightsOption weightsOption;
+
   @Option(
       names = "--host",
       defaultValue = "127.0.0.1",
@@ -154,6 +156,7 @@ final class ServeCommand implements Callable<Integer> {
         PersonaServer server =
             PersonaServer.builder()
                 .setModel(model)
+                .optWeights(weightsOption.weights)
                 .setUserAdapters(users.withBaseModel(BaseModel.of(model)))
                 .optHost(host)
                 .optPort(port)

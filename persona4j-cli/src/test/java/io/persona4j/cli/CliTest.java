@@ -118,4 +118,27 @@ class CliTest {
     assertThat(batch.code()).as(batch.err()).isZero();
     assertThat(batch.out()).contains("[0] a").contains("[1] b c d");
   }
+
+  @Test
+  void generateWithReducedPrecisionWeightsRunsAndRejectsUnknownPrecisions() {
+    for (String w : new String[] {"bf16", "int8"}) {
+      Run r =
+          run(
+              "generate",
+              "--model",
+              llama.toString(),
+              "--prompt",
+              "Hello there",
+              "--max-tokens",
+              "6",
+              "--weights",
+              w);
+      assertThat(r.code()).as(r.err()).isZero();
+      assertThat(r.out()).startsWith("Hello there");
+      assertThat(r.err()).contains("tokens/s");
+    }
+    Run bad = run("generate", "--model", llama.toString(), "--prompt", "a", "--weights", "fp8");
+    assertThat(bad.code()).isEqualTo(2);
+    assertThat(bad.err()).contains("weights 'fp8' is not one of f32, bf16, int8");
+  }
 }

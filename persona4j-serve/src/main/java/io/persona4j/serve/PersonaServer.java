@@ -13,6 +13,7 @@ import io.persona4j.core.config.BertConfig;
 import io.persona4j.core.config.LlamaConfig;
 import io.persona4j.core.config.ModelConfig;
 import io.persona4j.core.config.ModelConfigs;
+import io.persona4j.core.kernel.WeightPrecision;
 import io.persona4j.core.model.ModelFingerprint;
 import io.persona4j.core.model.bert.BertModel;
 import io.persona4j.core.model.llama.LlamaModel;
@@ -76,7 +77,7 @@ public final class PersonaServer implements AutoCloseable {
     AdapterCache adapterCache = null;
     try {
       if (config instanceof LlamaConfig) {
-        LlamaModel lm = LlamaModel.load(b.model, manager);
+        LlamaModel lm = LlamaModel.load(b.model, manager, b.weights);
         loaded = lm;
         dec =
             DecoderService.open(
@@ -258,10 +259,22 @@ public final class PersonaServer implements AutoCloseable {
     private Duration loadTimeout = Duration.ofSeconds(30);
     private String modelId;
     private List<String> pinnedUsers = List.of();
+    private WeightPrecision weights = WeightPrecision.F32;
     private Path plora;
     private FewShotEnrolment.Config enrolment = FewShotEnrolment.Config.builder().build();
 
     private Builder() {}
+
+    /**
+     * Precision a decoder's weights are streamed in by decode steps of at most {@link
+     * io.persona4j.core.kernel.PackedMatrix#MAX_DECODE_ROWS} rows (default F32; BF16 and INT8 need
+     * the JVM option {@code --add-modules jdk.incubator.vector}). See {@link
+     * LlamaModel#useDecodeWeights}.
+     */
+    public Builder optWeights(WeightPrecision weights) {
+      this.weights = Objects.requireNonNull(weights, "weights");
+      return this;
+    }
 
     /**
      * Serves a shared PLoRA adapter directory on the encoder (instead of per-user classifiers): the

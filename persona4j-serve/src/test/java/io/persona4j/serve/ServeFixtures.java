@@ -14,6 +14,7 @@ import io.persona4j.core.generate.Generator;
 import io.persona4j.core.generate.SamplingConfig;
 import io.persona4j.core.generate.TokenListener;
 import io.persona4j.core.io.DType;
+import io.persona4j.core.kernel.WeightPrecision;
 import io.persona4j.core.model.ModelInit;
 import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.tokenizer.Tokenizer;
@@ -100,8 +101,22 @@ public final class ServeFixtures {
   public static long[] generateTokens(
       Path model, Path adapter, String prompt, int maxTokens, float temperature, long seed)
       throws IOException {
+    return generateTokens(
+        model, adapter, prompt, maxTokens, temperature, seed, WeightPrecision.F32);
+  }
+
+  /** {@link #generateTokens} with {@code generate --weights}. */
+  public static long[] generateTokens(
+      Path model,
+      Path adapter,
+      String prompt,
+      int maxTokens,
+      float temperature,
+      long seed,
+      WeightPrecision weights)
+      throws IOException {
     try (NDManager m = TensorRuntime.newManager();
-        LlamaModel lm = LlamaModel.load(model, m);
+        LlamaModel lm = LlamaModel.load(model, m, weights);
         Tokenizer tok = Tokenizer.fromDirectory(model);
         LoraModel lora = LoraModel.of(lm, m)) {
       if (adapter != null) {

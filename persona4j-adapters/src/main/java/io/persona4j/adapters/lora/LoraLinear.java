@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import io.persona4j.core.model.AdditiveLinear;
 import io.persona4j.core.model.Linear;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -31,7 +32,7 @@ import java.util.Set;
  *
  * <p>Not thread-safe for mutation; concurrent {@link #forward} calls are fine in inference mode.
  */
-public final class LoraLinear extends Linear {
+public final class LoraLinear extends Linear implements AdditiveLinear {
   /** How {@link #unmerge()} gets the original weight back. */
   public enum UnmergeStrategy {
     /** Keep a copy of the weight at the first merge and restore it: exact, one weight of memory. */
@@ -176,6 +177,29 @@ public final class LoraLinear extends Linear {
   }
 
   /**
+   * The active, unmerged adapters' sum for {@code x [..., in]} ({@code [..., out]}, null if none):
+   * with a decoder that fuses q/k/v and gate/up, inference keeps the fused base matmul and adds
+   * this to its columns ({@link AdditiveLinear}); equal to {@link #forward} minus the base term.
+   */
+  @Override
+  public NDArray delta(NDArray x) {
+    NDArray d = null;
+    for (String n : active) {
+      if (!merged.contains(n)) {
+        NDArray u = units.get(n).apply(x, false); // [..., out]
+        d = d == null ? u : d.add(u);
+      }
+    }
+    return d;
+  }
+
+  /** In training mode (dropout, gradients) the decoder calls {@link #forward} instead. */
+  @Override
+  public boolean fusable() {
+    return !training;
+  }
+
+  /**
    * Adds {@code scale * B A} of each named adapter to the base weight, in place. Merged adapters
    * are no longer computed separately.
    *
@@ -195,6 +219,13 @@ public final class LoraLinear extends Linear {
                 + n
                 + "' has a per-sequence gate (mixture of LoRA experts) and cannot be merged");
       }
+    }
+    if (base.hasDecodeWeights()) {
+      throw new IllegalStateException(
+          name()
+              + ": the base model was loaded with reduced-precision decode weights (bf16/int8),"
+              + " which a merge would leave stale; use the adapter unmerged or load the model"
+              + " with f32 weights");
     }
     NDArray w = weight();
     try (NDScope scope = new NDScope()) {

@@ -21,4 +21,13 @@ public interface AdditiveLinear {
    * manager, or null when there is nothing to add.
    */
   NDArray delta(NDArray x);
+
+  /**
+   * Whether {@code base().forward(x) + delta(x)}, with the base computed inside a fused matmul, may
+   * stand in for {@code forward(x)} now; false makes the decoder call {@code forward} on separate
+   * projections (e.g. a LoRA layer while training, whose dropout and gradients take that path).
+   */
+  default boolean fusable() {
+    return true;
+  }
 }

@@ -6,10 +6,13 @@ package io.persona4j.core.model.llama;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import io.persona4j.core.config.LlamaConfig;
+import io.persona4j.core.kernel.PackedMatrix;
+import io.persona4j.core.kernel.WeightPrecision;
 import io.persona4j.core.model.AdditiveLinear;
 import io.persona4j.core.model.Linear;
 import io.persona4j.core.model.TorchOps;
@@ -71,7 +74,7 @@ public final class LlamaLayer {
       for (int i = 0; i < parts.length; i++) {
         Linear p = parts[i];
         Linear current = proj[first.ordinal() + i];
-        Linear base = current instanceof AdditiveLinear a ? a.base() : current;
+        Linear base = current instanceof AdditiveLinear a && a.fusable() ? a.base() : current;
         if (base != p || p.weight().hasGradient() || (p.bias() != null && p.bias().hasGradient())) {
           return false;
         }
@@ -139,6 +142,66 @@ public final class LlamaLayer {
       start = end;
     }
     return new Fused(new Linear(name, w, b), views);
+  }
+
+  /**
+   * Packs this block's projections in {@code precision} for small-batch decoding (fused q/k/v and
+   * gate/up packed once, their parts as row views) and rounds the F32 weights to the same values.
+   *
+   * @return bytes of packed weights a decode step streams through this block
+   */
+  long useDecodeWeights(WeightPrecision precision) {
+    long bytes = 0;
+    bytes += packGroup(qkv, Proj.Q, 3, precision);
+    bytes += packGroup(null, Proj.O, 1, precision);
+    bytes += packGroup(gateUp, Proj.GATE, 2, precision);
+    bytes += packGroup(null, Proj.DOWN, 1, precision);
+    return bytes;
+  }
+
+  private long packGroup(Fused fused, Proj first, int n, WeightPrecision precision) {
+    if (fused == null) {
+      long bytes = 0;
+      for (int i = 0; i < n; i++) {
+        bytes += packInPlace(linear(Proj.values()[first.ordinal() + i]), precision).streamedBytes();
+      }
+      return bytes;
+    }
+    PackedMatrix all = packInPlace(fused.linear(), precision); // its parts are views of its weight
+    int start = 0;
+    for (Linear part : fused.parts()) {
+      int end = start + (int) part.outFeatures();
+      part.useDecodeWeights(all.rows(start, end));
+      start = end;
+    }
+    return all.streamedBytes();
+  }
+
+  /**
+   * Packs {@code l}'s weight, writes the rounded values back into it (in place: views of it see
+   * them) and hands the packing to {@code l}.
+   */
+  static PackedMatrix packInPlace(Linear l, WeightPrecision precision) {
+    NDArray w = l.weight(); // [out, in]
+    int rows = (int) l.outFeatures();
+    int cols = (int) l.inFeatures();
+    PackedMatrix p = PackedMatrix.pack(w.toFloatArray(), rows, cols, precision);
+    try (NDManager tmp = w.getManager().newSubManager()) {
+      TorchOps.assign(w, 0, 0, rows, tmp.create(p.dequantize(), w.getShape())); // [out, in]
+    }
+    l.useDecodeWeights(p);
+    return p;
+  }
+
+  /**
+   * Whether q/k/v and gate/up currently run as one matmul each (loaded projections, or {@link
+   * AdditiveLinear} wrappers of them such as unmerged LoRA in inference; not while training them).
+   */
+  public boolean usesFusedProjections() {
+    return qkv != null
+        && qkv.usable(proj, Proj.Q)
+        && gateUp != null
+        && gateUp.usable(proj, Proj.GATE);
   }
 
   public Linear linear(Proj p) {

@@ -13,6 +13,7 @@ import io.persona4j.core.config.LlamaConfig;
 import io.persona4j.core.config.ModelConfig;
 import io.persona4j.core.config.ModelConfigs;
 import io.persona4j.core.io.Checkpoint;
+import io.persona4j.core.kernel.WeightPrecision;
 import io.persona4j.core.model.AdaptableModel;
 import io.persona4j.core.model.AttentionMask;
 import io.persona4j.core.model.CheckpointWeights;
@@ -50,6 +51,8 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
   private final Linear lmHead; // weight [V, H]
   private final Rope rope;
   private Path checkpointDirectory; // null unless loaded from a directory
+  private WeightPrecision decodePrecision = WeightPrecision.F32;
+  private long decodeWeightBytes; // packed bytes a decode step streams (0 while F32)
 
   private LlamaModel(
       LlamaConfig config,
@@ -143,6 +146,78 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
       model.checkpointDirectory = dir;
       return model;
     }
+  }
+
+  /**
+   * Loads a Hugging Face model directory and, for {@code precision} BF16 or INT8, packs its
+   * projections and LM head for small-batch decoding ({@link #useDecodeWeights}).
+   */
+  public static LlamaModel load(Path dir, NDManager parent, WeightPrecision precision)
+      throws IOException {
+    LlamaModel model = load(dir, parent);
+    try {
+      model.useDecodeWeights(precision);
+      return model;
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Decodes small batches (at most {@link io.persona4j.core.kernel.PackedMatrix#MAX_DECODE_ROWS}
+   * rows per step) on weights packed in {@code precision}: every projection of every block and the
+   * LM head are packed once by {@link io.persona4j.core.kernel.PackedMatrix} and computed by its
+   * Java Vector API kernel (the JVM needs {@code --add-modules jdk.incubator.vector}). The F32
+   * weights are overwritten with the rounded values, so prefill and anything else PyTorch computes
+   * use the same weights (a tied embedding is rounded with the LM head). F32 leaves the model
+   * unchanged. Call once, before injecting adapters; merging an adapter afterwards is refused.
+   *
+   * @throws IllegalStateException if decode weights were already chosen
+   */
+  public synchronized void useDecodeWeights(WeightPrecision precision) {
+    if (decodePrecision != WeightPrecision.F32) {
+      throw new IllegalStateException("decode weights are already " + decodePrecision.cliName());
+    }
+    if (precision == WeightPrecision.F32) {
+      return;
+    }
+    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+      throw new IllegalStateException(
+          precision.cliName()
+              + " decode weights need the Vector API: start the JVM with --add-modules"
+              + " jdk.incubator.vector (bin/persona4j adds it when --weights is given)");
+    }
+    long bytes = 0;
+    for (LlamaLayer layer : layers) {
+      bytes += layer.useDecodeWeights(precision);
+    }
+    bytes += LlamaLayer.packInPlace(lmHead, precision).streamedBytes();
+    decodePrecision = precision;
+    decodeWeightBytes = bytes;
+  }
+
+  /** The precision small-batch decode steps stream the projection weights in. */
+  public WeightPrecision decodePrecision() {
+    return decodePrecision;
+  }
+
+  /**
+   * Bytes of projection and LM head weights one decode step reads (int8 scales included): the lower
+   * bound of its memory traffic, which divided by the memory bandwidth bounds tokens/s.
+   */
+  public long decodeWeightBytes() {
+    if (decodePrecision != WeightPrecision.F32) {
+      return decodeWeightBytes;
+    }
+    long bytes = 4L * lmHead.inFeatures() * lmHead.outFeatures();
+    for (LlamaLayer layer : layers) {
+      for (LlamaLayer.Proj p : LlamaLayer.Proj.values()) {
+        Linear l = layer.linear(p);
+        bytes += 4L * l.inFeatures() * l.outFeatures();
+      }
+    }
+    return bytes;
   }
 
   private static Linear linear(WeightLoader w, String name, long out, long in, boolean bias)
