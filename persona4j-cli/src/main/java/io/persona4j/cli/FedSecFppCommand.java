@@ -28,7 +28,12 @@ import picocli.CommandLine.Option;
           + " all-MiniLM-L6-v2 conversion from `model convert-onnx`)."
     })
 final class FedSecFppCommand implements Callable<Integer> {
-  @Option(names = "--preset", defaultValue = "smoke", description = "smoke or standard.")
+  @Option(
+      names = "--preset",
+      defaultValue = "smoke",
+      description =
+          "smoke, standard (review label skew and MovieLens settings) or domains (one federation"
+              + " of 10 review and 10 MovieLens clients).")
   String preset;
 
   @Option(
@@ -97,6 +102,7 @@ final class FedSecFppCommand implements Callable<Integer> {
             p.alphas(),
             p.epsilons(),
             p.movielens() && !noMovielens,
+            p.domains(),
             p.clusterMaxK(),
             p.clusterRestarts(),
             p.clusterIterations());
@@ -111,7 +117,7 @@ final class FedSecFppCommand implements Callable<Integer> {
         bert = BertModel.load(model, m);
         tok = Tokenizer.fromDirectory(model);
         enc = TextEncoder.of(tok, p.maxTokens());
-      } else if (p.name().equals("smoke")) {
+      } else if (p.name().equals("smoke")) { // the tiny random encoder of CI
         BertConfig c =
             new BertConfig(
                 "bert", 500, 16, 2, 4, 32, "gelu", 64, 2, 1e-12, 0, "absolute", null, null);

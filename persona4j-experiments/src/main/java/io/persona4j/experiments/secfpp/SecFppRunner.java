@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import io.persona4j.adapters.prompt.SoftPromptConfig;
 import io.persona4j.core.model.bert.BertModel;
 import io.persona4j.core.train.Example;
+import io.persona4j.experiments.common.PairedStats;
 import io.persona4j.federated.ClientApp;
 import io.persona4j.federated.ClientSampler;
 import io.persona4j.federated.FederatedServer;
@@ -66,6 +67,8 @@ public final class SecFppRunner {
    *
    * @param train per-client training examples
    * @param test per-client test examples
+   * @param domains each client's known domain (for the adjusted Rand index of SecFPP's clusters),
+   *     or empty where the setting has none
    */
   public RunResult run(
       String setting,
@@ -74,8 +77,13 @@ public final class SecFppRunner {
       long seed,
       int classes,
       List<List<Example>> train,
-      List<List<Example>> test)
+      List<List<Example>> test,
+      List<Integer> domains)
       throws Exception {
+    if (!domains.isEmpty() && domains.size() != train.size()) {
+      throw new IllegalArgumentException(
+          domains.size() + " domains for " + train.size() + " clients");
+    }
     long start = System.nanoTime();
     boolean trainLocal = method == SecFppMethod.LOCAL || method == SecFppMethod.SECFPP;
     Map<String, SecFppClientApp> apps = new TreeMap<>();
@@ -104,6 +112,7 @@ public final class SecFppRunner {
                 encoder, pc, seed, classes, train.get(i), test.get(i), cc, manager));
       }
       ParameterSet p0 = apps.values().iterator().next().initialGlobal();
+      float[] initialPrompt = apps.values().iterator().next().prompt().combinedValues();
       int n = apps.size();
       ServerConfig sc =
           ServerConfig.builder()
@@ -113,6 +122,9 @@ public final class SecFppRunner {
               .build();
       ServerState end;
       int clusters = 0;
+      List<Integer> assignmentList = List.of();
+      List<Double> perK = List.of();
+      double ari = Double.NaN;
       double sigma = 0;
       double eps = Double.NaN;
       String label = method.name();
@@ -154,16 +166,26 @@ public final class SecFppRunner {
                     grid, new ArrayList<>(apps.keySet()), FIXED_POINT, DEADLINE, 1);
             SecureKMeans.Result kr =
                 new SecureKMeans(
-                        new AdaptiveClusteringConfig(
+                        AdaptiveClusteringConfig.of(
                             preset.clusterMaxK(),
                             2,
-                            0.35,
                             preset.clusterRestarts(),
                             preset.clusterIterations(),
                             seed))
                     .fit(agg, 8);
             Map<String, Integer> assignment = agg.assign(kr.chosen().centres());
             clusters = kr.chosen().k();
+            assignmentList = new ArrayList<>(assignment.values()); // TreeMap: client order
+            perK =
+                kr.perK().stream()
+                    .map(f -> f == null ? Double.NaN : f.withinSumOfSquares())
+                    .toList();
+            if (!domains.isEmpty()) {
+              ari =
+                  PairedStats.adjustedRandIndex(
+                      assignmentList.stream().mapToInt(Integer::intValue).toArray(),
+                      domains.stream().mapToInt(Integer::intValue).toArray());
+            }
             end =
                 new FederatedServer(
                         new ClusteredSecureAggregationGrid(grid, FIXED_POINT, 1.0),
@@ -177,6 +199,9 @@ public final class SecFppRunner {
       long correct = 0;
       long total = 0;
       double sumAcc = 0;
+      double drift = 0;
+      List<Double> accuracies = new ArrayList<>();
+      List<boolean[]> hits = new ArrayList<>();
       for (Map.Entry<String, SecFppClientApp> e : apps.entrySet()) {
         ParameterSet p = end == null ? ParameterSet.empty() : end.parametersFor(e.getKey());
         Reply r =
@@ -185,6 +210,9 @@ public final class SecFppRunner {
                     new Instruction(
                         Instruction.Task.EVALUATE, preset.rounds() + 1, e.getKey(), p, Map.of()));
         double acc = r.metrics().get("accuracy");
+        accuracies.add(acc);
+        hits.add(e.getValue().testHits());
+        drift += relativeDrift(e.getValue().prompt().combinedValues(), initialPrompt);
         sumAcc += acc;
         correct += Math.round(acc * r.numExamples());
         total += r.numExamples();
@@ -199,10 +227,28 @@ public final class SecFppRunner {
           clusters,
           sigma,
           eps,
-          secs);
+          secs,
+          accuracies,
+          hits,
+          domains,
+          assignmentList,
+          ari,
+          perK,
+          drift / apps.size());
     } finally {
       apps.values().forEach(SecFppClientApp::close);
     }
+  }
+
+  /** {@code ||p - p0|| / ||p0||}. */
+  static double relativeDrift(float[] p, float[] p0) {
+    double d = 0;
+    double n = 0;
+    for (int i = 0; i < p.length; i++) {
+      d += (p[i] - p0[i]) * (double) (p[i] - p0[i]);
+      n += p0[i] * (double) p0[i];
+    }
+    return Math.sqrt(d / n);
   }
 
   static String fmt(double v) {

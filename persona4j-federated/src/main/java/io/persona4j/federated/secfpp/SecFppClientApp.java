@@ -186,6 +186,33 @@ public final class SecFppClientApp implements ClientApp, AutoCloseable {
     }
   }
 
+  /**
+   * Whether each test example is classified correctly (argmax of the head's logits equals the
+   * label) with the client's current prompt and head: the per-example outcomes behind {@link
+   * #evaluateLocal}'s accuracy, for paired tests between methods. Stays on the client like the
+   * data.
+   */
+  public boolean[] testHits() {
+    synchronized (encoder) {
+      boolean[] hits = new boolean[test.size()];
+      PromptClassifier objective = new PromptClassifier(encoder, prompt, Pooling.MEAN, head);
+      try (Autograd.NoGrad off = Autograd.noGrad()) {
+        for (int i = 0; i < test.size(); i += EVAL_BATCH) {
+          try (NDManager m = manager.newSubManager()) {
+            List<Example> part = test.subList(i, Math.min(test.size(), i + EVAL_BATCH));
+            Batch b = Batch.of(part, config.padId());
+            long[] predicted = objective.logits(b, m).argMax(1).toLongArray();
+            long[] labels = b.classLabels(m).toLongArray();
+            for (int j = 0; j < predicted.length; j++) {
+              hits[i + j] = predicted[j] == labels[j];
+            }
+          }
+        }
+      }
+      return hits;
+    }
+  }
+
   /** Local training only (the local-only baseline and the warm-up): {@code n} steps. */
   public TrainingResult trainLocally(int n, int round) throws IOException {
     synchronized (encoder) {

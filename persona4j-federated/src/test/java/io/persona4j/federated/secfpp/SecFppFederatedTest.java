@@ -126,7 +126,7 @@ class SecFppFederatedTest {
 
   @Test
   void secureClusteringThenPerClusterSecureAggregationKeepsLocalPartsLocal() throws Exception {
-    AdaptiveClusteringConfig kc = new AdaptiveClusteringConfig(3, 2, 0.35, 3, 10, 3);
+    AdaptiveClusteringConfig kc = AdaptiveClusteringConfig.of(3, 2, 3, 10, 3);
     try (NDManager m = TensorRuntime.newManager();
         BertModel bert =
             BertModel.load(
