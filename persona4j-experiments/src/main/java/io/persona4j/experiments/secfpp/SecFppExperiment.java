@@ -88,6 +88,9 @@ public final class SecFppExperiment {
           runs.add(new Object[] {SecFppMethod.DP, e});
         }
         runs.add(new Object[] {SecFppMethod.SECFPP, 0.0});
+        if (domains.containsKey(s.getKey())) {
+          runs.add(new Object[] {SecFppMethod.SECFPP_DATA, 0.0});
+        }
         for (Object[] r : runs) {
           RunResult res =
               runner.run(

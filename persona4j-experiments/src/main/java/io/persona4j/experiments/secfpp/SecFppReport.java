@@ -18,8 +18,8 @@ import java.util.stream.Collectors;
  * saw the same clients and test examples (the data of a seed is drawn once for every method).
  */
 public final class SecFppReport {
-  /** The method every other is compared with. */
-  static final String REFERENCE = "SECFPP";
+  /** The methods every other is compared with. */
+  static final List<String> REFERENCES = List.of("SECFPP", "SECFPP_DATA");
 
   private SecFppReport() {}
 
@@ -52,7 +52,7 @@ public final class SecFppReport {
         double[] drift = m.getValue().stream().mapToDouble(RunResult::promptDrift).toArray();
         double[] dms = PairedStats.meanStd(drift);
         sb.append(String.format(Locale.ROOT, " %.3f ± %.3f |", dms[0], dms[1]));
-        boolean sec = m.getKey().equals(REFERENCE);
+        boolean sec = m.getValue().get(0).clusters() > 0;
         sb.append(' ')
             .append(
                 sec
@@ -76,68 +76,73 @@ public final class SecFppReport {
 
   private static String paired(List<RunResult> rs, List<Integer> domainIds) {
     Map<String, List<RunResult>> methods = byMethod(rs);
-    List<RunResult> ref = methods.get(REFERENCE);
-    if (ref == null) {
-      return "";
-    }
-    StringBuilder sb = new StringBuilder("| SecFPP - method |");
+    StringBuilder sb = new StringBuilder("| comparison |");
     for (int d : domainIds) {
       sb.append(' ')
           .append(label(d))
           .append(": per-client diff. [95% CI] |")
           .append(' ')
           .append(label(d))
-          .append(": McNemar (SecFPP only / other only, p) |");
+          .append(": McNemar (first only / second only, p) |");
     }
     sb.append("\n|---|");
     domainIds.forEach(d -> sb.append("---|---|"));
     sb.append('\n');
-    for (Map.Entry<String, List<RunResult>> m : methods.entrySet()) {
-      if (m.getKey().equals(REFERENCE)) {
+    boolean any = false;
+    for (String refName : REFERENCES) {
+      List<RunResult> ref = methods.get(refName);
+      if (ref == null) {
         continue;
       }
-      sb.append("| ").append(m.getKey()).append(" |");
-      for (int d : domainIds) {
-        List<Double> a = new ArrayList<>();
-        List<Double> b = new ArrayList<>();
-        List<Boolean> ha = new ArrayList<>();
-        List<Boolean> hb = new ArrayList<>();
-        for (RunResult x : ref) {
-          RunResult y = sameSeed(m.getValue(), x.seed());
-          if (y == null) {
-            continue;
-          }
-          for (int c = 0; c < x.clientAccuracies().size(); c++) {
-            if (d >= 0 && x.domains().get(c) != d) {
-              continue;
-            }
-            a.add(x.clientAccuracies().get(c));
-            b.add(y.clientAccuracies().get(c));
-            for (int e = 0; e < x.hits().get(c).length; e++) {
-              ha.add(x.hits().get(c)[e]);
-              hb.add(y.hits().get(c)[e]);
-            }
-          }
-        }
-        if (a.isEmpty()) {
-          sb.append(" – | – |");
+      for (Map.Entry<String, List<RunResult>> m : methods.entrySet()) {
+        if (m.getKey().equals(refName)) {
           continue;
         }
-        PairedStats.Interval ci =
-            PairedStats.bootstrap95(
-                a.stream().mapToDouble(Double::doubleValue).toArray(),
-                b.stream().mapToDouble(Double::doubleValue).toArray(),
-                17);
-        PairedStats.McNemar t = PairedStats.mcNemar(bools(ha), bools(hb));
-        sb.append(' ')
-            .append(ci.format())
-            .append(String.format(Locale.ROOT, " (n=%d) |", ci.units()))
-            .append(
-                String.format(Locale.ROOT, " %d / %d, p=%.3g |", t.onlyA(), t.onlyB(), t.exactP()));
+        any = true;
+        sb.append("| ").append(refName).append(" - ").append(m.getKey()).append(" |");
+        for (int d : domainIds) {
+          List<Double> a = new ArrayList<>();
+          List<Double> b = new ArrayList<>();
+          List<Boolean> ha = new ArrayList<>();
+          List<Boolean> hb = new ArrayList<>();
+          for (RunResult x : ref) {
+            RunResult y = sameSeed(m.getValue(), x.seed());
+            if (y == null) {
+              continue;
+            }
+            for (int c = 0; c < x.clientAccuracies().size(); c++) {
+              if (d >= 0 && x.domains().get(c) != d) {
+                continue;
+              }
+              a.add(x.clientAccuracies().get(c));
+              b.add(y.clientAccuracies().get(c));
+              for (int e = 0; e < x.hits().get(c).length; e++) {
+                ha.add(x.hits().get(c)[e]);
+                hb.add(y.hits().get(c)[e]);
+              }
+            }
+          }
+          if (a.isEmpty()) {
+            sb.append(" – | – |");
+            continue;
+          }
+          PairedStats.Interval ci =
+              PairedStats.bootstrap95(
+                  a.stream().mapToDouble(Double::doubleValue).toArray(),
+                  b.stream().mapToDouble(Double::doubleValue).toArray(),
+                  17);
+          PairedStats.McNemar t = PairedStats.mcNemar(bools(ha), bools(hb));
+          sb.append(' ')
+              .append(ci.format())
+              .append(String.format(Locale.ROOT, " (n=%d) |", ci.units()))
+              .append(
+                  String.format(
+                      Locale.ROOT, " %d / %d, p=%.3g |", t.onlyA(), t.onlyB(), t.exactP()));
+        }
+        sb.append('\n');
       }
-      sb.append('\n');
     }
-    return sb.toString();
+    return any ? sb.toString() : "";
   }
 
   /** One bar chart per setting: mean ± std over seeds of the accuracy per domain and method. */

@@ -85,7 +85,8 @@ public final class SecFppRunner {
           domains.size() + " domains for " + train.size() + " clients");
     }
     long start = System.nanoTime();
-    boolean trainLocal = method == SecFppMethod.LOCAL || method == SecFppMethod.SECFPP;
+    boolean secfpp = method == SecFppMethod.SECFPP || method == SecFppMethod.SECFPP_DATA;
+    boolean trainLocal = method == SecFppMethod.LOCAL || secfpp;
     Map<String, SecFppClientApp> apps = new TreeMap<>();
     SoftPromptConfig pc =
         new SoftPromptConfig(
@@ -105,7 +106,10 @@ public final class SecFppRunner {
                 8,
                 seed * 31 + 1,
                 seed * 1000 + i,
-                encoder.config().padTokenId());
+                encoder.config().padTokenId(),
+                method == SecFppMethod.SECFPP_DATA
+                    ? SecFppClientConfig.ClusterSignal.DATA_EMBEDDING
+                    : SecFppClientConfig.ClusterSignal.PROMPT_DRIFT);
         apps.put(
             String.format("client-%02d", i),
             new SecFppClientApp(
@@ -157,7 +161,7 @@ public final class SecFppRunner {
           }
           eps = dp.epsilon();
         }
-        case SECFPP -> {
+        case SECFPP, SECFPP_DATA -> {
           Map<String, ClientApp> secured = new TreeMap<>();
           apps.forEach((id, a) -> secured.put(id, new SecAggClientApp(a, RandomSource.secure())));
           try (InMemoryGrid grid = new InMemoryGrid(secured, 2)) {

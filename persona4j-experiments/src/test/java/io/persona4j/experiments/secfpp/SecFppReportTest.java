@@ -68,7 +68,7 @@ class SecFppReportTest {
     // movielens: identical outcomes
     assertThat(md)
         .contains(
-            "| FEDAVG | +0.2500 [+0.0000, +0.5000] (n=2) | 2 / 0, p=0.500 |"
+            "| SECFPP - FEDAVG | +0.2500 [+0.0000, +0.5000] (n=2) | 2 / 0, p=0.500 |"
                 + " +0.5000 [+0.5000, +0.5000] (n=1) | 2 / 0, p=0.500 |"
                 + " +0.0000 [+0.0000, +0.0000] (n=1) | 0 / 0, p=1.00 |");
 

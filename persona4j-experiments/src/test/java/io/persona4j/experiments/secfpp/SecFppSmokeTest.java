@@ -43,17 +43,18 @@ class SecFppSmokeTest {
               .run(SharedData.data("amazon-food-reviews"), SharedData.data("movielens-small"), out);
     }
     // 3 settings (alpha 0.1, MovieLens, two domains) x 4 methods (local, FedAvg, DP eps=4, SecFPP)
-    assertThat(results).hasSize(12);
+    // + SecFPP clustering on data embeddings on the two-domain setting
+    assertThat(results).hasSize(13);
     assertThat(results)
         .extracting(RunResult::method)
-        .containsOnly("LOCAL", "FEDAVG", "DP eps=4", "SECFPP");
+        .containsOnly("LOCAL", "FEDAVG", "DP eps=4", "SECFPP", "SECFPP_DATA");
     for (RunResult r : results) {
       assertThat(r.accuracy()).isBetween(0.0, 1.0);
       if (r.method().startsWith("DP")) {
         assertThat(r.epsilon()).isGreaterThan(3.9).isLessThanOrEqualTo(4.0);
         assertThat(r.noiseMultiplier()).isGreaterThan(0);
       }
-      if (r.method().equals("SECFPP")) {
+      if (r.method().startsWith("SECFPP")) {
         assertThat(r.clusters()).isBetween(1, 3);
         assertThat(r.assignment()).hasSize(6).allMatch(c -> c >= 0 && c < r.clusters());
         assertThat(r.withinSumOfSquares()).isNotEmpty();
@@ -64,7 +65,7 @@ class SecFppSmokeTest {
       assertThat(r.promptDrift()).isPositive();
       if (r.setting().equals("domains")) {
         assertThat(r.domains()).containsExactly(0, 0, 0, 1, 1, 1);
-        if (r.method().equals("SECFPP")) {
+        if (r.method().startsWith("SECFPP")) {
           assertThat(r.adjustedRand()).isBetween(-1.0, 1.0);
         }
       } else {
@@ -80,8 +81,9 @@ class SecFppSmokeTest {
             "movielens-users",
             "#### domains",
             "| method | all acc. | reviews acc. | movielens acc. | prompt drift |",
-            "| SecFPP - method |",
-            "| FEDAVG | ");
+            "| comparison |",
+            "| SECFPP - FEDAVG | ",
+            "| SECFPP_DATA - SECFPP | ");
     assertThat(out.resolve("secfpp-domains.png")).isNotEmptyFile();
     assertThat(Files.readString(out.resolve("results.json"))).contains("\"runs\"", "\"SECFPP\"");
     assertThat(log.toString(StandardCharsets.UTF_8)).contains("SECFPP");
