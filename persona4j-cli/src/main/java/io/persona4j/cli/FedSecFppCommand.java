@@ -26,7 +26,12 @@ import picocli.CommandLine.Option;
           + " all-MiniLM-L6-v2 conversion from `model convert-onnx`)."
     })
 final class FedSecFppCommand implements Callable<Integer> {
-  @Option(names = "--preset", defaultValue = "smoke", description = "smoke or standard.")
+  @Option(
+      names = "--preset",
+      defaultValue = "smoke",
+      description =
+          "smoke, standard (review label skew and MovieLens settings) or domains (one federation"
+              + " of 10 review and 10 MovieLens clients).")
   String preset;
 
   @Option(
@@ -95,6 +100,7 @@ final class FedSecFppCommand implements Callable<Integer> {
             p.alphas(),
             p.epsilons(),
             p.movielens() && !noMovielens,
+            p.domains(),
             p.clusterMaxK(),
             p.clusterRestarts(),
             p.clusterIterations());

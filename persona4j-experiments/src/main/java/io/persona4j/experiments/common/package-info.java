@@ -9,6 +9,9 @@
  * io.persona4j.experiments.common.BaseModelPreset}, {@link
  * io.persona4j.experiments.common.BaseModels}, {@link
  * io.persona4j.experiments.common.FinetunePreset} (the LoRA training of both), {@link
- * io.persona4j.experiments.common.HistoryCorpus}), the SASRec they train and preset lookup.
+ * io.persona4j.experiments.common.HistoryCorpus}), the SASRec they train and preset lookup; and the
+ * statistics of every experiment's paired comparisons ({@link
+ * io.persona4j.experiments.common.PairedStats}: bootstrap CI of a mean paired difference, McNemar's
+ * test, adjusted Rand index).
  */
 package io.persona4j.experiments.common;

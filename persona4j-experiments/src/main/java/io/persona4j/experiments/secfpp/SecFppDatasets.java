@@ -146,6 +146,55 @@ public final class SecFppDatasets {
    */
   public static List<ClientData> movielens(Path dir, SecFppPreset preset, long seed)
       throws IOException {
+    return movielens(dir, preset, preset.clients(), seed);
+  }
+
+  /**
+   * Two domains in one federation: the first {@code preset.clients() / 2} clients hold Amazon
+   * reviews drawn without label skew (each example's class as it comes in the pool, about 65%
+   * "great"), the others are MovieLens users classifying their own likes; both tasks have two
+   * classes. {@link #domainOf} gives the known domain of client {@code i}.
+   */
+  public static List<ClientData> domains(
+      Path reviews, Path movielens, SecFppPreset preset, long seed) throws IOException {
+    int half = preset.clients() / 2;
+    List<List<String>> train = reviewsByLabel(reviews.resolve("train.csv"));
+    List<List<String>> test = reviewsByLabel(reviews.resolve("test.csv"));
+    SplittableRandom rng = new SplittableRandom(seed * 6_151 + 3);
+    List<List<String>> trainPool = shuffled(train, rng);
+    List<List<String>> testPool = shuffled(test, rng);
+    double[] trainShare = shares(trainPool);
+    double[] testShare = shares(testPool);
+    List<ClientData> out = new ArrayList<>();
+    for (int c = 0; c < half; c++) {
+      List<String> trT = new ArrayList<>();
+      List<Integer> trL = new ArrayList<>();
+      List<String> teT = new ArrayList<>();
+      List<Integer> teL = new ArrayList<>();
+      draw(trainPool, trainShare, preset.trainPerClient(), rng, trT, trL);
+      draw(testPool, testShare, preset.testPerClient(), rng, teT, teL);
+      out.add(new ClientData(trT, trL, teT, teL));
+    }
+    out.addAll(movielens(movielens, preset, preset.clients() - half, seed));
+    return out;
+  }
+
+  /** The known domain (0 reviews, 1 MovieLens) of client {@code i} of {@link #domains}. */
+  public static int domainOf(int i, SecFppPreset preset) {
+    return i < preset.clients() / 2 ? 0 : 1;
+  }
+
+  private static double[] shares(List<List<String>> pools) {
+    double total = pools.stream().mapToInt(List::size).sum();
+    double[] p = new double[pools.size()];
+    for (int i = 0; i < p.length; i++) {
+      p[i] = pools.get(i).size() / total;
+    }
+    return p;
+  }
+
+  private static List<ClientData> movielens(Path dir, SecFppPreset preset, int clients, long seed)
+      throws IOException {
     Map<Long, String> movies = new HashMap<>();
     List<String> ml = Files.readAllLines(dir.resolve("movies.csv"), StandardCharsets.UTF_8);
     for (int i = 1; i < ml.size(); i++) {
@@ -183,11 +232,11 @@ public final class SecFppDatasets {
       eligible.set(i, eligible.get(j));
       eligible.set(j, t);
     }
-    if (eligible.size() < preset.clients()) {
+    if (eligible.size() < clients) {
       throw new IOException(dir + ": only " + eligible.size() + " users have " + need + " ratings");
     }
     Map<Integer, ClientData> out = new LinkedHashMap<>();
-    for (int c = 0; c < preset.clients(); c++) {
+    for (int c = 0; c < clients; c++) {
       List<long[]> r = new ArrayList<>(byUser.get(eligible.get(c)));
       for (int i = r.size() - 1; i > 0; i--) {
         int j = rng.nextInt(i + 1);

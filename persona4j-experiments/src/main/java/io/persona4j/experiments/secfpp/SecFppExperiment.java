@@ -26,6 +26,9 @@ import java.util.Map;
  * accuracy; writes {@code results.json} and {@code results.md} into the output directory.
  */
 public final class SecFppExperiment {
+  /** Name of the two-domain setting. */
+  public static final String DOMAINS = "domains";
+
   private final SecFppPreset preset;
   private final BertModel encoder;
   private final TextEncoder textEncoder;
@@ -58,6 +61,7 @@ public final class SecFppExperiment {
     SecFppRunner runner = new SecFppRunner(encoder, preset, manager);
     for (long seed : preset.seeds()) {
       Map<String, List<ClientData>> settings = new LinkedHashMap<>();
+      Map<String, List<Integer>> domains = new LinkedHashMap<>();
       for (double alpha : preset.alphas()) {
         settings.put(
             "amazon-alpha" + SecFppRunner.fmt(alpha),
@@ -65,6 +69,14 @@ public final class SecFppExperiment {
       }
       if (preset.movielens()) {
         settings.put("movielens-users", SecFppDatasets.movielens(movielens, preset, seed));
+      }
+      if (preset.domains()) {
+        settings.put(DOMAINS, SecFppDatasets.domains(reviews, movielens, preset, seed));
+        List<Integer> d = new ArrayList<>();
+        for (int i = 0; i < preset.clients(); i++) {
+          d.add(SecFppDatasets.domainOf(i, preset));
+        }
+        domains.put(DOMAINS, d);
       }
       for (Map.Entry<String, List<ClientData>> s : settings.entrySet()) {
         List<List<Example>> train = new ArrayList<>();
@@ -80,19 +92,34 @@ public final class SecFppExperiment {
           runs.add(new Object[] {SecFppMethod.DP, e});
         }
         runs.add(new Object[] {SecFppMethod.SECFPP, 0.0});
+        if (domains.containsKey(s.getKey())) {
+          runs.add(new Object[] {SecFppMethod.SECFPP_DATA, 0.0});
+        }
         for (Object[] r : runs) {
           RunResult res =
-              runner.run(s.getKey(), (SecFppMethod) r[0], (double) r[1], seed, 2, train, test);
+              runner.run(
+                  s.getKey(),
+                  (SecFppMethod) r[0],
+                  (double) r[1],
+                  seed,
+                  2,
+                  train,
+                  test,
+                  domains.getOrDefault(s.getKey(), List.of()));
           results.add(res);
           log.printf(
               Locale.ROOT,
-              "%s seed %d %-10s acc %.4f (client mean %.4f)%s %.1fs%n",
+              "%s seed %d %-10s acc %.4f (client mean %.4f) drift %.3f%s%s %.1fs%n",
               res.setting(),
               seed,
               res.method(),
               res.accuracy(),
               res.meanClientAccuracy(),
+              res.promptDrift(),
               res.clusters() > 0 ? " k=" + res.clusters() : "",
+              Double.isNaN(res.adjustedRand())
+                  ? ""
+                  : String.format(Locale.ROOT, " ARI=%.3f", res.adjustedRand()),
               res.seconds());
           write(results, out);
         }
@@ -107,7 +134,9 @@ public final class SecFppExperiment {
     doc.put("preset", preset);
     doc.put("runs", results);
     AtomicFiles.writeString(out.resolve("results.json"), json.writeValueAsString(doc));
-    AtomicFiles.writeString(out.resolve("results.md"), table(results));
+    AtomicFiles.writeString(
+        out.resolve("results.md"), table(results) + SecFppReport.markdown(results));
+    SecFppReport.plot(results, out);
   }
 
   /** Markdown table: mean and std over seeds of the pooled test accuracy per setting and method. */

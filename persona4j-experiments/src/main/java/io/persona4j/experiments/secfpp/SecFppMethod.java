@@ -14,11 +14,15 @@ package io.persona4j.experiments.secfpp;
  *       to the target epsilon over the run's rounds).
  *   <li>{@code SECFPP}: secure adaptive clustering of the domain prompts, then P_G securely
  *       aggregated within each cluster, P_L local.
+ *   <li>{@code SECFPP_DATA}: a diagnostic variant (not the paper's), the same as {@code SECFPP} but
+ *       clustering on each client's mean frozen-encoder embedding of its training texts instead of
+ *       its warm-up prompt drift (run on the two-domain setting only).
  * </ul>
  */
 public enum SecFppMethod {
   LOCAL,
   FEDAVG,
   DP,
-  SECFPP
+  SECFPP,
+  SECFPP_DATA
 }

@@ -25,6 +25,8 @@ import java.util.List;
  * @param alphas Dirichlet label-skew concentrations of the review settings
  * @param epsilons target epsilons of the DP baselines
  * @param movielens whether to run the MovieLens setting
+ * @param domains whether to run the two-domain setting (half the clients Amazon reviews, half
+ *     MovieLens users; see {@link SecFppDatasets#domains})
  * @param clusterMaxK largest number of clusters SecFPP's secure clustering tries
  * @param clusterRestarts initializations per k of the secure clustering
  * @param clusterIterations Lloyd iterations per restart (each costs two secure sums)
@@ -46,6 +48,7 @@ public record SecFppPreset(
     List<Double> alphas,
     List<Double> epsilons,
     boolean movielens,
+    boolean domains,
     int clusterMaxK,
     int clusterRestarts,
     int clusterIterations) {
@@ -105,6 +108,7 @@ public record SecFppPreset(
         List.of(0.1),
         List.of(4.0),
         true,
+        true,
         3,
         2,
         5);
@@ -133,9 +137,39 @@ public record SecFppPreset(
         List.of(0.1, 1.0),
         List.of(1.0, 4.0, 8.0),
         true,
+        false,
         4,
         2,
         5);
+  }
+
+  /**
+   * The two-domain federation only (issue 17): all-MiniLM-L6-v2, 20 clients (10 Amazon review
+   * clients, 10 MovieLens users) of 16 + 16 examples, 32 tokens, 4 virtual tokens, 3 rounds of 4
+   * local steps (batch 4), 8 warm-up steps before SecFPP's clustering, 3 seeds, epsilon 1, 4, 8.
+   */
+  public static SecFppPreset domainsPreset() {
+    return new SecFppPreset(
+        "domains",
+        20,
+        16,
+        16,
+        32,
+        4,
+        3,
+        4,
+        8,
+        4,
+        0.05,
+        1.0,
+        List.of(1L, 2L, 3L),
+        List.of(),
+        List.of(1.0, 4.0, 8.0),
+        false,
+        true,
+        4,
+        4,
+        10);
   }
 
   /** The preset called {@code name}. */
@@ -143,9 +177,10 @@ public record SecFppPreset(
     return switch (name) {
       case "smoke" -> smoke();
       case "standard" -> standard();
+      case "domains" -> domainsPreset();
       default ->
           throw new IllegalArgumentException(
-              "preset must be smoke or standard, got '" + name + "'");
+              "preset must be smoke, standard or domains, got '" + name + "'");
     };
   }
 }

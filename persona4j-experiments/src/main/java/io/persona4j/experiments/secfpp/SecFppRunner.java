@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import io.persona4j.adapters.prompt.SoftPromptConfig;
 import io.persona4j.core.model.bert.BertModel;
 import io.persona4j.core.train.Example;
+import io.persona4j.experiments.common.PairedStats;
 import io.persona4j.federated.ClientApp;
 import io.persona4j.federated.ClientSampler;
 import io.persona4j.federated.FederatedServer;
@@ -70,6 +71,8 @@ public final class SecFppRunner {
    *
    * @param train per-client training examples
    * @param test per-client test examples
+   * @param domains each client's known domain (for the adjusted Rand index of SecFPP's clusters),
+   *     or empty where the setting has none
    */
   public RunResult run(
       String setting,
@@ -78,10 +81,16 @@ public final class SecFppRunner {
       long seed,
       int classes,
       List<List<Example>> train,
-      List<List<Example>> test)
+      List<List<Example>> test,
+      List<Integer> domains)
       throws Exception {
+    if (!domains.isEmpty() && domains.size() != train.size()) {
+      throw new IllegalArgumentException(
+          domains.size() + " domains for " + train.size() + " clients");
+    }
     long start = System.nanoTime();
-    boolean trainLocal = method == SecFppMethod.LOCAL || method == SecFppMethod.SECFPP;
+    boolean secfpp = method == SecFppMethod.SECFPP || method == SecFppMethod.SECFPP_DATA;
+    boolean trainLocal = method == SecFppMethod.LOCAL || secfpp;
     Map<String, SecFppClientApp> apps = new TreeMap<>();
     SoftPromptConfig pc =
         new SoftPromptConfig(
@@ -101,13 +110,17 @@ public final class SecFppRunner {
                 8,
                 seed * 31 + 1,
                 seed * 1000 + i,
-                encoder.config().padTokenId());
+                encoder.config().padTokenId(),
+                method == SecFppMethod.SECFPP_DATA
+                    ? SecFppClientConfig.ClusterSignal.DATA_EMBEDDING
+                    : SecFppClientConfig.ClusterSignal.PROMPT_DRIFT);
         apps.put(
             String.format("client-%02d", i),
             new SecFppClientApp(
                 encoder, pc, seed, classes, train.get(i), test.get(i), cc, manager));
       }
       ParameterSet p0 = apps.values().iterator().next().initialGlobal();
+      float[] initialPrompt = apps.values().iterator().next().prompt().combinedValues();
       int n = apps.size();
       ServerConfig sc =
           ServerConfig.builder()
@@ -117,6 +130,9 @@ public final class SecFppRunner {
               .build();
       ServerState end;
       int clusters = 0;
+      List<Integer> assignmentList = List.of();
+      List<Double> perK = List.of();
+      double ari = Double.NaN;
       double sigma = 0;
       double eps = Double.NaN;
       String label = method.name();
@@ -154,7 +170,7 @@ public final class SecFppRunner {
           }
           eps = dp.epsilon();
         }
-        case SECFPP -> {
+        case SECFPP, SECFPP_DATA -> {
           Map<String, ClientApp> secured = new TreeMap<>();
           apps.forEach((id, a) -> secured.put(id, new SecAggClientApp(a, RandomSource.secure())));
           try (InMemoryGrid grid = new InMemoryGrid(secured, 2)) {
@@ -163,16 +179,26 @@ public final class SecFppRunner {
                     grid, new ArrayList<>(apps.keySet()), FIXED_POINT, DEADLINE, 1);
             SecureKMeans.Result kr =
                 new SecureKMeans(
-                        new AdaptiveClusteringConfig(
+                        AdaptiveClusteringConfig.of(
                             preset.clusterMaxK(),
                             2,
-                            0.35,
                             preset.clusterRestarts(),
                             preset.clusterIterations(),
                             seed))
                     .fit(agg, 8);
             Map<String, Integer> assignment = agg.assign(kr.chosen().centres());
             clusters = kr.chosen().k();
+            assignmentList = new ArrayList<>(assignment.values()); // TreeMap: client order
+            perK =
+                kr.perK().stream()
+                    .map(f -> f == null ? Double.NaN : f.withinSumOfSquares())
+                    .toList();
+            if (!domains.isEmpty()) {
+              ari =
+                  PairedStats.adjustedRandIndex(
+                      assignmentList.stream().mapToInt(Integer::intValue).toArray(),
+                      domains.stream().mapToInt(Integer::intValue).toArray());
+            }
             end =
                 new FederatedServer(
                         new ClusteredSecureAggregationGrid(grid, FIXED_POINT, 1.0),
@@ -186,6 +212,9 @@ public final class SecFppRunner {
       long correct = 0;
       long total = 0;
       double sumAcc = 0;
+      double drift = 0;
+      List<Double> accuracies = new ArrayList<>();
+      List<boolean[]> hits = new ArrayList<>();
       for (Map.Entry<String, SecFppClientApp> e : apps.entrySet()) {
         ParameterSet p = end == null ? ParameterSet.empty() : end.parametersFor(e.getKey());
         Reply r =
@@ -194,6 +223,9 @@ public final class SecFppRunner {
                     new Instruction(
                         Instruction.Task.EVALUATE, preset.rounds() + 1, e.getKey(), p, Map.of()));
         double acc = r.metrics().get("accuracy");
+        accuracies.add(acc);
+        hits.add(e.getValue().testHits());
+        drift += relativeDrift(e.getValue().prompt().combinedValues(), initialPrompt);
         sumAcc += acc;
         correct += Math.round(acc * r.numExamples());
         total += r.numExamples();
@@ -208,10 +240,28 @@ public final class SecFppRunner {
           clusters,
           sigma,
           eps,
-          secs);
+          secs,
+          accuracies,
+          hits,
+          domains,
+          assignmentList,
+          ari,
+          perK,
+          drift / apps.size());
     } finally {
       apps.values().forEach(SecFppClientApp::close);
     }
+  }
+
+  /** {@code ||p - p0|| / ||p0||}. */
+  static double relativeDrift(float[] p, float[] p0) {
+    double d = 0;
+    double n = 0;
+    for (int i = 0; i < p.length; i++) {
+      d += (p[i] - p0[i]) * (double) (p[i] - p0[i]);
+      n += p0[i] * (double) p0[i];
+    }
+    return Math.sqrt(d / n);
   }
 
   static String fmt(double v) {

@@ -60,4 +60,29 @@ class SecFppDatasetsTest {
                 .anyMatch(t -> t.matches(".*\\(\\d{4}\\)\\. .*")))
         .isTrue();
   }
+
+  @Test
+  void domainsSettingHalvesTheFederationIntoReviewAndMovieClients() throws Exception {
+    SecFppPreset p = SecFppPreset.domainsPreset();
+    List<ClientData> clients =
+        SecFppDatasets.domains(
+            SharedData.data("amazon-food-reviews"), SharedData.data("movielens-small"), p, 1);
+    assertThat(clients).hasSize(20);
+    for (int i = 0; i < 20; i++) {
+      ClientData c = clients.get(i);
+      assertThat(c.trainTexts()).hasSize(16);
+      assertThat(c.testTexts()).hasSize(16);
+      boolean movie = c.trainTexts().stream().allMatch(t -> t.matches(".*\\(\\d{4}\\)\\. .*"));
+      assertThat(SecFppDatasets.domainOf(i, p)).isEqualTo(i < 10 ? 0 : 1);
+      assertThat(movie).as("client %d", i).isEqualTo(i >= 10);
+    }
+    // review clients carry the pool's label mix (about 65% "great"), not a skew
+    double great =
+        clients.subList(0, 10).stream()
+            .flatMap(c -> c.trainLabels().stream())
+            .mapToInt(Integer::intValue)
+            .average()
+            .orElseThrow();
+    assertThat(great).isBetween(0.5, 0.8);
+  }
 }

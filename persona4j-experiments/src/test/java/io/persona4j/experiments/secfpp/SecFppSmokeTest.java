@@ -5,6 +5,7 @@
 package io.persona4j.experiments.secfpp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
 import io.persona4j.core.TensorRuntime;
@@ -45,19 +46,35 @@ class SecFppSmokeTest {
                   new PrintStream(log, true, StandardCharsets.UTF_8))
               .run(SharedData.data("amazon-food-reviews"), SharedData.data("movielens-small"), out);
     }
-    // 2 settings (alpha 0.1, MovieLens) x 4 methods (local, FedAvg, DP eps=4, SecFPP)
-    assertThat(results).hasSize(8);
+    // 3 settings (alpha 0.1, MovieLens, two domains) x 4 methods (local, FedAvg, DP eps=4, SecFPP)
+    // + SecFPP clustering on data embeddings on the two-domain setting
+    assertThat(results).hasSize(13);
     assertThat(results)
         .extracting(RunResult::method)
-        .containsOnly("LOCAL", "FEDAVG", "DP eps=4", "SECFPP");
+        .containsOnly("LOCAL", "FEDAVG", "DP eps=4", "SECFPP", "SECFPP_DATA");
     for (RunResult r : results) {
       assertThat(r.accuracy()).isBetween(0.0, 1.0);
       if (r.method().startsWith("DP")) {
         assertThat(r.epsilon()).isGreaterThan(3.9).isLessThanOrEqualTo(4.0);
         assertThat(r.noiseMultiplier()).isGreaterThan(0);
       }
-      if (r.method().equals("SECFPP")) {
+      if (r.method().startsWith("SECFPP")) {
         assertThat(r.clusters()).isBetween(1, 3);
+        assertThat(r.assignment()).hasSize(6).allMatch(c -> c >= 0 && c < r.clusters());
+        assertThat(r.withinSumOfSquares()).isNotEmpty();
+      }
+      assertThat(r.clientAccuracies()).hasSize(6);
+      assertThat(r.hits()).hasSize(6).allMatch(h -> h.length == preset.testPerClient());
+      assertThat(SecFppReport.accuracy(r, -1)).isCloseTo(r.accuracy(), within(1e-9));
+      assertThat(r.promptDrift()).isPositive();
+      if (r.setting().equals("domains")) {
+        assertThat(r.domains()).containsExactly(0, 0, 0, 1, 1, 1);
+        if (r.method().startsWith("SECFPP")) {
+          assertThat(r.adjustedRand()).isBetween(-1.0, 1.0);
+        }
+      } else {
+        assertThat(r.domains()).isEmpty();
+        assertThat(r.adjustedRand()).isNaN();
       }
     }
     String md = Files.readString(out.resolve("results.md"));
@@ -65,7 +82,13 @@ class SecFppSmokeTest {
         .contains(
             "| setting | LOCAL | FEDAVG | DP eps=4 | SECFPP |",
             "amazon-alpha0.1",
-            "movielens-users");
+            "movielens-users",
+            "#### domains",
+            "| method | all acc. | reviews acc. | movielens acc. | prompt drift |",
+            "| comparison |",
+            "| SECFPP - FEDAVG | ",
+            "| SECFPP_DATA - SECFPP | ");
+    assertThat(out.resolve("secfpp-domains.png")).isNotEmptyFile();
     assertThat(Files.readString(out.resolve("results.json"))).contains("\"runs\"", "\"SECFPP\"");
     assertThat(log.toString(StandardCharsets.UTF_8)).contains("SECFPP");
   }

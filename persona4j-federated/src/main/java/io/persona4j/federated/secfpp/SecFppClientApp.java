@@ -44,8 +44,10 @@ import java.util.Objects;
  *       localSteps} AdamW steps; replies with P_G only. P_L and the head are never sent.
  *   <li>FIT, phase {@value SecFppWire#CLUSTER}: on first use trains {@code warmupSteps} locally
  *       from the common initial P_G and keeps {@code z = normalize(R (P_G - P_G0))} (R the shared
- *       projection); replies with its one-hot-masked contribution to the query ({@link
- *       ClusterClient}). Meant to run under secure aggregation.
+ *       projection; with {@link SecFppClientConfig.ClusterSignal#DATA_EMBEDDING} instead the mean
+ *       frozen-encoder embedding of its training texts, without warm-up); replies with its
+ *       one-hot-masked contribution to the query ({@link ClusterClient}). Meant to run under secure
+ *       aggregation.
  *   <li>EVALUATE, phase {@value SecFppWire#ASSIGN}: the index of the nearest final centre.
  *   <li>EVALUATE otherwise: loss and accuracy on the client's test examples with P_G := the
  *       instruction's, if it carries one.
@@ -190,6 +192,33 @@ public final class SecFppClientApp implements ClientApp, AutoCloseable {
     }
   }
 
+  /**
+   * Whether each test example is classified correctly (argmax of the head's logits equals the
+   * label) with the client's current prompt and head: the per-example outcomes behind {@link
+   * #evaluateLocal}'s accuracy, for paired tests between methods. Stays on the client like the
+   * data.
+   */
+  public boolean[] testHits() {
+    synchronized (encoder) {
+      boolean[] hits = new boolean[test.size()];
+      PromptClassifier objective = new PromptClassifier(encoder, prompt, Pooling.MEAN, head);
+      try (Autograd.NoGrad off = Autograd.noGrad()) {
+        for (int i = 0; i < test.size(); i += EVAL_BATCH) {
+          try (NDManager m = manager.newSubManager()) {
+            List<Example> part = test.subList(i, Math.min(test.size(), i + EVAL_BATCH));
+            Batch b = Batch.of(part, config.padId());
+            long[] predicted = objective.logits(b, m).argMax(1).toLongArray();
+            long[] labels = b.classLabels(m).toLongArray();
+            for (int j = 0; j < predicted.length; j++) {
+              hits[i + j] = predicted[j] == labels[j];
+            }
+          }
+        }
+      }
+      return hits;
+    }
+  }
+
   /** Local training only (the local-only baseline and the warm-up): {@code n} steps. */
   public TrainingResult trainLocally(int n, int round) throws IOException {
     synchronized (encoder) {
@@ -210,10 +239,15 @@ public final class SecFppClientApp implements ClientApp, AutoCloseable {
 
   private ClusterClient clusterClient() throws IOException {
     if (clusterClient == null) {
-      trainSteps(config.warmupSteps(), 0);
-      float[] g = prompt.globalValues();
-      for (int i = 0; i < g.length; i++) {
-        g[i] -= initialGlobal[i];
+      float[] g;
+      if (config.clusterSignal() == SecFppClientConfig.ClusterSignal.DATA_EMBEDDING) {
+        g = meanDataEmbedding();
+      } else {
+        trainSteps(config.warmupSteps(), 0);
+        g = prompt.globalValues();
+        for (int i = 0; i < g.length; i++) {
+          g[i] -= initialGlobal[i];
+        }
       }
       RandomProjection p =
           new RandomProjection(g.length, config.projectionDim(), config.projectionSeed());
@@ -221,6 +255,31 @@ public final class SecFppClientApp implements ClientApp, AutoCloseable {
       clusterClient = new ClusterClient(z);
     }
     return clusterClient;
+  }
+
+  /** Mean over the training texts of the frozen encoder's mean-pooled output, no prompt. */
+  private float[] meanDataEmbedding() {
+    int h = encoder.config().hiddenSize();
+    double[] sum = new double[h];
+    try (Autograd.NoGrad off = Autograd.noGrad()) {
+      for (int i = 0; i < train.size(); i += EVAL_BATCH) {
+        try (NDManager m = manager.newSubManager()) {
+          Batch b =
+              Batch.of(train.subList(i, Math.min(train.size(), i + EVAL_BATCH)), config.padId());
+          NDArray mask = b.attentionMask(m);
+          NDArray hidden = encoder.forward(b.ids(m), mask, null); // [B,T,H]
+          float[] pooled = Pooling.MEAN.pool(hidden, mask).sum(new int[] {0}).toFloatArray(); // [H]
+          for (int j = 0; j < h; j++) {
+            sum[j] += pooled[j];
+          }
+        }
+      }
+    }
+    float[] out = new float[h];
+    for (int j = 0; j < h; j++) {
+      out[j] = (float) (sum[j] / train.size());
+    }
+    return out;
   }
 
   private TrainingResult trainSteps(int n, int round) throws IOException {

@@ -18,6 +18,8 @@ package io.persona4j.federated.secfpp;
  * @param projectionSeed the seed all clients share for the projection
  * @param seed base seed of data order (combined with the round)
  * @param padId padding token id
+ * @param clusterSignal what the client's clustering vector is computed from (SecFPP clusters the
+ *     domain prompts, {@link ClusterSignal#PROMPT_DRIFT})
  */
 public record SecFppClientConfig(
     double learningRate,
@@ -28,7 +30,47 @@ public record SecFppClientConfig(
     int projectionDim,
     long projectionSeed,
     long seed,
-    long padId) {
+    long padId,
+    ClusterSignal clusterSignal) {
+
+  /** What a client reduces, normalizes and contributes to the secure clustering. */
+  public enum ClusterSignal {
+    /**
+     * SecFPP's: the move of the domain prompt during the warm-up, {@code P_G - P_G0}, after {@code
+     * warmupSteps} local steps.
+     */
+    PROMPT_DRIFT,
+    /**
+     * A diagnostic variant (not the paper's): the mean over the client's training texts of the
+     * frozen encoder's mean-pooled output without any prompt, a direct summary of the client's
+     * input domain; no training before clustering.
+     */
+    DATA_EMBEDDING
+  }
+
+  /** SecFPP's clustering signal ({@link ClusterSignal#PROMPT_DRIFT}). */
+  public SecFppClientConfig(
+      double learningRate,
+      int localSteps,
+      int warmupSteps,
+      int microBatchSize,
+      boolean trainLocal,
+      int projectionDim,
+      long projectionSeed,
+      long seed,
+      long padId) {
+    this(
+        learningRate,
+        localSteps,
+        warmupSteps,
+        microBatchSize,
+        trainLocal,
+        projectionDim,
+        projectionSeed,
+        seed,
+        padId,
+        ClusterSignal.PROMPT_DRIFT);
+  }
 
   /** Validates every field, naming it and its value. */
   public SecFppClientConfig {
@@ -46,6 +88,9 @@ public record SecFppClientConfig(
     }
     if (projectionDim < 1) {
       throw new IllegalArgumentException("projectionDim must be >= 1, got " + projectionDim);
+    }
+    if (clusterSignal == null) {
+      throw new IllegalArgumentException("clusterSignal must not be null");
     }
   }
 }

@@ -23,7 +23,8 @@ import java.util.SplittableRandom;
  * <p>Initialization uses only public data: {@code k = 1} gives the mean {@code mu} of all vectors
  * and {@code W(1)}; restart {@code j} of {@code k} draws centres {@code mu + s g} with {@code g}
  * standard normal from {@code (seed, k, j)} and {@code s = sqrt(W(1) / (n r))} the average spread
- * per coordinate. The number of clusters is chosen by {@link AdaptiveClusteringConfig}'s criterion.
+ * per coordinate. The number of clusters is chosen by {@link AdaptiveClusteringConfig}'s criterion
+ * against {@link ReferenceRatios}, which the server computes from public numbers only.
  */
 public final class SecureKMeans {
   private final AdaptiveClusteringConfig config;
@@ -50,8 +51,11 @@ public final class SecureKMeans {
    * @param chosen the fit with the chosen k
    * @param perK the best feasible fit of every k tried (index k - 1), null where none was feasible
    * @param secureSums number of secure sums run
+   * @param reference the null reference ratio of each k from 2 (index k - 2) that the criterion
+   *     compared {@code W(k) / W(k - 1)} with
    */
-  public record Result(Fit chosen, List<Fit> perK, int secureSums) {}
+  public record Result(
+      Fit chosen, List<Fit> perK, int secureSums, List<ReferenceRatios.Ratio> reference) {}
 
   /** Runs the adaptive search over {@code aggregator}'s clients, whose vectors have length r. */
   public Result fit(SecureAggregator aggregator, int dim) {
@@ -66,6 +70,7 @@ public final class SecureKMeans {
     double spread = Math.sqrt(Math.max(one.withinSumOfSquares(), 0) / ((double) n * dim));
     List<Fit> perK = new ArrayList<>();
     perK.add(one);
+    List<ReferenceRatios.Ratio> reference = ReferenceRatios.compute(config, n, dim);
     Fit chosen = one;
     for (int k = 2; k <= config.maxK() && (long) k * config.minClusterSize() <= n; k++) {
       Fit best = null;
@@ -78,13 +83,15 @@ public final class SecureKMeans {
       }
       perK.add(best);
       Fit previous = perK.get(k - 2);
+      double threshold = reference.get(k - 2).threshold(config.zScore());
       if (best != null
           && previous != null
-          && best.withinSumOfSquares() <= (1 - config.minGain()) * previous.withinSumOfSquares()) {
+          && previous.withinSumOfSquares() > 0
+          && best.withinSumOfSquares() <= threshold * previous.withinSumOfSquares()) {
         chosen = best;
       }
     }
-    return new Result(chosen, perK, sums[0]);
+    return new Result(chosen, perK, sums[0], reference);
   }
 
   /** Seeded initial centres {@code mu + spread * g} of restart {@code j} of {@code k}. */

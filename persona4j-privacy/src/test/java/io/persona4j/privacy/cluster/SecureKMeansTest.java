@@ -5,6 +5,7 @@
 package io.persona4j.privacy.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.persona4j.privacy.RandomSource;
@@ -80,7 +81,7 @@ class SecureKMeansTest {
     for (double[] c : init) {
       c[0] += 0.05; // not exactly a data point
     }
-    SecureKMeans km = new SecureKMeans(new AdaptiveClusteringConfig(4, 2, 0.3, 2, 20, 1));
+    SecureKMeans km = new SecureKMeans(AdaptiveClusteringConfig.of(4, 2, 2, 20, 1));
     SecureKMeans.Fit fit = km.lloyd(secure(cs), init);
 
     // Independent naive Lloyd on the plain doubles.
@@ -195,7 +196,7 @@ class SecureKMeansTest {
   void secureAdaptiveRunMakesThePlainChoice() {
     RandomProjection p = new RandomProjection(64, 8, 21);
     List<ClusterClient> cs = clients(planted(3, 5, 64, 0.35, 103), p);
-    SecureKMeans km = new SecureKMeans(new AdaptiveClusteringConfig(4, 2, 0.35, 2, 10, 7));
+    SecureKMeans km = new SecureKMeans(AdaptiveClusteringConfig.of(4, 2, 2, 10, 7));
     SecAggAggregator agg = secure(cs);
     SecureKMeans.Result secure = km.fit(agg, 8);
     SecureKMeans.Result plain = km.fit(new Plain(cs), 8);
@@ -225,5 +226,94 @@ class SecureKMeansTest {
         .isNotEqualTo(new RandomProjection(5, 3, 10).project(x));
     double[] z = new RandomProjection(5, 3, 9).projectNormalized(x);
     assertThat(z[0] * z[0] + z[1] * z[1] + z[2] * z[2]).isCloseTo(1.0, within(1e-12));
+  }
+
+  /** The k the replaced fixed rule (W(k) <= 0.65 W(k - 1), largest such k) chose from the fits. */
+  static int fixedRuleChoice(SecureKMeans.Result r) {
+    int chosen = 1;
+    for (int k = 2; k <= r.perK().size(); k++) {
+      SecureKMeans.Fit f = r.perK().get(k - 1);
+      SecureKMeans.Fit p = r.perK().get(k - 2);
+      if (f != null && p != null && f.withinSumOfSquares() <= 0.65 * p.withinSumOfSquares()) {
+        chosen = k;
+      }
+    }
+    return chosen;
+  }
+
+  /** n random unit directions in R^r: no cluster structure. */
+  static List<ClusterClient> uniformDirections(int n, int r, long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    List<ClusterClient> out = new ArrayList<>();
+    for (int j = 0; j < n; j++) {
+      double[] z = new double[r];
+      double norm = 0;
+      for (int i = 0; i < r; i++) {
+        z[i] = gaussian(random);
+        norm += z[i] * z[i];
+      }
+      for (int i = 0; i < r; i++) {
+        z[i] /= Math.sqrt(norm);
+      }
+      out.add(new ClusterClient(z));
+    }
+    return out;
+  }
+
+  @Test
+  void noiseInTwoDimensionsIsOneClusterThoughTheFixedRuleSplitIt() {
+    // 20 clients with random directions in a 2-d projection (as SecFPP's drift vectors looked):
+    // every extra cluster lowers W by ~40-50%, so the fixed 35% rule chose k = 4 on pure noise
+    int fixedChoseMore = 0;
+    for (long seed = 1; seed <= 5; seed++) {
+      List<ClusterClient> cs = uniformDirections(20, 2, seed);
+      SecureKMeans.Result r =
+          new SecureKMeans(AdaptiveClusteringConfig.of(4, 2, 4, 20, seed)).fit(new Plain(cs), 2);
+      assertThat(r.chosen().k()).as("seed %d", seed).isEqualTo(1);
+      fixedChoseMore += fixedRuleChoice(r) > 1 ? 1 : 0;
+    }
+    assertThat(fixedChoseMore).isEqualTo(5);
+  }
+
+  @Test
+  void moderateSplitInHighDimensionIsFoundThoughTheFixedRuleMissedIt() {
+    // two groups of 10 whose centres are apart by about the noise's size: in a 64-d projection
+    // the split lowers W by ~25-30%, below the fixed rule's 35% but far beyond what k-means gains
+    // on 20 structureless points in 63 dimensions (~10%)
+    for (long seed = 1; seed <= 3; seed++) {
+      RandomProjection p = new RandomProjection(128, 64, 40 + seed);
+      List<ClusterClient> cs = clients(planted(2, 10, 128, 1.2, 200 + seed), p);
+      SecureKMeans.Result r =
+          new SecureKMeans(AdaptiveClusteringConfig.of(4, 2, 4, 20, seed)).fit(new Plain(cs), 64);
+      assertThat(fixedRuleChoice(r)).as("fixed rule, seed %d", seed).isEqualTo(1);
+      assertThat(r.chosen().k()).as("seed %d", seed).isEqualTo(2);
+      for (int g = 0; g < 2; g++) {
+        int first = cs.get(g * 10).nearest(r.chosen().centres());
+        for (int j = 1; j < 10; j++) {
+          assertThat(cs.get(g * 10 + j).nearest(r.chosen().centres())).isEqualTo(first);
+        }
+      }
+    }
+  }
+
+  @Test
+  void referenceRatioOfOneGaussianMatchesTheKnownTwoMeansGain() {
+    // optimal 2-means of a 1-d standard Gaussian splits at 0: W(2) / W(1) = 1 - 2 / pi
+    List<ReferenceRatios.Ratio> r =
+        ReferenceRatios.compute(new AdaptiveClusteringConfig(2, 2, 3, 10, 2, 50, 5), 4000, 2);
+    assertThat(r).hasSize(1);
+    assertThat(r.get(0).k()).isEqualTo(2);
+    assertThat(r.get(0).sets()).isEqualTo(10);
+    assertThat(r.get(0).mean()).isCloseTo(1 - 2 / Math.PI, within(0.01));
+    assertThat(r.get(0).std()).isLessThan(0.02);
+    assertThat(r.get(0).threshold(3)).isLessThan(r.get(0).mean());
+  }
+
+  @Test
+  void criterionSettingsAreValidated() {
+    assertThatThrownBy(() -> new AdaptiveClusteringConfig(4, 2, 0, 40, 2, 5, 1))
+        .hasMessageContaining("zScore");
+    assertThatThrownBy(() -> new AdaptiveClusteringConfig(4, 2, 3, 1, 2, 5, 1))
+        .hasMessageContaining("referenceSets must be >= 2, got 1");
   }
 }
