@@ -56,7 +56,17 @@ final class ConnectionLimiter {
     this.idleNanos = idleTimeout.toNanos();
     this.events = events;
     long period = Math.max(50, Math.min(1_000, idleTimeout.toMillis() / 4));
-    timer.scheduleWithFixedDelay(this::reap, period, period, TimeUnit.MILLISECONDS);
+    timer.scheduleWithFixedDelay(
+        () -> {
+          try {
+            reap();
+          } catch (RuntimeException e) {
+            // a failed pass must not cancel the next ones
+          }
+        },
+        period,
+        period,
+        TimeUnit.MILLISECONDS);
   }
 
   /** Admits a connection from {@code remote}, or says why not. */

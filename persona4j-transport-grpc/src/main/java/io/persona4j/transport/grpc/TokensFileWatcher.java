@@ -50,7 +50,16 @@ public final class TokensFileWatcher implements AutoCloseable {
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("p4j-tokens-watch").factory());
     timer.scheduleWithFixedDelay(
-        this::poll, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        () -> {
+          try {
+            poll();
+          } catch (RuntimeException e) {
+            events.clientsChanged("tokens file " + file + " not checked: " + e);
+          }
+        },
+        interval.toMillis(),
+        interval.toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
   /**
