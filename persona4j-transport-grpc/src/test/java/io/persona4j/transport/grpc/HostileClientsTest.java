@@ -196,6 +196,29 @@ class HostileClientsTest {
   }
 
   @Test
+  void chunksStreamedWithoutAnyReplyEndTheSessionAtTheFirstChunk() throws Exception {
+    // the probe streamed 500 MB of chunks with no instruction outstanding: all buffered, then
+    // dropped; now the first chunk outside a reply ends the stream and nothing is kept
+    try (GridHarness h = new GridHarness();
+        RawClient raw = new RawClient(h.grid.port())) {
+      h.registry.register("raw", GridHarness.token("raw"));
+      raw.hello("raw", GridHarness.token("raw"));
+      h.awaitClients(List.of("raw"));
+      ClientMessage big = chunk(7, 1 << 18); // 1 MiB
+      for (int i = 0; i < 8 && raw.awaitEnd(Duration.ZERO) == null; i++) {
+        raw.send(big);
+      }
+      Status s = raw.awaitEnd(Duration.ofSeconds(10));
+      assertThat(s).as("the server ended the stream").isNotNull();
+      assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(s.getDescription()).contains("chunk outside a reply");
+      assertThat(h.grid.bytesInFlight()).isZero();
+      assertThat(h.events.sessionsOf("raw")).as("reported once").hasSize(1);
+      h.awaitClients(List.of());
+    }
+  }
+
+  @Test
   void threeClientsAnnouncing4GiBAreRefusedAndMemoryStaysBounded() throws Exception {
     try (GridHarness h = new GridHarness()) {
       List<RawClient> raws = new ArrayList<>();
