@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.persona4j.bench;
 
 import java.util.concurrent.Callable;
@@ -10,7 +14,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description =
         "Persona4j benchmarks: decoding vs Jlama, the machine's fp32 GEMM ceiling, training"
-            + " throughput, split-learning traffic, secure aggregation, DP-SGD, federated rounds.",
+            + " throughput, split-learning traffic, secure aggregation, DP-SGD, federated rounds, the adapter store.",
     subcommands = {
       DecodeCommand.class,
       GemmCommand.class,
@@ -19,7 +23,11 @@ import picocli.CommandLine.Command;
       SplitBenchCommand.class,
       SecAggBenchCommand.class,
       DpSgdBenchCommand.class,
-      FedBenchCommand.class
+      FedBenchCommand.class,
+      ServeBenchCommand.class,
+      ServeLoadCommand.class,
+      ServeEngineBenchCommand.class,
+      StoreBenchCommand.class
     })
 public final class Bench implements Callable<Integer> {
   @Override

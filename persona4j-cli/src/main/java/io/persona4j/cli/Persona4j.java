@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.persona4j.cli;
 
 import java.util.List;
@@ -21,6 +25,9 @@ import picocli.CommandLine.Command;
       RecCommand.class,
       DpCommand.class,
       FedCommand.class,
+      StoreCommand.class,
+      ServeCommand.class,
+      ApiKeyCommand.class,
       CommandLine.HelpCommand.class,
     })
 public final class Persona4j implements Runnable {

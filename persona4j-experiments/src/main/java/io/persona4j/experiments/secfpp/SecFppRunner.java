@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.persona4j.experiments.secfpp;
 
 import ai.djl.ndarray.NDManager;
@@ -138,7 +142,12 @@ public final class SecFppRunner {
           DpFedAvg dp =
               new DpFedAvg(
                   new FedAvg(),
-                  DpConfig.central(preset.clipNorm(), sigma, n, DELTA),
+                  DpConfig.builder()
+                      .setClipNorm(preset.clipNorm())
+                      .setNoiseMultiplier(sigma)
+                      .setPopulation(n)
+                      .setDelta(DELTA)
+                      .build(),
                   RandomSource.secure());
           try (InMemoryGrid grid = new InMemoryGrid(clipped, 2)) {
             end = new FederatedServer(grid, dp, sc).run(ServerState.initial(p0));
