@@ -32,8 +32,8 @@ import picocli.CommandLine.Option;
           + " leaves this process; only adapter updates, masked under secure aggregation, do).",
       "Data: JSONL rows {\"prompt\": ..., \"completion\": ...} or {\"text\": ...}.",
       "Reconnects with backoff when the connection breaks, printing each retry; exits 0 when"
-          + " the server finishes the run, 1 when it refuses the client or cannot be reached"
-          + " for --give-up-after seconds."
+          + " the server finishes the run, 1 when it refuses the client, when one side speaks TLS"
+          + " and the other plaintext, or when it cannot be reached for --give-up-after seconds."
     })
 final class FedClientCommand implements Callable<Integer> {
   @Option(names = "--server", required = true, description = "host:port of the server.")
@@ -181,6 +181,15 @@ final class FedClientCommand implements Callable<Integer> {
                 + "' refused by the server: "
                 + s.getCode()
                 + (s.getDescription() == null ? "" : ": " + s.getDescription()));
+      }
+      if (client.transportMismatch().isPresent()) {
+        throw new IllegalStateException(
+            "client '"
+                + id
+                + "' cannot talk to "
+                + server
+                + ": "
+                + client.transportMismatch().get());
       }
       if (client.gaveUp().isPresent()) {
         throw new IllegalStateException(

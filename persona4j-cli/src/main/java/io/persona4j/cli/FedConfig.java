@@ -18,8 +18,11 @@ import io.persona4j.federated.app.FederatedLoraConfig;
 import io.persona4j.federated.app.FederatedLoraRun;
 import io.persona4j.federated.app.LoraBase;
 import io.persona4j.federated.app.LoraSettings;
+import io.persona4j.federated.app.RobustSettings;
 import io.persona4j.federated.app.SecAggSettings;
 import io.persona4j.federated.privacy.DpConfig;
+import io.persona4j.transport.grpc.GrpcGridConfig;
+import io.persona4j.transport.grpc.LoginThrottle;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +46,10 @@ import java.util.TreeSet;
  * @param clientWaitSeconds how long to wait for the expected clients (default 300)
  * @param tls TLS settings, or null for plaintext (loopback testing only)
  * @param checkpointDir checkpoint directory (null: {@code OUT/checkpoints})
+ * @param limits the server's connection and memory limits ({@code limits}; {@code fed simulate}
+ *     ignores them)
+ * @param tokensReloadSeconds how often {@code fed server} checks the tokens file for changes
+ *     (revocation on the running server), {@code > 0} (default 1)
  */
 record FedConfig(
     FederatedLoraConfig run,
@@ -53,7 +60,9 @@ record FedConfig(
     List<String> expectedClients,
     double clientWaitSeconds,
     Tls tls,
-    String checkpointDir) {
+    String checkpointDir,
+    GrpcGridConfig limits,
+    double tokensReloadSeconds) {
 
   /**
    * Server TLS.
@@ -184,7 +193,11 @@ record FedConfig(
       Double maxUpdateNorm,
       String secagg,
       JsonSecAgg secaggOptions,
-      JsonDp dp) {
+      JsonDp dp,
+      JsonRobust robust,
+      Double reconnectGraceSeconds,
+      JsonLimits limits,
+      Double tokensReloadSeconds) {
 
     FedConfig toConfig() {
       if (baseModel == null || baseModel.isBlank()) {
@@ -245,6 +258,12 @@ record FedConfig(
       if (dp != null) {
         b.optDp(dp.toSettings());
       }
+      if (robust != null) {
+        b.optRobust(robust.toSettings());
+      }
+      if (reconnectGraceSeconds != null) {
+        b.optReconnectGrace(seconds("reconnectGraceSeconds", reconnectGraceSeconds, true));
+      }
       FederatedLoraConfig run = b.build();
       int p = port == null ? 0 : port;
       if (p < 0 || p > 65535) {
@@ -254,16 +273,162 @@ record FedConfig(
       if (!(wait >= 0) || Double.isInfinite(wait)) {
         throw bad("clientWaitSeconds", wait, "must be a number >= 0");
       }
+      String host = bindHost == null ? "127.0.0.1" : bindHost;
+      GrpcGridConfig.Builder net = GrpcGridConfig.builder().setBindHost(host).setPort(p);
+      if (limits != null) {
+        limits.apply(net);
+      }
+      GrpcGridConfig grid;
+      try {
+        grid = net.build();
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("field 'limits': " + e.getMessage(), e);
+      }
+      double reload = tokensReloadSeconds == null ? 1.0 : tokensReloadSeconds;
+      if (!(reload > 0) || reload > 1e6) {
+        throw bad("tokensReloadSeconds", reload, "must be a number in (0, 1e6]");
+      }
       return new FedConfig(
           run,
           baseModel,
           p,
-          bindHost == null ? "127.0.0.1" : bindHost,
+          host,
           tokens,
           expectedClients == null ? null : List.copyOf(expectedClients),
           wait,
           tls == null ? null : tls.toTls(),
-          checkpointDir);
+          checkpointDir,
+          grid,
+          reload);
+    }
+  }
+
+  /** A number of seconds as a duration; errors name the field. */
+  private static Duration seconds(String field, Double value, boolean zeroAllowed) {
+    if (value == null
+        || !(zeroAllowed ? value >= 0 : value > 0)
+        || value > 1e9
+        || Double.isNaN(value)) {
+      throw bad(
+          field,
+          value,
+          zeroAllowed ? "must be a number in [0, 1e9]" : "must be a number in (0, 1e9]");
+    }
+    return Duration.ofMillis(Math.round(value * 1000));
+  }
+
+  /** {@code robust}. */
+  record JsonRobust(
+      String weighting,
+      Long maxExamplesPerClient,
+      Double maxWeightOverMedian,
+      Double normBound,
+      Double trimFraction,
+      Integer byzantineClients,
+      Integer krumSelect) {
+    RobustSettings toSettings() {
+      return new RobustSettings(
+          weighting == null ? null : RobustSettings.Weighting.fromLabel(weighting),
+          maxExamplesPerClient,
+          maxWeightOverMedian,
+          normBound,
+          trimFraction,
+          byzantineClients,
+          krumSelect);
+    }
+  }
+
+  /** {@code limits}: the server's connection and memory limits (see docs/SECURITY.md). */
+  record JsonLimits(
+      Double helloTimeoutSeconds,
+      Double handshakeTimeoutSeconds,
+      Double idleTimeoutSeconds,
+      Double keepAliveSeconds,
+      Double keepAliveTimeoutSeconds,
+      Double maxConnectionAgeSeconds,
+      Double maxConnectionAgeGraceSeconds,
+      Integer maxConnectionsPerAddress,
+      Integer maxConnections,
+      Integer maxStreamsPerConnection,
+      Long maxBytesInFlight,
+      Long replyOverheadBytes,
+      Double loginDelaySeconds,
+      Double maxLoginDelaySeconds) {
+    void apply(GrpcGridConfig.Builder b) {
+      if (helloTimeoutSeconds != null) {
+        b.optHelloTimeout(seconds("limits.helloTimeoutSeconds", helloTimeoutSeconds, false));
+      }
+      if (handshakeTimeoutSeconds != null) {
+        b.optHandshakeTimeout(
+            seconds("limits.handshakeTimeoutSeconds", handshakeTimeoutSeconds, false));
+      }
+      if (idleTimeoutSeconds != null) {
+        b.optIdleTimeout(seconds("limits.idleTimeoutSeconds", idleTimeoutSeconds, false));
+      }
+      if (keepAliveSeconds != null) {
+        b.optKeepAliveTime(seconds("limits.keepAliveSeconds", keepAliveSeconds, false));
+      }
+      if (keepAliveTimeoutSeconds != null) {
+        b.optKeepAliveTimeout(
+            seconds("limits.keepAliveTimeoutSeconds", keepAliveTimeoutSeconds, false));
+      }
+      if (maxConnectionAgeSeconds != null) {
+        b.optMaxConnectionAge(
+            seconds("limits.maxConnectionAgeSeconds", maxConnectionAgeSeconds, false));
+      }
+      if (maxConnectionAgeGraceSeconds != null) {
+        b.optMaxConnectionAgeGrace(
+            seconds("limits.maxConnectionAgeGraceSeconds", maxConnectionAgeGraceSeconds, true));
+      }
+      if (maxConnectionsPerAddress != null) {
+        if (maxConnectionsPerAddress < 1) {
+          throw bad("limits.maxConnectionsPerAddress", maxConnectionsPerAddress, "must be >= 1");
+        }
+        b.optMaxConnectionsPerAddress(maxConnectionsPerAddress);
+      }
+      if (maxConnections != null) {
+        if (maxConnections < 1) {
+          throw bad("limits.maxConnections", maxConnections, "must be >= 1");
+        }
+        b.optMaxConnections(maxConnections);
+      }
+      if (maxStreamsPerConnection != null) {
+        if (maxStreamsPerConnection < 1) {
+          throw bad("limits.maxStreamsPerConnection", maxStreamsPerConnection, "must be >= 1");
+        }
+        b.optMaxStreamsPerConnection(maxStreamsPerConnection);
+      }
+      if (maxBytesInFlight != null) {
+        if (maxBytesInFlight < 1) {
+          throw bad("limits.maxBytesInFlight", maxBytesInFlight, "must be >= 1");
+        }
+        b.optMaxBytesInFlight(maxBytesInFlight);
+      }
+      if (replyOverheadBytes != null) {
+        if (replyOverheadBytes < 0) {
+          throw bad("limits.replyOverheadBytes", replyOverheadBytes, "must be >= 0");
+        }
+        b.optReplyOverheadBytes(replyOverheadBytes);
+      }
+      if (loginDelaySeconds != null || maxLoginDelaySeconds != null) {
+        LoginThrottle.Settings d = LoginThrottle.Settings.defaults();
+        Duration initial =
+            loginDelaySeconds == null
+                ? d.initialDelay()
+                : seconds("limits.loginDelaySeconds", loginDelaySeconds, false);
+        Duration max =
+            maxLoginDelaySeconds == null
+                ? d.maxDelay()
+                : seconds("limits.maxLoginDelaySeconds", maxLoginDelaySeconds, false);
+        if (max.compareTo(initial) < 0) {
+          throw bad(
+              "limits.maxLoginDelaySeconds",
+              maxLoginDelaySeconds,
+              "must be >= limits.loginDelaySeconds " + initial.toMillis() / 1000.0);
+        }
+        b.optLoginThrottle(
+            new LoginThrottle.Settings(initial, max, d.forgetAfter(), d.maxTracked()));
+      }
     }
   }
 

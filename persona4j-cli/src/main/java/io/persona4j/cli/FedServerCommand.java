@@ -10,9 +10,10 @@ import io.persona4j.federated.app.FederatedLoraRun;
 import io.persona4j.federated.app.LoraBase;
 import io.persona4j.transport.grpc.ClientRegistry;
 import io.persona4j.transport.grpc.GrpcGrid;
-import io.persona4j.transport.grpc.GrpcGridConfig;
 import io.persona4j.transport.grpc.TlsCredentials;
+import io.persona4j.transport.grpc.TokensFileWatcher;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,8 @@ import picocli.CommandLine.Option;
       "Waits for the expected clients, runs the configured rounds (checkpointed after each),"
           + " prints one progress line per round and writes into --out: adapter/ (PEFT),"
           + " accounting.jsonl, metrics.png, summary.json, checkpoints/.",
+      "The tokens file is reloaded when it changes: a client removed from it is revoked at once"
+          + " (its connection closed, mid-round too).",
       "Config: see docs/FEDERATED.md."
     })
 final class FedServerCommand implements Callable<Integer> {
@@ -81,13 +84,20 @@ final class FedServerCommand implements Callable<Integer> {
         security += ", certificate CN = client id";
       }
     }
-    GrpcGridConfig gc = new GrpcGridConfig(c.bindHost(), c.port(), 1 << 20, 4L << 30);
-    try (GrpcGrid grid = GrpcGrid.start(gc, registry, credentials);
+    Path tokensFile = FedConfig.resolve(config, c.tokens());
+    try (GrpcGrid grid = GrpcGrid.start(c.limits(), registry, credentials);
+        TokensFileWatcher watcher =
+            TokensFileWatcher.start(
+                grid,
+                tokensFile,
+                FedFiles::tokens,
+                Duration.ofMillis(Math.max(1, Math.round(c.tokensReloadSeconds() * 1000))));
         LoraBase base = new LoraBase(FedConfig.resolve(config, c.baseModel()))) {
       base.ensureLoaded();
       System.err.printf(
-          "listening on %s:%d (%s), %d registered clients%n",
-          c.bindHost(), grid.port(), security, tokens.size());
+          "listening on %s:%d (%s), %d registered clients; %s changes to %s take effect on the"
+              + " running server%n",
+          c.bindHost(), grid.port(), security, tokens.size(), "removals and token", tokensFile);
       System.err.flush();
       awaitClients(grid, expected, c.clientWaitSeconds());
       c.runOn(grid, base, out, checkpoints, tokens.size(), resume);

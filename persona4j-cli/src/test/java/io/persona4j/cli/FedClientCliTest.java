@@ -6,6 +6,10 @@ package io.persona4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.grpc.InsecureServerCredentials;
+import io.persona4j.transport.grpc.ClientRegistry;
+import io.persona4j.transport.grpc.GrpcGrid;
+import io.persona4j.transport.grpc.GrpcGridConfig;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +17,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code persona4j fed client} against a server that is not there. */
+/**
+ * {@code persona4j fed client} against a server that is not there, or speaks the other security.
+ */
 class FedClientCliTest {
   @TempDir static Path dir;
 
@@ -85,5 +91,42 @@ class FedClientCliTest {
     CliTest.Run bad = client(unusedPort(), "--give-up-after", "-1");
     assertThat(bad.code()).isEqualTo(1);
     assertThat(bad.err()).contains("--give-up-after").contains("-1");
+  }
+
+  /** A real certificate in PEM (the JDK's first CA): enough to turn the client's TLS on. */
+  private static Path somePem() throws Exception {
+    java.security.KeyStore ks =
+        java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+    try (var in =
+        Files.newInputStream(
+            Path.of(System.getProperty("java.home"), "lib", "security", "cacerts"))) {
+      ks.load(in, "changeit".toCharArray());
+    }
+    String alias = java.util.Collections.list(ks.aliases()).get(0);
+    String pem =
+        "-----BEGIN CERTIFICATE-----\n"
+            + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'})
+                .encodeToString(ks.getCertificate(alias).getEncoded())
+            + "\n-----END CERTIFICATE-----\n";
+    return Files.writeString(dir.resolve("some-ca.pem"), pem);
+  }
+
+  @Test
+  void aTlsClientAtAPlaintextServerExitsAtOnceWithTheReason() throws Exception {
+    try (GrpcGrid grid =
+        GrpcGrid.start(
+            GrpcGridConfig.loopback(0),
+            new ClientRegistry().register("a", "token-a-123"),
+            InsecureServerCredentials.create())) {
+      long t0 = System.nanoTime();
+      CliTest.Run r = client(grid.port(), "--trust", somePem().toString());
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      assertThat(r.code()).as(r.err()).isEqualTo(1);
+      assertThat(r.err())
+          .contains("client 'a' cannot talk to 127.0.0.1:" + grid.port())
+          .contains("speaks plaintext gRPC, but this client uses TLS");
+      // it stopped instead of retrying until --give-up-after (600 s by default)
+      assertThat(seconds).isLessThan(120);
+    }
   }
 }

@@ -95,6 +95,90 @@ class FedConfigTest {
   }
 
   @Test
+  void robustAggregationAndServerLimitsParse() throws IOException {
+    FedConfig c =
+        FedConfig.load(
+            write(
+                "{\"baseModel\": \"m\", \"lora\": {\"r\": 2, \"alpha\": 4},"
+                    + " \"strategy\": \"krum\", \"minClients\": 7,"
+                    + " \"robust\": {\"byzantineClients\": 2, \"krumSelect\": 3,"
+                    + " \"weighting\": \"capped\", \"maxExamplesPerClient\": 500,"
+                    + " \"normBound\": 5.0},"
+                    + " \"reconnectGraceSeconds\": 0, \"tokensReloadSeconds\": 0.5,"
+                    + " \"limits\": {\"helloTimeoutSeconds\": 3, \"idleTimeoutSeconds\": 20,"
+                    + " \"maxConnectionsPerAddress\": 4, \"maxBytesInFlight\": 1048576,"
+                    + " \"loginDelaySeconds\": 0.5, \"maxLoginDelaySeconds\": 60}}"));
+    assertThat(c.run().strategy()).isEqualTo(AggregationStrategy.KRUM);
+    assertThat(c.run().robust().byzantineClients()).isEqualTo(2);
+    assertThat(c.run().robust().maxExamplesPerClient()).isEqualTo(500L);
+    assertThat(c.run().reconnectGrace()).isZero();
+    assertThat(c.tokensReloadSeconds()).isEqualTo(0.5);
+    assertThat(c.limits().helloTimeout()).hasSeconds(3);
+    assertThat(c.limits().idleTimeout()).hasSeconds(20);
+    assertThat(c.limits().maxConnectionsPerAddress()).isEqualTo(4);
+    assertThat(c.limits().maxBytesInFlight()).isEqualTo(1 << 20);
+    assertThat(c.limits().loginThrottle().maxDelay()).hasSeconds(60);
+    // defaults
+    FedConfig d =
+        FedConfig.load(write("{\"baseModel\": \"m\", \"lora\": {\"r\": 8, \"alpha\": 16}}"));
+    assertThat(d.run().robust().weightingOrDefault().label()).isEqualTo("capped");
+    assertThat(d.run().reconnectGrace()).hasSeconds(60);
+    assertThat(d.limits().helloTimeout()).hasSeconds(10);
+    assertThat(d.limits().maxConnectionsPerAddress()).isEqualTo(16);
+  }
+
+  @Test
+  void meaninglessRobustCombinationsAreRefusedWithTheReason() throws IOException {
+    String base = "{\"baseModel\": \"m\", \"lora\": {\"r\": 8, \"alpha\": 16}, ";
+    String dp = "\"dp\": {\"clip\": 1, \"noiseMultiplier\": 1, \"delta\": 1e-5}";
+    record Case(String json, List<String> expected) {}
+    for (Case k :
+        List.of(
+            new Case(
+                base + "\"strategy\": \"fedmedian\", \"secagg\": \"secagg\"}",
+                List.of("'strategy'", "'fedmedian'", "sees only their sum")),
+            new Case(
+                base + "\"secagg\": \"secagg+\", \"robust\": {\"normBound\": 3}}",
+                List.of("'robust.normBound'", "secaggOptions.clip")),
+            new Case(
+                base + "\"secagg\": \"secagg\", \"robust\": {\"maxExamplesPerClient\": 9}}",
+                List.of("'robust.weighting'", "never learns a client's example count")),
+            new Case(
+                base + "\"strategy\": \"krum\", \"minClients\": 5, " + dp + "}",
+                List.of("'strategy'", "'krum'", "dp")),
+            new Case(
+                base + "\"robust\": {\"weighting\": \"examples\"}, " + dp + "}",
+                List.of("'robust.weighting'", "weighs every client equally")),
+            new Case(
+                base + "\"strategy\": \"fedmedian\", \"robust\": {\"weighting\": \"equal\"}}",
+                List.of("'robust.weighting'", "no effect with strategy fedmedian")),
+            new Case(
+                base + "\"strategy\": \"krum\", \"minClients\": 4}",
+                List.of("'minReplies'", "2f + 3 = 5")),
+            new Case(
+                base + "\"strategy\": \"bulyan\", \"minClients\": 6}",
+                List.of("'minReplies'", "4f + 3 = 7")),
+            new Case(
+                base + "\"robust\": {\"trimFraction\": 0.1}}",
+                List.of("'robust.trimFraction'", "fedtrimmedavg")),
+            new Case(
+                base + "\"robust\": {\"weighting\": \"fair\"}}",
+                List.of("'robust.weighting'", "'fair'")),
+            new Case(
+                base + "\"limits\": {\"helloTimeoutSeconds\": 0}}",
+                List.of("'limits.helloTimeoutSeconds'", "got 0.0")),
+            new Case(
+                base + "\"limits\": {\"maxConnectionsPerAddress\": 0}}",
+                List.of("'limits.maxConnectionsPerAddress'", "got 0")))) {
+      assertThatThrownBy(() -> FedConfig.load(write(k.json())))
+          .as(k.json())
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("server.json")
+          .satisfies(e -> assertThat(e.getMessage()).contains(k.expected()));
+    }
+  }
+
+  @Test
   void tokensFileErrorsNameTheFileAndClient() throws IOException {
     Path ok =
         Files.writeString(dir.resolve("t.json"), "{\"b\": \"token-b-123\", \"a\": \"token-a-1\"}");

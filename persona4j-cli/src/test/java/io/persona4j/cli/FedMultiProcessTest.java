@@ -101,7 +101,7 @@ class FedMultiProcessTest {
     c.put("seed", 7);
     c.put("tokens", "tokens.json");
     c.put("roundDeadlineSeconds", 60);
-    c.put("clientWaitSeconds", 60);
+    c.put("clientWaitSeconds", 180);
     c.put("checkpointDir", name + ".checkpoints");
     c.putAll(overrides);
     Path f = dir.resolve(name);
@@ -259,6 +259,29 @@ class FedMultiProcessTest {
     try (CliProcess server = server(cfg, "tls")) {
       server.awaitOutput("listening on", EXIT);
       assertThat(server.output()).contains("mutual TLS, certificate CN = client id");
+      // alice's certificate (trusted), but a wrong token: refused, exit 1, says why (first, while
+      // the server waits for its clients: it is certainly there for every retry)
+      try (CliProcess intruder =
+          client(
+              "alice",
+              "not-the-right-token",
+              port,
+              "--trust",
+              serverPem.toString(),
+              "--key-store",
+              clientKeys.get(0).toString(),
+              "--key-store-password",
+              PASSWORD)) {
+        int code;
+        try {
+          code = intruder.awaitExit(EXIT);
+        } catch (AssertionError e) {
+          throw new AssertionError(
+              e.getMessage() + "\nthe server's output:\n" + server.output(), e);
+        }
+        assertThat(code).as(intruder.output()).isEqualTo(1);
+        assertThat(intruder.output()).contains("refused by the server: UNAUTHENTICATED");
+      }
       for (int i = 0; i < CLIENTS.size(); i++) {
         String c = CLIENTS.get(i);
         procs.add(
@@ -272,21 +295,6 @@ class FedMultiProcessTest {
                 clientKeys.get(i).toString(),
                 "--key-store-password",
                 PASSWORD));
-      }
-      // alice's certificate (trusted), but a wrong token: refused, exit 1, says why
-      try (CliProcess intruder =
-          client(
-              "alice",
-              "not-the-right-token",
-              port,
-              "--trust",
-              serverPem.toString(),
-              "--key-store",
-              clientKeys.get(0).toString(),
-              "--key-store-password",
-              PASSWORD)) {
-        assertThat(intruder.awaitExit(EXIT)).as(intruder.output()).isEqualTo(1);
-        assertThat(intruder.output()).contains("refused by the server: UNAUTHENTICATED");
       }
       server.assertSucceeds(EXIT);
       for (CliProcess p : procs) {

@@ -116,6 +116,39 @@ class FederatedDocsTest {
   }
 
   @Test
+  void theRobustAggregationExampleRunsWithFiveClients() throws Exception {
+    Path robust = Files.createDirectories(dir.resolve("robust"));
+    List<String> init = new ArrayList<>(commands(blocks("bash").get(0)).get(0));
+    init.set(init.indexOf("--out") + 1, robust.resolve("model").toString());
+    CliTest.Run model = CliTest.run(init.toArray(String[]::new));
+    assertThat(model.code()).as(model.err()).isZero();
+    String json = blocks("json").get(1);
+    assertThat(json).contains("\"strategy\": \"krum\"");
+    Files.writeString(robust.resolve("server.json"), json);
+    Path data = Files.createDirectories(robust.resolve("data"));
+    for (String c : List.of("alice", "bob", "carol", "dave", "erin")) {
+      Files.writeString(
+          data.resolve(c + ".jsonl"),
+          String.format(
+              "{\"prompt\": \"Q: favorite color of %s?\", \"completion\": \" A: teal.\"}%n", c));
+    }
+    CliTest.Run sim =
+        CliTest.run(
+            "fed",
+            "simulate",
+            "--config",
+            robust.resolve("server.json").toString(),
+            "--clients",
+            "5",
+            "--data",
+            data.toString(),
+            "--out",
+            robust.resolve("sim").toString());
+    assertThat(sim.code()).as(sim.err()).isZero();
+    assertThat(sim.err()).contains("round 3/3: 5 ok").doesNotContain("INVALID_REPLY");
+  }
+
+  @Test
   void theServerAndClientCommandLinesParse() {
     List<List<String>> cmds = commands(blocks("bash").get(0));
     for (List<String> c : cmds.subList(2, 4)) {

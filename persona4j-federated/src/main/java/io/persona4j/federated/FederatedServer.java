@@ -32,7 +32,12 @@ import org.slf4j.LoggerFactory;
  * such line describes durable state; a crash between the two loses that one log line, never state.
  * Sampling depends only on (seed, round, attempt) and strategies are deterministic, so a resumed
  * run with deterministic clients reproduces an uninterrupted one exactly. Retries are immediate (no
- * back-off).
+ * back-off), except that an attempt which finds fewer than the sampler's {@code minClients}
+ * connected first waits up to {@link ServerConfig#reconnectGrace()} for them (a client killed
+ * mid-round and restarted rejoins the retry).
+ *
+ * <p>Stale temporary files of an interrupted checkpoint write ({@code .*.tmp} in the checkpoint
+ * directory) are removed when the run starts.
  *
  * <p>Errors: a client's error, timeout or invalid reply is a {@link Failure} of that client, never
  * an exception here; an unreadable or malformed checkpoint, or a checkpoint or log that cannot be
@@ -90,6 +95,9 @@ public final class FederatedServer {
     if (checkpoint == null) {
       return initial;
     }
+    for (java.nio.file.Path stale : checkpoint.removeStaleTemporaries()) {
+      LOG.info("removed {} (left by an interrupted checkpoint write)", stale);
+    }
     Optional<StateCheckpoint.Saved> saved = checkpoint.loadSaved();
     if (saved.isEmpty()) {
       return initial;
@@ -111,7 +119,7 @@ public final class FederatedServer {
           attempt == config.maxRetries()
               ? AccountingRecord.Status.STOPPED
               : AccountingRecord.Status.RETRY;
-      List<String> available = grid.clients();
+      List<String> available = awaitClients(round, attempt);
       if (available.size() < config.sampler().minClients()) {
         lastReason =
             "only "
@@ -159,6 +167,36 @@ public final class FederatedServer {
           notOk.label());
     }
     throw stopped(round, state, history, lastFailures, lastReason);
+  }
+
+  /**
+   * The connected clients; when fewer than the sampler's minimum, waits up to the reconnection
+   * grace for more (a client that dropped mid-round and restarts gets to rejoin the retry).
+   */
+  private List<String> awaitClients(int round, int attempt) {
+    List<String> available = grid.clients();
+    int need = config.sampler().minClients();
+    if (available.size() >= need || config.reconnectGrace().isZero()) {
+      return available;
+    }
+    LOG.info(
+        "round {} attempt {}: {} of {} clients connected; waiting up to {} s for the others",
+        round,
+        attempt,
+        available.size(),
+        need,
+        config.reconnectGrace().toMillis() / 1000.0);
+    long end = System.nanoTime() + config.reconnectGrace().toNanos();
+    while (available.size() < need && System.nanoTime() < end) {
+      try {
+        Thread.sleep(Math.min(100, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for clients to reconnect", e);
+      }
+      available = grid.clients();
+    }
+    return available;
   }
 
   /** The seeded sample; fails when it cannot reach {@code minReplies} even if all reply. */

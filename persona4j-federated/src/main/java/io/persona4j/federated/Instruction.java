@@ -18,9 +18,20 @@ import java.util.TreeMap;
  * @param parameters the parameters the client starts from
  * @param config scalar settings for the client (values are {@link String}, {@link Number} or {@link
  *     Boolean}), e.g. {@code proximal_mu} for FedProx
+ * @param maxReplyValues the most float values the reply may carry, {@code >= 0}: what the server
+ *     expects back, so that a transport refuses a larger reply before receiving it (the gRPC grid
+ *     refuses it at its header). Default ({@link #defaultReplyValues}): the values sent for FIT (a
+ *     trained copy of the same parameters), 0 for EVALUATE (metrics only); protocols whose replies
+ *     have another layout (secure aggregation, split learning) set it with {@link
+ *     #withMaxReplyValues}. Not sent to the client.
  */
 public record Instruction(
-    Task task, int round, String clientId, ParameterSet parameters, Map<String, Object> config) {
+    Task task,
+    int round,
+    String clientId,
+    ParameterSet parameters,
+    Map<String, Object> config,
+    long maxReplyValues) {
 
   /** What a client is asked to do. */
   public enum Task {
@@ -51,6 +62,31 @@ public record Instruction(
       copy.put(e.getKey(), v);
     }
     config = Collections.unmodifiableMap(copy);
+    if (maxReplyValues < 0) {
+      throw new IllegalArgumentException("maxReplyValues must be >= 0, got " + maxReplyValues);
+    }
+  }
+
+  /** An instruction whose reply may carry {@link #defaultReplyValues} values. */
+  public Instruction(
+      Task task, int round, String clientId, ParameterSet parameters, Map<String, Object> config) {
+    this(
+        task,
+        round,
+        clientId,
+        parameters,
+        config,
+        defaultReplyValues(task, Objects.requireNonNull(parameters, "parameters")));
+  }
+
+  /** The values sent for FIT, 0 for EVALUATE. */
+  public static long defaultReplyValues(Task task, ParameterSet parameters) {
+    return task == Task.FIT ? parameters.numElements() : 0;
+  }
+
+  /** This instruction, with a reply of at most {@code values} float values expected. */
+  public Instruction withMaxReplyValues(long values) {
+    return new Instruction(task, round, clientId, parameters, config, values);
   }
 
   /** A FIT instruction. */

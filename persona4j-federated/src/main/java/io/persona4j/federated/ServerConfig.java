@@ -26,6 +26,8 @@ import java.util.Objects;
  * @param maxUpdateNorm bound on {@code ||reply - sent||_2}, or {@code Double.POSITIVE_INFINITY}
  * @param checkpointDir directory of the atomic state checkpoint, or null for none
  * @param logFile JSONL accounting log (appended), or null for none
+ * @param reconnectGrace how long an attempt waits, when fewer than the sampler's {@code minClients}
+ *     are connected, for clients to (re)connect before it counts as failed, {@code >= 0}
  */
 public record ServerConfig(
     int rounds,
@@ -35,7 +37,8 @@ public record ServerConfig(
     int maxRetries,
     double maxUpdateNorm,
     Path checkpointDir,
-    Path logFile) {
+    Path logFile,
+    Duration reconnectGrace) {
 
   /** Validates the fields. */
   public ServerConfig {
@@ -56,6 +59,32 @@ public record ServerConfig(
     if (!(maxUpdateNorm > 0)) {
       throw new IllegalArgumentException("maxUpdateNorm must be > 0, got " + maxUpdateNorm);
     }
+    Objects.requireNonNull(reconnectGrace, "reconnectGrace");
+    if (reconnectGrace.isNegative()) {
+      throw new IllegalArgumentException("reconnectGrace must be >= 0, got " + reconnectGrace);
+    }
+  }
+
+  /** A config without reconnection grace (attempts never wait for clients). */
+  public ServerConfig(
+      int rounds,
+      ClientSampler sampler,
+      int minReplies,
+      Duration roundDeadline,
+      int maxRetries,
+      double maxUpdateNorm,
+      Path checkpointDir,
+      Path logFile) {
+    this(
+        rounds,
+        sampler,
+        minReplies,
+        roundDeadline,
+        maxRetries,
+        maxUpdateNorm,
+        checkpointDir,
+        logFile,
+        Duration.ZERO);
   }
 
   /** A builder: {@code setRounds} and {@code setSampler} required, the rest optional. */
@@ -74,6 +103,7 @@ public record ServerConfig(
     b.maxUpdateNorm = maxUpdateNorm;
     b.checkpointDir = checkpointDir;
     b.logFile = logFile;
+    b.reconnectGrace = reconnectGrace;
     return b;
   }
 
@@ -87,6 +117,7 @@ public record ServerConfig(
     private double maxUpdateNorm = Double.POSITIVE_INFINITY;
     private Path checkpointDir;
     private Path logFile;
+    private Duration reconnectGrace = Duration.ZERO;
 
     private Builder() {}
 
@@ -138,6 +169,15 @@ public record ServerConfig(
       return this;
     }
 
+    /**
+     * How long an attempt waits for clients to (re)connect when fewer than the sampler's {@code
+     * minClients} are connected (default 0: it fails at once).
+     */
+    public Builder optReconnectGrace(Duration reconnectGrace) {
+      this.reconnectGrace = reconnectGrace;
+      return this;
+    }
+
     /** The validated config. */
     public ServerConfig build() {
       if (rounds == null || sampler == null) {
@@ -152,7 +192,8 @@ public record ServerConfig(
           maxRetries,
           maxUpdateNorm,
           checkpointDir,
-          logFile);
+          logFile,
+          reconnectGrace);
     }
   }
 }

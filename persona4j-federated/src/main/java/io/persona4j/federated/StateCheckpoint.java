@@ -59,6 +59,27 @@ public final class StateCheckpoint {
     this.dir = dir;
   }
 
+  /**
+   * Deletes the temporary files an interrupted {@link AtomicFiles} write left in the directory
+   * ({@code .NAME.RANDOM.tmp}); the committed files are never touched.
+   *
+   * @return the files removed
+   */
+  public List<Path> removeStaleTemporaries() throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    List<Path> removed = new java.util.ArrayList<>();
+    try (DirectoryStream<Path> tmp = Files.newDirectoryStream(dir, ".*.tmp")) {
+      for (Path p : tmp) {
+        if (Files.isRegularFile(p) && Files.deleteIfExists(p)) {
+          removed.add(p);
+        }
+      }
+    }
+    return removed;
+  }
+
   /** A loaded checkpoint: the server state and the strategy's own state ("" if none). */
   public record Saved(ServerState state, String strategyState) {}
 

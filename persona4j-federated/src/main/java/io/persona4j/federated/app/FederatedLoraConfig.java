@@ -6,9 +6,15 @@ package io.persona4j.federated.app;
 
 import io.persona4j.federated.ClientSampler;
 import io.persona4j.federated.ServerConfig;
+import io.persona4j.federated.Strategy;
 import io.persona4j.federated.privacy.DpConfig;
+import io.persona4j.federated.strategy.Bulyan;
+import io.persona4j.federated.strategy.Krum;
+import io.persona4j.federated.strategy.NormBound;
+import io.persona4j.federated.strategy.WeightCap;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -47,6 +53,10 @@ import java.util.Objects;
  *     Double.POSITIVE_INFINITY}: no bound, the default)
  * @param secagg secure aggregation (default {@link SecAggSettings#NONE})
  * @param dp client-level DP-FedAvg, or null for none (the default)
+ * @param robust weight cap, norm bound and robust strategies' parameters (default {@link
+ *     RobustSettings#DEFAULTS}: weights capped at 4 times the round's median declared count)
+ * @param reconnectGrace how long a round attempt waits for disconnected clients to come back when
+ *     fewer than {@code minClients} are connected, {@code >= 0} (default 60 s)
  */
 public record FederatedLoraConfig(
     LoraSettings lora,
@@ -64,7 +74,9 @@ public record FederatedLoraConfig(
     long seed,
     double maxUpdateNorm,
     SecAggSettings secagg,
-    DpSettings dp) {
+    DpSettings dp,
+    RobustSettings robust,
+    Duration reconnectGrace) {
 
   /** Validates every field and their combinations. */
   public FederatedLoraConfig {
@@ -94,8 +106,162 @@ public record FederatedLoraConfig(
         "central",
         "cannot be combined with secure aggregation (the server never sees single updates):"
             + " use distributed");
+    Objects.requireNonNull(robust, "robust");
+    Fields.require(
+        reconnectGrace != null && !reconnectGrace.isNegative(),
+        "reconnectGraceSeconds",
+        reconnectGrace == null ? null : reconnectGrace.toMillis() / 1000.0,
+        "must be a number >= 0");
+    checkRobust(strategy, robust, minReplies, secagg, dp);
     // the clients' settings validate themselves (localSteps, learningRate, batchSize)
     new LoraClientSettings(lora, localSteps, learningRate, batchSize, seed);
+  }
+
+  /**
+   * Refuses the combinations in which a robustness setting would be ignored or would break a
+   * guarantee, saying why: the robust strategies and the norm bound need each client's own update
+   * (secure aggregation shows the server only the sum; DP-FedAvg's guarantee is for the clipped
+   * mean and its clipping already bounds every update), and weights do not exist for the unweighted
+   * rules, under secure aggregation (every client weighs 1 by the protocol) or under DP (equal
+   * weights by design).
+   */
+  private static void checkRobust(
+      AggregationStrategy strategy,
+      RobustSettings robust,
+      int minReplies,
+      SecAggSettings secagg,
+      DpSettings dp) {
+    if (secagg.enabled()) {
+      Fields.require(
+          !strategy.robust(),
+          "strategy",
+          strategy.label(),
+          "needs every client's own update, but with secure aggregation the server sees only"
+              + " their sum: use fedavg or fedprox (every client then weighs 1, enforced by the"
+              + " protocol, and its update is clipped per coordinate to secaggOptions.clip)");
+      Fields.require(
+          robust.normBound() == null,
+          "robust.normBound",
+          robust.normBound(),
+          "cannot be enforced with secure aggregation (the server never sees a single update):"
+              + " bound the updates with secaggOptions.clip (per coordinate, on the clients)");
+      Fields.require(
+          !robust.weightingSet(),
+          "robust.weighting",
+          robust.weightingOrDefault().label(),
+          "cannot apply with secure aggregation: the server never learns a client's example"
+              + " count, every included client weighs 1 (enforced by the protocol); remove the"
+              + " robust weighting settings");
+    }
+    if (dp != null) {
+      Fields.require(
+          !strategy.robust(),
+          "strategy",
+          strategy.label(),
+          "cannot be combined with dp: DP-FedAvg's guarantee is for the clipped mean of the"
+              + " updates (dp.clip already bounds each client's influence to clip / n); use fedavg"
+              + " or fedprox");
+      Fields.require(
+          robust.normBound() == null,
+          "robust.normBound",
+          robust.normBound(),
+          "cannot be combined with dp: dp.clip already bounds every update, and a server-side"
+              + " bound would also clip the clients' noise shares");
+      Fields.require(
+          !robust.weightingSet(),
+          "robust.weighting",
+          robust.weightingOrDefault().label(),
+          "cannot be combined with dp: DP-FedAvg weighs every client equally (its sensitivity"
+              + " bound needs it); remove the robust weighting settings");
+    }
+    if (!strategy.weighted()) {
+      Fields.require(
+          !robust.weightingSet(),
+          "robust.weighting",
+          robust.weightingOrDefault().label(),
+          "has no effect with strategy "
+              + strategy.label()
+              + ", which weighs every client equally");
+    }
+    Fields.require(
+        robust.trimFraction() == null || strategy == AggregationStrategy.FEDTRIMMEDAVG,
+        "robust.trimFraction",
+        robust.trimFraction(),
+        "is only used by strategy fedtrimmedavg");
+    Fields.require(
+        robust.byzantineClients() == null
+            || strategy == AggregationStrategy.KRUM
+            || strategy == AggregationStrategy.BULYAN,
+        "robust.byzantineClients",
+        robust.byzantineClients(),
+        "is only used by strategies krum and bulyan");
+    Fields.require(
+        robust.krumSelect() == null || strategy == AggregationStrategy.KRUM,
+        "robust.krumSelect",
+        robust.krumSelect(),
+        "is only used by strategy krum");
+    int f = robust.byzantineClientsOrDefault();
+    if (strategy == AggregationStrategy.KRUM) {
+      Fields.require(
+          minReplies >= Krum.minReplies(f),
+          "minReplies",
+          minReplies,
+          "must be >= 2f + 3 = "
+              + Krum.minReplies(f)
+              + " for krum with robust.byzantineClients f = "
+              + f);
+      Fields.require(
+          robust.krumSelectOrDefault() <= minReplies - f,
+          "robust.krumSelect",
+          robust.krumSelectOrDefault(),
+          "must be <= minReplies - f = "
+              + (minReplies - f)
+              + " (multi-Krum averages at most the"
+              + " n - f best replies)");
+    }
+    if (strategy == AggregationStrategy.BULYAN) {
+      Fields.require(
+          minReplies >= Bulyan.minReplies(f),
+          "minReplies",
+          minReplies,
+          "must be >= 4f + 3 = "
+              + Bulyan.minReplies(f)
+              + " for bulyan with robust.byzantineClients f = "
+              + f);
+    }
+  }
+
+  /**
+   * The server's aggregation before DP: the strategy's rule, inside {@link NormBound} when {@code
+   * robust.normBound} is set, inside {@link WeightCap} for the weighted rules (unless secure
+   * aggregation or DP already weigh every client equally). {@link FederatedLoraRun} wraps it in
+   * DP-FedAvg when {@link #dp()} is set.
+   *
+   * @param clientConfig what every instruction carries ({@link
+   *     LoraClientSettings#toInstructionConfig})
+   */
+  public Strategy aggregation(Map<String, Object> clientConfig) {
+    Strategy s = strategy.create(mu, robust, clientConfig);
+    if (robust.normBound() != null) {
+      s = new NormBound(s, robust.normBound());
+    }
+    if (strategy.weighted() && !secagg.enabled() && dp == null) {
+      s =
+          switch (robust.weightingOrDefault()) {
+            case EXAMPLES -> s;
+            case EQUAL -> WeightCap.equal(s);
+            case CAPPED ->
+                new WeightCap(
+                    s,
+                    robust.maxExamplesPerClient() == null
+                        ? Long.MAX_VALUE
+                        : robust.maxExamplesPerClient(),
+                    robust.maxWeightOverMedian() == null
+                        ? RobustSettings.DEFAULT_MAX_WEIGHT_OVER_MEDIAN
+                        : robust.maxWeightOverMedian());
+          };
+    }
+    return s;
   }
 
   /** What every instruction carries to the clients. */
@@ -119,6 +285,7 @@ public record FederatedLoraConfig(
         .optRoundDeadline(roundDeadline)
         .optMaxRetries(retries)
         .optMaxUpdateNorm(maxUpdateNorm)
+        .optReconnectGrace(reconnectGrace)
         .optCheckpointDir(checkpointDir)
         .optLogFile(log)
         .build();
@@ -147,6 +314,8 @@ public record FederatedLoraConfig(
     private double maxUpdateNorm = Double.POSITIVE_INFINITY;
     private SecAggSettings secagg = SecAggSettings.NONE;
     private DpSettings dp;
+    private RobustSettings robust = RobustSettings.DEFAULTS;
+    private Duration reconnectGrace = Duration.ofSeconds(60);
 
     private Builder() {}
 
@@ -246,6 +415,18 @@ public record FederatedLoraConfig(
       return this;
     }
 
+    /** Weight cap, norm bound and robust strategies' parameters (default capped weights). */
+    public Builder optRobust(RobustSettings robust) {
+      this.robust = robust;
+      return this;
+    }
+
+    /** How long an attempt waits for disconnected clients to come back (default 60 s). */
+    public Builder optReconnectGrace(Duration reconnectGrace) {
+      this.reconnectGrace = reconnectGrace;
+      return this;
+    }
+
     /** The validated config. */
     public FederatedLoraConfig build() {
       Fields.require(lora != null, "lora", null, "is required");
@@ -265,7 +446,9 @@ public record FederatedLoraConfig(
           seed,
           maxUpdateNorm,
           secagg,
-          dp);
+          dp,
+          robust,
+          reconnectGrace);
     }
   }
 }

@@ -142,7 +142,7 @@ public final class FederatedLoraRun {
     base.ensureAdapter(clients.lora(), config.seed());
     ParameterSet initial = base.initialValues(clients.lora(), config.seed());
     warnIfTheNoiseExceedsTheNormBound(initial.flatten().length);
-    Strategy strategy = config.strategy().create(config.mu(), clients.toInstructionConfig());
+    Strategy strategy = config.aggregation(clients.toInstructionConfig());
     DpFedAvg dp = null;
     if (config.dp() != null) {
       dp =

@@ -182,7 +182,7 @@ public final class SecAggRound {
             config.threshold());
     SecAggServer server = new SecAggServer(config);
     String session = round + ":" + UUID.randomUUID();
-    Exchange ex = new Exchange(round, session, ids, deadline);
+    Exchange ex = new Exchange(round, session, ids, deadline, length);
 
     try {
       // ADVERTISE_KEYS: the strategy's instruction plus the protocol settings.
@@ -203,7 +203,10 @@ public final class SecAggRound {
           c.put(SecAggWire.GRAPH_DEGREE_KEY, graphDegree);
           c.put(SecAggWire.GRAPH_SEED_KEY, graphSeed);
         }
-        first.put(i, new Instruction(in.task(), round, in.clientId(), in.parameters(), c));
+        first.put(
+            i,
+            new Instruction(in.task(), round, in.clientId(), in.parameters(), c)
+                .withMaxReplyValues(SecAggWire.maxReplyValues(n, length)));
       }
       ex.send(
           first,
@@ -294,12 +297,14 @@ public final class SecAggRound {
     final String session;
     final List<String> ids;
     final Duration deadline;
+    final int length;
     final Map<String, Failure> failures = new LinkedHashMap<>();
     final Map<String, long[]> stats = new TreeMap<>();
     final List<Integer> responded = new ArrayList<>();
 
-    Exchange(int round, String session, List<String> ids, Duration deadline) {
+    Exchange(int round, String session, List<String> ids, Duration deadline, int length) {
       this.round = round;
+      this.length = length;
       this.session = session;
       this.ids = ids;
       this.deadline = deadline;
@@ -325,7 +330,10 @@ public final class SecAggRound {
         cfg.put(SecAggWire.STAGE_KEY, stage.name());
         cfg.put(SecAggWire.SESSION_KEY, session);
         cfg.put(SecAggWire.MESSAGE_KEY, SecAggWire.toConfig(message.apply(id)));
-        out.put(id, Instruction.fit(round, c, ParameterSet.empty(), cfg));
+        out.put(
+            id,
+            Instruction.fit(round, c, ParameterSet.empty(), cfg)
+                .withMaxReplyValues(SecAggWire.maxReplyValues(ids.size(), length)));
       }
       return out;
     }

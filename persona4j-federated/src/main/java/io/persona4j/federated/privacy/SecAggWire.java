@@ -77,6 +77,17 @@ final class SecAggWire {
 
   private SecAggWire() {}
 
+  /**
+   * The most float values a client's reply in a round of {@code clients} clients and vectors of
+   * {@code length} may need in any stage: a masked input is at most 8 bytes per value, each
+   * neighbour's keys, ciphertexts and shares at most 4 KiB, plus 16 KiB of framing; three bytes per
+   * float and the two length elements. The server refuses a larger reply before reading it.
+   */
+  static long maxReplyValues(int clients, int length) {
+    long bytes = 16_384L + 4_096L * clients + 8L * length;
+    return 2 + (bytes + 2) / 3;
+  }
+
   @FunctionalInterface
   private interface Writer {
     void write(DataOutputStream out) throws IOException;

@@ -368,6 +368,9 @@ public final class SplitServer implements AutoCloseable {
         evalBatch < 0
             ? SplitProtocol.instruction(stage, s, clientId, tensors, split)
             : SplitProtocol.evalInstruction(stage, s, clientId, tensors, split, evalBatch);
+    if (stage == SplitStage.FRONT_FORWARD) {
+      instruction = instruction.withMaxReplyValues(config.maxForwardValues());
+    }
     return send(s, stage, instruction);
   }
 

@@ -17,13 +17,20 @@ import java.util.Objects;
  * @param stageDeadline how long the server waits for the client's reply to one stage, {@code > 0}
  * @param maxGradNorm global L2 gradient-norm bound over both parties' adapter tensors, as core's
  *     {@code Trainer.Builder.optMaxGradNorm}; 0 or {@code +inf} turns clipping off
+ * @param maxForwardValues the most float values a {@code front_forward} reply (hidden states {@code
+ *     [B, T, H]} and mask {@code [B, T]}) may carry, {@code >= 1}: a larger reply is refused before
+ *     it is received (the other stages' replies are bounded by what the server sends)
  */
 public record SplitServerConfig(
     SplitConfig split,
     double learningRate,
     double weightDecay,
     Duration stageDeadline,
-    double maxGradNorm) {
+    double maxGradNorm,
+    long maxForwardValues) {
+
+  /** Default {@link #maxForwardValues()}: 2^24 values (64 MiB). */
+  public static final long DEFAULT_MAX_FORWARD_VALUES = 1L << 24;
 
   /** Default {@link #stageDeadline()}. */
   public static final Duration DEFAULT_STAGE_DEADLINE = Duration.ofMinutes(1);
@@ -38,6 +45,19 @@ public record SplitServerConfig(
       throw new IllegalArgumentException("stageDeadline must be > 0, got " + stageDeadline);
     }
     SplitClientConfig.requireMaxGradNorm(maxGradNorm);
+    if (maxForwardValues < 1) {
+      throw new IllegalArgumentException("maxForwardValues must be >= 1, got " + maxForwardValues);
+    }
+  }
+
+  /** A config with the default {@link #maxForwardValues()}. */
+  public SplitServerConfig(
+      SplitConfig split,
+      double learningRate,
+      double weightDecay,
+      Duration stageDeadline,
+      double maxGradNorm) {
+    this(split, learningRate, weightDecay, stageDeadline, maxGradNorm, DEFAULT_MAX_FORWARD_VALUES);
   }
 
   /** A builder: {@code setSplit} and {@code setLearningRate} are required. */
@@ -57,6 +77,7 @@ public record SplitServerConfig(
     private double weightDecay;
     private Duration stageDeadline = DEFAULT_STAGE_DEADLINE;
     private double maxGradNorm;
+    private long maxForwardValues = DEFAULT_MAX_FORWARD_VALUES;
 
     private Builder() {}
 
@@ -90,9 +111,16 @@ public record SplitServerConfig(
       return this;
     }
 
+    /** Largest {@code front_forward} reply in float values (default 2^24). */
+    public Builder optMaxForwardValues(long maxForwardValues) {
+      this.maxForwardValues = maxForwardValues;
+      return this;
+    }
+
     /** The validated config. */
     public SplitServerConfig build() {
-      return new SplitServerConfig(split, learningRate, weightDecay, stageDeadline, maxGradNorm);
+      return new SplitServerConfig(
+          split, learningRate, weightDecay, stageDeadline, maxGradNorm, maxForwardValues);
     }
   }
 }

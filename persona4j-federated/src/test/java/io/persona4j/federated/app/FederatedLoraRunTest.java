@@ -113,7 +113,9 @@ class FederatedLoraRunTest {
     assertThatThrownBy(() -> FederatedLoraConfig.builder().setLora(lora()).optBatchSize(0).build())
         .hasMessage("field 'batchSize' must be >= 1, got 0");
     assertThatThrownBy(() -> AggregationStrategy.fromLabel("fedsgd"))
-        .hasMessage("field 'strategy' must be fedavg or fedprox, got 'fedsgd'");
+        .hasMessage(
+            "field 'strategy' must be fedavg, fedprox, fedmedian, fedtrimmedavg, krum or bulyan,"
+                + " got 'fedsgd'");
     assertThatThrownBy(() -> SecAggSettings.builder().optDegree(3).build())
         .hasMessageContaining("'secaggOptions.degree'");
     assertThatThrownBy(

@@ -7,10 +7,13 @@ package io.persona4j.transport.grpc;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The clients allowed to join a {@link GrpcGrid}: client id to SHA-256 hash of its bearer token
@@ -68,6 +71,70 @@ public final class ClientRegistry {
     hashes.put(clientId, hash(token));
     revoked.remove(clientId);
     return this;
+  }
+
+  /**
+   * What {@link #sync} changed.
+   *
+   * @param added ids allowed now that were not (new, or revoked before)
+   * @param revoked ids no longer listed (refused from now on)
+   * @param tokenChanged ids whose token changed (their connections must authenticate again)
+   */
+  public record Changes(List<String> added, List<String> revoked, List<String> tokenChanged) {
+    /** Copies the lists. */
+    public Changes {
+      added = List.copyOf(added);
+      revoked = List.copyOf(revoked);
+      tokenChanged = List.copyOf(tokenChanged);
+    }
+
+    /** Whether nothing changed. */
+    public boolean isEmpty() {
+      return added.isEmpty() && revoked.isEmpty() && tokenChanged.isEmpty();
+    }
+
+    @Override
+    public String toString() {
+      return "added " + added + ", revoked " + revoked + ", token changed " + tokenChanged;
+    }
+  }
+
+  /**
+   * Makes the allowed clients exactly {@code tokens} (id to token): ids not listed are revoked,
+   * listed ones registered (un-revoking them). Every entry is checked before anything changes.
+   *
+   * @throws IllegalArgumentException naming the first bad id or token (nothing changed then)
+   */
+  public synchronized Changes sync(Map<String, String> tokens) {
+    for (Map.Entry<String, String> e : tokens.entrySet()) {
+      if (e.getKey() == null || e.getKey().isBlank()) {
+        throw new IllegalArgumentException("clientId must be non-blank, got " + e.getKey());
+      }
+      if (e.getValue() == null || e.getValue().length() < 8) {
+        throw new IllegalArgumentException(
+            "token of client '" + e.getKey() + "' must have at least 8 characters");
+      }
+    }
+    List<String> added = new ArrayList<>();
+    List<String> changed = new ArrayList<>();
+    List<String> gone = new ArrayList<>();
+    for (String id : new TreeSet<>(tokens.keySet())) {
+      byte[] h = hash(tokens.get(id));
+      byte[] old = hashes.get(id);
+      if (old == null || revoked.contains(id)) {
+        added.add(id);
+      } else if (!MessageDigest.isEqual(old, h)) {
+        changed.add(id);
+      }
+      hashes.put(id, h);
+      revoked.remove(id);
+    }
+    for (String id : new TreeSet<>(hashes.keySet())) {
+      if (!tokens.containsKey(id) && revoked.add(id)) {
+        gone.add(id);
+      }
+    }
+    return new Changes(added, gone, changed);
   }
 
   /** Revokes a client: later connections are refused. */

@@ -7,9 +7,11 @@ package io.persona4j.transport.grpc;
 import io.grpc.ChannelCredentials;
 import io.grpc.ConnectivityState;
 import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.persona4j.federated.ClientApp;
@@ -79,6 +81,7 @@ public final class GrpcClient implements AutoCloseable {
   private volatile boolean finished;
   private volatile Status refusal;
   private volatile String gaveUp;
+  private volatile String mismatch;
   private volatile ManagedChannel channel;
   private volatile Connection connection;
 
@@ -121,10 +124,10 @@ public final class GrpcClient implements AutoCloseable {
     return connected;
   }
 
-  /** Waits until the client is authenticated; false on timeout or refusal. */
+  /** Waits until the client is authenticated; false on timeout, refusal or stop. */
   public boolean awaitConnected(Duration timeout) throws InterruptedException {
     long end = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < end && refusal == null && !closed) {
+    while (System.nanoTime() < end && refusal == null && !closed && stopped.getCount() > 0) {
       if (connected) {
         return true;
       }
@@ -154,7 +157,16 @@ public final class GrpcClient implements AutoCloseable {
     return Optional.ofNullable(gaveUp);
   }
 
-  /** Waits until the client stopped (refused, finished, gave up or closed). */
+  /**
+   * Why the client cannot talk to the server at all, if it stopped for that: it connects in
+   * plaintext to a TLS server, or with TLS to a plaintext server (found out when a connection
+   * fails; retrying would never help).
+   */
+  public Optional<String> transportMismatch() {
+    return Optional.ofNullable(mismatch);
+  }
+
+  /** Waits until the client stopped (refused, finished, gave up, mismatched or closed). */
   public boolean awaitStopped(Duration timeout) throws InterruptedException {
     return stopped.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
   }
@@ -180,6 +192,12 @@ public final class GrpcClient implements AutoCloseable {
         String failure;
         if (!awaitReady(channel, Duration.ofSeconds(10))) {
           channel.shutdownNow();
+          Optional<String> wrong = probe();
+          if (wrong.isPresent()) {
+            mismatch = wrong.get();
+            LOG.warn("client {}: {}", config.clientId(), mismatch);
+            return;
+          }
           failure =
               "cannot reach "
                   + config.host()
@@ -241,6 +259,16 @@ public final class GrpcClient implements AutoCloseable {
       connected = false;
       stopped.countDown();
     }
+  }
+
+  /** A plaintext/TLS mismatch with the server, found by {@link TransportProbe}. */
+  private Optional<String> probe() {
+    boolean tls = credentials instanceof TlsChannelCredentials;
+    boolean plain = credentials instanceof InsecureChannelCredentials;
+    if (!tls && !plain) {
+      return Optional.empty();
+    }
+    return TransportProbe.mismatch(config.host(), config.port(), tls, Duration.ofSeconds(3));
   }
 
   /** Waits until the channel is connected (TLS handshake done); false on failure or timeout. */

@@ -18,14 +18,21 @@ import java.util.Set;
 /**
  * Rebuilds a {@link ParameterSet} from the tensor headers announced in a payload header and the
  * {@link TensorChunk}s that follow, validating everything: the announced size against a bound
- * (before allocating), each chunk's message id, tensor name, shape and dtype against the header,
- * contiguous ascending offsets, whole floats, no overrun, and completeness at the end.
+ * (before anything is allocated), each chunk's message id, tensor name, shape and dtype against the
+ * header, contiguous ascending offsets, whole floats, no overrun, and completeness at the end.
+ *
+ * <p>Nothing is allocated for an announcement: a tensor's array is created when its first chunk
+ * arrives and grows (at most doubling, never beyond the tensor) as data arrives, so memory follows
+ * the bytes actually received. A discarding assembler ({@link #discarding}) validates the same way
+ * and keeps nothing.
  */
 final class PayloadAssembler {
 
   private final long messageId;
   private final List<TensorSpec> specs = new ArrayList<>();
   private final List<float[]> values = new ArrayList<>();
+  private final long announcedBytes;
+  private final boolean keep;
   private int tensor = 0;
   private int filled = 0;
 
@@ -36,7 +43,20 @@ final class PayloadAssembler {
    */
   PayloadAssembler(long messageId, List<TensorHeader> headers, long maxPayloadBytes)
       throws ProtocolException {
+    this(messageId, headers, maxPayloadBytes, true);
+  }
+
+  /** An assembler that checks the payload and keeps none of it (a reply no one waits for). */
+  static PayloadAssembler discarding(long messageId, List<TensorHeader> headers, long maxBytes)
+      throws ProtocolException {
+    return new PayloadAssembler(messageId, headers, maxBytes, false);
+  }
+
+  private PayloadAssembler(
+      long messageId, List<TensorHeader> headers, long maxPayloadBytes, boolean keep)
+      throws ProtocolException {
     this.messageId = messageId;
+    this.keep = keep;
     long total = 0;
     Set<String> names = new HashSet<>();
     for (TensorHeader h : headers) {
@@ -63,11 +83,20 @@ final class PayloadAssembler {
                 + "'");
       }
       specs.add(spec);
+      values.add(null);
     }
-    for (TensorSpec s : specs) {
-      values.add(new float[s.numElements()]);
-    }
+    this.announcedBytes = total;
     skipComplete();
+  }
+
+  /** The float data announced by the header, in bytes. */
+  long announcedBytes() {
+    return announcedBytes;
+  }
+
+  /** The message id every chunk must carry. */
+  long messageId() {
+    return messageId;
   }
 
   private void skipComplete() {
@@ -129,16 +158,31 @@ final class PayloadAssembler {
               + " > "
               + s.numElements());
     }
-    c.getData()
-        .asReadOnlyByteBuffer()
-        .order(ByteOrder.LITTLE_ENDIAN)
-        .asFloatBuffer()
-        .get(values.get(tensor), filled, n);
+    if (keep) {
+      float[] v = room(tensor, filled + n, s.numElements());
+      c.getData()
+          .asReadOnlyByteBuffer()
+          .order(ByteOrder.LITTLE_ENDIAN)
+          .asFloatBuffer()
+          .get(v, filled, n);
+    }
     filled += n;
     skipComplete();
   }
 
-  /** The set, once every tensor is complete. */
+  /** Tensor {@code t}'s array with room for {@code needed} values (grown by at most doubling). */
+  private float[] room(int t, int needed, int size) {
+    float[] v = values.get(t);
+    if (v == null || v.length < needed) {
+      int capacity = v == null ? 0 : v.length;
+      int grown = (int) Math.min(size, Math.max((long) needed, Math.max(1024L, 2L * capacity)));
+      v = v == null ? new float[grown] : java.util.Arrays.copyOf(v, grown);
+      values.set(t, v);
+    }
+    return v;
+  }
+
+  /** The set, once every tensor is complete (empty for a discarding assembler). */
   ParameterSet finish() throws ProtocolException {
     if (tensor < specs.size()) {
       TensorSpec s = specs.get(tensor);
@@ -151,9 +195,13 @@ final class PayloadAssembler {
               + s.numElements()
               + " values");
     }
+    if (!keep) {
+      return ParameterSet.empty();
+    }
     ParameterSet.Builder b = ParameterSet.builder();
     for (int i = 0; i < specs.size(); i++) {
-      b.add(specs.get(i), values.get(i));
+      float[] v = values.get(i);
+      b.add(specs.get(i), v == null ? new float[0] : v);
     }
     return b.build();
   }

@@ -32,4 +32,23 @@ class ClientRegistryTest {
     assertThatThrownBy(() -> r.register(" ", "long-enough"))
         .hasMessageContaining("clientId must be non-blank");
   }
+
+  @Test
+  void syncRevokesUnlistedClientsAndReportsChangedTokens() {
+    ClientRegistry r =
+        new ClientRegistry().register("a", "secret-a-123").register("b", "secret-b-123");
+    ClientRegistry.Changes c = r.sync(java.util.Map.of("a", "secret-a-NEW", "c", "secret-c-123"));
+    assertThat(c.added()).containsExactly("c");
+    assertThat(c.revoked()).containsExactly("b");
+    assertThat(c.tokenChanged()).containsExactly("a");
+    assertThat(r.check("b", "secret-b-123")).isEqualTo(ClientRegistry.Verdict.REVOKED);
+    assertThat(r.check("a", "secret-a-123")).isEqualTo(ClientRegistry.Verdict.BAD_TOKEN);
+    assertThat(r.check("c", "secret-c-123")).isEqualTo(ClientRegistry.Verdict.OK);
+    // listed again: allowed again
+    assertThat(r.sync(java.util.Map.of("b", "secret-b-123")).added()).containsExactly("b");
+    // a bad entry changes nothing
+    assertThatThrownBy(() -> r.sync(java.util.Map.of("d", "short")))
+        .hasMessageContaining("token of client 'd'");
+    assertThat(r.isAllowed("b")).isTrue();
+  }
 }

@@ -22,6 +22,7 @@ final class GridHarness implements AutoCloseable {
   static final Backoff FAST = new Backoff(Duration.ofMillis(50), Duration.ofMillis(400), 2, 0.2, 7);
 
   final ClientRegistry registry = new ClientRegistry();
+  final RecordingEvents events = new RecordingEvents();
   final GrpcGrid grid;
   final ChannelCredentials clientCredentials;
   final List<GrpcClient> clients = new ArrayList<>();
@@ -31,7 +32,16 @@ final class GridHarness implements AutoCloseable {
   }
 
   GridHarness(ServerCredentials server, ChannelCredentials client, int port) throws IOException {
-    grid = GrpcGrid.start(GrpcGridConfig.loopback(port), registry, server);
+    this(GrpcGridConfig.loopback(port), server, client);
+  }
+
+  GridHarness(GrpcGridConfig config) throws IOException {
+    this(config, InsecureServerCredentials.create(), InsecureChannelCredentials.create());
+  }
+
+  GridHarness(GrpcGridConfig config, ServerCredentials server, ChannelCredentials client)
+      throws IOException {
+    grid = GrpcGrid.start(config, registry, server, events);
     clientCredentials = client;
   }
 
