@@ -65,12 +65,14 @@ class AdaCoSteerGenerationTest {
     Path d = SteerFixture.device(tmp.resolve("device"), c, 2);
     int v = SteerFixture.VOCAB;
     ScriptedCloud cloud =
-        new ScriptedCloud(c.resolve("tokenizer.json"), v, step -> ScriptedCloud.peaked(v, 9, 0.999));
+        new ScriptedCloud(
+            c.resolve("tokenizer.json"), v, step -> ScriptedCloud.peaked(v, 9, 0.999));
     try (NDManager m = TensorRuntime.newManager();
         SteerModel device = SteerModel.load(d, m);
         SteeredGenerator g = new SteeredGenerator(device, cloud)) {
       SteerResult r =
-          g.generate("q", "ctx\n\nq", SteerConfig.builder().optMaxNewTokens(5).build(), StepListener.NONE);
+          g.generate(
+              "q", "ctx\n\nq", SteerConfig.builder().optMaxNewTokens(5).build(), StepListener.NONE);
       assertThat(r.steered()).containsOnly(true).hasSize(5);
       assertThat(r.deviceForwards()).isEqualTo(10);
     }

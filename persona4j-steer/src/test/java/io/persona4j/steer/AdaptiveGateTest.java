@@ -33,13 +33,15 @@ class AdaptiveGateTest {
   @Test
   void uncertaintyIsOneMinusTheLargestProbability() {
     float[] lp = {(float) Math.log(0.7), (float) Math.log(0.2), (float) Math.log(0.1)};
-    assertThat(AdaptiveGate.uncertainty(lp)).isCloseTo(0.3, org.assertj.core.api.Assertions.within(1e-6));
+    assertThat(AdaptiveGate.uncertainty(lp))
+        .isCloseTo(0.3, org.assertj.core.api.Assertions.within(1e-6));
   }
 
   @Test
   void validates() {
     assertThatThrownBy(() -> new AdaptiveGate(0, 3)).hasMessageContaining("(0, 1]");
     assertThatThrownBy(() -> new AdaptiveGate(0.1, 0)).hasMessageContaining("patience");
-    assertThatThrownBy(() -> new AdaptiveGate(0.1, 3).observe(Double.NaN)).hasMessageContaining("NaN");
+    assertThatThrownBy(() -> new AdaptiveGate(0.1, 3).observe(Double.NaN))
+        .hasMessageContaining("NaN");
   }
 }

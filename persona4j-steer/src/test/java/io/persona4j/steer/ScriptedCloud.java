@@ -12,7 +12,6 @@ import io.persona4j.steer.proto.EndCode;
 import io.persona4j.steer.proto.Opened;
 import io.persona4j.steer.wire.DistributionCodec;
 import io.persona4j.steer.wire.WireFormat;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -130,5 +129,4 @@ final class ScriptedCloud implements CloudConnector {
       public void close() {}
     };
   }
-
 }

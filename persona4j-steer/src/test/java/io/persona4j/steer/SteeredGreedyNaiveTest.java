@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The steered generator's greedy tokens equal a naive recomputation of the three models' full-prefix
- * logits per step (no KV cache), for the iterative method, its closed form, a fixed c and no
- * steering; with chat templates and a device whose logits are padded past its vocabulary.
+ * The steered generator's greedy tokens equal a naive recomputation of the three models'
+ * full-prefix logits per step (no KV cache), for the iterative method, its closed form, a fixed c
+ * and no steering; with chat templates and a device whose logits are padded past its vocabulary.
  */
 class SteeredGreedyNaiveTest {
   @TempDir static Path tmp;
@@ -104,7 +104,8 @@ class SteeredGreedyNaiveTest {
   void rawPromptsSkipTheChatTemplate() throws Exception {
     String q = "hello";
     SteerConfig raw = SteerConfig.builder().optMaxNewTokens(4).optRaw(true).build();
-    SteerResult r = generator.generate(q, SteeredGenerator.personalize("ctx", q), raw, StepListener.NONE);
+    SteerResult r =
+        generator.generate(q, SteeredGenerator.personalize("ctx", q), raw, StepListener.NONE);
     assertThat(r.cloudIds()).containsExactly(cloud.tokenizer().encode(q, true));
     SteerResult t =
         generator.generate(
@@ -117,6 +118,8 @@ class SteeredGreedyNaiveTest {
             SteerConfig.builder().optMaxNewTokens(4).build(),
             StepListener.NONE);
     String text = cloud.tokenizer().decode(templ.cloudIds(), false);
-    assertThat(text).contains("<s>system\nYou are a helpful assistant.</s>").endsWith("assistant\n");
+    assertThat(text)
+        .contains("<s>system\nYou are a helpful assistant.</s>")
+        .endsWith("assistant\n");
   }
 }

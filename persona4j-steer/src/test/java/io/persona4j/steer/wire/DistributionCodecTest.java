@@ -157,7 +157,8 @@ class DistributionCodecTest {
     assertThat(WireFormat.topK(64).payloadBytes(1000)).isEqualTo(516);
     assertThatThrownBy(() -> WireFormat.parse("topk:0")).hasMessageContaining("k >= 1");
     assertThatThrownBy(() -> WireFormat.parse("f8")).hasMessageContaining("f32, f16, bf16, topk:K");
-    assertThatThrownBy(() -> DistributionCodec.fromProto(io.persona4j.steer.proto.WireFormat.WIRE_TOPK, 0, 10))
+    assertThatThrownBy(
+            () -> DistributionCodec.fromProto(io.persona4j.steer.proto.WireFormat.WIRE_TOPK, 0, 10))
         .hasMessageContaining("k = 0");
   }
 
