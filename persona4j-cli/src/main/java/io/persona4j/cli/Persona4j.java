@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       RecCommand.class,
       DpCommand.class,
       FedCommand.class,
+      SteerCommand.class,
     })
 public final class Persona4j implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -77,6 +77,11 @@ public final class SteeredGenerator implements AutoCloseable {
     }
   }
 
+  /** The tokenizer that decodes generated (cloud) ids. */
+  public Tokenizer outputTokenizer() {
+    return cloudTokenizer != null ? cloudTokenizer : device.tokenizer();
+  }
+
   /** The cloud's public facts. */
   public CloudInfo cloudInfo() {
     return info;
