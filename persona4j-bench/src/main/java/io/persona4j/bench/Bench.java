@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description =
         "Persona4j benchmarks: decoding vs Jlama, the machine's fp32 GEMM ceiling, training"
-            + " throughput, split-learning traffic, secure aggregation, DP-SGD, federated rounds.",
+            + " throughput, split-learning traffic, secure aggregation, DP-SGD, federated rounds, CoSteer.",
     subcommands = {
       DecodeCommand.class,
       GemmCommand.class,
@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
       SplitBenchCommand.class,
       SecAggBenchCommand.class,
       DpSgdBenchCommand.class,
-      FedBenchCommand.class
+      FedBenchCommand.class,
+      SteerBenchCommand.class
     })
 public final class Bench implements Callable<Integer> {
   @Override

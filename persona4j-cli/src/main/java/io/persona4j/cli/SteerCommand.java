@@ -12,7 +12,11 @@ import picocli.CommandLine.Command;
     description =
         "CoSteer: a cloud model's tokens steered on the device by a small model that reads the"
             + " user's private context; only the query and the chosen tokens reach the cloud.",
-    subcommands = {SteerCloudCommand.class, SteerGenerateCommand.class})
+    subcommands = {
+      SteerCloudCommand.class,
+      SteerGenerateCommand.class,
+      SteerExperimentCommand.class
+    })
 final class SteerCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 

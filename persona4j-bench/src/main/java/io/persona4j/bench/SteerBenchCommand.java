@@ -1,0 +1,336 @@
+package io.persona4j.bench;
+
+import ai.djl.ndarray.NDManager;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.InsecureServerCredentials;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.config.LlamaConfig;
+import io.persona4j.core.io.DType;
+import io.persona4j.core.model.ModelInit;
+import io.persona4j.steer.SteerConfig;
+import io.persona4j.steer.SteerModel;
+import io.persona4j.steer.SteerParams;
+import io.persona4j.steer.SteerResult;
+import io.persona4j.steer.SteeredGenerator;
+import io.persona4j.steer.SteeringRule;
+import io.persona4j.steer.StepListener;
+import io.persona4j.steer.cloud.CloudServer;
+import io.persona4j.steer.cloud.CloudServerConfig;
+import io.persona4j.steer.cloud.CloudService;
+import io.persona4j.steer.device.CloudConnector;
+import io.persona4j.steer.device.GrpcCloudConnector;
+import io.persona4j.steer.wire.WireFormat;
+import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bench steer}: CoSteer over gRPC on loopback with a random Llama-shaped cloud and device
+ * pair sharing one tokenizer: per-token latency of steered decoding against cloud-only decoding
+ * (split into the wait for the cloud, the cloud's own compute, the wire, the device's forward
+ * passes and the steering), protobuf bytes per token for each wire format, and the cloud's token
+ * throughput with 1, 8 and 32 concurrent sessions, batched and one at a time, in the same run.
+ */
+@Command(
+    name = "steer",
+    mixinStandardHelpOptions = true,
+    description =
+        "CoSteer over loopback gRPC: per-token latency (steered vs cloud-only, split), bytes per"
+            + " token per wire format, cloud throughput with concurrent sessions.")
+public final class SteerBenchCommand implements Callable<Integer> {
+  @Option(names = "--cloud-layers", defaultValue = "8")
+  int cloudLayers;
+
+  @Option(names = "--cloud-hidden", defaultValue = "512")
+  int cloudHidden;
+
+  @Option(names = "--device-layers", defaultValue = "2")
+  int deviceLayers;
+
+  @Option(names = "--device-hidden", defaultValue = "128")
+  int deviceHidden;
+
+  @Option(names = "--vocab", defaultValue = "32000", description = "Llama 2's vocabulary size")
+  int vocab;
+
+  @Option(names = "--tokens", defaultValue = "32", description = "tokens per session")
+  int tokens;
+
+  @Option(names = "--runs", defaultValue = "5", description = "timed sessions per configuration")
+  int runs;
+
+  @Option(names = "--warmup", defaultValue = "2", description = "untimed sessions first")
+  int warmup;
+
+  @Option(names = "--concurrency", split = ",", defaultValue = "1,8,32")
+  List<Integer> concurrency;
+
+  @Option(names = "--throughput-tokens", defaultValue = "24", description = "tokens per session")
+  int throughputTokens;
+
+  @Option(names = "--json", description = "also write the results here")
+  Path json;
+
+  static final String QUERY = "Recommend a movie for tonight, something like the ones I liked.";
+  static final String PERSONALIZED =
+      "Here are movies I watched: Alien (1979), Heat (1995), Fargo (1996), Se7en (1995), The"
+          + " Thing (1982).\n\n"
+          + QUERY;
+
+  @Override
+  public Integer call() throws Exception {
+    Path dir = Files.createTempDirectory("persona4j-bench-steer");
+    Path cloudDir = dir.resolve("cloud");
+    Path deviceDir = dir.resolve("device");
+    LlamaConfig cc =
+        ModelInit.decoderConfig("llama", cloudLayers, cloudHidden, 8, 4, vocab, 0, 1024);
+    LlamaConfig dc =
+        ModelInit.decoderConfig("llama", deviceLayers, deviceHidden, 4, 2, vocab, 0, 1024);
+    ModelInit.write(cc, 1, 0.02f, DType.F32, cloudDir);
+    ModelInit.write(dc, 2, 0.02f, DType.F32, deviceDir);
+    Files.copy(
+        cloudDir.resolve("tokenizer.json"),
+        deviceDir.resolve("tokenizer.json"),
+        StandardCopyOption.REPLACE_EXISTING);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("machine", Machine.describe());
+    out.put("load_average_start", load());
+    out.put(
+        "models",
+        Map.of(
+            "cloud",
+                Map.of("layers", cloudLayers, "hidden", cloudHidden, "params", cc.parameterCount()),
+            "device",
+                Map.of(
+                    "layers", deviceLayers, "hidden", deviceHidden, "params", dc.parameterCount()),
+            "vocab", vocab));
+    try (NDManager m = TensorRuntime.newManager();
+        SteerModel cloud = SteerModel.load(cloudDir, m);
+        SteerModel device = SteerModel.load(deviceDir, m)) {
+      out.put("latency", latency(cloud, device));
+      out.put("bytes_per_token", bytes(cloud, device));
+      out.put("throughput", throughput(cloud, device));
+    }
+    out.put("load_average_end", load());
+    if (json != null) {
+      Json.write(json, out);
+    }
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+    return 0;
+  }
+
+  private static double load() {
+    OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+    return os.getSystemLoadAverage();
+  }
+
+  private static CloudServer serve(SteerModel cloud, boolean batching) throws Exception {
+    CloudServerConfig config =
+        CloudServerConfig.builder()
+            .optBatching(batching)
+            .optMaxSessions(64)
+            .optMaxBatch(32)
+            .build();
+    return CloudServer.start(
+        new CloudService(cloud, config, null), InsecureServerCredentials.create());
+  }
+
+  private static GrpcCloudConnector connect(CloudServer server) {
+    return new GrpcCloudConnector(
+        "127.0.0.1:" + server.port(),
+        InsecureChannelCredentials.create(),
+        null,
+        new CloudConnector.Credentials("bench", ""),
+        Duration.ofSeconds(120));
+  }
+
+  private SteerConfig base() {
+    return SteerConfig.builder().optMaxNewTokens(tokens).optRaw(true).build();
+  }
+
+  /** Median per-token split of steered and cloud-only sessions on one server. */
+  private Map<String, Object> latency(SteerModel cloud, SteerModel device) throws Exception {
+    SteeringRule closed = SteeringRule.closedForm(SteerParams.DEFAULTS);
+    Map<String, SteerConfig> configs = new LinkedHashMap<>();
+    configs.put("cloud-only f32", base().withCloudOnly(true));
+    configs.put("CoSteer iterative f32", base());
+    configs.put("CoSteer closed form f32", base().withRule(closed));
+    configs.put("CoSteer closed form f16", base().withRule(closed).withWire(WireFormat.F16));
+    configs.put(
+        "CoSteer closed form topk:256", base().withRule(closed).withWire(WireFormat.topK(256)));
+    Map<String, Object> result = new LinkedHashMap<>();
+    System.out.printf(
+        "%nper-token latency over loopback gRPC, median of %d sessions of %d tokens (ms)%n",
+        runs, tokens);
+    System.out.printf(
+        "%-30s %8s %8s %8s %8s %8s %8s %8s%n",
+        "configuration", "total", "wait", "cloud", "wire", "device", "steer", "ratio");
+    double baseline = 0;
+    try (CloudServer server = serve(cloud, true);
+        GrpcCloudConnector c = connect(server);
+        SteeredGenerator g = new SteeredGenerator(device, c)) {
+      for (var e : configs.entrySet()) {
+        for (int i = 0; i < warmup; i++) {
+          g.generate(QUERY, PERSONALIZED, e.getValue(), StepListener.NONE);
+        }
+        List<double[]> samples = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+          SteerResult r = g.generate(QUERY, PERSONALIZED, e.getValue(), StepListener.NONE);
+          double n = r.tokens().length;
+          SteerResult.Timing t = r.timing();
+          samples.add(
+              new double[] {
+                t.totalNanos() / 1e6 / n,
+                t.waitNanos() / 1e6 / n,
+                t.cloudNanos() / 1e6 / n,
+                t.wireNanos() / 1e6 / n,
+                t.deviceNanos() / 1e6 / n,
+                t.steerNanos() / 1e6 / n
+              });
+        }
+        double[] med = new double[6];
+        for (int k = 0; k < 6; k++) {
+          final int kk = k;
+          double[] col = samples.stream().mapToDouble(s -> s[kk]).sorted().toArray();
+          med[k] = col[col.length / 2];
+        }
+        if (baseline == 0) {
+          baseline = med[0];
+        }
+        double ratio = med[0] / baseline;
+        System.out.printf(
+            Locale.ROOT,
+            "%-30s %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f%n",
+            e.getKey(),
+            med[0],
+            med[1],
+            med[2],
+            med[3],
+            med[4],
+            med[5],
+            ratio);
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("total_ms", med[0]);
+        row.put("wait_ms", med[1]);
+        row.put("cloud_ms", med[2]);
+        row.put("wire_ms", med[3]);
+        row.put("device_ms", med[4]);
+        row.put("steer_ms", med[5]);
+        row.put("ratio_to_cloud_only", ratio);
+        result.put(e.getKey(), row);
+      }
+    }
+    return result;
+  }
+
+  /** Protobuf bytes per generated token, each direction, per wire format. */
+  private Map<String, Object> bytes(SteerModel cloud, SteerModel device) throws Exception {
+    List<WireFormat> wires =
+        List.of(
+            WireFormat.F32,
+            WireFormat.F16,
+            WireFormat.BF16,
+            WireFormat.topK(64),
+            WireFormat.topK(256),
+            WireFormat.topK(1024));
+    Map<String, Object> result = new LinkedHashMap<>();
+    System.out.printf("%nbytes per token (protobuf messages; V = %d)%n", vocab);
+    System.out.printf(
+        "%-12s %14s %12s %14s%n", "wire", "cloud->device", "device->cloud", "payload");
+    try (CloudServer server = serve(cloud, true);
+        GrpcCloudConnector c = connect(server);
+        SteeredGenerator g = new SteeredGenerator(device, c)) {
+      for (WireFormat w : wires) {
+        SteerResult r =
+            g.generate(
+                QUERY,
+                PERSONALIZED,
+                base().withRule(SteeringRule.closedForm(SteerParams.DEFAULTS)).withWire(w),
+                StepListener.NONE);
+        double n = r.tokens().length;
+        double down = r.traffic().bytesDown() / n;
+        double up = r.traffic().bytesUp() / n;
+        System.out.printf(
+            Locale.ROOT, "%-12s %14.0f %12.1f %14d%n", w, down, up, w.payloadBytes(vocab));
+        result.put(
+            w.toString(),
+            Map.of("down_per_token", down, "up_per_token", up, "payload", w.payloadBytes(vocab)));
+      }
+    }
+    return result;
+  }
+
+  /** Cloud tokens/s with concurrent cloud-only sessions, batched and one at a time. */
+  private Map<String, Object> throughput(SteerModel cloud, SteerModel device) throws Exception {
+    Map<String, Object> result = new LinkedHashMap<>();
+    System.out.printf(
+        "%ncloud throughput (tokens/s over all sessions; cloud-only sessions, topk:64 wire, %d"
+            + " tokens each)%n",
+        throughputTokens);
+    System.out.printf("%-12s %14s %14s %8s%n", "sessions", "one at a time", "batched", "ratio");
+    SteerConfig cfg =
+        SteerConfig.builder()
+            .optMaxNewTokens(throughputTokens)
+            .optRaw(true)
+            .optCloudOnly(true)
+            .optWire(WireFormat.topK(64))
+            .build();
+    for (int n : concurrency) {
+      double[] tps = new double[2];
+      for (int b = 0; b < 2; b++) {
+        boolean batching = b == 1;
+        try (CloudServer server = serve(cloud, batching);
+            GrpcCloudConnector c = connect(server);
+            SteeredGenerator g = new SteeredGenerator(device, c)) {
+          g.generate(QUERY, PERSONALIZED, cfg, StepListener.NONE); // warm up
+          ExecutorService pool = Executors.newFixedThreadPool(n);
+          long t0 = System.nanoTime();
+          List<Future<SteerResult>> fs = new ArrayList<>();
+          for (int i = 0; i < n; i++) {
+            fs.add(pool.submit(() -> g.generate(QUERY, PERSONALIZED, cfg, StepListener.NONE)));
+          }
+          long total = 0;
+          for (Future<SteerResult> f : fs) {
+            total += f.get().tokens().length;
+          }
+          double seconds = (System.nanoTime() - t0) / 1e9;
+          pool.shutdown();
+          tps[b] = total / seconds;
+        }
+      }
+      System.out.printf(
+          Locale.ROOT, "%-12d %14.1f %14.1f %8.2f%n", n, tps[0], tps[1], tps[1] / tps[0]);
+      result.put(
+          Integer.toString(n),
+          Map.of(
+              "serial_tokens_per_s",
+              tps[0],
+              "batched_tokens_per_s",
+              tps[1],
+              "ratio",
+              tps[1] / tps[0]));
+    }
+    return result;
+  }
+
+  static String fmt(double[] a) {
+    return Arrays.toString(a);
+  }
+}

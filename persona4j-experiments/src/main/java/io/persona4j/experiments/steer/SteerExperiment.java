@@ -1,0 +1,429 @@
+package io.persona4j.experiments.steer;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.generate.GenerationResult;
+import io.persona4j.core.generate.Generator;
+import io.persona4j.core.generate.SamplingConfig;
+import io.persona4j.core.train.Pretraining;
+import io.persona4j.core.train.ProgressListener;
+import io.persona4j.steer.SteerConfig;
+import io.persona4j.steer.SteerModel;
+import io.persona4j.steer.SteerParams;
+import io.persona4j.steer.SteerResult;
+import io.persona4j.steer.SteeredGenerator;
+import io.persona4j.steer.SteeringRule;
+import io.persona4j.steer.StepListener;
+import io.persona4j.steer.cloud.CloudServerConfig;
+import io.persona4j.steer.cloud.CloudService;
+import io.persona4j.steer.device.CloudConnector;
+import io.persona4j.steer.device.InProcessCloudConnector;
+import io.persona4j.steer.wire.WireFormat;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * The CoSteer experiment ({@code persona4j steer experiment}): a cloud/device Llama pair sharing
+ * one tokenizer, pre-trained here on text built from the data (with the private context in some
+ * documents and not in others); then, per seed, every row of {@link Row#all} answers task 1 ({@link
+ * MovieTask}) and task 2 ({@link ReviewTask}); steered rows run through the real protocol in one
+ * process ({@link InProcessCloudConnector}: the same state machines and messages as over gRPC).
+ * {@link SteerReport} aggregates.
+ */
+public final class SteerExperiment {
+  /** Inputs of a run. */
+  public record Settings(
+      SteerPreset preset,
+      Path movielens,
+      Path reviews,
+      Path retriever,
+      Path out,
+      PrintStream log) {}
+
+  /** What pre-training produced for one model of one seed. */
+  public record ModelInfo(
+      String role, int seed, long parameters, double firstLoss, double finalLoss, double seconds) {}
+
+  /** Everything a run produced. */
+  public record Outcome(
+      SteerPreset preset,
+      List<Row> rows,
+      List<ExampleResult> results,
+      List<ModelInfo> models,
+      int corpusDocuments,
+      long corpusTokens,
+      int movieTests,
+      int reviewTests,
+      int embeddedItems,
+      double judgeAccuracy,
+      double seconds) {}
+
+  private SteerExperiment() {}
+
+  /** Runs the experiment. */
+  public static Outcome run(Settings s) throws IOException, InterruptedException {
+    long start = System.nanoTime();
+    SteerPreset preset = s.preset();
+    PrintStream log = s.log();
+    Files.createDirectories(s.out());
+    MovieTask movies;
+    try (MiniLm minilm =
+        s.retriever() != null
+            ? MiniLm.load(s.retriever())
+            : MiniLm.fromClassPath(s.out().resolve("minilm"))) {
+      log.printf("steer experiment: retriever all-MiniLM-L6-v2 from %s%n", minilm.dir());
+      movies = MovieTask.build(s.movielens(), minilm, preset, 0);
+    }
+    ReviewTask reviews = ReviewTask.build(s.reviews(), preset, 0);
+    List<String> corpus = new ArrayList<>(movies.corpus());
+    corpus.addAll(reviews.corpus());
+    MovieTask.shuffle(corpus, new SplittableRandom(0));
+    writeCorpus(corpus, s.out().resolve("corpus.jsonl"));
+    log.printf(
+        "steer experiment: %d corpus documents (%d MovieLens, %d reviews), %d + %d test points,"
+            + " %d items embedded, sentiment judge test accuracy %.3f%n",
+        corpus.size(),
+        movies.corpus().size(),
+        reviews.corpus().size(),
+        movies.tests().size(),
+        reviews.tests().size(),
+        movies.embeddedItems(),
+        reviews.judgeAccuracy());
+    List<Row> rows = Row.all(preset.topKs());
+    List<ExampleResult> results = new ArrayList<>();
+    List<ModelInfo> models = new ArrayList<>();
+    long corpusTokens = 0;
+    for (int seed = 1; seed <= preset.seeds(); seed++) {
+      Path dir = s.out().resolve("seed-" + seed);
+      ModelInfo cloudInfo =
+          pretrain("cloud", preset.cloud(), preset, corpus, dir.resolve("cloud"), seed, log);
+      ModelInfo deviceInfo =
+          pretrain("device", preset.device(), preset, corpus, dir.resolve("device"), seed, log);
+      models.add(cloudInfo);
+      models.add(deviceInfo);
+      if (!Arrays.equals(
+          Files.readAllBytes(dir.resolve("cloud/tokenizer.json")),
+          Files.readAllBytes(dir.resolve("device/tokenizer.json")))) {
+        throw new IllegalStateException(
+            "the pair of seed " + seed + " does not share its tokenizer");
+      }
+      try (NDManager m = TensorRuntime.newManager();
+          SteerModel cloud = SteerModel.load(dir.resolve("cloud"), m);
+          SteerModel device = SteerModel.load(dir.resolve("device"), m);
+          CloudService service =
+              new CloudService(
+                  cloud, CloudServerConfig.builder().optBatching(false).build(), null);
+          SteeredGenerator g =
+              new SteeredGenerator(
+                  device,
+                  new InProcessCloudConnector(service, new CloudConnector.Credentials("exp", "")));
+          Writer predictions =
+              Files.newBufferedWriter(dir.resolve("predictions.jsonl"), StandardCharsets.UTF_8)) {
+        if (seed == 1) {
+          corpusTokens = countTokens(cloud, corpus);
+        }
+        Runner r = new Runner(cloud, device, g, rows, seed, predictions, log, m);
+        r.movies(movies, preset);
+        r.reviews(reviews, preset);
+        results.addAll(r.results);
+      }
+    }
+    return new Outcome(
+        preset,
+        rows,
+        results,
+        models,
+        corpus.size(),
+        corpusTokens,
+        movies.tests().size(),
+        reviews.tests().size(),
+        movies.embeddedItems(),
+        reviews.judgeAccuracy(),
+        (System.nanoTime() - start) / 1e9);
+  }
+
+  /** Pre-trains one model of the pair, or reuses a finished one with the same settings. */
+  static ModelInfo pretrain(
+      String role,
+      SteerPreset.Model shape,
+      SteerPreset preset,
+      List<String> corpus,
+      Path dir,
+      int seed,
+      PrintStream log)
+      throws IOException {
+    Pretraining.Config c =
+        new Pretraining.Config(
+            "llama",
+            shape.layers(),
+            shape.hidden(),
+            shape.heads(),
+            shape.kvHeads(),
+            preset.vocab(),
+            ChatFormat.SPECIALS,
+            preset.maxLen(),
+            shape.steps(),
+            shape.batch(),
+            shape.lr(),
+            Math.max(1, shape.steps() / 20),
+            seed * 1000L + (role.equals("cloud") ? 1 : 2));
+    ObjectMapper json = new ObjectMapper();
+    Path record = dir.resolve("pretraining.json");
+    Path corpusHash = dir.resolve("corpus.sha256");
+    String hash = Integer.toHexString(corpus.hashCode());
+    if (Files.isRegularFile(record)
+        && Files.isRegularFile(corpusHash)
+        && Files.readString(corpusHash).equals(hash)) {
+      var node = json.readTree(record.toFile());
+      if (node.path("steps").asLong() == c.maxSteps()
+          && node.path("hidden").asInt() == c.hidden()
+          && node.path("layers").asInt() == c.layers()
+          && node.path("seed").asLong() == c.seed()
+          && node.path("vocab").asInt() == c.vocab()) {
+        log.printf("seed %d: reusing the pre-trained %s model in %s%n", seed, role, dir);
+        return new ModelInfo(
+            role,
+            seed,
+            parameters(dir),
+            node.path("first_loss").asDouble(),
+            node.path("final_loss").asDouble(),
+            node.path("seconds").asDouble());
+      }
+    }
+    log.printf(
+        "seed %d: pre-training the %s model (%d layers, hidden %d, %d steps of %d windows)%n",
+        seed, role, shape.layers(), shape.hidden(), shape.steps(), shape.batch());
+    Pretraining.Result r =
+        Pretraining.run(
+            c, corpus, dir, List.of(ProgressListener.auto((int) Math.max(1, shape.steps() / 10))));
+    ChatFormat.install(dir);
+    Files.writeString(corpusHash, hash);
+    log.printf(
+        "seed %d: %s model loss %.3f -> %.3f in %.0f s%n",
+        seed, role, r.firstLoss(), r.finalLoss(), r.seconds());
+    return new ModelInfo(role, seed, parameters(dir), r.firstLoss(), r.finalLoss(), r.seconds());
+  }
+
+  private static long parameters(Path dir) throws IOException {
+    return ((io.persona4j.core.config.LlamaConfig) io.persona4j.core.config.ModelConfigs.load(dir))
+        .parameterCount();
+  }
+
+  private static long countTokens(SteerModel model, List<String> corpus) {
+    long n = 0;
+    for (long[] ids : model.tokenizer().encodeAll(corpus, true)) {
+      n += ids.length + 1;
+    }
+    return n;
+  }
+
+  private static void writeCorpus(List<String> corpus, Path file) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+      for (String d : corpus) {
+        w.write(json.writeValueAsString(Map.of("text", d)));
+        w.write('\n');
+      }
+    }
+  }
+
+  /** One seed's rows on both tasks. */
+  private static final class Runner {
+    final SteerModel cloud;
+    final SteerModel device;
+    final SteeredGenerator generator;
+    final List<Row> rows;
+    final int seed;
+    final Writer predictions;
+    final PrintStream log;
+    final NDManager manager;
+    final List<ExampleResult> results = new ArrayList<>();
+    final ObjectMapper json = new ObjectMapper();
+    final Set<Long> stops;
+
+    Runner(
+        SteerModel cloud,
+        SteerModel device,
+        SteeredGenerator generator,
+        List<Row> rows,
+        int seed,
+        Writer predictions,
+        PrintStream log,
+        NDManager manager) {
+      this.cloud = cloud;
+      this.device = device;
+      this.generator = generator;
+      this.rows = rows;
+      this.seed = seed;
+      this.predictions = predictions;
+      this.log = log;
+      this.manager = manager;
+      this.stops = new HashSet<>();
+      for (long e : cloud.vocabulary().eosIds()) {
+        stops.add(e);
+      }
+    }
+
+    void movies(MovieTask task, SteerPreset preset) throws IOException, InterruptedException {
+      CandidateScorer scorer =
+          new CandidateScorer(cloud.model(), device.model(), cloud.vocabulary().size());
+      long t0 = System.nanoTime();
+      List<MovieTask.Example> tests = task.tests();
+      for (int i = 0; i < tests.size(); i++) {
+        MovieTask.Example e = tests.get(i);
+        String p = task.personalized(e);
+        Map<String, Answer> answers = answerAll(MovieTask.QUERY, p, preset.movieMaxTokens());
+        int[] cands = task.candidates(e, new SplittableRandom(seed * 1_000_003L + e.user()));
+        List<long[]> candIds = new ArrayList<>();
+        int targetAt = -1;
+        for (int k = 0; k < cands.length; k++) {
+          long[] ids = cloud.tokenizer().encode(task.title(cands[k]), false);
+          long[] withEos = Arrays.copyOf(ids, ids.length + 1);
+          withEos[ids.length] = cloud.vocabulary().eosIds()[0];
+          candIds.add(withEos);
+          if (cands[k] == e.target()) {
+            targetAt = k;
+          }
+        }
+        Map<String, double[]> ll =
+            scorer.score(
+                cloud.promptIds(ChatFormat.SYSTEM, MovieTask.QUERY, false),
+                device.promptIds(ChatFormat.SYSTEM, p, false),
+                device.promptIds(ChatFormat.SYSTEM, MovieTask.QUERY, false),
+                cloud.promptIds(ChatFormat.SYSTEM, p, false),
+                candIds,
+                rows,
+                manager);
+        for (Row row : rows) {
+          Answer a = answers.get(row.key());
+          Map<String, Double> metrics = new LinkedHashMap<>(task.score(e, a.text));
+          metrics.put("hr1", hitAt1(ll.get(row.key()), targetAt));
+          record("movies", row, i, a, metrics, Map.of("target", task.title(e.target())));
+        }
+        progress("movies", i + 1, tests.size(), t0);
+      }
+    }
+
+    void reviews(ReviewTask task, SteerPreset preset) throws IOException, InterruptedException {
+      long t0 = System.nanoTime();
+      List<ReviewTask.Example> tests = task.tests();
+      for (int i = 0; i < tests.size(); i++) {
+        ReviewTask.Example e = tests.get(i);
+        Map<String, Answer> answers =
+            answerAll(task.query(e), task.personalized(e), preset.reviewMaxTokens());
+        for (Row row : rows) {
+          Answer a = answers.get(row.key());
+          record(
+              "reviews",
+              row,
+              i,
+              a,
+              task.score(e, a.text),
+              Map.of("preference", e.preference().name().toLowerCase(java.util.Locale.ROOT)));
+        }
+        progress("reviews", i + 1, tests.size(), t0);
+      }
+    }
+
+    private record Answer(String text, long[] tokens, double steered) {}
+
+    private Map<String, Answer> answerAll(String query, String personalized, int maxTokens)
+        throws InterruptedException {
+      Map<String, Answer> out = new LinkedHashMap<>();
+      SteerConfig base =
+          SteerConfig.builder()
+              .optMaxNewTokens(maxTokens)
+              .optSystemPrompt(ChatFormat.SYSTEM)
+              .build();
+      SteeringRule closed = SteeringRule.closedForm(SteerParams.DEFAULTS);
+      for (Row row : rows) {
+        out.put(
+            row.key(),
+            switch (row.kind()) {
+              case CLOUD -> steer(query, personalized, base.withCloudOnly(true));
+              case DEVICE_CTX -> plain(device, personalized, maxTokens);
+              case CLOUD_CTX -> plain(cloud, personalized, maxTokens);
+              case COSTEER -> steer(query, personalized, base);
+              case CLOSED_FORM -> steer(query, personalized, base.withRule(closed));
+              case FIXED_C1 -> steer(query, personalized, base.withRule(SteeringRule.fixed(1)));
+              case ADA -> steer(query, personalized, base.withAda(0.1, 3));
+              case TOPK ->
+                  steer(
+                      query,
+                      personalized,
+                      base.withRule(closed).withWire(WireFormat.topK(row.k())));
+            });
+      }
+      return out;
+    }
+
+    private Answer steer(String query, String personalized, SteerConfig cfg)
+        throws InterruptedException {
+      SteerResult r = generator.generate(query, personalized, cfg, StepListener.NONE);
+      return new Answer(r.text().strip(), r.tokens(), cfg.cloudOnly() ? 0 : r.steeredShare());
+    }
+
+    private Answer plain(SteerModel model, String personalized, int maxTokens) {
+      long[] prompt = model.promptIds(ChatFormat.SYSTEM, personalized, false);
+      GenerationResult r =
+          new Generator(model.model())
+              .generate(List.of(prompt), SamplingConfig.greedy(maxTokens, stops), (row, tok) -> {});
+      long[] tokens = r.tokens().get(0);
+      return new Answer(model.tokenizer().decode(tokens, true).strip(), tokens, 0);
+    }
+
+    private void record(
+        String taskName,
+        Row row,
+        int example,
+        Answer a,
+        Map<String, Double> metrics,
+        Map<String, String> extra)
+        throws IOException {
+      results.add(
+          new ExampleResult(
+              taskName, seed, row.key(), example, a.text, a.tokens, a.steered, metrics));
+      Map<String, Object> line = new LinkedHashMap<>();
+      line.put("task", taskName);
+      line.put("example", example);
+      line.put("row", row.key());
+      line.putAll(extra);
+      line.put("answer", a.text);
+      line.put("steered_share", a.steered);
+      line.put("metrics", metrics);
+      predictions.write(json.writeValueAsString(line));
+      predictions.write('\n');
+    }
+
+    private void progress(String task, int done, int total, long t0) {
+      if (done == total || done % Math.max(1, total / 5) == 0) {
+        log.printf(
+            "seed %d: %s %d/%d test points (%.0f s)%n",
+            seed, task, done, total, (System.nanoTime() - t0) / 1e9);
+      }
+    }
+  }
+
+  /** 1 when the target scores strictly above every other candidate, else 0 (ties count against). */
+  static double hitAt1(double[] scores, int target) {
+    for (int k = 0; k < scores.length; k++) {
+      if (k != target && scores[k] >= scores[target]) {
+        return 0;
+      }
+    }
+    return 1;
+  }
+}

@@ -1,0 +1,80 @@
+package io.persona4j.experiments.steer;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** Text metrics of the experiment: word-level ROUGE-L F1, set F1, normalization. */
+public final class TextMetrics {
+  private TextMetrics() {}
+
+  /** Lower case, punctuation kept inside words, runs of white space as one space, trimmed. */
+  public static String normalize(String s) {
+    return s.toLowerCase(Locale.ROOT).replaceAll("\\s+", " ").strip();
+  }
+
+  /** Lower-cased words: runs of letters and digits. */
+  public static List<String> words(String s) {
+    List<String> out = new ArrayList<>();
+    for (String w : s.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}]+")) {
+      if (!w.isEmpty()) {
+        out.add(w);
+      }
+    }
+    return out;
+  }
+
+  /** Number of white-space separated words. */
+  public static int wordCount(String s) {
+    String t = s.strip();
+    return t.isEmpty() ? 0 : t.split("\\s+").length;
+  }
+
+  /**
+   * ROUGE-L F1 (beta = 1) over {@link #words}: the longest common subsequence against the lengths
+   * of both texts; 0 when either is empty.
+   */
+  public static double rougeL(String candidate, String reference) {
+    List<String> c = words(candidate);
+    List<String> r = words(reference);
+    if (c.isEmpty() || r.isEmpty()) {
+      return 0;
+    }
+    int[][] dp = new int[c.size() + 1][r.size() + 1];
+    for (int i = 1; i <= c.size(); i++) {
+      for (int j = 1; j <= r.size(); j++) {
+        dp[i][j] =
+            c.get(i - 1).equals(r.get(j - 1))
+                ? dp[i - 1][j - 1] + 1
+                : Math.max(dp[i - 1][j], dp[i][j - 1]);
+      }
+    }
+    double lcs = dp[c.size()][r.size()];
+    if (lcs == 0) {
+      return 0;
+    }
+    double p = lcs / c.size();
+    double rec = lcs / r.size();
+    return 2 * p * rec / (p + rec);
+  }
+
+  /** F1 of two sets; 0 when either is empty. */
+  public static double setF1(Collection<String> predicted, Collection<String> truth) {
+    Set<String> p = new HashSet<>(predicted);
+    Set<String> t = new HashSet<>(truth);
+    if (p.isEmpty() || t.isEmpty()) {
+      return 0;
+    }
+    Set<String> both = new HashSet<>(p);
+    both.retainAll(t);
+    if (both.isEmpty()) {
+      return 0;
+    }
+    double prec = both.size() / (double) p.size();
+    double rec = both.size() / (double) t.size();
+    return 2 * prec * rec / (prec + rec);
+  }
+}
