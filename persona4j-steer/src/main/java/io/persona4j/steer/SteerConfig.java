@@ -79,76 +79,39 @@ public record SteerConfig(
     return new Builder();
   }
 
+  /** A builder holding this config's settings. */
+  public Builder toBuilder() {
+    return builder()
+        .optRule(rule)
+        .optAda(adaThreshold, adaPatience)
+        .optMaxNewTokens(maxNewTokens)
+        .optSampling(temperature, topP, seed)
+        .optWire(wire)
+        .optSystemPrompt(systemPrompt)
+        .optRaw(raw)
+        .optMinVocabOverlap(minVocabOverlap)
+        .optTimeout(timeout)
+        .optCloudOnly(cloudOnly);
+  }
+
   /** A copy with another rule. */
   public SteerConfig withRule(SteeringRule r) {
-    return new SteerConfig(
-        r,
-        adaThreshold,
-        adaPatience,
-        maxNewTokens,
-        temperature,
-        topP,
-        seed,
-        wire,
-        systemPrompt,
-        raw,
-        minVocabOverlap,
-        timeout,
-        cloudOnly);
+    return toBuilder().optRule(r).build();
   }
 
   /** A copy with another wire format. */
   public SteerConfig withWire(WireFormat w) {
-    return new SteerConfig(
-        rule,
-        adaThreshold,
-        adaPatience,
-        maxNewTokens,
-        temperature,
-        topP,
-        seed,
-        w,
-        systemPrompt,
-        raw,
-        minVocabOverlap,
-        timeout,
-        cloudOnly);
+    return toBuilder().optWire(w).build();
   }
 
   /** A copy that does (false) or does not (true) steer. */
   public SteerConfig withCloudOnly(boolean c) {
-    return new SteerConfig(
-        rule,
-        adaThreshold,
-        adaPatience,
-        maxNewTokens,
-        temperature,
-        topP,
-        seed,
-        wire,
-        systemPrompt,
-        raw,
-        minVocabOverlap,
-        timeout,
-        c);
+    return toBuilder().optCloudOnly(c).build();
   }
 
   /** A copy with AdaCoSteer at {@code threshold} (0: off). */
   public SteerConfig withAda(double threshold, int patience) {
-    return new SteerConfig(
-        rule,
-        threshold,
-        patience,
-        maxNewTokens,
-        temperature,
-        topP,
-        seed,
-        wire,
-        systemPrompt,
-        raw,
-        minVocabOverlap,
-        timeout,
-        cloudOnly);
+    return toBuilder().optAda(threshold, patience).build();
   }
 
   /** Builder: the paper's method with its defaults, greedy, f32 wire, 256 new tokens. */
