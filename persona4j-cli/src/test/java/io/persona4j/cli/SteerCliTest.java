@@ -236,6 +236,11 @@ class SteerCliTest {
     assertThat(t0.err()).contains("T (iterations) must be in [1, 10000], got 0");
     CliTest.Run noAuth = CliTest.run("steer", "cloud", "--model", cloud.toString());
     assertThat(noAuth.err()).contains("give --tokens FILE");
+    CliTest.Run preset = CliTest.run("steer", "experiment", "--preset", "huge");
+    assertThat(preset.err()).contains("unknown preset 'huge' (known: smoke, standard)");
+    CliTest.Run data =
+        CliTest.run("steer", "experiment", "--movielens", tmp.resolve("nope").toString());
+    assertThat(data.err()).contains("no such data directory:").contains("nope");
     CliTest.Run exposed =
         CliTest.run(
             "steer", "cloud", "--model", cloud.toString(), "--no-auth", "--bind", "0.0.0.0");

@@ -20,7 +20,7 @@ import io.persona4j.steer.proto.CloudLogitsGrpc;
 import io.persona4j.steer.proto.CloudMessage;
 import io.persona4j.steer.proto.DescribeRequest;
 import io.persona4j.steer.proto.DeviceMessage;
-import io.persona4j.transport.grpc.GrpcGrid;
+import io.persona4j.transport.grpc.TlsCredentials;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -176,7 +176,7 @@ public final class CloudServer implements AutoCloseable {
     public <Q, R> ServerCall.Listener<Q> interceptCall(
         ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
       SSLSession ssl = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
-      String cn = ssl == null ? null : GrpcGrid.commonName(ssl);
+      String cn = TlsCredentials.peerCommonName(ssl);
       return Contexts.interceptCall(Context.current().withValue(PEER_CN, cn), call, headers, next);
     }
   }

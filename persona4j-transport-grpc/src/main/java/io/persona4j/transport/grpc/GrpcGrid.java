@@ -246,7 +246,7 @@ public final class GrpcGrid implements Grid, AutoCloseable {
   }
 
   /** The CN of the peer's leaf certificate, or null if it presented none. */
-  public static String commonName(SSLSession ssl) {
+  static String commonName(SSLSession ssl) {
     try {
       Certificate[] chain = ssl.getPeerCertificates();
       if (chain.length == 0 || !(chain[0] instanceof X509Certificate x)) {
