@@ -136,10 +136,8 @@ public final class SteeredGenerator implements AutoCloseable {
     try (NDManager m = TensorRuntime.newManager();
         DeviceSession session =
             new DeviceSession(cloud.openLink(), cloudVocabulary.size(), cfg.timeout());
-        DecodeStream ctx = new DecodeStream(device.model(), m, Math.max(1, capacity));
-        DecodeStream noctx =
-            new DecodeStream(
-                device.model(), m, Math.max(1, noctxIds.length + cfg.maxNewTokens()))) {
+        DeviceStreams streams =
+            new DeviceStreams(m, capacity, noctxIds.length + cfg.maxNewTokens())) {
       long[] cloudIds =
           session.open(
               cred.clientId(),
@@ -170,6 +168,8 @@ public final class SteeredGenerator implements AutoCloseable {
             pi = pi.logSoftmax(-1); // renormalized on the shared tokens
           }
           if (steer) {
+            DecodeStream ctx = streams.ctx();
+            DecodeStream noctx = streams.noctx();
             float[] zc = lastDevice < 0 ? ctx.prefill(ctxIds) : ctx.append(lastDevice);
             float[] zn = lastDevice < 0 ? noctx.prefill(noctxIds) : noctx.append(lastDevice);
             delta =
@@ -222,7 +222,50 @@ public final class SteeredGenerator implements AutoCloseable {
               steerNanos),
           new SteerResult.Traffic(
               session.bytesUp(), session.bytesDown(), session.messagesUp(), session.messagesDown()),
-          ctx.forwardCalls() + noctx.forwardCalls());
+          streams.forwardCalls());
+    }
+  }
+
+  /** The device's two streams, allocated when the device first runs (never in cloud-only mode). */
+  private final class DeviceStreams implements AutoCloseable {
+    private final NDManager manager;
+    private final int ctxCapacity;
+    private final int noctxCapacity;
+    private DecodeStream ctx;
+    private DecodeStream noctx;
+
+    DeviceStreams(NDManager manager, int ctxCapacity, int noctxCapacity) {
+      this.manager = manager;
+      this.ctxCapacity = ctxCapacity;
+      this.noctxCapacity = noctxCapacity;
+    }
+
+    DecodeStream ctx() {
+      if (ctx == null) {
+        ctx = new DecodeStream(device.model(), manager, ctxCapacity);
+      }
+      return ctx;
+    }
+
+    DecodeStream noctx() {
+      if (noctx == null) {
+        noctx = new DecodeStream(device.model(), manager, noctxCapacity);
+      }
+      return noctx;
+    }
+
+    long forwardCalls() {
+      return (ctx == null ? 0 : ctx.forwardCalls()) + (noctx == null ? 0 : noctx.forwardCalls());
+    }
+
+    @Override
+    public void close() {
+      if (ctx != null) {
+        ctx.close();
+      }
+      if (noctx != null) {
+        noctx.close();
+      }
     }
   }
 
