@@ -2,7 +2,10 @@ package io.persona4j.adapters;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.persona4j.core.io.FormatVersion;
+import io.persona4j.core.io.ModelFormatException;
 import io.persona4j.core.model.Provenance;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -10,7 +13,9 @@ import java.util.Map;
  * Persona4j's provenance of an adapter directory, written beside the fields of the format it
  * follows (PEFT): in {@code adapter_config.json} as a {@code "persona4j"} object, which PEFT >=
  * 0.14 ignores, and in the safetensors {@code __metadata__} as {@code persona4j.*} keys, which PEFT
- * and safetensors ignore. Files without it (written by PEFT itself) are accepted.
+ * and safetensors ignore. Files without it (written by PEFT itself) are accepted. Both places are
+ * string stores (safetensors metadata holds strings only), so the version is the decimal string
+ * there (see {@link FormatVersion}).
  *
  * @param formatVersion version of Persona4j's adapter layout; readers reject versions they do not
  *     know
@@ -23,6 +28,8 @@ public record AdapterProvenance(
 
   /** The adapter format version this build writes and the only one it reads. */
   public static final String FORMAT_VERSION = Provenance.FORMAT_VERSION;
+
+  private static final int VERSION = Integer.parseInt(FORMAT_VERSION);
 
   /** safetensors metadata key of the format version. */
   public static final String METADATA_FORMAT_KEY = "persona4j.format_version";
@@ -53,20 +60,29 @@ public record AdapterProvenance(
   }
 
   /**
-   * Checks a format version read from {@code where}.
+   * Checks a format version read from {@code where} (before a file is known: readers add it).
    *
    * @throws IllegalArgumentException naming {@code where} and the value unless it is {@value
    *     #FORMAT_VERSION}
    */
   public static void checkFormatVersion(String version, String where) {
-    if (!FORMAT_VERSION.equals(version)) {
-      throw new IllegalArgumentException(
-          where
-              + " = "
-              + (version == null ? "null" : "'" + version + "'")
-              + " is not a Persona4j adapter format this build reads (it reads '"
-              + FORMAT_VERSION
-              + "'); the adapter was written by a different Persona4j version");
+    String problem = FormatVersion.problem(where, version, VERSION);
+    if (problem != null) {
+      throw new IllegalArgumentException(problem);
+    }
+  }
+
+  /**
+   * Checks the version in the safetensors metadata of {@code file}, if there is one (PEFT writes
+   * none).
+   *
+   * @throws ModelFormatException naming the file, the key and the value for another version
+   */
+  public static void checkMetadata(Path file, Map<String, String> metadata)
+      throws ModelFormatException {
+    String version = metadata.get(METADATA_FORMAT_KEY);
+    if (version != null) {
+      FormatVersion.check(file, "__metadata__ " + METADATA_FORMAT_KEY, version, VERSION);
     }
   }
 }

@@ -89,7 +89,11 @@ final class DpSgdBenchCommand implements Callable<Integer> {
         LoraModel lora = LoraModel.of(model, m)) {
       lora.add(
           "u",
-          LoraConfig.builder().r(rank).alpha(2.0 * rank).targets("q_proj", "v_proj").build(),
+          LoraConfig.builder()
+              .optR(rank)
+              .optAlpha(2.0 * rank)
+              .optTargets("q_proj", "v_proj")
+              .build(),
           1);
       lora.activate("u");
       TrainableParameters params = TrainableParameters.of(lora.trainableParameters());

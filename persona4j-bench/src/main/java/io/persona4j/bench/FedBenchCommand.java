@@ -83,7 +83,7 @@ final class FedBenchCommand implements Callable<Integer> {
   Path json;
 
   private static final LoraConfig LORA =
-      LoraConfig.builder().r(8).alpha(16).targets("q_proj", "v_proj").build();
+      LoraConfig.builder().optR(8).optAlpha(16).optTargets("q_proj", "v_proj").build();
 
   @Override
   public Integer call() throws Exception {

@@ -17,6 +17,7 @@ import io.persona4j.federated.split.SplitClientApp;
 import io.persona4j.federated.split.SplitClientConfig;
 import io.persona4j.federated.split.SplitConfig;
 import io.persona4j.federated.split.SplitServer;
+import io.persona4j.federated.split.SplitServerConfig;
 import io.persona4j.federated.split.SplitStepResult;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -81,7 +82,7 @@ public final class SplitBenchCommand implements Callable<Integer> {
     LlamaConfig c =
         ModelInit.decoderConfig("llama", layers, hidden, heads, kvHeads, vocab, 0, seq + 1);
     LoraConfig lc =
-        LoraConfig.builder().r(rank).alpha(2 * rank).targets("q_proj", "v_proj").build();
+        LoraConfig.builder().optR(rank).optAlpha(2 * rank).optTargets("q_proj", "v_proj").build();
     List<Example> data = data();
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("machine", Machine.describe());
@@ -103,11 +104,26 @@ public final class SplitBenchCommand implements Callable<Integer> {
         sl.add("a", lc, 1);
         ParameterSet adapter = LoraParameters.read(cl, "a");
         adapterBytes = adapter.byteSize();
-        SplitClientConfig cc = new SplitClientConfig(1e-3, 0, batch, 1, true, 0);
+        SplitClientConfig cc =
+            SplitClientConfig.builder()
+                .setLearningRate(1e-3)
+                .setBatchSize(batch)
+                .optSeed(1)
+                .build();
         try (SplitClientApp client = new SplitClientApp(cm, cl, "a", data, split, cc);
             InMemoryGrid grid = new InMemoryGrid(Map.of("c", client), 1);
             SplitServer server =
-                new SplitServer(grid, "c", sm, sl, "a", split, 1e-3, 0, Duration.ofMinutes(10))) {
+                new SplitServer(
+                    grid,
+                    "c",
+                    sm,
+                    sl,
+                    "a",
+                    SplitServerConfig.builder()
+                        .setSplit(split)
+                        .setLearningRate(1e-3)
+                        .optStageDeadline(Duration.ofMinutes(10))
+                        .build())) {
           server.step(); // warm-up
           long t0 = System.nanoTime();
           List<SplitStepResult> r = server.train(steps);

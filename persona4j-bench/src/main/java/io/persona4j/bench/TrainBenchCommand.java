@@ -148,7 +148,11 @@ public final class TrainBenchCommand implements Callable<Integer> {
       lora = LoraModel.of(m, root);
       lora.add(
           "bench",
-          LoraConfig.builder().r(rank).alpha(alpha).targets(targets.toArray(String[]::new)).build(),
+          LoraConfig.builder()
+              .optR(rank)
+              .optAlpha(alpha)
+              .optTargets(targets.toArray(String[]::new))
+              .build(),
           seed);
       lora.train(true);
       params = TrainableParameters.of(lora.trainableParameters());

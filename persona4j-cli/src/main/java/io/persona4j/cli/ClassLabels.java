@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.persona4j.core.model.Provenance;
+import io.persona4j.core.io.AtomicFiles;
+import io.persona4j.core.io.FormatVersion;
+import io.persona4j.core.io.JsonFiles;
 import io.persona4j.core.train.DatasetException;
 import io.persona4j.core.train.Pooling;
 import java.io.BufferedReader;
@@ -131,12 +133,11 @@ record ClassLabels(List<String> names, Pooling pooling) {
 
   void write(Path dir) throws IOException {
     ObjectNode root = JSON.createObjectNode();
-    root.put("format_version", FORMAT_VERSION);
-    root.put("code_version", Provenance.codeVersion());
+    FormatVersion.stamp(root, FORMAT_VERSION);
     root.put("pooling", pooling.name().toLowerCase(Locale.ROOT));
     ArrayNode labels = root.putArray("labels");
     names.forEach(labels::add);
-    Files.writeString(
+    AtomicFiles.writeString(
         dir.resolve(FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
   }
 
@@ -152,17 +153,8 @@ record ClassLabels(List<String> names, Pooling pooling) {
       throw new IOException(
           file + ": missing; is this a classification adapter written by persona4j train?");
     }
-    JsonNode root = JSON.readTree(file.toFile());
-    int version = root.path("format_version").asInt(-1);
-    if (version != FORMAT_VERSION) {
-      throw new IOException(
-          file
-              + ": format_version "
-              + root.get("format_version")
-              + " is not supported (this build reads "
-              + FORMAT_VERSION
-              + ")");
-    }
+    JsonNode root = JsonFiles.readObject(file);
+    FormatVersion.check(file, root, FORMAT_VERSION);
     Pooling pooling;
     try {
       pooling = Pooling.valueOf(root.path("pooling").asText().toUpperCase(Locale.ROOT));

@@ -61,10 +61,10 @@ final class FedLoraClient implements ClientApp {
   /** The adapter settings of a {@link FedConfig}. */
   static LoraConfig loraConfig(FedConfig.Lora l) {
     return LoraConfig.builder()
-        .r(l.r())
-        .alpha(l.alpha())
-        .dropout(l.dropout())
-        .targets(l.targets().toArray(String[]::new))
+        .optR(l.r())
+        .optAlpha(l.alpha())
+        .optDropout(l.dropout())
+        .optTargets(l.targets().toArray(String[]::new))
         .build();
   }
 
@@ -107,10 +107,10 @@ final class FedLoraClient implements ClientApp {
       if (settings == null) {
         LoraConfig cfg =
             LoraConfig.builder()
-                .r(intOf(s, LORA_R))
-                .alpha(doubleOf(s, LORA_ALPHA))
-                .dropout(doubleOf(s, LORA_DROPOUT))
-                .targets(stringOf(s, LORA_TARGETS).split(","))
+                .optR(intOf(s, LORA_R))
+                .optAlpha(doubleOf(s, LORA_ALPHA))
+                .optDropout(doubleOf(s, LORA_DROPOUT))
+                .optTargets(stringOf(s, LORA_TARGETS).split(","))
                 .build();
         lora.add(ADAPTER, cfg, seed);
         settings = Map.copyOf(s);

@@ -13,7 +13,6 @@ import io.persona4j.core.train.MetricsJsonl;
 import io.persona4j.core.train.ProgressListener;
 import io.persona4j.core.train.TrainableParameters;
 import io.persona4j.core.train.Trainer;
-import io.persona4j.core.train.TrainerBuilder;
 import io.persona4j.core.train.TrainingObjective;
 import io.persona4j.core.train.TrainingResult;
 import java.io.IOException;
@@ -116,7 +115,7 @@ final class LoraFineTune {
     trainable.putAll(task.extra());
     TrainableParameters params = TrainableParameters.of(trainable);
     long start = System.nanoTime();
-    TrainerBuilder b =
+    Trainer.Builder b =
         Trainer.builder()
             .setParameters(params)
             .setObjective(new LoraTrainingObjective(task.objective(), lora))

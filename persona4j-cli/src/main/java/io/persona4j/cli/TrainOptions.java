@@ -1,7 +1,6 @@
 package io.persona4j.cli;
 
 import io.persona4j.adapters.lora.LoraConfig;
-import io.persona4j.adapters.lora.LoraConfigBuilder;
 import io.persona4j.core.train.JsonlDataset;
 import io.persona4j.core.train.LearningRateSchedule;
 import io.persona4j.core.train.Pooling;
@@ -150,16 +149,17 @@ final class TrainOptions {
    * --targets-regex is given.
    */
   LoraConfig loraConfig(List<String> defaultTargets, String taskType, List<String> modulesToSave) {
-    LoraConfigBuilder b = LoraConfig.builder().r(loraR).alpha(loraAlpha).dropout(loraDropout);
+    LoraConfig.Builder b =
+        LoraConfig.builder().optR(loraR).optAlpha(loraAlpha).optDropout(loraDropout);
     if (targetsRegex != null) {
-      b.targetRegex(targetsRegex);
+      b.optTargetRegex(targetsRegex);
     } else {
-      b.targets((targets == null ? defaultTargets : targets).toArray(String[]::new));
+      b.optTargets((targets == null ? defaultTargets : targets).toArray(String[]::new));
     }
     if (!modulesToSave.isEmpty()) {
-      b.modulesToSave(modulesToSave.toArray(String[]::new));
+      b.optModulesToSave(modulesToSave.toArray(String[]::new));
     }
-    return b.taskType(taskType).build();
+    return b.optTaskType(taskType).build();
   }
 
   /** Optimizer steps for {@code examples} training examples. */

@@ -1,7 +1,12 @@
 package io.persona4j.federated;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.persona4j.core.io.AtomicFiles;
+import io.persona4j.core.io.FormatVersion;
+import io.persona4j.core.io.ModelFormatException;
+import io.persona4j.core.model.Provenance;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
@@ -9,15 +14,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -29,13 +29,15 @@ import java.util.TreeMap;
 
 /**
  * Atomic checkpoint of a {@link ServerState} in a directory: a binary file {@code state-NNNNNN.bin}
- * (global set, then each client id and personal set) and {@code state.json} (format, version,
- * round, binary file name, its length and SHA-256, tensor layout, client ids).
+ * (global set, then each client id and personal set) and {@code state.json} (format, {@code
+ * format_version}, {@code code_version}, round, binary file name, its length and SHA-256, tensor
+ * layout, client ids). Checkpoints written before {@link FormatVersion} named the version {@code
+ * version}; they load as before.
  *
- * <p>Each file is written to a temporary name, forced to disk and renamed atomically; {@code
- * state.json} is renamed last and is the commit point, so after a crash at any moment {@link
- * #load()} sees either the previous or the new state, complete. Older binaries are removed after
- * the commit.
+ * <p>Each file is written through {@link AtomicFiles} (a temporary name, forced to disk, renamed
+ * atomically); {@code state.json} is renamed last and is the commit point, so after a crash at any
+ * moment {@link #load()} sees either the previous or the new state, complete. Older binaries are
+ * removed after the commit.
  */
 public final class StateCheckpoint {
 
@@ -69,10 +71,11 @@ public final class StateCheckpoint {
     Files.createDirectories(dir);
     String binName = String.format("state-%06d.bin", state.round());
     byte[] bin = encode(state, strategyState == null ? "" : strategyState);
-    writeAtomically(dir.resolve(binName), bin);
+    AtomicFiles.write(dir.resolve(binName), bin);
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("format", FORMAT);
-    json.put("version", VERSION);
+    json.put(FormatVersion.FIELD, VERSION);
+    json.put(FormatVersion.CODE_FIELD, Provenance.codeVersion());
     json.put("round", state.round());
     json.put("binary", binName);
     json.put("bytes", bin.length);
@@ -83,7 +86,7 @@ public final class StateCheckpoint {
             .map(s -> Map.of("name", s.name(), "shape", s.shape(), "dtype", s.dtype().name()))
             .toList());
     json.put("clients", List.copyOf(state.personalized().keySet()));
-    writeAtomically(
+    AtomicFiles.write(
         dir.resolve(JSON), MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(json));
     try (DirectoryStream<Path> old = Files.newDirectoryStream(dir, "state-*.bin")) {
       for (Path p : old) {
@@ -108,12 +111,21 @@ public final class StateCheckpoint {
     if (!Files.exists(jsonPath)) {
       return Optional.empty();
     }
-    JsonNode json = MAPPER.readTree(jsonPath.toFile());
-    int version = json.path("version").asInt(-1);
-    if (!FORMAT.equals(json.path("format").asText()) || version < 1 || version > VERSION) {
-      throw new IOException(
-          jsonPath + ": not a " + FORMAT + " version 1.." + VERSION + " checkpoint: " + json);
+    JsonNode json;
+    try {
+      json = MAPPER.readTree(jsonPath.toFile());
+    } catch (JsonProcessingException e) {
+      throw new ModelFormatException(
+          jsonPath, null, "not valid JSON: " + e.getOriginalMessage(), e);
     }
+    if (json == null || !FORMAT.equals(json.path("format").asText())) {
+      throw new ModelFormatException(
+          jsonPath,
+          "field 'format' = " + (json == null ? null : json.get("format")) + ", not " + FORMAT);
+    }
+    String field =
+        json.has(FormatVersion.FIELD) ? FormatVersion.FIELD : "version"; // older checkpoints
+    int version = FormatVersion.check(jsonPath, field, json.get(field), 1, VERSION);
     Path binPath = dir.resolve(json.path("binary").asText());
     if (!binPath.getParent().equals(dir) || !Files.exists(binPath)) {
       throw new IOException(jsonPath + ": binary file " + binPath + " is missing");
@@ -171,26 +183,6 @@ public final class StateCheckpoint {
         throw new IOException("trailing bytes after the state");
       }
       return new Saved(new ServerState(round, global, personal), strategyState);
-    }
-  }
-
-  private void writeAtomically(Path target, byte[] bytes) throws IOException {
-    Path tmp = Files.createTempFile(dir, target.getFileName().toString(), ".tmp");
-    try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
-          OutputStream out = Channels.newOutputStream(ch)) {
-        out.write(bytes);
-        out.flush();
-        ch.force(true);
-      }
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
-    } catch (IOException e) {
-      // some file systems cannot sync a directory; the rename itself is still atomic
     }
   }
 

@@ -3,6 +3,7 @@ package io.persona4j.federated;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.persona4j.core.io.ModelFormatException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,5 +56,27 @@ class StateCheckpointTest {
     b[b.length - 1] ^= 1;
     Files.write(bin, b);
     assertThatThrownBy(ck::load).isInstanceOf(IOException.class).hasMessageContaining("SHA-256");
+  }
+
+  @Test
+  void checkpointsWithTheOldVersionKeyLoadAndUnknownVersionsAreRejected() throws IOException {
+    StateCheckpoint ck = new StateCheckpoint(dir);
+    ck.save(state(2, 1.5f), "{\"dp\": 1}");
+    Path json = dir.resolve("state.json");
+    String written = Files.readString(json);
+    assertThat(written).contains("\"format_version\" : 2").contains("\"code_version\"");
+    // as older builds wrote it: "version", no code_version
+    Files.writeString(
+        json,
+        written
+            .replace("\"format_version\" : 2", "\"version\" : 2")
+            .replaceAll("\\s*\"code_version\" : \"[^\"]*\",", ""));
+    assertThat(Files.readString(json)).doesNotContain("code_version");
+    assertThat(ck.loadSaved()).contains(new StateCheckpoint.Saved(state(2, 1.5f), "{\"dp\": 1}"));
+    Files.writeString(json, written.replace("\"format_version\" : 2", "\"format_version\" : 3"));
+    assertThatThrownBy(ck::load)
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining(json.toString())
+        .hasMessageContaining("'format_version' = 3: unsupported");
   }
 }

@@ -182,13 +182,13 @@ public record LoraConfig(
   }
 
   /** A builder with PEFT's defaults (r = 8, alpha = 8, no dropout, Kaiming/zero init). */
-  public static LoraConfigBuilder builder() {
-    return new LoraConfigBuilder();
+  public static Builder builder() {
+    return new Builder();
   }
 
   /** A builder starting from this config. */
-  public LoraConfigBuilder toBuilder() {
-    return new LoraConfigBuilder(this);
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
   /** The rank of module {@code path}: its {@code rank_pattern} entry if one matches, else r. */
@@ -214,7 +214,7 @@ public record LoraConfig(
   /** This config stamped with the current Persona4j provenance and inference mode, for saving. */
   @JsonIgnore
   public LoraConfig forSaving() {
-    return toBuilder().inferenceMode(true).provenance(AdapterProvenance.current()).build();
+    return toBuilder().optInferenceMode(true).optProvenance(AdapterProvenance.current()).build();
   }
 
   /**
@@ -252,6 +252,191 @@ public record LoraConfig(
               + (value instanceof String ? "'" + value + "'" : value)
               + " is invalid: "
               + expectation);
+    }
+  }
+
+  /**
+   * Builds a {@link LoraConfig} (from {@link LoraConfig#builder()}): every setting is optional
+   * ({@code optX}) with PEFT's default; {@link #build()} validates.
+   */
+  public static final class Builder {
+    private String taskType;
+    private String baseModelNameOrPath;
+    private String revision;
+    private Boolean inferenceMode;
+    private int r = 8;
+    private double loraAlpha = 8;
+    private double loraDropout;
+    private TargetModules targetModules;
+    private TargetModules excludeModules;
+    private boolean useRslora;
+    private List<String> modulesToSave;
+    private Object initLoraWeights = Boolean.TRUE;
+    private List<Integer> layersToTransform;
+    private List<String> layersPattern;
+    private Map<String, Integer> rankPattern;
+    private Map<String, Double> alphaPattern;
+    private AdapterProvenance provenance;
+
+    private Builder() {}
+
+    private Builder(LoraConfig c) {
+      taskType = c.taskType();
+      baseModelNameOrPath = c.baseModelNameOrPath();
+      revision = c.revision();
+      inferenceMode = c.inferenceMode();
+      r = c.r();
+      loraAlpha = c.loraAlpha();
+      loraDropout = c.loraDropout();
+      targetModules = c.targetModules();
+      excludeModules = c.excludeModules();
+      useRslora = c.useRslora();
+      modulesToSave = c.modulesToSave();
+      initLoraWeights = c.initLoraWeights();
+      layersToTransform = c.layersToTransform();
+      layersPattern = c.layersPattern();
+      rankPattern = c.rankPattern();
+      alphaPattern = c.alphaPattern();
+      provenance = c.persona4j();
+    }
+
+    /** Rank, > 0 (PEFT default 8). */
+    public Builder optR(int r) {
+      this.r = r;
+      return this;
+    }
+
+    /** Scale numerator (PEFT default 8). */
+    public Builder optAlpha(double alpha) {
+      this.loraAlpha = alpha;
+      return this;
+    }
+
+    /** Dropout probability on the LoRA input in training, in [0, 1). */
+    public Builder optDropout(double p) {
+      this.loraDropout = p;
+      return this;
+    }
+
+    /** Target modules by name (a path equal to a name or ending in "." + name). */
+    public Builder optTargets(String... names) {
+      this.targetModules = TargetModules.names(names);
+      return this;
+    }
+
+    /** Target modules by a regular expression matching whole module paths. */
+    public Builder optTargetRegex(String regex) {
+      this.targetModules = TargetModules.regex(regex);
+      return this;
+    }
+
+    /** Target modules, or null for PEFT's default of the model. */
+    public Builder optTargets(TargetModules targets) {
+      this.targetModules = targets;
+      return this;
+    }
+
+    /** Modules never adapted, or null. */
+    public Builder optExclude(TargetModules exclude) {
+      this.excludeModules = exclude;
+      return this;
+    }
+
+    /** Rank-stabilized scaling alpha / sqrt(r). */
+    public Builder optRslora(boolean useRslora) {
+      this.useRslora = useRslora;
+      return this;
+    }
+
+    /** Extra whole modules saved with the adapter, e.g. a classification head. */
+    public Builder optModulesToSave(String... names) {
+      this.modulesToSave = List.of(names);
+      return this;
+    }
+
+    /** PEFT's task type, e.g. {@code CAUSAL_LM}, or null. */
+    public Builder optTaskType(String taskType) {
+      this.taskType = taskType;
+      return this;
+    }
+
+    /** The base model's name or path (informative). */
+    public Builder optBaseModel(String nameOrPath) {
+      this.baseModelNameOrPath = nameOrPath;
+      return this;
+    }
+
+    /** The base model's revision (informative). */
+    public Builder optRevision(String revision) {
+      this.revision = revision;
+      return this;
+    }
+
+    /** PEFT's inference mode flag (written true on save). */
+    public Builder optInferenceMode(boolean inferenceMode) {
+      this.inferenceMode = inferenceMode;
+      return this;
+    }
+
+    /** true, false or {@code "gaussian"}; see {@link LoraConfig#initLoraWeights()}. */
+    public Builder optInit(Object initLoraWeights) {
+      this.initLoraWeights = initLoraWeights;
+      return this;
+    }
+
+    /** Layer indexes to adapt (null: all). */
+    public Builder optLayersToTransform(List<Integer> layers) {
+      this.layersToTransform = layers;
+      return this;
+    }
+
+    /** Names of the layer lists before the index, e.g. {@code layers}. */
+    public Builder optLayersPattern(List<String> patterns) {
+      this.layersPattern = patterns;
+      return this;
+    }
+
+    /** Per-module rank overrides. */
+    public Builder optRankPattern(Map<String, Integer> rankPattern) {
+      this.rankPattern = rankPattern;
+      return this;
+    }
+
+    /** Per-module alpha overrides. */
+    public Builder optAlphaPattern(Map<String, Double> alphaPattern) {
+      this.alphaPattern = alphaPattern;
+      return this;
+    }
+
+    /** Persona4j provenance (set on save). */
+    public Builder optProvenance(AdapterProvenance provenance) {
+      this.provenance = provenance;
+      return this;
+    }
+
+    /** The validated config. */
+    public LoraConfig build() {
+      return new LoraConfig(
+          "LORA",
+          taskType,
+          baseModelNameOrPath,
+          revision,
+          inferenceMode,
+          r,
+          loraAlpha,
+          loraDropout,
+          targetModules,
+          excludeModules,
+          "none",
+          false,
+          useRslora,
+          modulesToSave,
+          initLoraWeights,
+          layersToTransform,
+          layersPattern,
+          rankPattern,
+          alphaPattern,
+          provenance);
     }
   }
 }

@@ -12,8 +12,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.persona4j.core.config.ConfigException;
+import io.persona4j.core.io.AtomicFiles;
+import io.persona4j.core.io.JsonFiles;
+import io.persona4j.core.io.ModelFormatException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -63,8 +65,8 @@ public final class LoraConfigs {
   /**
    * Reads {@code dirOrFile}: an adapter directory holding {@value #FILE_NAME}, or the file itself.
    *
-   * @throws ConfigException naming the file, the field and the value for an invalid or unsupported
-   *     config, or a Persona4j format version this build does not read
+   * @throws ModelFormatException naming the file, the field and the value for invalid JSON, an
+   *     invalid or unsupported config, or a Persona4j format version this build does not read
    */
   public static LoraConfig read(Path dirOrFile) throws IOException {
     Path file = Files.isDirectory(dirOrFile) ? dirOrFile.resolve(FILE_NAME) : dirOrFile;
@@ -72,19 +74,11 @@ public final class LoraConfigs {
       throw new NoSuchFileException(
           file.toString(), null, "an adapter directory needs " + FILE_NAME);
     }
-    JsonNode root;
-    try {
-      root = READER.readTree(new String(Files.readAllBytes(file), StandardCharsets.UTF_8));
-    } catch (JsonProcessingException e) {
-      throw new ConfigException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
-    }
-    if (root == null || !root.isObject()) {
-      throw new ConfigException(file + ": expected a JSON object");
-    }
+    JsonNode root = JsonFiles.readObject(file);
     try {
       return parse(root);
     } catch (IllegalArgumentException e) {
-      throw new ConfigException(file + ": " + e.getMessage(), e);
+      throw new ModelFormatException(file, null, e.getMessage(), e);
     }
   }
 
@@ -134,10 +128,13 @@ public final class LoraConfigs {
     }
   }
 
-  /** Writes {@code config} as {@code dir/adapter_config.json} with sorted keys, as PEFT does. */
+  /**
+   * Writes {@code config} as {@code dir/adapter_config.json} with sorted keys, as PEFT does
+   * (atomically).
+   */
   public static void write(LoraConfig config, Path dir) throws IOException {
     Files.createDirectories(dir);
-    Files.writeString(dir.resolve(FILE_NAME), toJson(config) + "\n", StandardCharsets.UTF_8);
+    AtomicFiles.writeString(dir.resolve(FILE_NAME), toJson(config) + "\n");
   }
 
   /** The config as PEFT-style JSON (sorted keys, nulls included). */

@@ -78,15 +78,7 @@ public final class PeftAdapterFiles {
           dir.resolve(LoraConfigs.FILE_NAME) + ": " + e.getMessage());
     }
     try (SafetensorsFile st = SafetensorsFile.open(file)) {
-      String version = st.metadata().get(AdapterProvenance.METADATA_FORMAT_KEY);
-      if (version != null) {
-        try {
-          AdapterProvenance.checkFormatVersion(
-              version, "__metadata__ " + AdapterProvenance.METADATA_FORMAT_KEY);
-        } catch (IllegalArgumentException e) {
-          throw new ModelFormatException(file, e.getMessage());
-        }
-      }
+      AdapterProvenance.checkMetadata(file, st.metadata());
       List<String> extraKeys = checkNames(st, file, config, targets);
       for (String name : st.names()) {
         TensorInfo t = st.info(name);

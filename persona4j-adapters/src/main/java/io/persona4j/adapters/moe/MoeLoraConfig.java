@@ -94,7 +94,12 @@ public record MoeLoraConfig(
    * config are exactly the {@link GateType#UNIFORM} model.
    */
   public LoraConfig loraConfig() {
-    return LoraConfig.builder().r(r).alpha(alpha).dropout(dropout).targets(targets).build();
+    return LoraConfig.builder()
+        .optR(r)
+        .optAlpha(alpha)
+        .optDropout(dropout)
+        .optTargets(targets)
+        .build();
   }
 
   private static void require(boolean condition, String field, Object value, String expectation) {
@@ -109,7 +114,10 @@ public record MoeLoraConfig(
     }
   }
 
-  /** Builds a {@link MoeLoraConfig}; {@link #build()} validates. */
+  /**
+   * Builds a {@link MoeLoraConfig} (from {@link MoeLoraConfig#builder()}): every setting is
+   * optional ({@code optX}) with iLoRA's default; {@link #build()} validates.
+   */
   public static final class Builder {
     private int r = 8;
     private int numExperts = 4;
@@ -136,67 +144,67 @@ public record MoeLoraConfig(
     }
 
     /** Total rank (default 8). */
-    public Builder r(int r) {
+    public Builder optR(int r) {
       this.r = r;
       return this;
     }
 
     /** Number of experts K (default 4). */
-    public Builder numExperts(int k) {
+    public Builder optNumExperts(int k) {
       this.numExperts = k;
       return this;
     }
 
     /** Scale numerator (default 32). */
-    public Builder alpha(double alpha) {
+    public Builder optAlpha(double alpha) {
       this.alpha = alpha;
       return this;
     }
 
     /** Dropout on the LoRA input in training (default 0.1). */
-    public Builder dropout(double p) {
+    public Builder optDropout(double p) {
       this.dropout = p;
       return this;
     }
 
     /** Target modules by name (default q/k/v/o/gate/up/down_proj). */
-    public Builder targets(String... names) {
+    public Builder optTargets(String... names) {
       this.targets = TargetModules.names(names);
       return this;
     }
 
     /** Target modules by a regular expression matching whole module paths. */
-    public Builder targetRegex(String regex) {
+    public Builder optTargetRegex(String regex) {
       this.targets = TargetModules.regex(regex);
       return this;
     }
 
     /** Target modules. */
-    public Builder targets(TargetModules targets) {
+    public Builder optTargets(TargetModules targets) {
       this.targets = Objects.requireNonNull(targets, "targets");
       return this;
     }
 
     /** Gate type (default {@link GateType#LINEAR}). */
-    public Builder gateType(GateType type) {
+    public Builder optGateType(GateType type) {
       this.gateType = type;
       return this;
     }
 
     /** Size of the per-sequence gate input (default 64). */
-    public Builder gateDim(int gateDim) {
+    public Builder optGateDim(int gateDim) {
       this.gateDim = gateDim;
       return this;
     }
 
     /** Router learning-rate multiplier (default 0.3). */
-    public Builder routerLrMultiplier(double m) {
+    public Builder optRouterLrMultiplier(double m) {
       this.routerLrMultiplier = m;
       return this;
     }
 
     /** Seed of the random gate (default 0). */
-    public Builder seed(long seed) {
+    public Builder optSeed(long seed) {
       this.seed = seed;
       return this;
     }

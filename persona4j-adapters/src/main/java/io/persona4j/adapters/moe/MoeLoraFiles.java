@@ -2,9 +2,6 @@ package io.persona4j.adapters.moe;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -13,14 +10,16 @@ import io.persona4j.adapters.AdapterProvenance;
 import io.persona4j.adapters.lora.LoraConfig;
 import io.persona4j.adapters.lora.LoraConfigs;
 import io.persona4j.core.config.ConfigException;
+import io.persona4j.core.io.AtomicFiles;
+import io.persona4j.core.io.FormatVersion;
 import io.persona4j.core.io.HostTensor;
+import io.persona4j.core.io.JsonFiles;
 import io.persona4j.core.io.ModelFormatException;
 import io.persona4j.core.io.SafetensorsFile;
 import io.persona4j.core.io.SafetensorsWriter;
 import io.persona4j.core.io.TensorInfo;
 import io.persona4j.core.model.Provenance;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -56,8 +55,11 @@ public final class MoeLoraFiles {
   /** The router's tensor name. */
   public static final String ROUTER_TENSOR = "router.weight";
 
-  /** The version of this layout that this build writes and the only one it reads. */
-  public static final String FORMAT_VERSION = "1";
+  /**
+   * The version of this layout that this build writes (an integer) and the only one it reads (as an
+   * integer, or as the string {@code "1"} that builds before {@link FormatVersion} wrote).
+   */
+  public static final int FORMAT_VERSION = 1;
 
   private static final Set<String> FIELDS =
       Set.of(
@@ -71,10 +73,6 @@ public final class MoeLoraFiles {
           "router_lr_multiplier",
           "seed");
 
-  private static final ObjectMapper READER =
-      new ObjectMapper(
-          JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
-
   private static final ObjectMapper WRITER =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -87,7 +85,7 @@ public final class MoeLoraFiles {
     o.put("alpha", config.alpha());
     o.put("code_version", Provenance.codeVersion());
     o.put("format_version", FORMAT_VERSION);
-    o.put("gate_dim", config.gateDim());
+    o.put("gate_dim", config.gateDim()); // keys sorted, as the PEFT files beside it
     o.put("gate_type", config.gateType().name());
     o.put("num_experts", config.numExperts());
     o.put("r", config.r());
@@ -102,8 +100,7 @@ public final class MoeLoraFiles {
     } else {
       Files.deleteIfExists(gateFile); // a stale router would contradict gate_type
     }
-    Files.writeString(
-        dir.resolve(CONFIG_FILE), WRITER.writeValueAsString(o) + "\n", StandardCharsets.UTF_8);
+    AtomicFiles.writeString(dir.resolve(CONFIG_FILE), WRITER.writeValueAsString(o) + "\n");
   }
 
   /**
@@ -111,7 +108,7 @@ public final class MoeLoraFiles {
    * (read from the same directory) into the mixture's config.
    *
    * @throws NoSuchFileException if the file is missing
-   * @throws ConfigException naming the file and field for a bad or inconsistent value
+   * @throws ModelFormatException naming the file and field for a bad or inconsistent value
    */
   static MoeLoraConfig readConfig(Path dir, LoraConfig lora) throws IOException {
     Path file = dir.resolve(CONFIG_FILE);
@@ -125,37 +122,15 @@ public final class MoeLoraFiles {
               + LoraConfigs.FILE_NAME
               + " (a plain PEFT adapter loads with LoraModel)");
     }
-    JsonNode root;
-    try {
-      root = READER.readTree(Files.readString(file, StandardCharsets.UTF_8));
-    } catch (JsonProcessingException e) {
-      throw new ConfigException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
-    }
-    if (root == null || !root.isObject()) {
-      throw new ConfigException(file + ": expected a JSON object");
-    }
+    JsonNode root = JsonFiles.readObject(file);
     for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
       String f = it.next();
       if (!FIELDS.contains(f)) {
-        throw new ConfigException(
-            file
-                + ": unknown field '"
-                + f
-                + "' (known: "
-                + FIELDS.stream().sorted().toList()
-                + ")");
+        throw new ModelFormatException(
+            file, "unknown field '" + f + "' (known: " + FIELDS.stream().sorted().toList() + ")");
       }
     }
-    String version = text(root, file, "format_version");
-    if (!FORMAT_VERSION.equals(version)) {
-      throw new ConfigException(
-          file
-              + ": field 'format_version' = '"
-              + version
-              + "' is not a mixture-of-experts format this build reads (it reads '"
-              + FORMAT_VERSION
-              + "')");
-    }
+    FormatVersion.check(file, root, FORMAT_VERSION);
     if (root.has("code_version") && !root.get("code_version").isTextual()) {
       throw fieldError(file, "code_version", root.get("code_version"), "must be a string");
     }
@@ -195,7 +170,7 @@ public final class MoeLoraFiles {
       return new MoeLoraConfig(
           r, k, alpha, lora.loraDropout(), lora.targetModules(), type, gateDim, routerLr, seed);
     } catch (ConfigException e) {
-      throw new ConfigException(file + ": " + e.getMessage(), e);
+      throw new ModelFormatException(file, null, e.getMessage(), e);
     }
   }
 
@@ -227,15 +202,7 @@ public final class MoeLoraFiles {
           file.toString(), null, "a LINEAR gate needs its router in " + GATE_FILE);
     }
     try (SafetensorsFile st = SafetensorsFile.open(file)) {
-      String version = st.metadata().get(AdapterProvenance.METADATA_FORMAT_KEY);
-      if (version != null) {
-        try {
-          AdapterProvenance.checkFormatVersion(
-              version, "__metadata__ " + AdapterProvenance.METADATA_FORMAT_KEY);
-        } catch (IllegalArgumentException e) {
-          throw new ModelFormatException(file, e.getMessage());
-        }
-      }
+      AdapterProvenance.checkMetadata(file, st.metadata());
       for (String name : st.names()) {
         if (!name.equals(ROUTER_TENSOR)) {
           throw new ModelFormatException(
@@ -271,15 +238,16 @@ public final class MoeLoraFiles {
     }
   }
 
-  private static JsonNode required(JsonNode root, Path file, String field) {
+  private static JsonNode required(JsonNode root, Path file, String field)
+      throws ModelFormatException {
     JsonNode v = root.get(field);
     if (v == null || v.isNull()) {
-      throw new ConfigException(file + ": field '" + field + "' is required");
+      throw new ModelFormatException(file, "field '" + field + "' is required");
     }
     return v;
   }
 
-  private static String text(JsonNode root, Path file, String field) {
+  private static String text(JsonNode root, Path file, String field) throws ModelFormatException {
     JsonNode v = required(root, file, field);
     if (!v.isTextual()) {
       throw fieldError(file, field, v, "must be a string");
@@ -287,7 +255,7 @@ public final class MoeLoraFiles {
     return v.asText();
   }
 
-  private static int integer(JsonNode root, Path file, String field) {
+  private static int integer(JsonNode root, Path file, String field) throws ModelFormatException {
     JsonNode v = required(root, file, field);
     if (!v.isIntegralNumber() || !v.canConvertToInt()) {
       throw fieldError(file, field, v, "must be an integer");
@@ -295,7 +263,8 @@ public final class MoeLoraFiles {
     return v.intValue();
   }
 
-  private static long longValue(JsonNode root, Path file, String field) {
+  private static long longValue(JsonNode root, Path file, String field)
+      throws ModelFormatException {
     JsonNode v = required(root, file, field);
     if (!v.isIntegralNumber() || !v.canConvertToLong()) {
       throw fieldError(file, field, v, "must be a 64-bit integer");
@@ -303,7 +272,7 @@ public final class MoeLoraFiles {
     return v.longValue();
   }
 
-  private static double number(JsonNode root, Path file, String field) {
+  private static double number(JsonNode root, Path file, String field) throws ModelFormatException {
     JsonNode v = required(root, file, field);
     if (!v.isNumber()) {
       throw fieldError(file, field, v, "must be a number");
@@ -311,33 +280,24 @@ public final class MoeLoraFiles {
     return v.doubleValue();
   }
 
-  private static ConfigException fieldError(Path file, String field, JsonNode v, String what) {
-    return new ConfigException(file + ": field '" + field + "' = " + v + " is invalid: " + what);
+  private static ModelFormatException fieldError(Path file, String field, JsonNode v, String what) {
+    return new ModelFormatException(file, "field '" + field + "' = " + v + " is invalid: " + what);
   }
 
-  private static void agree(
-      boolean ok, Path a, String fa, Object va, Path b, String fb, Object vb) {
+  private static void agree(boolean ok, Path a, String fa, Object va, Path b, String fb, Object vb)
+      throws ModelFormatException {
     if (!ok) {
-      throw new ConfigException(
-          a
-              + ": field '"
-              + fa
-              + "' = "
-              + va
-              + " differs from "
-              + b
-              + " field '"
-              + fb
-              + "' = "
-              + vb);
+      throw new ModelFormatException(
+          a, "field '" + fa + "' = " + va + " differs from " + b + " field '" + fb + "' = " + vb);
     }
   }
 
-  private static void plain(boolean ok, Path file, String field, Object value) {
+  private static void plain(boolean ok, Path file, String field, Object value)
+      throws ModelFormatException {
     if (!ok) {
-      throw new ConfigException(
-          file
-              + ": field '"
+      throw new ModelFormatException(
+          file,
+          "field '"
               + field
               + "' = "
               + value

@@ -2,7 +2,6 @@ package io.persona4j.adapters.prompt;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import io.persona4j.core.model.bert.BertModel;
 import io.persona4j.core.train.Batch;
 import io.persona4j.core.train.ClassificationHead;
@@ -68,17 +67,6 @@ public final class PromptClassifier implements TrainingObjective {
 
   @Override
   public Evaluation evaluate(Batch batch, NDManager m) {
-    NDArray labels = batch.classLabels(m);
-    NDArray logits = logits(batch, m);
-    double loss = CrossEntropy.classSum(logits, labels).getFloat();
-    long correct =
-        logits
-            .argMax(-1)
-            .toType(DataType.INT64, false)
-            .eq(labels)
-            .toType(DataType.INT64, false)
-            .sum()
-            .getLong();
-    return new Evaluation(loss, batch.size(), correct);
+    return Evaluation.classification(logits(batch, m), batch.classLabels(m));
   }
 }

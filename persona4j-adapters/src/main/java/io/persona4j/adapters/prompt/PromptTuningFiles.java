@@ -3,13 +3,16 @@ package io.persona4j.adapters.prompt;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.persona4j.adapters.AdapterProvenance;
+import io.persona4j.core.io.AtomicFiles;
+import io.persona4j.core.io.FormatVersion;
 import io.persona4j.core.io.HostTensor;
+import io.persona4j.core.io.JsonFiles;
 import io.persona4j.core.io.ModelFormatException;
 import io.persona4j.core.io.SafetensorsFile;
 import io.persona4j.core.io.SafetensorsWriter;
 import io.persona4j.core.io.TensorInfo;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -23,6 +26,11 @@ import java.util.Map;
  * prompt_tuning_init}, {@code num_transformer_submodules} 1), and {@code adapter_model.safetensors}
  * holding {@value #PROMPT_KEY} {@code [num_virtual_tokens, token_dim]}. Extra float tensors (e.g. a
  * classification head) may be stored beside it under their own names.
+ *
+ * <p>As LoRA adapters, both files carry Persona4j's {@link AdapterProvenance} (the {@code
+ * persona4j} object of the config, {@code persona4j.*} metadata keys); a reader rejects another
+ * format version and accepts files without it (written by PEFT, or by Persona4j before it wrote
+ * one). Both files are written atomically.
  */
 public final class PromptTuningFiles {
   /** The config file name. */
@@ -33,6 +41,8 @@ public final class PromptTuningFiles {
 
   /** PEFT's key of the prompt rows. */
   public static final String PROMPT_KEY = "prompt_embeddings";
+
+  private static final int FORMAT_VERSION = Integer.parseInt(AdapterProvenance.FORMAT_VERSION);
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -73,10 +83,7 @@ public final class PromptTuningFiles {
     c.put("num_transformer_submodules", 1);
     c.put("prompt_tuning_init", "RANDOM");
     c.put("inference_mode", true);
-    Files.writeString(
-        dir.resolve(CONFIG_FILE),
-        JSON.writerWithDefaultPrettyPrinter().writeValueAsString(c) + "\n",
-        StandardCharsets.UTF_8);
+    c.set("persona4j", JSON.valueToTree(AdapterProvenance.current()));
     Map<String, HostTensor> tensors = new LinkedHashMap<>();
     tensors.put(
         PROMPT_KEY,
@@ -88,21 +95,35 @@ public final class PromptTuningFiles {
       }
       tensors.put(e.getKey(), HostTensor.f32(shape, e.getValue()));
     }
-    SafetensorsWriter.write(dir.resolve(WEIGHTS_FILE), tensors, Map.of("format", "pt"));
+    SafetensorsWriter.write(
+        dir.resolve(WEIGHTS_FILE), tensors, AdapterProvenance.current().metadata());
+    AtomicFiles.writeString( // last: a config beside weights of another prompt is never seen
+        dir.resolve(CONFIG_FILE),
+        JSON.writerWithDefaultPrettyPrinter().writeValueAsString(c) + "\n");
   }
 
   /**
    * Reads a prompt-tuning directory.
    *
-   * @throws ModelFormatException naming the file and field or tensor for a wrong peft_type, a
-   *     missing or misshapen {@value #PROMPT_KEY}, or non-finite values
+   * @throws ModelFormatException naming the file and field or tensor for invalid JSON, a wrong
+   *     peft_type, an unknown Persona4j format version, a missing or misshapen {@value
+   *     #PROMPT_KEY}, or non-finite values
    */
   public static Loaded read(Path dir) throws IOException {
     Path cfgFile = dir.resolve(CONFIG_FILE);
     if (!Files.isRegularFile(cfgFile)) {
       throw new NoSuchFileException(cfgFile.toString(), null, "a prompt adapter needs it");
     }
-    JsonNode c = JSON.readTree(cfgFile.toFile());
+    JsonNode c = JsonFiles.readObject(cfgFile);
+    JsonNode provenance = c.get("persona4j");
+    if (provenance != null && !provenance.isNull()) {
+      FormatVersion.check(
+          cfgFile,
+          "persona4j." + FormatVersion.FIELD,
+          provenance.get(FormatVersion.FIELD),
+          FORMAT_VERSION,
+          FORMAT_VERSION);
+    }
     String type = c.path("peft_type").asText("");
     if (!type.equals("PROMPT_TUNING")) {
       throw new ModelFormatException(
@@ -113,6 +134,7 @@ public final class PromptTuningFiles {
     SoftPromptConfig config = new SoftPromptConfig(n, dim, SoftPromptConfig.Init.RANDOM, 0);
     Path file = dir.resolve(WEIGHTS_FILE);
     try (SafetensorsFile st = SafetensorsFile.open(file)) {
+      AdapterProvenance.checkMetadata(file, st.metadata());
       if (!st.contains(PROMPT_KEY)) {
         throw new ModelFormatException(file, PROMPT_KEY, "missing");
       }

@@ -33,7 +33,10 @@ class BertLoraTest {
       float[][] base = model.embedIds(IDS, 8, false);
       LoraModel lora = LoraModel.of(model, m);
       List<String> targets =
-          lora.add("user", LoraConfig.builder().r(4).alpha(8).targets("query", "value").build(), 1);
+          lora.add(
+              "user",
+              LoraConfig.builder().optR(4).optAlpha(8).optTargets("query", "value").build(),
+              1);
       assertThat(targets)
           .contains("encoder.layer.0.attention.self.query", "encoder.layer.1.attention.self.value")
           .hasSize(4);

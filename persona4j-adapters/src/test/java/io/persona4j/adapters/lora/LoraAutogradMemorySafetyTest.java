@@ -76,7 +76,12 @@ class LoraAutogradMemorySafetyTest {
         LlamaModel model = TinyModels.llama(m);
         LoraModel lora = LoraModel.of(model, m)) {
       LoraConfig config =
-          LoraConfig.builder().r(4).alpha(8).dropout(0.3).targets("q_proj", "v_proj").build();
+          LoraConfig.builder()
+              .optR(4)
+              .optAlpha(8)
+              .optDropout(0.3)
+              .optTargets("q_proj", "v_proj")
+              .build();
       lora.add("g", config, 1);
       TinyModels.randomize(lora, "g", 2);
       lora.activate("g");
@@ -102,7 +107,8 @@ class LoraAutogradMemorySafetyTest {
             BertModel.load(
                 BERT, WeightSource.ofFloats("random", RandomWeights.bert(BERT, 4, 0.2f)), m);
         LoraModel lora = LoraModel.of(model, m)) {
-      lora.add("b", LoraConfig.builder().r(4).alpha(8).targets("query", "value").build(), 1);
+      lora.add(
+          "b", LoraConfig.builder().optR(4).optAlpha(8).optTargets("query", "value").build(), 1);
       TinyModels.randomize(lora, "b", 3);
       lora.activate("b");
       long[] ids = {2, 17, 42, 3, 9};

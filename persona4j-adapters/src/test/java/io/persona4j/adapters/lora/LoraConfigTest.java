@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.persona4j.adapters.AdapterProvenance;
-import io.persona4j.core.config.ConfigException;
+import io.persona4j.core.io.ModelFormatException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -69,13 +69,13 @@ class LoraConfigTest {
 
   @Test
   void scaleIsAlphaOverROrOverSqrtRWithRsloraAndFollowsThePatterns() {
-    LoraConfig c = LoraConfig.builder().r(16).alpha(32).build();
+    LoraConfig c = LoraConfig.builder().optR(16).optAlpha(32).build();
     assertThat(c.scale("model.layers.0.self_attn.q_proj")).isEqualTo(2.0);
-    assertThat(c.toBuilder().rslora(true).build().scale("x.q_proj")).isEqualTo(8.0);
+    assertThat(c.toBuilder().optRslora(true).build().scale("x.q_proj")).isEqualTo(8.0);
     LoraConfig patterned =
         c.toBuilder()
-            .rankPattern(Map.of("o_proj", 4, "layers\\.1\\.mlp\\..*", 2))
-            .alphaPattern(Map.of("o_proj", 2.0))
+            .optRankPattern(Map.of("o_proj", 4, "layers\\.1\\.mlp\\..*", 2))
+            .optAlphaPattern(Map.of("o_proj", 2.0))
             .build();
     assertThat(patterned.rank("model.layers.0.self_attn.o_proj")).isEqualTo(4);
     assertThat(patterned.scale("model.layers.0.self_attn.o_proj")).isEqualTo(0.5);
@@ -90,15 +90,15 @@ class LoraConfigTest {
   void writeThenReadGivesTheSameConfig(@TempDir Path dir) throws Exception {
     LoraConfig c =
         LoraConfig.builder()
-            .r(4)
-            .alpha(12.5)
-            .dropout(0.1)
-            .targetRegex(".*\\.(q|v)_proj")
-            .rslora(true)
-            .modulesToSave("score")
-            .taskType("SEQ_CLS")
-            .layersToTransform(null)
-            .rankPattern(Map.of("q_proj", 2))
+            .optR(4)
+            .optAlpha(12.5)
+            .optDropout(0.1)
+            .optTargetRegex(".*\\.(q|v)_proj")
+            .optRslora(true)
+            .optModulesToSave("score")
+            .optTaskType("SEQ_CLS")
+            .optLayersToTransform(null)
+            .optRankPattern(Map.of("q_proj", 2))
             .build()
             .forSaving();
     LoraConfigs.write(c, dir);
@@ -131,7 +131,7 @@ class LoraConfigTest {
         "target_modules|[1, 2]|module names must be strings",
         "rank_pattern|{\"q_proj\": 0}|ranks must be > 0",
         "persona4j|{\"format_version\": \"2\"}|reads '1'",
-        "persona4j|{\"code_version\": \"x\"}|format_version = null",
+        "persona4j|{\"code_version\": \"x\"}|format_version' = null",
       })
   void invalidOrUnsupportedFieldsAreRejectedNamingFieldAndValue(
       String field, String json, String fragment, @TempDir Path dir) throws Exception {
@@ -139,7 +139,7 @@ class LoraConfigTest {
     n.set(field, JSON.readTree(json));
     Files.writeString(dir.resolve(LoraConfigs.FILE_NAME), n.toString());
     assertThatThrownBy(() -> LoraConfigs.read(dir))
-        .isInstanceOf(ConfigException.class)
+        .isInstanceOf(ModelFormatException.class)
         .hasMessageContaining(dir.resolve(LoraConfigs.FILE_NAME).toString())
         .hasMessageContaining(field)
         .hasMessageContaining(fragment);
@@ -150,7 +150,7 @@ class LoraConfigTest {
     Path f = dir.resolve(LoraConfigs.FILE_NAME);
     Files.writeString(f, "{\"peft_type\": \"LORA\", \"r\": 4, \"r\": 8}");
     assertThatThrownBy(() -> LoraConfigs.read(dir))
-        .isInstanceOf(ConfigException.class)
+        .isInstanceOf(ModelFormatException.class)
         .hasMessageContaining(f.toString())
         .hasMessageContaining("Duplicate field 'r'");
     Files.writeString(f, "[1, 2]");

@@ -61,7 +61,11 @@ class LoraGradientTest {
         LlamaModel model = TinyModels.llama(m);
         LoraModel lora = LoraModel.of(model, m)) {
       LoraConfig config =
-          LoraConfig.builder().r(4).alpha(8).targets("q_proj", "v_proj", "down_proj").build();
+          LoraConfig.builder()
+              .optR(4)
+              .optAlpha(8)
+              .optTargets("q_proj", "v_proj", "down_proj")
+              .build();
       lora.add("g", config, 1);
       TinyModels.randomize(lora, "g", 2); // B = 0 would make every A gradient zero
       int n = TinyModels.IDS.length * TinyModels.config().vocabSize();

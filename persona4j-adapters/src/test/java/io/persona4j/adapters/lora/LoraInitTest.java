@@ -58,7 +58,7 @@ class LoraInitTest {
   void injectedAdaptersUseTheirLayersFanInAndTheConfiguredInit() throws Exception {
     try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m)) {
-      LoraConfig config = LoraConfig.builder().r(8).targets("q_proj", "down_proj").build();
+      LoraConfig config = LoraConfig.builder().optR(8).optTargets("q_proj", "down_proj").build();
       var layers = LoraInjector.inject(model, config, "k", 3);
       LoraUnit down = layers.get("model.layers.0.mlp.down_proj").unit("k");
       assertThat(TinyModels.maxAbs(down.a().toFloatArray()))
@@ -67,7 +67,7 @@ class LoraInitTest {
       assertThat(down.b().toFloatArray()).containsOnly(0f);
 
       var gaussian =
-          LoraInjector.inject(model, config.toBuilder().init("gaussian").build(), "g", 3);
+          LoraInjector.inject(model, config.toBuilder().optInit("gaussian").build(), "g", 3);
       float[] a = gaussian.get("model.layers.1.self_attn.q_proj").unit("g").a().toFloatArray();
       double sq = 0;
       for (float v : a) {
@@ -75,7 +75,7 @@ class LoraInitTest {
       }
       assertThat(Math.sqrt(sq / a.length)).isCloseTo(1.0 / 8, within(0.02));
 
-      var noInit = LoraInjector.inject(model, config.toBuilder().init(false).build(), "f", 3);
+      var noInit = LoraInjector.inject(model, config.toBuilder().optInit(false).build(), "f", 3);
       LoraUnit f = noInit.get("model.layers.0.self_attn.q_proj").unit("f");
       assertThat(TinyModels.maxAbs(f.b().toFloatArray()))
           .as("init_lora_weights=false: B keeps nn.Linear's init, bound 1/sqrt(r)")

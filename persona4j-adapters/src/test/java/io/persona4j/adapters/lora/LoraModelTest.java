@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /** LoraModel on a tiny random Llama: identity at init, merge/unmerge, multi-adapter, counts. */
 class LoraModelTest {
   static final LoraConfig QV =
-      LoraConfig.builder().r(4).alpha(8).targets("q_proj", "v_proj").build();
+      LoraConfig.builder().optR(4).optAlpha(8).optTargets("q_proj", "v_proj").build();
 
   static Map<String, float[]> baseWeights(LlamaModel model) {
     Map<String, float[]> w = new HashMap<>();
@@ -52,7 +52,7 @@ class LoraModelTest {
         LoraModel lora = LoraModel.of(model, m)) {
       float[] base = TinyModels.logits(model, m);
       Map<String, float[]> w0 = baseWeights(model);
-      lora.add("default", QV.toBuilder().targets("q_proj", "v_proj", "down_proj").build(), 1);
+      lora.add("default", QV.toBuilder().optTargets("q_proj", "v_proj", "down_proj").build(), 1);
       TinyModels.randomize(lora, "default", 5);
       float[] unmerged = TinyModels.logits(model, m);
       assertThat(TinyModels.maxAbsDiff(unmerged, base)).isGreaterThan(0.1);
@@ -103,7 +103,7 @@ class LoraModelTest {
         LoraModel lora = LoraModel.of(model, m)) {
       float[] base = TinyModels.logits(model, m);
       lora.add("a", QV, 1);
-      lora.add("b", QV.toBuilder().targets("o_proj", "v_proj").build(), 2);
+      lora.add("b", QV.toBuilder().optTargets("o_proj", "v_proj").build(), 2);
       TinyModels.randomize(lora, "a", 11);
       TinyModels.randomize(lora, "b", 12);
       assertThat(lora.active()).containsExactly("a");
@@ -149,7 +149,7 @@ class LoraModelTest {
       Map<String, Linear> original = model.linears();
       float[] base = TinyModels.logits(model, m);
       try (LoraModel lora = LoraModel.of(model, m)) {
-        lora.add("x", QV.toBuilder().targetRegex(".*").build(), 1);
+        lora.add("x", QV.toBuilder().optTargetRegex(".*").build(), 1);
         TinyModels.randomize(lora, "x", 1);
         lora.merge();
       }

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.persona4j.core.TensorRuntime;
-import io.persona4j.core.config.ConfigException;
 import io.persona4j.core.io.HostTensor;
 import io.persona4j.core.io.ModelFormatException;
 import io.persona4j.core.io.SafetensorsFile;
@@ -31,12 +30,12 @@ import org.junit.jupiter.api.io.TempDir;
 class PeftAdapterFilesTest {
   static final LoraConfig CONFIG =
       LoraConfig.builder()
-          .r(4)
-          .alpha(16)
-          .dropout(0.05)
-          .targets("q_proj", "v_proj", "down_proj")
-          .taskType("CAUSAL_LM")
-          .baseModel("tiny-random")
+          .optR(4)
+          .optAlpha(16)
+          .optDropout(0.05)
+          .optTargets("q_proj", "v_proj", "down_proj")
+          .optTaskType("CAUSAL_LM")
+          .optBaseModel("tiny-random")
           .build();
   static final String Q0_A = "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight";
   static final ObjectMapper JSON = new ObjectMapper();
@@ -117,7 +116,7 @@ class PeftAdapterFilesTest {
       LoadedAdapter loaded = lora.load(dir, "again");
       assertThat(loaded.config())
           .isEqualTo(
-              CONFIG.toBuilder().inferenceMode(true).provenance(loaded.provenance()).build());
+              CONFIG.toBuilder().optInferenceMode(true).optProvenance(loaded.provenance()).build());
       assertThat(loaded.provenance().formatVersion()).isEqualTo("1");
       assertThat(loaded.targets()).hasSize(6);
       lora.adapterTensors("again")
@@ -150,7 +149,7 @@ class PeftAdapterFilesTest {
 
   @Test
   void modulesToSaveRoundTripUnderPeftKeys(@TempDir Path dir) throws Exception {
-    LoraConfig config = CONFIG.toBuilder().modulesToSave("score").taskType("SEQ_CLS").build();
+    LoraConfig config = CONFIG.toBuilder().optModulesToSave("score").optTaskType("SEQ_CLS").build();
     float[] head = new float[3 * 32];
     for (int i = 0; i < head.length; i++) {
       head[i] = i * 0.01f - 0.4f;
@@ -179,7 +178,7 @@ class PeftAdapterFilesTest {
 
   @Test
   void rankMismatchNamesTheTensorAndBothShapes(@TempDir Path dir) throws Exception {
-    saveRandomAdapter(dir, CONFIG.toBuilder().r(8).build(), 1);
+    saveRandomAdapter(dir, CONFIG.toBuilder().optR(8).build(), 1);
     rewriteConfig(dir, c -> c.put("r", 4));
     assertLoadFails(dir, ModelFormatException.class, Q0_A, "[8, 32]", "[4, 32]", "r = 4");
   }
@@ -231,7 +230,7 @@ class PeftAdapterFilesTest {
     rewriteConfig(dir, c -> ((ObjectNode) c.get("persona4j")).put("format_version", "7"));
     assertLoadFails(
         dir,
-        ConfigException.class,
+        ModelFormatException.class,
         LoraConfigs.FILE_NAME,
         "persona4j.format_version",
         "'7'",

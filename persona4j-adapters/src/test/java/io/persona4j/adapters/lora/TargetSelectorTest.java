@@ -45,40 +45,40 @@ class TargetSelectorTest {
     return out;
   }
 
-  static List<String> select(LoraConfigBuilder b, List<String> available) {
+  static List<String> select(LoraConfig.Builder b, List<String> available) {
     return TargetSelector.select(b.build(), available);
   }
 
   @Test
   void namesMatchWholeDotSeparatedSuffixes() {
-    assertThat(select(LoraConfig.builder().targets("q_proj", "v_proj"), DECODER))
+    assertThat(select(LoraConfig.builder().optTargets("q_proj", "v_proj"), DECODER))
         .containsExactly(
             "model.layers.0.self_attn.q_proj", "model.layers.0.self_attn.v_proj",
             "model.layers.1.self_attn.q_proj", "model.layers.1.self_attn.v_proj",
             "model.layers.2.self_attn.q_proj", "model.layers.2.self_attn.v_proj");
-    assertThat(select(LoraConfig.builder().targets("self_attn.o_proj", "proj"), DECODER))
+    assertThat(select(LoraConfig.builder().optTargets("self_attn.o_proj", "proj"), DECODER))
         .as("'proj' is not a dot-separated suffix of any path")
         .hasSize(3)
         .allMatch(p -> p.endsWith("o_proj"));
-    assertThat(select(LoraConfig.builder().targets("model.layers.1.mlp.up_proj"), DECODER))
+    assertThat(select(LoraConfig.builder().optTargets("model.layers.1.mlp.up_proj"), DECODER))
         .containsExactly("model.layers.1.mlp.up_proj");
   }
 
   @Test
   void bertNamesAndDefaults() {
-    assertThat(select(LoraConfig.builder().targets("query", "key", "value", "dense"), BERT))
+    assertThat(select(LoraConfig.builder().optTargets("query", "key", "value", "dense"), BERT))
         .hasSize(12);
-    assertThat(select(LoraConfig.builder().targets("dense"), BERT))
+    assertThat(select(LoraConfig.builder().optTargets("dense"), BERT))
         .containsExactly(
             "encoder.layer.0.attention.output.dense", "encoder.layer.0.intermediate.dense",
             "encoder.layer.0.output.dense", "encoder.layer.1.attention.output.dense",
             "encoder.layer.1.intermediate.dense", "encoder.layer.1.output.dense");
-    assertThat(select(LoraConfig.builder().targets((TargetModules) null), BERT))
+    assertThat(select(LoraConfig.builder().optTargets((TargetModules) null), BERT))
         .as("PEFT's default for BERT")
         .containsExactly(
             "encoder.layer.0.attention.self.query", "encoder.layer.0.attention.self.value",
             "encoder.layer.1.attention.self.query", "encoder.layer.1.attention.self.value");
-    assertThat(select(LoraConfig.builder().targets((TargetModules) null), DECODER))
+    assertThat(select(LoraConfig.builder().optTargets((TargetModules) null), DECODER))
         .as("PEFT's default for Llama")
         .hasSize(6)
         .allMatch(p -> p.endsWith("q_proj") || p.endsWith("v_proj"));
@@ -86,16 +86,17 @@ class TargetSelectorTest {
 
   @Test
   void aStringIsARegexThatMustMatchTheWholePath() {
-    assertThat(select(LoraConfig.builder().targetRegex(".*\\.(q|k)_proj"), DECODER)).hasSize(6);
+    assertThat(select(LoraConfig.builder().optTargetRegex(".*\\.(q|k)_proj"), DECODER)).hasSize(6);
     assertThat(
-            select(LoraConfig.builder().targetRegex("model\\.layers\\.[02]\\.mlp\\..*"), DECODER))
+            select(
+                LoraConfig.builder().optTargetRegex("model\\.layers\\.[02]\\.mlp\\..*"), DECODER))
         .hasSize(6)
         .noneMatch(p -> p.contains("layers.1"));
-    assertThatThrownBy(() -> select(LoraConfig.builder().targetRegex("q_proj"), DECODER))
+    assertThatThrownBy(() -> select(LoraConfig.builder().optTargetRegex("q_proj"), DECODER))
         .as("re.fullmatch: a bare name as a regex string matches no full path")
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("regex 'q_proj'");
-    assertThat(select(LoraConfig.builder().targetRegex("all-linear"), DECODER)).hasSize(21);
+    assertThat(select(LoraConfig.builder().optTargetRegex("all-linear"), DECODER)).hasSize(21);
   }
 
   @Test
@@ -103,25 +104,28 @@ class TargetSelectorTest {
     assertThat(
             select(
                 LoraConfig.builder()
-                    .targetRegex("all-linear")
-                    .exclude(TargetModules.names("mlp.down_proj", "k_proj")),
+                    .optTargetRegex("all-linear")
+                    .optExclude(TargetModules.names("mlp.down_proj", "k_proj")),
                 DECODER))
         .hasSize(15)
         .noneMatch(p -> p.endsWith("down_proj") || p.endsWith("k_proj"));
     assertThat(
             select(
-                LoraConfig.builder().targets("q_proj").layersToTransform(List.of(0, 2)), DECODER))
+                LoraConfig.builder().optTargets("q_proj").optLayersToTransform(List.of(0, 2)),
+                DECODER))
         .containsExactly("model.layers.0.self_attn.q_proj", "model.layers.2.self_attn.q_proj");
     assertThat(
             select(
                 LoraConfig.builder()
-                    .targets("query")
-                    .layersToTransform(List.of(1))
-                    .layersPattern(List.of("layer")),
+                    .optTargets("query")
+                    .optLayersToTransform(List.of(1))
+                    .optLayersPattern(List.of("layer")),
                 BERT))
         .containsExactly("encoder.layer.1.attention.self.query");
     assertThat(
-            select(LoraConfig.builder().targets("dense").modulesToSave("intermediate.dense"), BERT))
+            select(
+                LoraConfig.builder().optTargets("dense").optModulesToSave("intermediate.dense"),
+                BERT))
         .as("modules_to_save are never adapted")
         .hasSize(4)
         .noneMatch(p -> p.contains("intermediate"));
@@ -129,14 +133,14 @@ class TargetSelectorTest {
 
   @Test
   void noMatchListsTheModelsModuleNamesAndLeavesTheModelUnchanged() throws Exception {
-    assertThatThrownBy(() -> select(LoraConfig.builder().targets("c_attn", "c_proj"), DECODER))
+    assertThatThrownBy(() -> select(LoraConfig.builder().optTargets("c_attn", "c_proj"), DECODER))
         .hasMessageContaining("[c_attn, c_proj]")
         .hasMessageContaining("q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj")
         .hasMessageContaining("model.layers.0.self_attn.q_proj");
     try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m)) {
       Map<String, io.persona4j.core.model.Linear> before = model.linears();
-      LoraConfig config = LoraConfig.builder().targets("query", "value").build();
+      LoraConfig config = LoraConfig.builder().optTargets("query", "value").build();
       assertThatThrownBy(() -> LoraInjector.inject(model, config, "x", 1))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("matched none of the model's 14 linear layers")

@@ -20,14 +20,14 @@ final class MoeFixtures {
   /** r = 4 in K = 2 experts, alpha 8, no dropout, q/v/down projections, 8-d gate input. */
   static MoeLoraConfig small(GateType type) {
     return MoeLoraConfig.builder()
-        .r(4)
-        .numExperts(2)
-        .alpha(8)
-        .dropout(0)
-        .targets("q_proj", "v_proj", "down_proj")
-        .gateType(type)
-        .gateDim(8)
-        .seed(21)
+        .optR(4)
+        .optNumExperts(2)
+        .optAlpha(8)
+        .optDropout(0)
+        .optTargets("q_proj", "v_proj", "down_proj")
+        .optGateType(type)
+        .optGateDim(8)
+        .optSeed(21)
         .build();
   }
 

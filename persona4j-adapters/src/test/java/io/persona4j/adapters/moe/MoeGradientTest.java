@@ -42,7 +42,7 @@ class MoeGradientTest {
   static Setup setup(NDManager m, double dropout) throws IOException {
     LlamaModel model = TinyModels.llama(m);
     MoeLoraModel moe = MoeLoraModel.of(model, m);
-    moe.add("g", MoeFixtures.small(GateType.LINEAR).toBuilder().dropout(dropout).build(), 1);
+    moe.add("g", MoeFixtures.small(GateType.LINEAR).toBuilder().optDropout(dropout).build(), 1);
     MoeFixtures.randomize(moe, 2); // B = 0 would make the A and router gradients zero
     int n = 2 * TinyModels.IDS.length * TinyModels.config().vocabSize();
     float[] w = new float[n];

@@ -24,7 +24,7 @@ class MoeLoraConfigTest {
     assertThat(c.expertRank()).isEqualTo(2);
     assertThat(c.scale()).isEqualTo(16);
     assertThat(c.routerParameterCount()).isEqualTo(256);
-    assertThat(c.toBuilder().gateType(GateType.RANDOM).build().routerParameterCount()).isZero();
+    assertThat(c.toBuilder().optGateType(GateType.RANDOM).build().routerParameterCount()).isZero();
 
     LoraConfig peft = c.loraConfig();
     assertThat(peft.r()).isEqualTo(8);
@@ -38,22 +38,22 @@ class MoeLoraConfigTest {
 
   @Test
   void invalidFieldsAreNamedWithTheirValues() {
-    assertThatThrownBy(() -> MoeLoraConfig.builder().r(6).build())
+    assertThatThrownBy(() -> MoeLoraConfig.builder().optR(6).build())
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("'r' = 6")
         .hasMessageContaining("multiple of num_experts = 4");
-    assertThatThrownBy(() -> MoeLoraConfig.builder().numExperts(0).build())
+    assertThatThrownBy(() -> MoeLoraConfig.builder().optNumExperts(0).build())
         .hasMessageContaining("'num_experts' = 0");
-    assertThatThrownBy(() -> MoeLoraConfig.builder().gateDim(-1).build())
+    assertThatThrownBy(() -> MoeLoraConfig.builder().optGateDim(-1).build())
         .hasMessageContaining("'gate_dim' = -1");
-    assertThatThrownBy(() -> MoeLoraConfig.builder().dropout(1).build())
+    assertThatThrownBy(() -> MoeLoraConfig.builder().optDropout(1).build())
         .hasMessageContaining("'dropout' = 1.0");
-    assertThatThrownBy(() -> MoeLoraConfig.builder().alpha(Double.NaN).build())
+    assertThatThrownBy(() -> MoeLoraConfig.builder().optAlpha(Double.NaN).build())
         .hasMessageContaining("'alpha' = NaN");
-    assertThatThrownBy(() -> MoeLoraConfig.builder().routerLrMultiplier(0).build())
+    assertThatThrownBy(() -> MoeLoraConfig.builder().optRouterLrMultiplier(0).build())
         .hasMessageContaining("'router_lr_multiplier' = 0.0");
-    assertThatThrownBy(() -> MoeLoraConfig.builder().gateType(null).build())
+    assertThatThrownBy(() -> MoeLoraConfig.builder().optGateType(null).build())
         .hasMessageContaining("'gate_type'");
-    assertThat(MoeLoraConfig.builder().r(12).numExperts(3).build().expertRank()).isEqualTo(4);
+    assertThat(MoeLoraConfig.builder().optR(12).optNumExperts(3).build().expertRank()).isEqualTo(4);
   }
 }

@@ -12,7 +12,6 @@ import io.persona4j.adapters.lora.LoraLinear;
 import io.persona4j.adapters.lora.PeftAdapterFiles;
 import io.persona4j.adapters.lora.TinyModels;
 import io.persona4j.core.TensorRuntime;
-import io.persona4j.core.config.ConfigException;
 import io.persona4j.core.io.HostTensor;
 import io.persona4j.core.io.ModelFormatException;
 import io.persona4j.core.io.SafetensorsFile;
@@ -152,7 +151,7 @@ class MoeLoraFilesTest {
     for (GateType type : new GateType[] {GateType.RANDOM, GateType.UNIFORM}) {
       Path d = dir.resolve(type.name());
       saveRandom(d, CONFIG, null); // a linear one first: its router file must go
-      MoeLoraConfig config = CONFIG.toBuilder().gateType(type).seed(99).build();
+      MoeLoraConfig config = CONFIG.toBuilder().optGateType(type).optSeed(99).build();
       Map<String, float[]> saved = saveRandom(d, config, null);
       assertThat(d.resolve(MoeLoraFiles.GATE_FILE)).doesNotExist();
       try (NDManager m = TensorRuntime.newManager();
@@ -170,21 +169,22 @@ class MoeLoraFilesTest {
     saveRandom(dir, CONFIG, null);
     Path f = dir.resolve(MoeLoraFiles.CONFIG_FILE);
     rewriteJson(f, o -> o.put("format_version", "2"));
-    assertLoadFails(dir, ConfigException.class, MoeLoraFiles.CONFIG_FILE, "'format_version' = '2'");
+    assertLoadFails(
+        dir, ModelFormatException.class, MoeLoraFiles.CONFIG_FILE, "'format_version' = '2'");
     rewriteJson(f, o -> o.put("format_version", "1").put("temperature", 2.0));
     assertLoadFails(
-        dir, ConfigException.class, MoeLoraFiles.CONFIG_FILE, "unknown field 'temperature'");
+        dir, ModelFormatException.class, MoeLoraFiles.CONFIG_FILE, "unknown field 'temperature'");
     rewriteJson(f, o -> o.remove("temperature"));
     rewriteJson(f, o -> o.put("gate_type", "CONV"));
     assertLoadFails(
-        dir, ConfigException.class, "'gate_type' = \"CONV\"", "LINEAR, RANDOM, UNIFORM");
+        dir, ModelFormatException.class, "'gate_type' = \"CONV\"", "LINEAR, RANDOM, UNIFORM");
     rewriteJson(f, o -> o.put("gate_type", "LINEAR").put("num_experts", 2.5));
-    assertLoadFails(dir, ConfigException.class, "'num_experts' = 2.5", "integer");
+    assertLoadFails(dir, ModelFormatException.class, "'num_experts' = 2.5", "integer");
     rewriteJson(f, o -> o.put("num_experts", 3));
     assertLoadFails(
-        dir, ConfigException.class, MoeLoraFiles.CONFIG_FILE, "'r' = 4", "num_experts = 3");
+        dir, ModelFormatException.class, MoeLoraFiles.CONFIG_FILE, "'r' = 4", "num_experts = 3");
     rewriteJson(f, o -> o.put("num_experts", 2).remove("gate_dim"));
-    assertLoadFails(dir, ConfigException.class, "'gate_dim' is required");
+    assertLoadFails(dir, ModelFormatException.class, "'gate_dim' is required");
   }
 
   @Test
@@ -194,15 +194,15 @@ class MoeLoraFilesTest {
     rewriteJson(f, o -> o.put("alpha", 16.0));
     assertLoadFails(
         dir,
-        ConfigException.class,
+        ModelFormatException.class,
         "'lora_alpha' = 8.0",
         MoeLoraFiles.CONFIG_FILE,
         "'alpha' = 16.0");
     rewriteJson(f, o -> o.put("alpha", 8.0).put("r", 8));
-    assertLoadFails(dir, ConfigException.class, "'r' = 4 differs", "'r' = 8");
+    assertLoadFails(dir, ModelFormatException.class, "'r' = 4 differs", "'r' = 8");
     rewriteJson(f, o -> o.put("r", 4));
     rewriteJson(dir.resolve(LoraConfigs.FILE_NAME), o -> o.put("use_rslora", true));
-    assertLoadFails(dir, ConfigException.class, LoraConfigs.FILE_NAME, "'use_rslora'");
+    assertLoadFails(dir, ModelFormatException.class, LoraConfigs.FILE_NAME, "'use_rslora'");
   }
 
   @Test

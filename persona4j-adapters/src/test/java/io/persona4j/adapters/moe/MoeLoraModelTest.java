@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MoeLoraModelTest {
   static final LoraConfig PLAIN =
-      LoraConfig.builder().r(4).alpha(8).targets("q_proj", "v_proj", "down_proj").build();
+      LoraConfig.builder().optR(4).optAlpha(8).optTargets("q_proj", "v_proj", "down_proj").build();
 
   @Test
   void oneExpertEqualsPlainLoraWithTheSameAlphaOverR() throws Exception {
@@ -39,7 +39,7 @@ class MoeLoraModelTest {
         MoeLoraModel moe = MoeLoraModel.of(moeModel, m);
         LoraModel lora = LoraModel.of(plainModel, m)) {
       float[] base = TinyModels.logits(plainModel, m);
-      moe.add("x", small(GateType.LINEAR).toBuilder().numExperts(1).build(), 1);
+      moe.add("x", small(GateType.LINEAR).toBuilder().optNumExperts(1).build(), 1);
       MoeFixtures.randomize(moe, 3);
       lora.add("p", PLAIN, 9);
       MoeFixtures.copyUnits(moe.units(), lora.units("p"));
@@ -74,7 +74,7 @@ class MoeLoraModelTest {
             LoraModel lora = LoraModel.of(plainModel, pm)) {
           // rank r/K = 2 and lora_alpha = alpha: PEFT's scale alpha / 2 is the mixture's
           // alpha/(r/K)
-          lora.add("p", PLAIN.toBuilder().r(2).build(), 9);
+          lora.add("p", PLAIN.toBuilder().optR(2).build(), 9);
           for (Map.Entry<String, LoraUnit> e : moe.units().entrySet()) {
             LoraUnit u = e.getValue();
             NDArray ak = u.a().get(new NDIndex("{}:{}", 2 * k, 2 * k + 2));
@@ -97,7 +97,7 @@ class MoeLoraModelTest {
         LlamaModel model = TinyModels.llama(m);
         MoeLoraModel moe = MoeLoraModel.of(model, m)) {
       float[] before = TinyModels.logits(model, m);
-      List<String> targets = moe.add("x", MoeLoraConfig.builder().gateDim(8).build(), 1);
+      List<String> targets = moe.add("x", MoeLoraConfig.builder().optGateDim(8).build(), 1);
       assertThat(targets).as("q/k/v/o/gate/up/down in 2 layers").hasSize(14);
       assertThat(moe.units().values())
           .allSatisfy(
@@ -126,7 +126,7 @@ class MoeLoraModelTest {
         LlamaModel plainModel = TinyModels.llama(m);
         MoeLoraModel moe = MoeLoraModel.of(moeModel, m);
         LoraModel lora = LoraModel.of(plainModel, m)) {
-      MoeLoraConfig config = MoeLoraConfig.builder().gateType(GateType.UNIFORM).build();
+      MoeLoraConfig config = MoeLoraConfig.builder().optGateType(GateType.UNIFORM).build();
       moe.add("x", config, 1);
       MoeFixtures.randomize(moe, 3);
       LoraConfig peft = config.loraConfig();
@@ -207,7 +207,7 @@ class MoeLoraModelTest {
     try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m);
         MoeLoraModel moe = MoeLoraModel.of(model, m)) {
-      moe.add("x", small(GateType.RANDOM).toBuilder().seed(seed).build(), 1);
+      moe.add("x", small(GateType.RANDOM).toBuilder().optSeed(seed).build(), 1);
       assertThat(moe.routerWeight()).isNull();
       assertThat(moe.trainableParameters().router()).isEmpty();
       assertThat(moe.trainableParameters().experts()).hasSize(12);
@@ -270,7 +270,7 @@ class MoeLoraModelTest {
     try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(m);
         MoeLoraModel moe = MoeLoraModel.of(model, m)) {
-      moe.add("x", small(GateType.UNIFORM).toBuilder().dropout(0.5).build(), 1);
+      moe.add("x", small(GateType.UNIFORM).toBuilder().optDropout(0.5).build(), 1);
       MoeFixtures.randomize(moe, 3);
       float[] eval = TinyModels.logits(model, m);
       moe.train(true);
@@ -290,7 +290,8 @@ class MoeLoraModelTest {
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("add() or load()");
       assertThatThrownBy(
-              () -> moe.add("x", small(GateType.LINEAR).toBuilder().targets("c_attn").build(), 1))
+              () ->
+                  moe.add("x", small(GateType.LINEAR).toBuilder().optTargets("c_attn").build(), 1))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("c_attn")
           .hasMessageContaining("q_proj");

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import io.persona4j.core.io.AtomicFiles;
+import io.persona4j.core.io.JsonFiles;
+import io.persona4j.core.io.ModelFormatException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -18,25 +21,22 @@ public final class ModelConfigs {
 
   private ModelConfigs() {}
 
-  /** Reads {@code dir/config.json}. Errors name the file, the field and the value. */
+  /**
+   * Reads {@code dir/config.json}.
+   *
+   * @throws ModelFormatException naming the file, the field and the value if it is not valid JSON,
+   *     not an object, or holds an invalid or unsupported value
+   */
   public static ModelConfig load(Path dir) throws IOException {
     Path file = Files.isDirectory(dir) ? dir.resolve(FILE_NAME) : dir;
     if (!Files.isRegularFile(file)) {
       throw new NoSuchFileException(file.toString(), null, "a model directory needs config.json");
     }
-    JsonNode root;
-    try {
-      root = JSON.readTree(file.toFile());
-    } catch (JsonProcessingException e) {
-      throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
-    }
-    if (root == null || !root.isObject()) {
-      throw new IOException(file + ": expected a JSON object");
-    }
+    JsonNode root = JsonFiles.readObject(file);
     try {
       return parse(root);
     } catch (ConfigException e) {
-      throw new ConfigException(file + ": " + e.getMessage(), e);
+      throw new ModelFormatException(file, null, e.getMessage(), e);
     }
   }
 
@@ -70,10 +70,10 @@ public final class ModelConfigs {
     }
   }
 
-  /** Writes the config as {@code dir/config.json}. */
+  /** Writes the config as {@code dir/config.json} (atomically). */
   public static void save(ModelConfig config, Path dir) throws IOException {
     Files.createDirectories(dir);
-    JSON.writeValue(dir.resolve(FILE_NAME).toFile(), config);
+    AtomicFiles.write(dir.resolve(FILE_NAME), JSON.writeValueAsBytes(config));
   }
 
   /** The config as pretty-printed JSON. */

@@ -30,18 +30,7 @@ final class Json {
    * @throws ModelFormatException naming {@code file} if they do not
    */
   static ObjectNode parseObject(Path file, byte[] bytes, String what) throws ModelFormatException {
-    String text;
-    try {
-      text =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(bytes))
-              .toString();
-    } catch (CharacterCodingException e) {
-      throw new ModelFormatException(file, null, what + " is not valid UTF-8", e);
-    }
+    String text = utf8(file, bytes, what + " is not valid UTF-8");
     JsonNode node;
     try {
       node = MAPPER.readTree(text);
@@ -55,6 +44,24 @@ final class Json {
           what + " is not a JSON object but " + (node == null ? "empty" : node.getNodeType()));
     }
     return object;
+  }
+
+  /**
+   * {@code bytes} decoded as strict UTF-8.
+   *
+   * @throws ModelFormatException naming {@code file} with {@code problem} if they are not UTF-8
+   */
+  static String utf8(Path file, byte[] bytes, String problem) throws ModelFormatException {
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw new ModelFormatException(file, null, problem, e);
+    }
   }
 
   /** Short description of a node for error messages (truncated). */

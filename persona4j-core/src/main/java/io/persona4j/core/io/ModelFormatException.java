@@ -5,8 +5,12 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * A model file (safetensors file, shard index) is malformed or does not hold what was asked for.
- * The message always names the file and, where one is involved, the tensor.
+ * A file Persona4j reads (weights, shard index, model or adapter config, checkpoint, metadata) is
+ * malformed, of an unknown format version, or does not hold what was asked for. The message always
+ * names the file and, where one is involved, the tensor or the field and its value. This is the one
+ * checked exception for bad files (see docs/ARCHITECTURE.md, "Errors"); a config value that is
+ * invalid when built in code is a {@link io.persona4j.core.config.ConfigException} instead, which
+ * readers rethrow as this exception with the file's name.
  */
 public final class ModelFormatException extends IOException {
   private static final long serialVersionUID = 1L;

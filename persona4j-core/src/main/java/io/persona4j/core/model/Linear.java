@@ -50,4 +50,17 @@ public class Linear {
   public long outFeatures() {
     return weight.getShape().get(0);
   }
+
+  /**
+   * Returns {@code replacement} if it may take this layer's place (adapter injection): the same
+   * input and output sizes.
+   *
+   * @throws IllegalArgumentException naming this layer if the shapes differ
+   */
+  public Linear requireSameShape(Linear replacement) {
+    if (replacement.inFeatures() != inFeatures() || replacement.outFeatures() != outFeatures()) {
+      throw new IllegalArgumentException("replacement for " + name + " changes its shape");
+    }
+    return replacement;
+  }
 }

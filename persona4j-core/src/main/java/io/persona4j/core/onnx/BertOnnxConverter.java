@@ -3,13 +3,13 @@ package io.persona4j.core.onnx;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.persona4j.core.config.ModelConfigs;
+import io.persona4j.core.io.AtomicFiles;
 import io.persona4j.core.io.Checkpoint;
 import io.persona4j.core.io.HostTensor;
 import io.persona4j.core.io.SafetensorsWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -53,7 +53,7 @@ public final class BertOnnxConverter {
     metadata.put("source", importer.describe());
     SafetensorsWriter.write(outDir.resolve(Checkpoint.SINGLE_FILE), tensors, metadata);
     ModelConfigs.save(importer.config(), outDir);
-    Files.copy(tokenizerJson, outDir.resolve(TOKENIZER_FILE), StandardCopyOption.REPLACE_EXISTING);
+    AtomicFiles.write(outDir.resolve(TOKENIZER_FILE), Files.readAllBytes(tokenizerJson));
     return importer;
   }
 

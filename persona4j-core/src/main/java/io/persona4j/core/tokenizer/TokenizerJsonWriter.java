@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.persona4j.core.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -284,6 +285,6 @@ public final class TokenizerJsonWriter {
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    Files.write(out, bytes);
+    AtomicFiles.write(out, bytes);
   }
 }

@@ -1,8 +1,6 @@
 package io.persona4j.core.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import io.persona4j.core.io.HostTensor;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -109,23 +107,12 @@ public final class AdamW implements Optimizer {
 
   @Override
   public void step(TrainableParameters params, double lr) {
-    Optimizer.checkLearningRate(lr);
-    try (Autograd.NoGrad ignored = Autograd.noGrad()) {
-      for (Map.Entry<String, NDArray> e : params.asMap().entrySet()) {
-        try (NDManager scope = e.getValue().getManager().newSubManager();
-            NDScope temporaries = new NDScope()) {
-          temporaries.suppressNotUsedWarning();
-          NDArray g = Autograd.gradient(e.getValue(), scope);
-          if (g != null) {
-            update(e.getKey(), e.getValue(), g, lr * lrMultiplier(e.getKey()));
-          }
-        }
-      }
-    }
+    ParameterUpdates.forEachGradient(
+        params, lr, (name, p, values, g) -> update(name, p, values, g, lr * lrMultiplier(name)));
   }
 
-  private void update(String name, NDArray p, NDArray g, double lr) {
-    NDArray[] b = slots.buffers(name, p);
+  private void update(String name, NDArray param, NDArray p, NDArray g, double lr) {
+    NDArray[] b = slots.buffers(name, param);
     NDArray m = b[0];
     NDArray v = b[1];
     long t = slots.nextStep(name);

@@ -1,20 +1,31 @@
 package io.persona4j.core.train;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
  * The order examples are visited in: an endless sequence of epochs, each a permutation of {@code
  * [0, n)} (shuffled by a generator seeded from the run seed and the epoch number, or the identity).
  * A position in the sequence, the cursor, is all a checkpoint needs to continue the exact order.
+ *
+ * <p>Every party that trains on examples takes its batches from here ({@link Trainer}, the
+ * split-learning client), so that equal seeds give equal orders.
  */
-final class DataOrder {
+public final class DataOrder {
   private final int n;
   private final long seed;
   private final boolean shuffle;
   private long cachedEpoch = -1;
   private int[] permutation;
 
-  DataOrder(int n, long seed, boolean shuffle) {
+  /**
+   * @param n number of examples, {@code >= 1}
+   * @param seed the run's seed
+   * @param shuffle whether each epoch is a seeded permutation (else list order)
+   * @throws IllegalArgumentException if {@code n < 1}
+   */
+  public DataOrder(int n, long seed, boolean shuffle) {
     if (n < 1) {
       throw new IllegalArgumentException("no examples to order");
     }
@@ -24,7 +35,7 @@ final class DataOrder {
   }
 
   /** The example at global position {@code cursor} (epoch {@code cursor / n}). */
-  int at(long cursor) {
+  public int at(long cursor) {
     if (cursor < 0) {
       throw new IllegalArgumentException("negative data cursor " + cursor);
     }
@@ -38,6 +49,24 @@ final class DataOrder {
       cachedEpoch = epoch;
     }
     return permutation[offset];
+  }
+
+  /**
+   * The batch of the {@code size} examples at positions {@code [cursor, cursor + size)}, right
+   * padded with {@code padId}.
+   *
+   * @param examples the {@link #size()} examples this order is over
+   */
+  public Batch batch(List<Example> examples, long cursor, int size, long padId) {
+    if (examples.size() != n) {
+      throw new IllegalArgumentException(
+          "an order over " + n + " examples cannot pick from " + examples.size());
+    }
+    List<Example> picked = new ArrayList<>(size);
+    for (int j = 0; j < size; j++) {
+      picked.add(examples.get(at(cursor + j)));
+    }
+    return Batch.of(picked, padId);
   }
 
   /** Fisher-Yates shuffle with a generator derived from (seed, epoch). */
@@ -56,7 +85,8 @@ final class DataOrder {
     return p;
   }
 
-  int size() {
+  /** The number of examples. */
+  public int size() {
     return n;
   }
 }

@@ -3,7 +3,13 @@ package io.persona4j.core.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
-/** Global-norm gradient clipping, as PyTorch's {@code clip_grad_norm_} (L2, non-foreach). */
+/**
+ * Global-norm gradient clipping, as PyTorch's {@code clip_grad_norm_} (L2, non-foreach).
+ *
+ * <p>The pieces are public so that a step whose parameters live with several parties (split
+ * learning) clips exactly as one party would: each sums its {@link #squaredNorm}, one adds them up
+ * and computes the {@link #scale}, each applies it with {@link #scaleGradients}.
+ */
 public final class GradientClipping {
   /** Added to the norm before dividing, as PyTorch does. */
   public static final double EPS = 1e-6;
@@ -16,6 +22,17 @@ public final class GradientClipping {
    * zero.
    */
   public static double globalNorm(TrainableParameters params) {
+    return Math.sqrt(squaredNorm(params));
+  }
+
+  /**
+   * {@code sum over parameters of ||g||^2} (per-tensor sums in float32, the total in double); 0 for
+   * null parameters or parameters without gradients.
+   */
+  public static double squaredNorm(TrainableParameters params) {
+    if (params == null) {
+      return 0;
+    }
     double sumSquares = 0;
     try (NDManager scope = managerOf(params).newSubManager()) {
       for (String name : params.names()) {
@@ -25,7 +42,34 @@ public final class GradientClipping {
         }
       }
     }
-    return Math.sqrt(sumSquares);
+    return sumSquares;
+  }
+
+  /**
+   * The factor clipping multiplies gradients of global norm {@code norm} by: {@code min(1, maxNorm
+   * / (norm + 1e-6))}.
+   */
+  public static double scale(double norm, double maxNorm) {
+    return Math.min(1, maxNorm / (norm + EPS));
+  }
+
+  /**
+   * Multiplies every gradient of {@code params} in place by {@code scale}, outside autograd;
+   * nothing for null parameters or {@code scale >= 1}.
+   */
+  public static void scaleGradients(TrainableParameters params, double scale) {
+    if (params == null || !(scale < 1)) {
+      return;
+    }
+    try (Autograd.NoGrad ignored = Autograd.noGrad();
+        NDManager scope = managerOf(params).newSubManager()) {
+      for (String name : params.names()) {
+        NDArray g = params.gradient(name, scope);
+        if (g != null) {
+          g.muli((float) scale);
+        }
+      }
+    }
   }
 
   /**
@@ -45,18 +89,7 @@ public final class GradientClipping {
     if (!Double.isFinite(norm)) {
       return norm;
     }
-    double coef = maxNorm / (norm + EPS);
-    if (coef < 1) {
-      try (Autograd.NoGrad ignored = Autograd.noGrad();
-          NDManager scope = managerOf(params).newSubManager()) {
-        for (String name : params.names()) {
-          NDArray g = params.gradient(name, scope);
-          if (g != null) {
-            g.muli((float) coef);
-          }
-        }
-      }
-    }
+    scaleGradients(params, scale(norm, maxNorm));
     return norm;
   }
 

@@ -5,15 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
+import io.persona4j.core.io.AtomicFiles;
 import io.persona4j.core.io.DType;
+import io.persona4j.core.io.FormatVersion;
 import io.persona4j.core.model.ModelInit;
-import io.persona4j.core.model.Provenance;
 import io.persona4j.core.model.llama.LlamaCheckpointWriter;
 import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.tokenizer.Tokenizer;
 import io.persona4j.core.tokenizer.TokenizerJsonWriter;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -108,7 +108,7 @@ public final class Pretraining {
         Tokenizer tok = Tokenizer.fromDirectory(out)) {
       List<Example> windows = windows(tok, documents, config.maxLen());
       long tokens = windows.stream().mapToLong(e -> e.ids().length).sum();
-      TrainerBuilder b =
+      Trainer.Builder b =
           Trainer.builder()
               .setParameters(TrainableParameters.allOf(lm))
               .setObjective(CausalLmObjective.of(lm))
@@ -166,16 +166,15 @@ public final class Pretraining {
   private static void writeProvenance(Config c, Result r, Path out) throws IOException {
     ObjectMapper json = new ObjectMapper();
     ObjectNode root = json.valueToTree(c);
-    root.put("format_version", 1);
-    root.put("code_version", Provenance.codeVersion());
+    FormatVersion.stamp(root, 1);
     root.put("steps", r.steps());
     root.put("first_loss", r.firstLoss());
     root.put("final_loss", r.finalLoss());
     root.put("tokens", r.tokens());
     root.put("windows", r.windows());
     root.put("seconds", r.seconds());
-    Files.writeString(
+    AtomicFiles.write(
         out.resolve("pretraining.json"),
-        json.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+        json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
   }
 }

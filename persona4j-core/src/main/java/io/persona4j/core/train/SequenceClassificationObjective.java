@@ -2,7 +2,6 @@ package io.persona4j.core.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import java.util.Objects;
 
 /**
@@ -38,17 +37,7 @@ public final class SequenceClassificationObjective implements TrainingObjective 
   public Evaluation evaluate(Batch batch, NDManager m) {
     NDArray labels = batch.classLabels(m);
     checkClasses(labels);
-    NDArray logits = logits(batch, m); // [B, C]
-    double loss = CrossEntropy.classSum(logits, labels).getFloat();
-    long correct =
-        logits
-            .argMax(-1)
-            .toType(DataType.INT64, false)
-            .eq(labels)
-            .toType(DataType.INT64, false)
-            .sum()
-            .getLong();
-    return new Evaluation(loss, batch.size(), correct);
+    return Evaluation.classification(logits(batch, m), labels); // logits [B, C]
   }
 
   private void checkClasses(NDArray labels) {

@@ -1,8 +1,6 @@
 package io.persona4j.core.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import io.persona4j.core.io.HostTensor;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -76,28 +74,17 @@ public final class Sgd implements Optimizer {
 
   @Override
   public void step(TrainableParameters params, double lr) {
-    Optimizer.checkLearningRate(lr);
-    try (Autograd.NoGrad ignored = Autograd.noGrad()) {
-      for (Map.Entry<String, NDArray> e : params.asMap().entrySet()) {
-        try (NDManager scope = e.getValue().getManager().newSubManager();
-            NDScope temporaries = new NDScope()) {
-          temporaries.suppressNotUsedWarning();
-          NDArray g = Autograd.gradient(e.getValue(), scope);
-          if (g != null) {
-            update(e.getKey(), e.getValue(), g, lr);
-          }
-        }
-      }
-    }
+    ParameterUpdates.forEachGradient(
+        params, lr, (name, p, values, g) -> update(name, p, values, g, lr));
   }
 
-  private void update(String name, NDArray p, NDArray g, double lr) {
+  private void update(String name, NDArray param, NDArray p, NDArray g, double lr) {
     NDArray d = g;
     if (config.weightDecay() != 0) {
       d = d.add(p.mul((float) config.weightDecay()));
     }
     if (config.momentum() != 0) {
-      NDArray buf = slots.buffers(name, p)[0];
+      NDArray buf = slots.buffers(name, param)[0];
       long t = slots.nextStep(name);
       if (t == 1) {
         buf.addi(d); // buf was zero: a copy of the first gradient

@@ -1,8 +1,6 @@
 package io.persona4j.core.train;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.GradientCollector;
 import io.persona4j.core.TensorRuntime;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -25,6 +23,9 @@ import org.slf4j.LoggerFactory;
  * <p>The loss of an optimizer step is the mean over all targets (tokens or examples) of all its
  * micro-batches: each micro-batch's summed loss is divided by the step's total target count before
  * its backward pass, so accumulating k micro-batches equals one batch k times larger.
+ *
+ * <p>Each step is a {@link TrainingStep#run} on micro-batches taken in {@link DataOrder}: the same
+ * code a split-learning client runs, so that a split step equals an ordinary one.
  */
 public final class Trainer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
@@ -44,7 +45,7 @@ public final class Trainer implements AutoCloseable {
   private long cursor;
   private String stopReason;
 
-  Trainer(TrainerBuilder b) {
+  private Trainer(Builder b) {
     this.config =
         new TrainerConfig(
             b.maxSteps,
@@ -81,8 +82,8 @@ public final class Trainer implements AutoCloseable {
   }
 
   /** A builder: {@code setX} settings are required, {@code optX} ones optional. */
-  public static TrainerBuilder builder() {
-    return new TrainerBuilder();
+  public static Builder builder() {
+    return new Builder();
   }
 
   private static List<Example> checkExamples(String what, List<Example> examples) {
@@ -156,64 +157,34 @@ public final class Trainer implements AutoCloseable {
 
   private StepMetrics trainStep() {
     long start = System.nanoTime();
-    TensorRuntime.engine().setRandomSeed(Long.hashCode(config.seed() * 0x9E3779B97F4A7C15L + step));
     double lr = schedule.at(step);
     List<Batch> micro = new ArrayList<>();
-    long targets = 0;
-    long tokens = 0;
     for (int i = 0; i < config.gradientAccumulation(); i++) {
-      List<Example> examples = new ArrayList<>();
-      for (int j = 0; j < config.microBatchSize(); j++) {
-        examples.add(train.get(order.at(cursor++)));
-      }
-      Batch b = Batch.of(examples, config.padId());
-      micro.add(b);
-      targets += b.targetCount();
-      tokens += b.tokenCount();
+      micro.add(order.batch(train, cursor, config.microBatchSize(), config.padId()));
+      cursor += config.microBatchSize();
     }
-    params.zeroGradients();
-    double loss = 0;
-    try (GradientCollector collector = Autograd.collector()) {
-      for (Batch b : micro) {
-        try (NDManager m = manager.newSubManager()) {
-          NDArray l = scaledLoss(objective, b, m, targets);
-          collector.backward(l);
-          loss += l.getFloat();
-        }
-      }
-    }
-    double norm =
-        config.maxGradNorm() > 0
-            ? GradientClipping.clip(params, config.maxGradNorm())
-            : params.gradientNorm();
-    if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
-      params.zeroGradients();
-      throw new IllegalStateException(
-          "step "
-              + (step + 1)
-              + ": loss "
-              + loss
-              + ", gradient norm "
-              + norm
-              + " (learning rate "
-              + lr
-              + "): training diverged; lower the learning rate or clip gradients");
-    }
-    optimizer.step(params, lr);
-    params.zeroGradients();
+    TrainingStep.Result r =
+        TrainingStep.run(
+            config.seed(),
+            step,
+            micro,
+            objective,
+            params,
+            optimizer,
+            lr,
+            config.maxGradNorm(),
+            manager);
     step++;
     double seconds = (System.nanoTime() - start) / 1e9;
     return new StepMetrics(
-        step, loss, lr, norm, targets, tokens, seconds, (double) cursor / train.size());
-  }
-
-  /**
-   * The batch's summed loss divided by the step's target count. The divisor is an array on {@code
-   * m} rather than a Java number: DJL turns {@code div(number)} into a temporary array whose native
-   * memory autograd still reads in the backward pass after DJL has freed it (see {@link Autograd}).
-   */
-  static NDArray scaledLoss(TrainingObjective objective, Batch b, NDManager m, long targets) {
-    return objective.lossSum(b, m).div(m.create((float) targets));
+        step,
+        r.loss(),
+        lr,
+        r.gradNorm(),
+        r.targets(),
+        r.tokens(),
+        seconds,
+        (double) cursor / train.size());
   }
 
   /** Mean loss (and accuracy, for classification) over the evaluation set, in its order. */
@@ -309,6 +280,140 @@ public final class Trainer implements AutoCloseable {
         stopReason = Objects.requireNonNull(reason, "reason");
         LOG.info("step {}: stopping: {}", step, reason);
       }
+    }
+  }
+
+  /**
+   * Builds a {@link Trainer} (from {@link Trainer#builder()}): {@code setX} settings are required,
+   * {@code optX} ones optional with the defaults stated.
+   */
+  public static final class Builder {
+    private TrainableParameters params;
+    private TrainingObjective objective;
+    private Optimizer optimizer;
+    private LearningRateSchedule schedule;
+    private List<Example> train;
+    private List<Example> eval;
+    private long maxSteps;
+    private int microBatchSize = 8;
+    private int gradientAccumulation = 1;
+    private double maxGradNorm = 1.0;
+    private long seed = 42;
+    private boolean shuffle = true;
+    private long padId;
+    private int evalEvery;
+    private int evalBatchSize = 8;
+    private Path checkpointDir;
+    private int checkpointEvery;
+    private int keepCheckpoints;
+    private final List<TrainingListener> listeners = new ArrayList<>();
+
+    private Builder() {}
+
+    public Builder setParameters(TrainableParameters params) {
+      this.params = params;
+      return this;
+    }
+
+    public Builder setObjective(TrainingObjective objective) {
+      this.objective = objective;
+      return this;
+    }
+
+    /** The optimizer; the trainer closes it. */
+    public Builder setOptimizer(Optimizer optimizer) {
+      this.optimizer = optimizer;
+      return this;
+    }
+
+    public Builder setSchedule(LearningRateSchedule schedule) {
+      this.schedule = schedule;
+      return this;
+    }
+
+    public Builder setTrainData(List<Example> train) {
+      this.train = train;
+      return this;
+    }
+
+    public Builder setMaxSteps(long maxSteps) {
+      this.maxSteps = maxSteps;
+      return this;
+    }
+
+    public Builder optEvalData(List<Example> eval) {
+      this.eval = eval;
+      return this;
+    }
+
+    /** Default 8. */
+    public Builder optMicroBatchSize(int microBatchSize) {
+      this.microBatchSize = microBatchSize;
+      return this;
+    }
+
+    /** Default 1. */
+    public Builder optGradientAccumulation(int gradientAccumulation) {
+      this.gradientAccumulation = gradientAccumulation;
+      return this;
+    }
+
+    /** Default 1.0 (as Hugging Face's Trainer); 0 switches clipping off. */
+    public Builder optMaxGradNorm(double maxGradNorm) {
+      this.maxGradNorm = maxGradNorm;
+      return this;
+    }
+
+    /** Default 42 (as Hugging Face's Trainer). */
+    public Builder optSeed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** Default true. */
+    public Builder optShuffle(boolean shuffle) {
+      this.shuffle = shuffle;
+      return this;
+    }
+
+    /** Default 0. */
+    public Builder optPadId(long padId) {
+      this.padId = padId;
+      return this;
+    }
+
+    /** Evaluate every n steps and after the last (default 0: never). */
+    public Builder optEvalEvery(int evalEvery) {
+      this.evalEvery = evalEvery;
+      return this;
+    }
+
+    /** Default 8. */
+    public Builder optEvalBatchSize(int evalBatchSize) {
+      this.evalBatchSize = evalBatchSize;
+      return this;
+    }
+
+    /** Write checkpoints under {@code dir}: every n steps (0: only after the last). */
+    public Builder optCheckpoints(Path dir, int every) {
+      this.checkpointDir = dir;
+      this.checkpointEvery = every;
+      return this;
+    }
+
+    /** Keep only the newest n checkpoints (default 0: keep all). */
+    public Builder optKeepCheckpoints(int keepCheckpoints) {
+      this.keepCheckpoints = keepCheckpoints;
+      return this;
+    }
+
+    public Builder addListener(TrainingListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    public Trainer build() {
+      return new Trainer(this);
     }
   }
 }

@@ -3,7 +3,7 @@ package io.persona4j.core.train;
 import java.nio.file.Path;
 
 /**
- * Settings of a training run (validated; see {@link Trainer.Builder} for defaults).
+ * Settings of a training run (validated; see {@link Trainer.Builder} for the defaults).
  *
  * @param maxSteps optimizer steps to train for, >= 1
  * @param microBatchSize examples per forward/backward pass, >= 1

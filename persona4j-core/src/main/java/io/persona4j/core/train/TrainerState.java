@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.persona4j.core.io.FormatVersion;
 import io.persona4j.core.io.ModelFormatException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -62,7 +63,7 @@ public record TrainerState(
   byte[] toJson() throws IOException {
     ObjectNode root = MAPPER.createObjectNode();
     root.put("format", FORMAT);
-    root.put("format_version", FORMAT_VERSION);
+    FormatVersion.stamp(root, FORMAT_VERSION);
     root.put("step", step);
     root.put("data_cursor", dataCursor);
     root.put("seed", seed);
@@ -104,19 +105,7 @@ public record TrainerState(
       throw new ModelFormatException(
           file, "field 'format' = " + format + ": not a Persona4j training checkpoint");
     }
-    JsonNode v = root.get("format_version");
-    if (v == null || !v.isIntegralNumber()) {
-      throw new ModelFormatException(file, "field 'format_version' is missing or not an integer");
-    }
-    if (v.asLong() != FORMAT_VERSION) {
-      throw new ModelFormatException(
-          file,
-          "field 'format_version' = "
-              + v.asText()
-              + ": unsupported (this version of Persona4j reads version "
-              + FORMAT_VERSION
-              + " only)");
-    }
+    FormatVersion.check(file, root, FORMAT_VERSION);
     JsonNode opt = object(file, root, "optimizer");
     Map<String, Double> hyper = new LinkedHashMap<>();
     JsonNode h = object(file, opt, "hyper_parameters");

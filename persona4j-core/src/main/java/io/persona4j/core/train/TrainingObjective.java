@@ -2,6 +2,7 @@ package io.persona4j.core.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 
 /**
  * What a training run minimizes: a model's forward pass and loss on a batch.
@@ -36,6 +37,23 @@ public interface TrainingObjective {
    * @param correct correctly predicted targets, or -1 where accuracy does not apply
    */
   record Evaluation(double lossSum, long targets, long correct) {
+    /**
+     * The evaluation of a classification batch: summed cross-entropy of {@code logits [B, C]}
+     * against {@code labels [B]}, B targets, and how many argmax predictions equal the label.
+     */
+    public static Evaluation classification(NDArray logits, NDArray labels) {
+      double loss = CrossEntropy.classSum(logits, labels).getFloat();
+      long correct =
+          logits
+              .argMax(-1)
+              .toType(DataType.INT64, false)
+              .eq(labels)
+              .toType(DataType.INT64, false)
+              .sum()
+              .getLong();
+      return new Evaluation(loss, labels.size(), correct);
+    }
+
     /** Adds another batch's sums. */
     public Evaluation plus(Evaluation o) {
       long c = correct < 0 || o.correct < 0 ? -1 : correct + o.correct;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.persona4j.core.io.ModelFormatException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,7 +76,8 @@ class ModelConfigsTest {
       throws IOException {
     Files.writeString(dir.resolve("config.json"), "{\"model_type\":\"gpt2\",\"n_embd\":8}");
     assertThatThrownBy(() -> ModelConfigs.load(dir))
-        .isInstanceOf(ConfigException.class)
+        .isInstanceOf(ModelFormatException.class)
+        .hasCauseInstanceOf(ConfigException.class)
         .hasMessageContaining("config.json")
         .hasMessageContaining("model_type")
         .hasMessageContaining("gpt2");

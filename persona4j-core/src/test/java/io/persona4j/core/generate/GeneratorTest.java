@@ -152,4 +152,49 @@ class GeneratorTest {
     assertThat(a).containsExactly(b);
     assertThat(a).isNotEqualTo(c);
   }
+
+  @Test
+  void generationFromEmbeddingsIsGenerationFromIds() {
+    List<long[]> prompts = List.of(new long[] {1, 5, 9, 13}, new long[] {1, 7}, new long[] {3});
+    SamplingConfig config = new SamplingConfig(6, 0.9f, 20, 0.95f, 1f, Set.of(2L), 7);
+    GenerationResult fromIds = new Generator(model).generate(prompts, config, TokenListener.NONE);
+    int p = 4;
+    long[] ids = new long[prompts.size() * p];
+    boolean[][] valid = new boolean[prompts.size()][p];
+    for (int r = 0; r < prompts.size(); r++) {
+      long[] x = prompts.get(r);
+      for (int c = 0; c < x.length; c++) {
+        ids[r * p + p - x.length + c] = x[c]; // left-padded with 0
+        valid[r][p - x.length + c] = true;
+      }
+    }
+    try (NDManager m = manager.newSubManager()) {
+      GenerationResult fromEmbeddings =
+          new Generator(model)
+              .generateFromEmbeddings(
+                  model.embed(m.create(ids, new Shape(prompts.size(), p))),
+                  valid,
+                  config,
+                  TokenListener.NONE,
+                  Generator.StopCondition.NONE);
+      for (int r = 0; r < prompts.size(); r++) {
+        assertThat(fromEmbeddings.tokens().get(r)).containsExactly(fromIds.tokens().get(r));
+      }
+      assertThat(fromEmbeddings.promptTokens()).isEqualTo(fromIds.promptTokens());
+      // an extra stop condition ends a row after the token it sees
+      GenerationResult two =
+          new Generator(model)
+              .generateFromEmbeddings(
+                  model.embed(m.create(ids, new Shape(prompts.size(), p))),
+                  valid,
+                  config,
+                  TokenListener.NONE,
+                  (row, generated) -> generated.length == 2);
+      for (int r = 0; r < prompts.size(); r++) {
+        long[] full = fromIds.tokens().get(r);
+        assertThat(two.tokens().get(r))
+            .containsExactly(Arrays.copyOf(full, Math.min(2, full.length)));
+      }
+    }
+  }
 }

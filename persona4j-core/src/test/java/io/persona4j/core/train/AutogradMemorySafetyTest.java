@@ -35,7 +35,8 @@ class AutogradMemorySafetyTest {
       List<ByteBuffer> keep = new ArrayList<>();
       try (NDManager scope = m.newSubManager();
           GradientCollector gc = Autograd.collector()) {
-        NDArray loss = Trainer.scaledLoss(CausalLmObjective.of(model), batch, scope, 7);
+        NDArray loss =
+            TrainingStep.meanLoss(CausalLmObjective.of(model).lossSum(batch, scope), 7, scope);
         if (churn) {
           keep.addAll(NativeMemoryChurn.run());
         }
@@ -86,8 +87,11 @@ class AutogradMemorySafetyTest {
       try (NDManager scope = m.newSubManager();
           GradientCollector gc = Autograd.collector()) {
         NDArray loss =
-            Trainer.scaledLoss(
-                new SequenceClassificationObjective(encoder, Pooling.MEAN, head), batch, scope, 2);
+            TrainingStep.meanLoss(
+                new SequenceClassificationObjective(encoder, Pooling.MEAN, head)
+                    .lossSum(batch, scope),
+                2,
+                scope);
         if (churn) {
           keep.addAll(NativeMemoryChurn.run());
         }

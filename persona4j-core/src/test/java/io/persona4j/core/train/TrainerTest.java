@@ -31,7 +31,7 @@ class TrainerTest {
 
   @TempDir Path dir;
 
-  static TrainerBuilder base(LlamaModel model, TrainableParameters params, long steps) {
+  static Trainer.Builder base(LlamaModel model, TrainableParameters params, long steps) {
     return Trainer.builder()
         .setParameters(params)
         .setObjective(CausalLmObjective.of(model))
@@ -142,7 +142,7 @@ class TrainerTest {
   double[] run(long seed, long steps, Path resumeFrom, int checkpointEvery) throws IOException {
     try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyModels.llama(1, m)) {
-      TrainerBuilder b =
+      Trainer.Builder b =
           base(model, TrainableParameters.allOf(model), steps)
               .setObjective(withDropout(model))
               .setOptimizer(AdamW.builder().optWeightDecay(0.1).build())

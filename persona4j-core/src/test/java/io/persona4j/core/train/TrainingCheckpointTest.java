@@ -137,7 +137,7 @@ class TrainingCheckpointTest {
         .isInstanceOf(ModelFormatException.class)
         .hasMessageContaining(file.toString())
         .hasMessageContaining("'format_version' = 2: unsupported")
-        .hasMessageContaining("reads version 1 only");
+        .hasMessageContaining("reads '1' only");
     Files.writeString(file, json.replace("persona4j-training-checkpoint", "something-else"));
     assertThatThrownBy(() -> TrainingCheckpoint.readState(dir))
         .hasMessageContaining("not a Persona4j training checkpoint");

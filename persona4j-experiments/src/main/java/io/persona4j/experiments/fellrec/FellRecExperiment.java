@@ -141,10 +141,10 @@ public final class FellRecExperiment {
               preset.evalBatch());
       LoraConfig loraConfig =
           LoraConfig.builder()
-              .r(preset.rank())
-              .alpha(preset.alpha())
-              .dropout(preset.dropout())
-              .targets("q_proj", "v_proj")
+              .optR(preset.rank())
+              .optAlpha(preset.alpha())
+              .optDropout(preset.dropout())
+              .optTargets("q_proj", "v_proj")
               .build();
       for (long seed : preset.seeds()) {
         ClientPartition partition = ClientSplit.partition(userEmbeddings, preset.clients(), seed);

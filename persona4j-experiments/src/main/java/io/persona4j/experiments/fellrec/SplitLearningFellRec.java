@@ -2,7 +2,6 @@ package io.persona4j.experiments.fellrec;
 
 import io.persona4j.adapters.lora.LoraDropoutReseeding;
 import io.persona4j.adapters.lora.LoraModel;
-import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.federated.Grid;
 import io.persona4j.federated.ParameterSet;
@@ -15,6 +14,7 @@ import io.persona4j.federated.split.SplitClientConfig;
 import io.persona4j.federated.split.SplitConfig;
 import io.persona4j.federated.split.SplitParameters;
 import io.persona4j.federated.split.SplitServer;
+import io.persona4j.federated.split.SplitServerConfig;
 import io.persona4j.federated.split.SplitStepResult;
 import io.persona4j.federated.strategy.FellRec;
 import java.time.Duration;
@@ -179,14 +179,13 @@ final class SplitLearningFellRec {
       LoraParameters.load(lora, id, full);
     }
     SplitClientConfig config =
-        new SplitClientConfig(
-            preset.lr(),
-            0.0,
-            Math.min(preset.batch(), d.train().size()),
-            roundSeed,
-            true,
-            padId,
-            maxGradNorm);
+        SplitClientConfig.builder()
+            .setLearningRate(preset.lr())
+            .setBatchSize(Math.min(preset.batch(), d.train().size()))
+            .optSeed(roundSeed)
+            .optPadId(padId)
+            .optMaxGradNorm(maxGradNorm)
+            .build();
     LoraDropoutReseeding dropout = new LoraDropoutReseeding(lora.units(id), roundSeed);
     double lossSum = 0;
     try (SplitClientApp app = new SplitClientApp(model, lora, id, d.train(), split, config);
@@ -199,15 +198,14 @@ final class SplitLearningFellRec {
               model,
               lora,
               id,
-              split,
-              preset.lr(),
-              0.0,
-              STAGE_DEADLINE,
-              maxGradNorm)) {
+              SplitServerConfig.builder()
+                  .setSplit(split)
+                  .setLearningRate(preset.lr())
+                  .optStageDeadline(STAGE_DEADLINE)
+                  .optMaxGradNorm(maxGradNorm)
+                  .build())) {
         for (int step = 0; step < preset.localSteps(); step++) {
-          dropout.reseed(step);
-          TensorRuntime.engine()
-              .setRandomSeed(Long.hashCode(roundSeed * 0x9E3779B97F4A7C15L + step));
+          dropout.reseed(step); // the engine's generator: the client seeds it per step
           SplitStepResult r = server.step();
           lossSum += r.loss();
         }

@@ -56,7 +56,8 @@ class ClientEvaluatorTest {
             LlamaModel.load(
                 c, WeightSource.ofFloats("random", RandomWeights.llama(c, 3, 0.2f)), m);
         LoraModel lora = LoraModel.of(model, m)) {
-      lora.add("c", LoraConfig.builder().r(4).alpha(8).targets("q_proj", "v_proj").build(), 1);
+      lora.add(
+          "c", LoraConfig.builder().optR(4).optAlpha(8).optTargets("q_proj", "v_proj").build(), 1);
       ParameterSet init = LoraParameters.read(lora, "c");
       float[] flat = new float[(int) init.numElements()];
       SplittableRandom r = new SplittableRandom(9);

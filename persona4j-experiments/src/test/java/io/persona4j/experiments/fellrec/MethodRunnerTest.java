@@ -45,7 +45,8 @@ class MethodRunnerTest {
         LlamaModel.load(
             c, WeightSource.ofFloats("random", RandomWeights.llama(c, 7, 0.2f)), manager);
     lora = LoraModel.of(model, manager);
-    LoraConfig config = LoraConfig.builder().r(4).alpha(8).targets("q_proj", "v_proj").build();
+    LoraConfig config =
+        LoraConfig.builder().optR(4).optAlpha(8).optTargets("q_proj", "v_proj").build();
     clients = List.of(client(0), client(1));
     for (ClientData d : clients) {
       lora.add(d.id(), config, 1);

@@ -46,7 +46,12 @@ class SplitLearningFellRecTest {
           LlamaModel.load(c, WeightSource.ofFloats("random", RandomWeights.llama(c, 7, 0.2f)), m);
       LoraModel lora = LoraModel.of(model, m);
       LoraConfig config =
-          LoraConfig.builder().r(4).alpha(8).dropout(dropout).targets("q_proj", "v_proj").build();
+          LoraConfig.builder()
+              .optR(4)
+              .optAlpha(8)
+              .optDropout(dropout)
+              .optTargets("q_proj", "v_proj")
+              .build();
       for (ClientData d : CLIENTS) {
         lora.add(d.id(), config, 1);
       }

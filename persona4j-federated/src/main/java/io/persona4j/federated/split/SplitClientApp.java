@@ -9,15 +9,17 @@ import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.train.AdamW;
 import io.persona4j.core.train.Autograd;
 import io.persona4j.core.train.Batch;
+import io.persona4j.core.train.CausalLmObjective;
 import io.persona4j.core.train.CrossEntropy;
+import io.persona4j.core.train.DataOrder;
 import io.persona4j.core.train.Example;
 import io.persona4j.core.train.GradientClipping;
 import io.persona4j.core.train.TrainableParameters;
+import io.persona4j.core.train.TrainingStep;
 import io.persona4j.federated.ClientApp;
 import io.persona4j.federated.Instruction;
 import io.persona4j.federated.ParameterSet;
 import io.persona4j.federated.Reply;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -36,12 +38,20 @@ import java.util.Objects;
  * error reply and leaves the state unchanged. The pending step keeps the recorded graph of the
  * front layers (no recomputation) until its {@code front_backward}.
  *
+ * <p>{@link #fit} never throws: whatever goes wrong with a stage (a malformed, mismatched or
+ * out-of-order message, a diverged loss) is an error reply naming the stage, on which the server
+ * aborts the step.
+ *
  * <p>The client owns its {@link LlamaModel} and {@link LoraModel} (a pending step's graph reads the
  * adapter's arrays, so no other client may change them between stages); its stages run one at a
- * time ({@code synchronized}). Data order, AdamW updates and the loss (summed token cross-entropy
- * over the batch's target count) and the optional global-norm clipping are those of core's {@code
- * Trainer}, so that a split step equals an ordinary step; LoRA dropout, if configured, draws from
- * the engine's generator of whichever party runs the layer.
+ * time ({@code synchronized}). A split step is core's {@link TrainingStep} cut in two: the data
+ * order ({@link DataOrder}), the engine seeding, the loss (summed token cross-entropy over the
+ * batch's target count, {@link TrainingStep#meanLoss}), its finiteness check, the global-norm
+ * clipping ({@link GradientClipping}) and the AdamW updates are the same code an ordinary step
+ * runs, so that a split step equals an ordinary step; without a split ({@code local}) the client
+ * runs {@link TrainingStep#run} itself. LoRA dropout, if configured, draws from each unit's own
+ * seeded stream. The front layers may carry no trainable tensor (an adapter on later layers only):
+ * then the gradient the server sends for them is checked and dropped.
  */
 public final class SplitClientApp implements ClientApp, AutoCloseable {
 
@@ -68,7 +78,7 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
   private final AdamW optimizer;
   private State state = State.IDLE;
   private int completedSteps;
-  private final ExampleOrder order;
+  private final DataOrder order;
   private long cursor;
   private Pending pending;
 
@@ -121,23 +131,14 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
     this.lora = Objects.requireNonNull(lora, "lora");
     this.split = Objects.requireNonNull(split, "split");
     this.config = Objects.requireNonNull(config, "config");
-    if (split.numLayers() != model.config().numHiddenLayers()) {
-      throw new IllegalArgumentException(
-          "split numLayers "
-              + split.numLayers()
-              + " != model layers "
-              + model.config().numHiddenLayers());
-    }
-    if (!lora.adapters().contains(adapter)) {
-      throw new IllegalArgumentException(
-          "adapter '" + adapter + "' is not in the LoRA model " + lora.adapters());
-    }
+    SplitParameters.requireFits(split, model);
+    SplitParameters.requireAdapter(lora, adapter);
     if (data == null || data.isEmpty()) {
       throw new IllegalArgumentException("data must hold at least one example");
     }
     this.data = List.copyOf(data);
     this.eval = new EvalBatches(evalData, config.batchSize(), config.padId());
-    this.order = new ExampleOrder(data.size(), config.seed(), config.shuffle());
+    this.order = new DataOrder(data.size(), config.seed(), config.shuffle());
     lora.activate(adapter);
     lora.train(true);
     Map<String, NDArray> all = lora.adapterTensors(adapter);
@@ -198,15 +199,18 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
       }
       lora.train(evalBatch < 0); // LoRA dropout off while evaluating
       return switch (stage) {
-        case LOCAL -> evalBatch >= 0 ? localEval(in, evalBatch) : local(in, step);
+        case LOCAL -> evalBatch >= 0 ? localEval(in, evalBatch) : local(in);
         case FRONT_FORWARD -> frontForward(in, step, evalBatch);
         case TAIL -> pending.eval() ? tailEval(in) : tail(in);
         case FRONT_BACKWARD -> frontBackward(in);
         case CLIP_STEP -> clipStep(in);
         case ABORT -> throw new AssertionError();
       };
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      // a malformed or mismatched message from the server, or a diverged step: an error reply
       return Reply.error(in, "split stage '" + stage.wireName() + "': " + e.getMessage());
+    } catch (RuntimeException e) {
+      return Reply.error(in, "split stage '" + stage.wireName() + "' failed: " + e);
     } finally {
       lora.train(true);
     }
@@ -265,29 +269,23 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
     };
   }
 
-  private Reply local(Instruction in, int step) {
+  /** A whole step without a split: exactly core's training step on this client's batch. */
+  private Reply local(Instruction in) {
     Batch batch = nextBatch();
     try (NDManager m = TensorRuntime.newManager()) {
-      front.zeroGradients();
-      NDArray loss;
-      try (Autograd.Recording ignored = Autograd.record()) {
-        NDArray logits = model.logits(batch.ids(m), batch.attentionMask(m));
-        loss = scaledLoss(logits, batch, m);
-      }
-      double value = checkedLoss(loss, step);
-      Autograd.backward(loss, m.ones(loss.getShape()));
-      if (config.clips()) {
-        double norm = GradientClipping.clip(front, config.maxGradNorm());
-        if (!Double.isFinite(norm)) {
-          front.zeroGradients();
-          throw new IllegalStateException(
-              "step " + step + ": gradient norm " + norm + ": training diverged");
-        }
-      }
-      optimizer.step(front, config.learningRate());
-      front.zeroGradients();
+      TrainingStep.Result r =
+          TrainingStep.run(
+              config.seed(),
+              completedSteps,
+              List.of(batch),
+              CausalLmObjective.of(model),
+              front,
+              optimizer,
+              config.learningRate(),
+              config.clips() ? config.maxGradNorm() : 0,
+              m);
       completedSteps++;
-      return Reply.ok(in, ParameterSet.empty(), batch.size(), Map.of(Reply.LOSS, value));
+      return Reply.ok(in, ParameterSet.empty(), batch.size(), Map.of(Reply.LOSS, r.loss()));
     }
   }
 
@@ -308,26 +306,30 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
         SplitProtocol.array(
             in.parameters(), SplitProtocol.HIDDEN_MIDDLE, p.frontOutput().getShape(), m);
     try (Autograd.NoGrad ignored = Autograd.noGrad()) {
-      NDArray x =
-          model.layers(
-              middle,
-              p.inputs().positions(),
-              p.inputs().mask(),
-              split.serverTo(),
-              split.numLayers());
-      NDArray logits = model.lmHead(model.finalNorm(x));
-      Reply r =
-          eval.reply(
-              in,
-              CrossEntropy.tokenSum(logits, p.batch().targets(m), p.batch().weights(m)),
-              p.batch());
+      Reply r = eval.reply(in, tailLossSum(middle, p), p.batch());
       release();
       return r;
     }
   }
 
+  /**
+   * The summed token loss of the pending batch from the server's output {@code middle}: the tail
+   * layers, the final norm, the LM head and cross-entropy.
+   */
+  private NDArray tailLossSum(NDArray middle, Pending p) {
+    NDArray x =
+        model.layers(
+            middle, p.inputs().positions(), p.inputs().mask(), split.serverTo(), split.numLayers());
+    NDArray logits = model.lmHead(model.finalNorm(x)); // [B, T, V]
+    NDManager m = p.manager();
+    return CrossEntropy.tokenSum(logits, p.batch().targets(m), p.batch().weights(m));
+  }
+
   private Reply frontForward(Instruction in, int step, int evalBatch) {
     boolean evaluating = evalBatch >= 0;
+    if (!evaluating) {
+      TrainingStep.seedEngine(config.seed(), completedSteps); // as an ordinary step does
+    }
     Batch batch = evaluating ? eval.batch(evalBatch) : nextBatch();
     NDManager m = TensorRuntime.newManager();
     try {
@@ -339,7 +341,9 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
         mask[i] = att[i] != 0 ? 1f : 0f;
       }
       LayerInputs inputs = LayerInputs.of(model, valid, m);
-      front.zeroGradients();
+      if (front != null) {
+        front.zeroGradients();
+      }
       NDArray out;
       if (evaluating) {
         try (Autograd.NoGrad ignored = Autograd.noGrad()) {
@@ -382,16 +386,10 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
     }
     NDArray loss;
     try (Autograd.Recording ignored = Autograd.record()) {
-      NDArray x =
-          model.layers(
-              middle,
-              p.inputs().positions(),
-              p.inputs().mask(),
-              split.serverTo(),
-              split.numLayers());
-      loss = scaledLoss(model.lmHead(model.finalNorm(x)), p.batch(), m);
+      loss = TrainingStep.meanLoss(tailLossSum(middle, p), p.batch().targetCount(), m);
     }
-    double value = checkedLoss(loss, p.step());
+    double value = loss.getFloat();
+    TrainingStep.requireFiniteLoss(p.step(), value, config.learningRate());
     Autograd.backward(loss, m.ones(loss.getShape()));
     NDArray grad = Autograd.gradientOf(middle, m);
     if (grad == null) {
@@ -413,11 +411,11 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
     NDArray grad =
         SplitProtocol.array(
             in.parameters(), SplitProtocol.GRAD_FRONT, p.frontOutput().getShape(), p.manager());
-    Autograd.backward(p.frontOutput(), grad);
+    if (front != null) { // without trainable front tensors there is nothing to backpropagate into
+      Autograd.backward(p.frontOutput(), grad);
+    }
     if (config.clips()) {
-      double sq =
-          SplitProtocol.squaredGradientNorm(front, p.manager())
-              + SplitProtocol.squaredGradientNorm(tail, p.manager());
+      double sq = GradientClipping.squaredNorm(front) + GradientClipping.squaredNorm(tail);
       state = State.AWAITING_CLIP;
       return Reply.ok(
           in,
@@ -425,8 +423,9 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
           p.batch().size(),
           Map.of(Reply.LOSS, p.loss(), SplitProtocol.GRAD_SQUARED_NORM, sq));
     }
-    optimizer.step(front, config.learningRate());
-    front.zeroGradients();
+    if (front != null) {
+      optimizer.step(front, config.learningRate());
+    }
     completedSteps++;
     release();
     return Reply.ok(in, ParameterSet.empty(), p.batch().size(), Map.of(Reply.LOSS, p.loss()));
@@ -436,39 +435,24 @@ public final class SplitClientApp implements ClientApp, AutoCloseable {
   private Reply clipStep(Instruction in) {
     Pending p = pending;
     double scale = SplitProtocol.clipScaleOf(in);
-    SplitProtocol.scaleGradients(front, scale, p.manager());
-    SplitProtocol.scaleGradients(tail, scale, p.manager());
+    GradientClipping.scaleGradients(front, scale);
+    GradientClipping.scaleGradients(tail, scale);
     if (tail != null) {
       optimizer.step(tail, config.learningRate());
     }
-    optimizer.step(front, config.learningRate());
+    if (front != null) {
+      optimizer.step(front, config.learningRate());
+    }
     completedSteps++;
     release();
     return Reply.ok(in, ParameterSet.empty(), p.batch().size(), Map.of(Reply.LOSS, p.loss()));
   }
 
-  /** The batch's summed token loss over its target count, the divisor an array (see Autograd). */
-  private static NDArray scaledLoss(NDArray logits, Batch batch, NDManager m) {
-    NDArray sum = CrossEntropy.tokenSum(logits, batch.targets(m), batch.weights(m));
-    return sum.div(m.create((float) batch.targetCount()));
-  }
-
-  private double checkedLoss(NDArray loss, int step) {
-    double v = loss.getFloat();
-    if (!Double.isFinite(v)) {
-      throw new IllegalStateException(
-          "step " + step + ": loss " + v + ": training diverged; lower the learning rate");
-    }
-    return v;
-  }
-
-  /** The next {@code batchSize} examples in the run's order (as core's Trainer visits them). */
+  /** The next {@code batchSize} examples in the run's order (core's {@link DataOrder}). */
   private Batch nextBatch() {
-    List<Example> examples = new ArrayList<>();
-    for (int j = 0; j < config.batchSize(); j++) {
-      examples.add(data.get(order.at(cursor++)));
-    }
-    return Batch.of(examples, config.padId());
+    Batch b = order.batch(data, cursor, config.batchSize(), config.padId());
+    cursor += config.batchSize();
+    return b;
   }
 
   private void release() {

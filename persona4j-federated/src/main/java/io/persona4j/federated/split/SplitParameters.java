@@ -2,6 +2,7 @@ package io.persona4j.federated.split;
 
 import ai.djl.ndarray.NDArray;
 import io.persona4j.adapters.lora.LoraModel;
+import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.federated.ParameterSet;
 import io.persona4j.federated.TensorSpec;
 import io.persona4j.federated.lora.LoraParameters;
@@ -27,6 +28,33 @@ public final class SplitParameters {
       throw new IllegalArgumentException("tensor '" + name + "' belongs to no decoder layer");
     }
     return Integer.parseInt(m.group(1));
+  }
+
+  /**
+   * Checks that {@code split} fits {@code model} (both parties' constructors check it).
+   *
+   * @throws IllegalArgumentException naming both layer counts otherwise
+   */
+  static void requireFits(SplitConfig split, LlamaModel model) {
+    if (split.numLayers() != model.config().numHiddenLayers()) {
+      throw new IllegalArgumentException(
+          "split numLayers "
+              + split.numLayers()
+              + " != model layers "
+              + model.config().numHiddenLayers());
+    }
+  }
+
+  /**
+   * Checks that {@code lora} holds {@code adapter}.
+   *
+   * @throws IllegalArgumentException naming the adapter and those there are otherwise
+   */
+  static void requireAdapter(LoraModel lora, String adapter) {
+    if (!lora.adapters().contains(adapter)) {
+      throw new IllegalArgumentException(
+          "adapter '" + adapter + "' is not in the LoRA model " + lora.adapters());
+    }
   }
 
   /** The entries of {@code all} on layers in {@code [from, to)}, in order. */

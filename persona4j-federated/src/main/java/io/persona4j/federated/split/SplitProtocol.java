@@ -3,8 +3,6 @@ package io.persona4j.federated.split;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.persona4j.core.train.Autograd;
-import io.persona4j.core.train.TrainableParameters;
 import io.persona4j.federated.Instruction;
 import io.persona4j.federated.ParameterSet;
 import io.persona4j.federated.TensorSpec;
@@ -141,45 +139,6 @@ public final class SplitProtocol {
           "config '" + CLIP_SCALE + "' must be a number in (0, 1], got " + v);
     }
     return n.doubleValue();
-  }
-
-  /**
-   * The sum of squares of all gradients of {@code params} (0 for null or none computed): per tensor
-   * in float32, the total in double, as core's {@code GradientClipping.globalNorm}.
-   */
-  public static double squaredGradientNorm(TrainableParameters params, NDManager scope) {
-    if (params == null) {
-      return 0;
-    }
-    double sum = 0;
-    try (NDManager m = scope.newSubManager()) {
-      for (String name : params.names()) {
-        NDArray g = params.gradient(name, m);
-        if (g != null) {
-          sum += g.square().sum().getFloat();
-        }
-      }
-    }
-    return sum;
-  }
-
-  /**
-   * Scales all gradients of {@code params} in place by {@code scale} (nothing if null or {@code
-   * scale >= 1}), outside autograd.
-   */
-  public static void scaleGradients(TrainableParameters params, double scale, NDManager scope) {
-    if (params == null || scale >= 1) {
-      return;
-    }
-    try (Autograd.NoGrad ignored = Autograd.noGrad();
-        NDManager m = scope.newSubManager()) {
-      for (String name : params.names()) {
-        NDArray g = params.gradient(name, m);
-        if (g != null) {
-          g.muli((float) scale);
-        }
-      }
-    }
   }
 
   /**

@@ -18,7 +18,6 @@ import io.persona4j.federated.Instruction;
 import io.persona4j.federated.ParameterSet;
 import io.persona4j.federated.Reply;
 import io.persona4j.federated.RoundResult;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,27 +48,25 @@ import java.util.Objects;
  * {@code front_backward} leaves the server's (and the client's tail) update applied and the
  * client's front not.
  *
- * <p>With clipping ({@code maxGradNorm} positive and finite, the client built with the same bound)
- * the server clips as core's {@code Trainer}: after {@code front_backward} the client replies the
- * squared norm of its gradients ({@value SplitProtocol#GRAD_SQUARED_NORM}) instead of updating; the
- * server adds its own, computes {@code scale = min(1, C / (norm + 1e-6))}, scales and updates its
- * adapter, and sends {@code clip_step} with the scale, on which the client scales and updates. A
- * clipped step that fails before {@code clip_step} updates nothing; one that fails at {@code
- * clip_step} leaves the server's update applied and the client's not.
+ * <p>With clipping ({@link SplitServerConfig#maxGradNorm()} positive and finite, the client built
+ * with the same bound) the server clips as core's {@code Trainer}: after {@code front_backward} the
+ * client replies the squared norm of its gradients ({@value SplitProtocol#GRAD_SQUARED_NORM})
+ * instead of updating; the server adds its own, computes {@code scale = min(1, C / (norm + 1e-6))},
+ * scales and updates its adapter, and sends {@code clip_step} with the scale, on which the client
+ * scales and updates. A clipped step that fails before {@code clip_step} updates nothing; one that
+ * fails at {@code clip_step} leaves the server's update applied and the client's not.
  */
 public final class SplitServer implements AutoCloseable {
 
   private final Grid grid;
   private final String clientId;
   private final LlamaModel model;
+  private final SplitServerConfig config;
   private final SplitConfig split;
-  private final double learningRate;
-  private final Duration deadline;
   private final LoraModel lora;
   private final String adapter;
   private final TrainableParameters middle;
   private final AdamW optimizer;
-  private final double maxGradNorm;
   private double lastGradientNorm = Double.NaN;
   private int step;
   private long bytesUp;
@@ -81,10 +78,9 @@ public final class SplitServer implements AutoCloseable {
    * @param model the base model (only the middle layers are used)
    * @param lora LoRA on {@code model}; adapter {@code adapter}'s tensors on the middle layers train
    * @param adapter the adapter name
-   * @param split the layer split, which must match the client's
-   * @param learningRate constant AdamW learning rate, {@code > 0}
-   * @param weightDecay AdamW decoupled weight decay, {@code >= 0}
-   * @param deadline per-stage deadline
+   * @param config the split, optimizer, deadline and clipping settings
+   * @throws IllegalArgumentException if the split does not fit the model, or the adapter is missing
+   *     or has no tensor on the server's layers
    */
   public SplitServer(
       Grid grid,
@@ -92,63 +88,20 @@ public final class SplitServer implements AutoCloseable {
       LlamaModel model,
       LoraModel lora,
       String adapter,
-      SplitConfig split,
-      double learningRate,
-      double weightDecay,
-      Duration deadline) {
-    this(grid, clientId, model, lora, adapter, split, learningRate, weightDecay, deadline, 0);
-  }
-
-  /**
-   * As {@link #SplitServer(Grid, String, LlamaModel, LoraModel, String, SplitConfig, double,
-   * double, Duration)}, clipping each step by the global gradient norm over both parties.
-   *
-   * @param maxGradNorm global L2 gradient-norm bound, as core's {@code Trainer.optMaxGradNorm}; 0
-   *     or {@code +inf} turns clipping off; must equal the client's {@link
-   *     SplitClientConfig#maxGradNorm()}
-   */
-  public SplitServer(
-      Grid grid,
-      String clientId,
-      LlamaModel model,
-      LoraModel lora,
-      String adapter,
-      SplitConfig split,
-      double learningRate,
-      double weightDecay,
-      Duration deadline,
-      double maxGradNorm) {
-    if (!(maxGradNorm >= 0)) {
-      throw new IllegalArgumentException(
-          "maxGradNorm must be >= 0 (0 or +inf: off), got " + maxGradNorm);
-    }
-    this.maxGradNorm = maxGradNorm;
+      SplitServerConfig config) {
     this.grid = Objects.requireNonNull(grid, "grid");
     if (clientId == null || clientId.isBlank()) {
       throw new IllegalArgumentException("clientId must be non-blank, got " + clientId);
     }
     this.clientId = clientId;
     this.model = Objects.requireNonNull(model, "model");
-    this.split = Objects.requireNonNull(split, "split");
-    if (split.numLayers() != model.config().numHiddenLayers()) {
-      throw new IllegalArgumentException(
-          "split numLayers "
-              + split.numLayers()
-              + " != model layers "
-              + model.config().numHiddenLayers());
-    }
-    if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
-      throw new IllegalArgumentException("learningRate must be > 0, got " + learningRate);
-    }
-    this.learningRate = learningRate;
-    this.deadline = Objects.requireNonNull(deadline, "deadline");
+    this.config = Objects.requireNonNull(config, "config");
+    this.split = config.split();
+    SplitParameters.requireFits(split, model);
     this.lora = Objects.requireNonNull(lora, "lora");
     this.adapter = adapter;
     if (split.isSplit()) {
-      if (!lora.adapters().contains(adapter)) {
-        throw new IllegalArgumentException(
-            "adapter '" + adapter + "' is not in the LoRA model " + lora.adapters());
-      }
+      SplitParameters.requireAdapter(lora, adapter);
       Map<String, NDArray> mine =
           SplitParameters.ofLayers(
               lora.adapterTensors(adapter), split.serverFrom(), split.serverTo());
@@ -160,7 +113,7 @@ public final class SplitServer implements AutoCloseable {
     } else {
       this.middle = null;
     }
-    this.optimizer = AdamW.builder().optWeightDecay(weightDecay).build();
+    this.optimizer = AdamW.builder().optWeightDecay(config.weightDecay()).build();
   }
 
   private String range() {
@@ -174,7 +127,7 @@ public final class SplitServer implements AutoCloseable {
 
   /** Whether split steps are clipped. */
   public boolean clips() {
-    return maxGradNorm > 0 && Double.isFinite(maxGradNorm);
+    return config.clips();
   }
 
   /**
@@ -249,7 +202,7 @@ public final class SplitServer implements AutoCloseable {
       Autograd.backward(out, grad);
       NDArray gradFront = Autograd.gradientOf(hidden, m);
       if (!clips()) {
-        optimizer.step(middle, learningRate);
+        optimizer.step(middle, config.learningRate());
         middle.zeroGradients();
       }
       ParameterSet.Builder back = ParameterSet.builder();
@@ -285,7 +238,7 @@ public final class SplitServer implements AutoCloseable {
               + clientSq,
           List.of());
     }
-    double norm = Math.sqrt(clientSq + SplitProtocol.squaredGradientNorm(middle, m));
+    double norm = Math.sqrt(clientSq + GradientClipping.squaredNorm(middle));
     if (!Double.isFinite(norm)) {
       throw abort(
           s,
@@ -293,9 +246,9 @@ public final class SplitServer implements AutoCloseable {
           "gradient norm " + norm + ": training diverged; lower the learning rate",
           List.of());
     }
-    double scale = Math.min(1, maxGradNorm / (norm + GradientClipping.EPS));
-    SplitProtocol.scaleGradients(middle, scale, m);
-    optimizer.step(middle, learningRate);
+    double scale = GradientClipping.scale(norm, config.maxGradNorm());
+    GradientClipping.scaleGradients(middle, scale);
+    optimizer.step(middle, config.learningRate());
     middle.zeroGradients();
     lastGradientNorm = norm;
     send(s, SplitStage.CLIP_STEP, SplitProtocol.clipInstruction(s, clientId, split, scale));
@@ -416,7 +369,7 @@ public final class SplitServer implements AutoCloseable {
 
   /** Sends one instruction and returns the client's successful reply, accounting bytes. */
   private Reply send(int s, SplitStage stage, Instruction instruction) {
-    RoundResult r = grid.send(List.of(instruction), deadline);
+    RoundResult r = grid.send(List.of(instruction), config.stageDeadline());
     for (ClientStats c : r.stats()) {
       bytesUp += c.bytesUp();
       bytesDown += c.bytesDown();
@@ -451,7 +404,7 @@ public final class SplitServer implements AutoCloseable {
           List.of(
               SplitProtocol.instruction(
                   SplitStage.ABORT, s, clientId, ParameterSet.empty(), split)),
-          deadline);
+          config.stageDeadline());
     }
     return new FederatedRunException(
         s,

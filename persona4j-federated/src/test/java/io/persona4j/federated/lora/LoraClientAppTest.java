@@ -130,7 +130,7 @@ class LoraClientAppTest {
     try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyLora.llama(m);
         LoraModel lora = LoraModel.of(model, m)) {
-      LoraConfig nonZeroB = TinyLora.CONFIG.toBuilder().init(false).build();
+      LoraConfig nonZeroB = TinyLora.CONFIG.toBuilder().optInit(false).build();
       lora.add("c0", nonZeroB, 21);
       LoraClientApp app =
           new LoraClientApp(model, lora, "c0", TinyLora.data(0), LoraClientConfig.of(1e-2, 10));

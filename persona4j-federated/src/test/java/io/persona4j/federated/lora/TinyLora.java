@@ -18,7 +18,7 @@ import java.util.List;
 final class TinyLora {
   /** r 4, alpha 8 on q_proj and v_proj, no dropout, zero-initialized B. */
   static final LoraConfig CONFIG =
-      LoraConfig.builder().r(4).alpha(8).targets("q_proj", "v_proj").build();
+      LoraConfig.builder().optR(4).optAlpha(8).optTargets("q_proj", "v_proj").build();
 
   private TinyLora() {}
 

@@ -25,7 +25,7 @@ import java.util.List;
 final class SplitFixture {
   static final String ADAPTER = "default";
   static final LoraConfig LORA =
-      LoraConfig.builder().r(4).alpha(8).targets("q_proj", "v_proj").build();
+      LoraConfig.builder().optR(4).optAlpha(8).optTargets("q_proj", "v_proj").build();
   static final double LR = 0.02;
   static final double WEIGHT_DECAY = 0.01;
   static final int BATCH = 3;
@@ -45,8 +45,13 @@ final class SplitFixture {
 
   /** LoRA adapter {@value #ADAPTER} on {@code model}, A initialized from seed 5, B zero. */
   static LoraModel lora(LlamaModel model, NDManager m) {
+    return lora(model, m, LORA);
+  }
+
+  /** As {@link #lora(LlamaModel, NDManager)} with another adapter config. */
+  static LoraModel lora(LlamaModel model, NDManager m, LoraConfig config) {
     LoraModel lora = LoraModel.of(model, m);
-    lora.add(ADAPTER, LORA, 5);
+    lora.add(ADAPTER, config, 5);
     return lora;
   }
 
@@ -65,7 +70,14 @@ final class SplitFixture {
   }
 
   static SplitClientConfig clientConfig(boolean shuffle, double maxGradNorm) {
-    return new SplitClientConfig(LR, WEIGHT_DECAY, BATCH, SEED, shuffle, 0, maxGradNorm);
+    return SplitClientConfig.builder()
+        .setLearningRate(LR)
+        .setBatchSize(BATCH)
+        .optWeightDecay(WEIGHT_DECAY)
+        .optSeed(SEED)
+        .optShuffle(shuffle)
+        .optMaxGradNorm(maxGradNorm)
+        .build();
   }
 
   /**
@@ -89,9 +101,16 @@ final class SplitFixture {
   /** As {@link #reference(int, boolean, List)}, clipping with {@code optMaxGradNorm(maxNorm)}. */
   static Reference reference(int steps, boolean shuffle, List<Example> examples, double maxNorm)
       throws IOException {
+    return reference(steps, shuffle, examples, maxNorm, LORA);
+  }
+
+  /** As {@link #reference(int, boolean, List, double)} with another adapter config. */
+  static Reference reference(
+      int steps, boolean shuffle, List<Example> examples, double maxNorm, LoraConfig config)
+      throws IOException {
     try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = llama(m);
-        LoraModel lora = lora(model, m)) {
+        LoraModel lora = lora(model, m, config)) {
       ParameterSet initial = LoraParameters.read(lora, ADAPTER);
       lora.train(true);
       TrainingResult r;

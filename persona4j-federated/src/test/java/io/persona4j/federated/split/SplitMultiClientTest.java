@@ -108,10 +108,12 @@ class SplitMultiClientTest {
         model,
         lora,
         id,
-        split,
-        SplitFixture.LR,
-        SplitFixture.WEIGHT_DECAY,
-        Duration.ofSeconds(30));
+        SplitServerConfig.builder()
+            .setSplit(split)
+            .setLearningRate(SplitFixture.LR)
+            .optWeightDecay(SplitFixture.WEIGHT_DECAY)
+            .optStageDeadline(Duration.ofSeconds(30))
+            .build());
   }
 
   private static void check(List<SplitStepResult> got, SplitFixture.Reference ref) {

@@ -3,6 +3,7 @@ package io.persona4j.federated.split;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.persona4j.core.train.Autograd;
 import io.persona4j.federated.FederatedRunException;
 import io.persona4j.federated.Instruction;
 import io.persona4j.federated.ParameterSet;
@@ -96,6 +97,34 @@ class SplitProtocolTest {
       assertThat(s.step()).isEqualTo(1);
       assertThat(c.completedSteps()).isEqualTo(1);
       assertThat(c.evaluate(stage(SplitStage.TAIL, 2, split, none)).isError()).isTrue();
+    }
+  }
+
+  @Test
+  void aDivergedLossIsAnErrorReplyNotAnException() throws Exception {
+    SplitConfig split = SplitConfig.of(4, 1);
+    try (SplitRig rig = new SplitRig(split, false)) {
+      SplitClientApp c = rig.client;
+      ParameterSet none = ParameterSet.empty();
+      // a diverged tail: the client's LoRA on its last layer holds NaN
+      try (Autograd.NoGrad ignored = Autograd.noGrad()) {
+        rig.clientLora.adapterTensors(SplitFixture.ADAPTER).entrySet().stream()
+            .filter(e -> e.getKey().contains("layers.3."))
+            .forEach(e -> e.getValue().muli(Float.NaN));
+      }
+      ParameterSet hidden = c.fit(stage(SplitStage.FRONT_FORWARD, 1, split, none)).parameters();
+      int[] shape =
+          hidden.spec(SplitProtocol.HIDDEN_FRONT).shape().stream().mapToInt(i -> i).toArray();
+      ParameterSet middle =
+          ParameterSet.builder()
+              .add(SplitProtocol.HIDDEN_MIDDLE, shape, hidden.values(SplitProtocol.HIDDEN_FRONT))
+              .build();
+      Reply r = c.fit(stage(SplitStage.TAIL, 1, split, middle));
+      assertThat(r.isError()).isTrue();
+      assertThat(r.error()).contains("split stage 'tail'").contains("step 1: loss NaN");
+      assertThat(c.state()).isEqualTo(SplitClientApp.State.AWAITING_MIDDLE);
+      assertThat(c.fit(stage(SplitStage.ABORT, 1, split, none)).isError()).isFalse();
+      assertThat(c.completedSteps()).isZero();
     }
   }
 

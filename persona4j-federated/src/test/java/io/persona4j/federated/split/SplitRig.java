@@ -1,6 +1,7 @@
 package io.persona4j.federated.split;
 
 import ai.djl.ndarray.NDManager;
+import io.persona4j.adapters.lora.LoraConfig;
 import io.persona4j.adapters.lora.LoraModel;
 import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.model.llama.LlamaModel;
@@ -48,11 +49,23 @@ final class SplitRig implements AutoCloseable {
       UnaryOperator<Grid> wrap,
       double maxGradNorm)
       throws IOException {
+    this(clientSplit, serverSplit, shuffle, wrap, maxGradNorm, SplitFixture.LORA);
+  }
+
+  /** As above, both parties' adapter built from {@code lora}. */
+  SplitRig(
+      SplitConfig clientSplit,
+      SplitConfig serverSplit,
+      boolean shuffle,
+      UnaryOperator<Grid> wrap,
+      double maxGradNorm,
+      LoraConfig lora)
+      throws IOException {
     this.split = serverSplit;
     clientModel = SplitFixture.llama(manager);
-    clientLora = SplitFixture.lora(clientModel, manager);
+    clientLora = SplitFixture.lora(clientModel, manager, lora);
     serverModel = SplitFixture.llama(manager);
-    serverLora = SplitFixture.lora(serverModel, manager);
+    serverLora = SplitFixture.lora(serverModel, manager, lora);
     client =
         new SplitClientApp(
             clientModel,
@@ -70,11 +83,13 @@ final class SplitRig implements AutoCloseable {
             serverModel,
             serverLora,
             SplitFixture.ADAPTER,
-            serverSplit,
-            SplitFixture.LR,
-            SplitFixture.WEIGHT_DECAY,
-            Duration.ofSeconds(30),
-            maxGradNorm);
+            SplitServerConfig.builder()
+                .setSplit(serverSplit)
+                .setLearningRate(SplitFixture.LR)
+                .optWeightDecay(SplitFixture.WEIGHT_DECAY)
+                .optStageDeadline(Duration.ofSeconds(30))
+                .optMaxGradNorm(maxGradNorm)
+                .build());
   }
 
   /** The client's adapter tensors on its own layers. */

@@ -15,7 +15,6 @@ import io.persona4j.core.train.AdamW;
 import io.persona4j.core.train.LearningRateSchedule;
 import io.persona4j.core.train.TrainableParameters;
 import io.persona4j.core.train.Trainer;
-import io.persona4j.core.train.TrainerBuilder;
 import io.persona4j.core.train.TrainingListener;
 import io.persona4j.core.train.TrainingResult;
 import io.persona4j.rec.llara.AnswerMatch;
@@ -99,13 +98,13 @@ public final class LlmRecRun {
       moe.add(
           ADAPTER,
           MoeLoraConfig.builder()
-              .r(ft.rank())
-              .numExperts(method.experts())
-              .alpha(ft.alpha())
-              .dropout(ft.dropout())
-              .gateType(method.gate())
-              .gateDim(gateDim)
-              .seed(seed)
+              .optR(ft.rank())
+              .optNumExperts(method.experts())
+              .optAlpha(ft.alpha())
+              .optDropout(ft.dropout())
+              .optGateType(method.gate())
+              .optGateDim(gateDim)
+              .optSeed(seed)
               .build(),
           seed);
       BatchHook hook = gateHook(moe, encoder, gateDim);
@@ -204,7 +203,8 @@ public final class LlmRecRun {
     Files.write(file, lines, StandardCharsets.UTF_8);
   }
 
-  private static TrainerBuilder withListeners(TrainerBuilder b, List<TrainingListener> listeners) {
+  private static Trainer.Builder withListeners(
+      Trainer.Builder b, List<TrainingListener> listeners) {
     listeners.forEach(b::addListener);
     return b;
   }

@@ -230,13 +230,14 @@ public final class RecExperiment {
       vt[i] = valid.get(i).example().target();
     }
     SasRecConfig config =
-        SasRecConfig.builder(data.dataset().numItems())
-            .maxLen(10)
-            .splitLongSequences(true)
-            .hiddenSize(64)
-            .epochs(epochs)
-            .patience(10)
-            .seed(seed)
+        SasRecConfig.builder()
+            .setNumItems(data.dataset().numItems())
+            .optMaxLen(10)
+            .optSplitLongSequences(true)
+            .optHiddenSize(64)
+            .optEpochs(epochs)
+            .optPatience(10)
+            .optSeed(seed)
             .build();
     SasRecTrainer.Trained t =
         new SasRecTrainer(config)

@@ -134,7 +134,7 @@ public final class LlaraObjective implements TrainingObjective, TrainingListener
     if (step < 0) {
       throw new IllegalStateException(
           "LlaraObjective does not know the training step: register it as a trainer listener"
-              + " too (TrainerBuilder.addListener(objective))");
+              + " too (Trainer.Builder.addListener(objective))");
     }
     PromptMode mode = modeAt(step, call++, maxSteps);
     if (mode == PromptMode.HYBRID) {

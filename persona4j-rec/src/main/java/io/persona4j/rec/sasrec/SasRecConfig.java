@@ -7,7 +7,7 @@ import io.persona4j.core.config.ConfigException;
  * Hyper-parameters of a SASRec model and its training, validated on construction (errors name the
  * field as it appears in {@code sasrec_config.json} and the value).
  *
- * <p>Build with {@link #builder(int)}; the defaults follow the reference implementations (Kang and
+ * <p>Build with {@link #builder()}; the defaults follow the reference implementations (Kang and
  * McAuley's TensorFlow code and its PyTorch port) except {@link #maxLen()}, which is 50 (LLaRA and
  * iLoRA use histories of 10; set it).
  *
@@ -75,9 +75,9 @@ public record SasRecConfig(
     require(patience >= 0, "patience", patience, "must be >= 0 (0: no early stopping)");
   }
 
-  /** A builder with the defaults for a catalogue of {@code numItems} items. */
-  public static Builder builder(int numItems) {
-    return new Builder(numItems);
+  /** A builder with the defaults; {@link Builder#setNumItems} is required. */
+  public static Builder builder() {
+    return new Builder();
   }
 
   /** A builder initialised with this config's values. */
@@ -97,7 +97,10 @@ public record SasRecConfig(
     }
   }
 
-  /** Builds a {@link SasRecConfig}; unset fields keep the defaults listed on each setter. */
+  /**
+   * Builds a {@link SasRecConfig}: {@code setNumItems} is required, the {@code optX} settings keep
+   * the defaults listed on each; {@link #build()} validates.
+   */
   public static final class Builder {
     private int numItems;
     private int maxLen = DEFAULT_MAX_LEN;
@@ -114,9 +117,7 @@ public record SasRecConfig(
     private int patience = 20;
     private long seed = 42;
 
-    private Builder(int numItems) {
-      this.numItems = numItems;
-    }
+    private Builder() {}
 
     private Builder(SasRecConfig c) {
       numItems = c.numItems;
@@ -135,85 +136,86 @@ public record SasRecConfig(
       seed = c.seed;
     }
 
-    public Builder numItems(int v) {
+    /** Number of items (required). */
+    public Builder setNumItems(int v) {
       numItems = v;
       return this;
     }
 
     /** Default 50. */
-    public Builder maxLen(int v) {
+    public Builder optMaxLen(int v) {
       maxLen = v;
       return this;
     }
 
     /** Default 64. */
-    public Builder hiddenSize(int v) {
+    public Builder optHiddenSize(int v) {
       hiddenSize = v;
       return this;
     }
 
     /** Default 2. */
-    public Builder numBlocks(int v) {
+    public Builder optNumBlocks(int v) {
       numBlocks = v;
       return this;
     }
 
     /** Default 1. */
-    public Builder numHeads(int v) {
+    public Builder optNumHeads(int v) {
       numHeads = v;
       return this;
     }
 
     /** Default 0.2. */
-    public Builder dropout(double v) {
+    public Builder optDropout(double v) {
       dropout = v;
       return this;
     }
 
     /** Default false (the reference code's block). */
-    public Builder normFirst(boolean v) {
+    public Builder optNormFirst(boolean v) {
       normFirst = v;
       return this;
     }
 
     /** Default 1e-3. */
-    public Builder learningRate(double v) {
+    public Builder optLearningRate(double v) {
       learningRate = v;
       return this;
     }
 
     /** Default 128. */
-    public Builder batchSize(int v) {
+    public Builder optBatchSize(int v) {
       batchSize = v;
       return this;
     }
 
     /** Default 200. */
-    public Builder epochs(int v) {
+    public Builder optEpochs(int v) {
       epochs = v;
       return this;
     }
 
     /** Default 0. */
-    public Builder l2(double v) {
+    public Builder optL2(double v) {
       l2 = v;
       return this;
     }
 
     /** Default false (the reference code's last-window sampling). */
-    public Builder splitLongSequences(boolean v) {
+    public Builder optSplitLongSequences(boolean v) {
       splitLongSequences = v;
       return this;
     }
 
     /** Default 20 epochs. */
-    public Builder patience(int v) {
+    public Builder optPatience(int v) {
       patience = v;
       return this;
     }
 
     /** Default 42. */
-    public Builder seed(long v) {
+    public Builder optSeed(long v) {
       seed = v;
       return this;
     }

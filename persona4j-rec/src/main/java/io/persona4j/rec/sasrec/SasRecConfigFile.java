@@ -9,7 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.persona4j.core.config.ConfigException;
-import io.persona4j.core.model.Provenance;
+import io.persona4j.core.io.AtomicFiles;
+import io.persona4j.core.io.FormatVersion;
+import io.persona4j.core.io.ModelFormatException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,8 +23,8 @@ import java.nio.file.Path;
  * version that wrote it, informative) and {@code model_type} ({@code "sasrec"}).
  *
  * <p>Reading is strict: an unknown or missing {@code format_version}, a missing or unknown field, a
- * wrong type or an invalid value is an {@link IOException} naming the file (and for syntax errors
- * the line and column).
+ * wrong type or an invalid value is a {@link ModelFormatException} naming the file (and for syntax
+ * errors the line and column).
  */
 public final class SasRecConfigFile {
   /** The file name inside a SASRec model directory. */
@@ -47,8 +49,7 @@ public final class SasRecConfigFile {
   /** The JSON text written for {@code config} (pretty-printed, UTF-8). */
   static byte[] toJson(SasRecConfig config) {
     ObjectNode root = MAPPER.createObjectNode();
-    root.put("format_version", FORMAT_VERSION);
-    root.put("code_version", Provenance.codeVersion());
+    FormatVersion.stamp(root, FORMAT_VERSION);
     root.put("model_type", MODEL_TYPE);
     root.setAll((ObjectNode) MAPPER.valueToTree(config));
     try {
@@ -58,16 +59,17 @@ public final class SasRecConfigFile {
     }
   }
 
-  /** Writes {@code config} to {@code file} (not atomically; model saves go through a temp dir). */
+  /** Writes {@code config} to {@code file} (atomically). */
   static void write(Path file, SasRecConfig config) throws IOException {
-    Files.write(file, toJson(config));
+    AtomicFiles.write(file, toJson(config));
   }
 
   /**
    * Reads and validates a config file.
    *
-   * @throws IOException naming {@code file} if it is unreadable, not valid JSON, of another format
+   * @throws ModelFormatException naming {@code file} if it is not valid JSON, of another format
    *     version, or holds missing, unknown or invalid fields
+   * @throws IOException if it cannot be read
    */
   public static SasRecConfig read(Path file) throws IOException {
     String text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
@@ -75,38 +77,28 @@ public final class SasRecConfigFile {
     try {
       node = MAPPER.readTree(text);
     } catch (JsonProcessingException e) {
-      throw new IOException(file + ": " + where(e.getLocation()) + e.getOriginalMessage(), e);
+      throw new ModelFormatException(
+          file, null, where(e.getLocation()) + e.getOriginalMessage(), e);
     }
     if (!(node instanceof ObjectNode root)) {
-      throw new IOException(file + ": not a JSON object");
+      throw new ModelFormatException(file, "not a JSON object");
     }
-    JsonNode version = root.remove("format_version");
-    if (version == null) {
-      throw new IOException(
-          file + ": no 'format_version' (not a Persona4j SASRec config, or a damaged one)");
-    }
-    if (!version.isInt() || version.intValue() != FORMAT_VERSION) {
-      throw new IOException(
-          file
-              + ": format_version "
-              + version
-              + " is not supported (this Persona4j reads version "
-              + FORMAT_VERSION
-              + "; a newer Persona4j may have written it)");
-    }
+    FormatVersion.check(file, root, FORMAT_VERSION);
+    root.remove(FormatVersion.FIELD);
     JsonNode type = root.remove("model_type");
     if (type == null || !MODEL_TYPE.equals(type.asText(null))) {
-      throw new IOException(file + ": model_type " + type + " is not \"" + MODEL_TYPE + "\"");
+      throw new ModelFormatException(
+          file, "field 'model_type' = " + type + " is not \"" + MODEL_TYPE + "\"");
     }
-    root.remove("code_version");
+    root.remove(FormatVersion.CODE_FIELD);
     try {
       return MAPPER.treeToValue(root, SasRecConfig.class);
     } catch (JsonProcessingException e) {
       Throwable c = e.getCause();
       String detail = c instanceof ConfigException ? c.getMessage() : e.getOriginalMessage();
-      throw new IOException(file + ": " + detail, e);
+      throw new ModelFormatException(file, null, detail, e);
     } catch (ConfigException e) {
-      throw new IOException(file + ": " + e.getMessage(), e);
+      throw new ModelFormatException(file, null, e.getMessage(), e);
     }
   }
 

@@ -26,11 +26,12 @@ public final class MovieLensSasRecDemo {
         "users %d, items %d, load %.2f s%n",
         data.train().length, data.numItems(), (System.nanoTime() - t0) / 1e9);
     SasRecConfig config =
-        SasRecConfig.builder(data.numItems())
-            .maxLen(maxLen)
-            .epochs(epochs)
-            .splitLongSequences(split)
-            .patience(20)
+        SasRecConfig.builder()
+            .setNumItems(data.numItems())
+            .optMaxLen(maxLen)
+            .optEpochs(epochs)
+            .optSplitLongSequences(split)
+            .optPatience(20)
             .build();
     System.out.println(config);
     SasRecTrainer trainer =

@@ -20,14 +20,15 @@ class MovieLensSasRecSmokeTest {
 
     MovieLensSmall data = MovieLensSmall.load(MovieLensSmall.ratingsFile(), 200);
     SasRecConfig config =
-        SasRecConfig.builder(data.numItems())
-            .maxLen(10)
-            .hiddenSize(32)
-            .splitLongSequences(true)
-            .learningRate(2e-3)
-            .numBlocks(1)
-            .epochs(8)
-            .patience(0)
+        SasRecConfig.builder()
+            .setNumItems(data.numItems())
+            .optMaxLen(10)
+            .optHiddenSize(32)
+            .optSplitLongSequences(true)
+            .optLearningRate(2e-3)
+            .optNumBlocks(1)
+            .optEpochs(8)
+            .optPatience(0)
             .build();
     SasRecTrainer.Trained t =
         new SasRecTrainer(config).fit(data.train(), data.validHistories(), data.validTargets());

@@ -17,7 +17,7 @@ class SasRecConfigTest {
 
   @Test
   void defaultsFollowTheReference() {
-    SasRecConfig c = SasRecConfig.builder(100).build();
+    SasRecConfig c = SasRecConfig.builder().setNumItems(100).build();
     assertThat(c.maxLen()).isEqualTo(50);
     assertThat(c.hiddenSize()).isEqualTo(64);
     assertThat(c.numBlocks()).isEqualTo(2);
@@ -32,24 +32,25 @@ class SasRecConfigTest {
 
   @Test
   void invalidFieldsAreNamedWithTheirValue() {
-    expectInvalid(b -> b.numItems(0), "'num_items' = 0");
-    expectInvalid(b -> b.maxLen(0), "'max_len' = 0");
-    expectInvalid(b -> b.hiddenSize(-3), "'hidden_size' = -3");
-    expectInvalid(b -> b.numBlocks(-1), "'num_blocks' = -1");
-    expectInvalid(b -> b.numHeads(0), "'num_heads' = 0");
-    expectInvalid(b -> b.hiddenSize(64).numHeads(3), "'num_heads' = 3 is invalid: must divide");
-    expectInvalid(b -> b.dropout(1.0), "'dropout' = 1.0");
-    expectInvalid(b -> b.dropout(-0.1), "'dropout' = -0.1");
-    expectInvalid(b -> b.learningRate(0), "'learning_rate' = 0.0");
-    expectInvalid(b -> b.learningRate(Double.NaN), "'learning_rate' = NaN");
-    expectInvalid(b -> b.batchSize(0), "'batch_size' = 0");
-    expectInvalid(b -> b.epochs(-1), "'epochs' = -1");
-    expectInvalid(b -> b.l2(-1e-3), "'l2' = -0.001");
-    expectInvalid(b -> b.patience(-2), "'patience' = -2");
+    expectInvalid(b -> b.setNumItems(0), "'num_items' = 0");
+    expectInvalid(b -> b.optMaxLen(0), "'max_len' = 0");
+    expectInvalid(b -> b.optHiddenSize(-3), "'hidden_size' = -3");
+    expectInvalid(b -> b.optNumBlocks(-1), "'num_blocks' = -1");
+    expectInvalid(b -> b.optNumHeads(0), "'num_heads' = 0");
+    expectInvalid(
+        b -> b.optHiddenSize(64).optNumHeads(3), "'num_heads' = 3 is invalid: must divide");
+    expectInvalid(b -> b.optDropout(1.0), "'dropout' = 1.0");
+    expectInvalid(b -> b.optDropout(-0.1), "'dropout' = -0.1");
+    expectInvalid(b -> b.optLearningRate(0), "'learning_rate' = 0.0");
+    expectInvalid(b -> b.optLearningRate(Double.NaN), "'learning_rate' = NaN");
+    expectInvalid(b -> b.optBatchSize(0), "'batch_size' = 0");
+    expectInvalid(b -> b.optEpochs(-1), "'epochs' = -1");
+    expectInvalid(b -> b.optL2(-1e-3), "'l2' = -0.001");
+    expectInvalid(b -> b.optPatience(-2), "'patience' = -2");
   }
 
   private static void expectInvalid(UnaryOperator<SasRecConfig.Builder> edit, String message) {
-    assertThatThrownBy(() -> edit.apply(SasRecConfig.builder(10)).build())
+    assertThatThrownBy(() -> edit.apply(SasRecConfig.builder().setNumItems(10)).build())
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining(message);
   }
@@ -57,13 +58,14 @@ class SasRecConfigTest {
   @Test
   void jsonRoundTripWithVersion() throws IOException {
     SasRecConfig c =
-        SasRecConfig.builder(9066)
-            .maxLen(10)
-            .numHeads(2)
-            .normFirst(true)
-            .splitLongSequences(true)
-            .l2(1e-4)
-            .seed(-7)
+        SasRecConfig.builder()
+            .setNumItems(9066)
+            .optMaxLen(10)
+            .optNumHeads(2)
+            .optNormFirst(true)
+            .optSplitLongSequences(true)
+            .optL2(1e-4)
+            .optSeed(-7)
             .build();
     Path f = dir.resolve(SasRecConfigFile.FILE_NAME);
     SasRecConfigFile.write(f, c);
@@ -80,13 +82,13 @@ class SasRecConfigTest {
   @Test
   void readerRejectsOtherVersionsAndBadFields() throws IOException {
     Path f = dir.resolve(SasRecConfigFile.FILE_NAME);
-    SasRecConfigFile.write(f, SasRecConfig.builder(5).build());
+    SasRecConfigFile.write(f, SasRecConfig.builder().setNumItems(5).build());
     String good = Files.readString(f);
 
     expectReadError(
         f,
         good.replace("\"format_version\" : 1", "\"format_version\" : 2"),
-        "format_version 2 is not supported");
+        "'format_version' = 2: unsupported");
     expectReadError(f, good.replace("\"format_version\" : 1,", ""), "no 'format_version'");
     expectReadError(f, good.replace("\"max_len\" : 50", "\"max_len\" : 0"), "'max_len' = 0");
     expectReadError(f, good.replace("\"max_len\" : 50,", ""), "max_len");

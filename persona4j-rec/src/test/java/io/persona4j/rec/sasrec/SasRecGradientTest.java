@@ -45,15 +45,16 @@ class SasRecGradientTest {
   @ValueSource(booleans = {false, true})
   void gradientsMatchFiniteDifferences(boolean normFirst) {
     SasRecConfig config =
-        SasRecConfig.builder(12)
-            .maxLen(5)
-            .hiddenSize(8)
-            .numBlocks(2)
-            .numHeads(2)
-            .dropout(0.3)
-            .normFirst(normFirst)
-            .l2(0.01)
-            .seed(5)
+        SasRecConfig.builder()
+            .setNumItems(12)
+            .optMaxLen(5)
+            .optHiddenSize(8)
+            .optNumBlocks(2)
+            .optNumHeads(2)
+            .optDropout(0.3)
+            .optNormFirst(normFirst)
+            .optL2(0.01)
+            .optSeed(5)
             .build();
     // histories of different lengths: padding, a full-width row and positions to mask
     TrainingWindows data =
@@ -110,7 +111,14 @@ class SasRecGradientTest {
   @Test
   void gradientsSurviveGarbageCollectionBeforeBackward() {
     SasRecConfig config =
-        SasRecConfig.builder(12).maxLen(5).hiddenSize(8).numBlocks(2).numHeads(2).l2(0.01).build();
+        SasRecConfig.builder()
+            .setNumItems(12)
+            .optMaxLen(5)
+            .optHiddenSize(8)
+            .optNumBlocks(2)
+            .optNumHeads(2)
+            .optL2(0.01)
+            .build();
     TrainingWindows data =
         new TrainingWindows(new int[][] {{1, 5, 7, 2, 9, 3}, {4, 8}, {11, 6, 10}}, config);
     TrainingWindows.Batch batch = data.batch(new int[] {0, 1, 2}, 0, 3, new SplittableRandom(3));

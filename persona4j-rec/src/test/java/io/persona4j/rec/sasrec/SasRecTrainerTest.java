@@ -41,14 +41,15 @@ class SasRecTrainerTest {
   }
 
   private static SasRecConfig.Builder small() {
-    return SasRecConfig.builder(N)
-        .maxLen(10)
-        .hiddenSize(32)
-        .numBlocks(1)
-        .numHeads(1)
-        .dropout(0.1)
-        .learningRate(5e-3)
-        .batchSize(64);
+    return SasRecConfig.builder()
+        .setNumItems(N)
+        .optMaxLen(10)
+        .optHiddenSize(32)
+        .optNumBlocks(1)
+        .optNumHeads(1)
+        .optDropout(0.1)
+        .optLearningRate(5e-3)
+        .optBatchSize(64);
   }
 
   @Test
@@ -56,7 +57,7 @@ class SasRecTrainerTest {
     int[][] train = sequences(300, 5, 20, 1);
     int[][] test = sequences(200, 3, 12, 2);
     int[] targets = nextItems(test);
-    SasRecConfig config = small().epochs(15).build();
+    SasRecConfig config = small().optEpochs(15).build();
     List<SasRecEpoch> seen = new ArrayList<>();
     try (SasRecModel model = SasRecModel.create(config)) {
       RankingMetrics before = SasRecTrainer.evaluate(model, test, targets);
@@ -84,11 +85,11 @@ class SasRecTrainerTest {
   @Test
   void sameSeedSameWeightsOtherSeedOtherWeights() {
     int[][] train = sequences(80, 3, 15, 3);
-    SasRecConfig config = small().epochs(2).batchSize(32).build();
+    SasRecConfig config = small().optEpochs(2).optBatchSize(32).build();
     Map<String, float[]> a = trainedWeights(config, train);
     Map<String, float[]> b = trainedWeights(config, train);
     a.forEach((k, v) -> assertThat(b.get(k)).as(k).containsExactly(v));
-    Map<String, float[]> c = trainedWeights(config.toBuilder().seed(43).build(), train);
+    Map<String, float[]> c = trainedWeights(config.toBuilder().optSeed(43).build(), train);
     assertThat(c.get("blocks.0.attn.q.weight")).isNotEqualTo(a.get("blocks.0.attn.q.weight"));
   }
 
@@ -104,7 +105,7 @@ class SasRecTrainerTest {
     int[][] train = sequences(150, 4, 15, 4);
     int[][] valid = sequences(60, 3, 10, 5);
     int[] targets = nextItems(valid);
-    SasRecConfig config = small().epochs(60).patience(2).learningRate(1e-2).build();
+    SasRecConfig config = small().optEpochs(60).optPatience(2).optLearningRate(1e-2).build();
     Map<Integer, Map<String, float[]>> snapshots = new LinkedHashMap<>();
     try (SasRecModel model = SasRecModel.create(config)) {
       SasRecFitResult r =
@@ -131,7 +132,7 @@ class SasRecTrainerTest {
   @Test
   void fitCreatingItsOwnModelAndInputChecks() {
     int[][] train = sequences(40, 3, 8, 6);
-    SasRecConfig config = small().epochs(1).build();
+    SasRecConfig config = small().optEpochs(1).build();
     SasRecTrainer.Trained t = new SasRecTrainer(config).fit(train, null, null);
     try (SasRecModel model = t.model()) {
       assertThat(model.config()).isEqualTo(config);
@@ -144,7 +145,7 @@ class SasRecTrainerTest {
           .hasMessageContaining("as many histories as targets");
       assertThatThrownBy(
               () ->
-                  new SasRecTrainer(config.toBuilder().hiddenSize(16).build())
+                  new SasRecTrainer(config.toBuilder().optHiddenSize(16).build())
                       .fit(model, train, null, null))
           .hasMessageContaining("architecture");
     }

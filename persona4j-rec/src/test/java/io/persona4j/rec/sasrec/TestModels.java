@@ -9,13 +9,14 @@ final class TestModels {
   private TestModels() {}
 
   static SasRecConfig tiny(int blocks, int heads, boolean normFirst) {
-    return SasRecConfig.builder(20)
-        .maxLen(6)
-        .hiddenSize(8)
-        .numBlocks(blocks)
-        .numHeads(heads)
-        .normFirst(normFirst)
-        .dropout(0.2)
+    return SasRecConfig.builder()
+        .setNumItems(20)
+        .optMaxLen(6)
+        .optHiddenSize(8)
+        .optNumBlocks(blocks)
+        .optNumHeads(heads)
+        .optNormFirst(normFirst)
+        .optDropout(0.2)
         .build();
   }
 

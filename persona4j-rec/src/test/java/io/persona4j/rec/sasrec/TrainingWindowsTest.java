@@ -11,7 +11,7 @@ class TrainingWindowsTest {
 
   @Test
   void lastWindowOnlyAsTheReference() {
-    SasRecConfig c = SasRecConfig.builder(12).maxLen(3).build();
+    SasRecConfig c = SasRecConfig.builder().setNumItems(12).optMaxLen(3).build();
     TrainingWindows w = new TrainingWindows(SEQS, c);
     assertThat(w.size()).isEqualTo(2); // the one-item sequence gives nothing
     TrainingWindows.Batch b = w.batch(new int[] {0, 1}, 0, 2, new SplittableRandom(1));
@@ -30,7 +30,8 @@ class TrainingWindowsTest {
 
   @Test
   void splitWindowsMakeEveryLaterItemATargetOnce() {
-    SasRecConfig c = SasRecConfig.builder(12).maxLen(3).splitLongSequences(true).build();
+    SasRecConfig c =
+        SasRecConfig.builder().setNumItems(12).optMaxLen(3).optSplitLongSequences(true).build();
     TrainingWindows w = new TrainingWindows(SEQS, c);
     // user 0: windows ending at 8, 5 and 2: [5,6,7,8], [2,3,4,5], [1,2]; user 2: [10,3]
     assertThat(w.size()).isEqualTo(4);
@@ -42,7 +43,7 @@ class TrainingWindowsTest {
 
   @Test
   void negativesNeverComeFromTheUsersItems() {
-    SasRecConfig c = SasRecConfig.builder(10).maxLen(8).build();
+    SasRecConfig c = SasRecConfig.builder().setNumItems(10).optMaxLen(8).build();
     int[][] seqs = {{1, 2, 3, 4, 5, 6, 7, 8, 9}};
     TrainingWindows w = new TrainingWindows(seqs, c);
     for (int seed = 0; seed < 20; seed++) {
@@ -53,7 +54,7 @@ class TrainingWindowsTest {
 
   @Test
   void rejectsBadSequences() {
-    SasRecConfig c = SasRecConfig.builder(3).build();
+    SasRecConfig c = SasRecConfig.builder().setNumItems(3).build();
     assertThatThrownBy(() -> new TrainingWindows(new int[][] {{1, 2}, {1, 4}}, c))
         .hasMessageContaining("training sequence 1 position 1: item 4 is outside 1..3");
     assertThatThrownBy(() -> new TrainingWindows(new int[][] {{1, 2, 3}}, c))

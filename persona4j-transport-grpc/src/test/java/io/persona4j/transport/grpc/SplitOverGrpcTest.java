@@ -20,6 +20,7 @@ import io.persona4j.federated.split.SplitClientConfig;
 import io.persona4j.federated.split.SplitConfig;
 import io.persona4j.federated.split.SplitParameters;
 import io.persona4j.federated.split.SplitServer;
+import io.persona4j.federated.split.SplitServerConfig;
 import io.persona4j.federated.split.SplitStepResult;
 import java.time.Duration;
 import java.util.List;
@@ -47,7 +48,7 @@ class SplitOverGrpcTest {
   /** As {@link #run(GridFactory)}, clipping by the global norm {@code clip} (0: off). */
   private static Run run(GridFactory grids, double clip) throws Exception {
     LlamaConfig c = ModelInit.decoderConfig("llama", 4, 32, 4, 2, 61, 0, 64);
-    LoraConfig lc = LoraConfig.builder().r(4).alpha(8).targets("q_proj", "v_proj").build();
+    LoraConfig lc = LoraConfig.builder().optR(4).optAlpha(8).optTargets("q_proj", "v_proj").build();
     List<Example> data =
         List.of(
             Example.completion(new long[] {1, 12, 5}, new long[] {40}),
@@ -64,10 +65,31 @@ class SplitOverGrpcTest {
       sl.add("a", lc, 5);
       try (SplitClientApp client =
           new SplitClientApp(
-              cm, cl, "a", data, SPLIT, new SplitClientConfig(0.02, 0, 2, 3, true, 0, clip))) {
+              cm,
+              cl,
+              "a",
+              data,
+              SPLIT,
+              SplitClientConfig.builder()
+                  .setLearningRate(0.02)
+                  .setBatchSize(2)
+                  .optSeed(3)
+                  .optMaxGradNorm(clip)
+                  .build())) {
         Grid grid = grids.open(client);
         try (SplitServer server =
-            new SplitServer(grid, ID, sm, sl, "a", SPLIT, 0.02, 0, Duration.ofSeconds(30), clip)) {
+            new SplitServer(
+                grid,
+                ID,
+                sm,
+                sl,
+                "a",
+                SplitServerConfig.builder()
+                    .setSplit(SPLIT)
+                    .setLearningRate(0.02)
+                    .optStageDeadline(Duration.ofSeconds(30))
+                    .optMaxGradNorm(clip)
+                    .build())) {
           List<SplitStepResult> steps = server.train(STEPS);
           return new Run(
               steps.stream().map(SplitStepResult::loss).toList(),

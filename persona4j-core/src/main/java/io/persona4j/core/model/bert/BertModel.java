@@ -2,13 +2,10 @@ package io.persona4j.core.model.bert;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
-import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
-import ai.djl.nn.norm.LayerNorm;
 import io.persona4j.core.config.BertConfig;
 import io.persona4j.core.config.ModelConfig;
 import io.persona4j.core.config.ModelConfigs;
@@ -28,7 +25,7 @@ import java.util.Map;
 
 /**
  * A BERT-style encoder (BERT, MiniLM, sentence-transformers models) as plain tensor code on DJL
- * NDArrays: embeddings, post-LN bidirectional transformer layers, mean pooling.
+ * NDArrays: embeddings, post-LN bidirectional transformer layers ({@link BertLayer}), mean pooling.
  *
  * <p>Weights use Hugging Face names and layouts (linear weights are {@code [out, in]}, so {@code y
  * = x W^T + b}), with or without a {@code bert.} prefix; see {@link BertWeights}. Shape comments
@@ -46,29 +43,9 @@ public final class BertModel implements AutoCloseable, AdaptableModel {
   private final BertConfig config;
   private final BertWeights w;
 
-  // Constants of the forward pass as scalar arrays living as long as the weights. Not Java numbers
-  // ({@code x.mul(0.5f)}): DJL backs such a number by a temporary array whose memory it frees
-  // right after the op, while autograd keeps that array for the backward pass (see
-  // io.persona4j.core.train.Autograd); training adapters on this encoder would read freed memory.
-  private final NDArray sqrtHeadDim;
-  private final NDArray geluCoefficient;
-  private final NDArray geluScale;
-  private final NDArray half;
-
   private BertModel(BertConfig config, BertWeights weights) {
     this.config = config;
     this.w = weights;
-    NDManager m = weights.manager();
-    this.sqrtHeadDim = constant(m, (float) Math.sqrt(config.headDim()));
-    this.geluCoefficient = constant(m, 0.044715f);
-    this.geluScale = constant(m, (float) Math.sqrt(2 / Math.PI));
-    this.half = constant(m, 0.5f);
-  }
-
-  private static NDArray constant(NDManager m, float value) {
-    NDArray a = m.create(value);
-    NDScope.unregister(a);
-    return a;
   }
 
   /**
@@ -99,6 +76,11 @@ public final class BertModel implements AutoCloseable, AdaptableModel {
 
   public BertConfig config() {
     return config;
+  }
+
+  /** The encoder layers in order (their projections are the live ones, adapters included). */
+  public List<BertLayer> layers() {
+    return w.layers();
   }
 
   @Override
@@ -204,38 +186,12 @@ public final class BertModel implements AutoCloseable, AdaptableModel {
       // Additive key mask: 0 on real tokens, the most negative float on padding (as HF does).
       NDArray keyBias = mask.neg().add(1f).mul(-Float.MAX_VALUE).reshape(b, 1, 1, t); // [B,1,1,T]
 
-      for (BertWeights.Layer layer : w.layers()) {
-        x = layer(x, keyBias, layer); // [B,T,H]
+      for (BertLayer layer : w.layers()) {
+        x = layer.forward(x, keyBias); // [B,T,H]
       }
       x.attach(caller);
       return x;
     }
-  }
-
-  /** One post-LN transformer layer: self-attention, residual, LN; MLP, residual, LN. */
-  private NDArray layer(NDArray x, NDArray keyBias, BertWeights.Layer l) {
-    long b = x.getShape().get(0);
-    long t = x.getShape().get(1);
-    int nh = config.numAttentionHeads();
-    int hd = config.headDim();
-    int h = config.hiddenSize();
-
-    // Bidirectional multi-head self-attention: every token attends to every non-padded token.
-    NDArray q = l.query().forward(x).reshape(b, t, nh, hd).transpose(0, 2, 1, 3); // [B,nh,T,hd]
-    NDArray k = l.key().forward(x).reshape(b, t, nh, hd).transpose(0, 2, 3, 1); // [B,nh,hd,T]
-    NDArray v = l.value().forward(x).reshape(b, t, nh, hd).transpose(0, 2, 1, 3); // [B,nh,T,hd]
-    NDArray att = q.matMul(k).div(sqrtHeadDim); // [B,nh,T,T]
-    att = att.add(keyBias).softmax(-1); // [B,nh,T,T]
-    NDArray y = att.matMul(v); // [B,nh,T,hd]
-    y = y.transpose(0, 2, 1, 3).reshape(b, t, h); // [B,T,H]
-    y = l.attnOut().forward(y); // [B,T,H]
-    x = layerNorm(y.add(x), l.attnNormWeight(), l.attnNormBias()); // [B,T,H] (post-LN)
-
-    // Feed-forward: dense, GELU, dense, then residual and LayerNorm.
-    NDArray m = l.intermediate().forward(x); // [B,T,I]
-    m = gelu(m); // [B,T,I]
-    m = l.output().forward(m); // [B,T,H]
-    return layerNorm(m.add(x), l.outputNormWeight(), l.outputNormBias()); // [B,T,H]
   }
 
   /**
@@ -384,19 +340,8 @@ public final class BertModel implements AutoCloseable, AdaptableModel {
     w.manager().close();
   }
 
-  private NDArray gelu(NDArray x) {
-    if (config.hiddenAct().equals("gelu")) {
-      return Activation.gelu(x); // exact: 0.5 x (1 + erf(x / sqrt 2))
-    }
-    // gelu_new / gelu_pytorch_tanh: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-    // x * x * x is what torch computes for pow(x, 3); constants are arrays (see the fields).
-    NDArray inner = x.mul(x).mul(x).mul(geluCoefficient).add(x).mul(geluScale);
-    return x.mul(half).mul(inner.tanh().add(1f));
-  }
-
   private NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta) {
-    Shape last = new Shape(x.getShape().get(x.getShape().dimension() - 1));
-    return LayerNorm.layerNorm(x, last, gamma, beta, config.layerNormEps().floatValue()).head();
+    return BertLayer.layerNorm(x, gamma, beta, config);
   }
 
   private static NDArray lookup(NDArray ids, NDArray table) {

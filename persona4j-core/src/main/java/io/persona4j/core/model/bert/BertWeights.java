@@ -22,116 +22,11 @@ import java.util.Map;
  * tensors in the source (pooler, heads, position_ids buffers) are ignored.
  */
 final class BertWeights {
-  /** One encoder layer: projections as {@link Linear} modules named by their HF module path. */
-  record Layer(
-      Linear query,
-      Linear key,
-      Linear value,
-      Linear attnOut,
-      NDArray attnNormWeight,
-      NDArray attnNormBias,
-      Linear intermediate,
-      Linear output,
-      NDArray outputNormWeight,
-      NDArray outputNormBias) {
-
-    /** The layer's projections by module-path suffix, in order. */
-    Map<String, Linear> linears() {
-      Map<String, Linear> m = new LinkedHashMap<>();
-      m.put("attention.self.query", query);
-      m.put("attention.self.key", key);
-      m.put("attention.self.value", value);
-      m.put("attention.output.dense", attnOut);
-      m.put("intermediate.dense", intermediate);
-      m.put("output.dense", output);
-      return m;
-    }
-
-    /** A copy with the projection at {@code suffix} replaced, or null if no such suffix. */
-    Layer with(String suffix, Linear r) {
-      return switch (suffix) {
-        case "attention.self.query" ->
-            new Layer(
-                r,
-                key,
-                value,
-                attnOut,
-                attnNormWeight,
-                attnNormBias,
-                intermediate,
-                output,
-                outputNormWeight,
-                outputNormBias);
-        case "attention.self.key" ->
-            new Layer(
-                query,
-                r,
-                value,
-                attnOut,
-                attnNormWeight,
-                attnNormBias,
-                intermediate,
-                output,
-                outputNormWeight,
-                outputNormBias);
-        case "attention.self.value" ->
-            new Layer(
-                query,
-                key,
-                r,
-                attnOut,
-                attnNormWeight,
-                attnNormBias,
-                intermediate,
-                output,
-                outputNormWeight,
-                outputNormBias);
-        case "attention.output.dense" ->
-            new Layer(
-                query,
-                key,
-                value,
-                r,
-                attnNormWeight,
-                attnNormBias,
-                intermediate,
-                output,
-                outputNormWeight,
-                outputNormBias);
-        case "intermediate.dense" ->
-            new Layer(
-                query,
-                key,
-                value,
-                attnOut,
-                attnNormWeight,
-                attnNormBias,
-                r,
-                output,
-                outputNormWeight,
-                outputNormBias);
-        case "output.dense" ->
-            new Layer(
-                query,
-                key,
-                value,
-                attnOut,
-                attnNormWeight,
-                attnNormBias,
-                intermediate,
-                r,
-                outputNormWeight,
-                outputNormBias);
-        default -> null;
-      };
-    }
-  }
-
   private final NDManager manager;
   private final Map<String, NDArray> tensors;
-  private final List<Layer> layers;
+  private final List<BertLayer> layers;
 
-  private BertWeights(NDManager manager, Map<String, NDArray> tensors, List<Layer> layers) {
+  private BertWeights(NDManager manager, Map<String, NDArray> tensors, List<BertLayer> layers) {
     this.manager = manager;
     this.tensors = tensors;
     this.layers = layers;
@@ -207,19 +102,22 @@ final class BertWeights {
       for (Map.Entry<String, Shape> e : expected.entrySet()) {
         t.put(e.getKey(), loader.require(prefix + e.getKey(), e.getValue().getShape()));
       }
-      List<Layer> layers = new ArrayList<>();
+      BertLayer.Constants constants = BertLayer.Constants.on(manager, config);
+      List<BertLayer> layers = new ArrayList<>();
       for (int l = 0; l < config.numHiddenLayers(); l++) {
         String p = "encoder.layer." + l + ".";
+        Linear[] proj = new Linear[BertLayer.Proj.values().length];
+        for (BertLayer.Proj pr : BertLayer.Proj.values()) {
+          proj[pr.ordinal()] = linear(t, p + pr.suffix);
+        }
         layers.add(
-            new Layer(
-                linear(t, p + "attention.self.query"),
-                linear(t, p + "attention.self.key"),
-                linear(t, p + "attention.self.value"),
-                linear(t, p + "attention.output.dense"),
+            new BertLayer(
+                l,
+                config,
+                constants,
+                proj,
                 t.get(p + "attention.output.LayerNorm.weight"),
                 t.get(p + "attention.output.LayerNorm.bias"),
-                linear(t, p + "intermediate.dense"),
-                linear(t, p + "output.dense"),
                 t.get(p + "output.LayerNorm.weight"),
                 t.get(p + "output.LayerNorm.bias")));
       }
@@ -243,7 +141,7 @@ final class BertWeights {
     return manager;
   }
 
-  List<Layer> layers() {
+  List<BertLayer> layers() {
     return Collections.unmodifiableList(layers);
   }
 
@@ -263,13 +161,9 @@ final class BertWeights {
     if (old == null) {
       throw new IllegalArgumentException("no linear layer at module path '" + path + "'");
     }
-    if (old.inFeatures() != replacement.inFeatures()
-        || old.outFeatures() != replacement.outFeatures()) {
-      throw new IllegalArgumentException("replacement for " + path + " changes its shape");
-    }
     int l = Integer.parseInt(path.split("\\.")[2]);
     String suffix = path.substring(("encoder.layer." + l + ".").length());
-    layers.set(l, layers.get(l).with(suffix, replacement));
+    layers.get(l).setLinear(BertLayer.Proj.ofSuffix(suffix), replacement);
   }
 
   NDArray wordEmbeddings() {

@@ -140,12 +140,7 @@ public final class LlamaLayer {
 
   /** Replaces a projection (adapter injection); the replacement must keep the shapes. */
   public void setLinear(Proj p, Linear replacement) {
-    Linear old = proj[p.ordinal()];
-    if (replacement.inFeatures() != old.inFeatures()
-        || replacement.outFeatures() != old.outFeatures()) {
-      throw new IllegalArgumentException("replacement for " + old.name() + " changes its shape");
-    }
-    proj[p.ordinal()] = replacement;
+    proj[p.ordinal()] = proj[p.ordinal()].requireSameShape(replacement);
   }
 
   public int index() {
@@ -153,6 +148,8 @@ public final class LlamaLayer {
   }
 
   /**
+   * The block, as nanoGPT writes it: {@code x = x + attn(ln_1(x)); x = x + mlp(ln_2(x))}.
+   *
    * @param x {@code [B, T, H]} hidden states
    * @param angles RoPE cos/sin of the positions, {@code [B, T, 1, hd]} each
    * @param mask {@code [B, 1, g*T, S]} additive mask over all key slots, already repeated for the
@@ -161,12 +158,15 @@ public final class LlamaLayer {
    * @return {@code [B, T, H]}
    */
   NDArray forward(NDArray x, Rope.Angles angles, NDArray mask, Rope rope, KvCache cache) {
-    long b = x.getShape().get(0);
-    long t = x.getShape().get(1);
-    int groups = heads / kvHeads;
+    x = x.add(attention(inputNorm.forward(x), angles, mask, rope, cache)); // [B, T, H]
+    return x.add(mlp(postAttentionNorm.forward(x))); // [B, T, H]
+  }
 
-    // --- attention ---
-    NDArray h = inputNorm.forward(x); // [B, T, H]
+  /** Grouped-query self-attention with RoPE on normed hidden states {@code h [B, T, H]}. */
+  private NDArray attention(NDArray h, Rope.Angles angles, NDArray mask, Rope rope, KvCache cache) {
+    long b = h.getShape().get(0);
+    long t = h.getShape().get(1);
+    int groups = heads / kvHeads;
     NDArray q;
     NDArray k;
     NDArray v;
@@ -204,10 +204,11 @@ public final class LlamaLayer {
             : att.reshape(b, heads, t, headDim)
                 .transpose(0, 2, 1, 3)
                 .reshape(b, t, -1); // [B,T,nh*hd]
-    x = x.add(linear(Proj.O).forward(att)); // [B, T, H]
+    return linear(Proj.O).forward(att); // [B, T, H]
+  }
 
-    // --- SwiGLU MLP ---
-    h = postAttentionNorm.forward(x); // [B, T, H]
+  /** The SwiGLU MLP on normed hidden states {@code h [B, T, H]}: {@code down(silu(gate) * up)}. */
+  private NDArray mlp(NDArray h) {
     NDArray gate;
     NDArray up;
     if (gateUp != null && gateUp.usable(proj, Proj.GATE)) {
@@ -220,7 +221,7 @@ public final class LlamaLayer {
       up = linear(Proj.UP).forward(h); // [B, T, I]
     }
     NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up); // [B, T, I]
-    return x.add(linear(Proj.DOWN).forward(act)); // [B, T, H]
+    return linear(Proj.DOWN).forward(act); // [B, T, H]
   }
 
   /**
