@@ -3,6 +3,7 @@ package io.persona4j.experiments.steer;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.io.JsonFiles;
 import io.persona4j.core.train.Pretraining;
 import io.persona4j.core.train.ProgressListener;
 import io.persona4j.steer.SteerModel;
@@ -168,14 +169,13 @@ public final class SteerExperiment {
             shape.lr(),
             Math.max(1, shape.steps() / 20),
             seed * 1000L + (role.equals("cloud") ? 1 : 2));
-    ObjectMapper json = new ObjectMapper();
     Path record = dir.resolve("pretraining.json");
     Path corpusHash = dir.resolve("corpus.sha256");
     String hash = Integer.toHexString(corpus.hashCode());
     if (Files.isRegularFile(record)
         && Files.isRegularFile(corpusHash)
         && Files.readString(corpusHash).equals(hash)) {
-      var node = json.readTree(record.toFile());
+      var node = JsonFiles.readObject(record);
       if (node.path("steps").asLong() == c.maxSteps()
           && node.path("hidden").asInt() == c.hidden()
           && node.path("layers").asInt() == c.layers()

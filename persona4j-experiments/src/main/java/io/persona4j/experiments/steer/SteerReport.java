@@ -3,6 +3,7 @@ package io.persona4j.experiments.steer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.persona4j.core.io.FormatVersion;
 import io.persona4j.rec.experiment.BarChart;
 import io.persona4j.rec.experiment.ResultsWriter;
 import java.io.IOException;
@@ -342,7 +343,7 @@ public final class SteerReport {
 
   private void writeJson(Path file, String command, String machine) throws IOException {
     ObjectMapper json = new ObjectMapper();
-    ObjectNode root = json.createObjectNode();
+    ObjectNode root = FormatVersion.stamp(json.createObjectNode(), 1);
     root.put("command", command);
     root.put("machine", machine);
     root.put("seconds", outcome.seconds());
