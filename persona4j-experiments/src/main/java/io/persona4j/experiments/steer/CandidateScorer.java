@@ -97,6 +97,16 @@ final class CandidateScorer {
     int c = candidates.size();
     int p = prompt.length;
     int t = p + m - 1; // the last candidate token is predicted, never input
+    if (t > model.config().maxPositionEmbeddings()) {
+      throw new IllegalArgumentException(
+          "prompt ("
+              + p
+              + " tokens) + candidate ("
+              + m
+              + ") exceed the model's "
+              + model.config().maxPositionEmbeddings()
+              + " positions");
+    }
     long[] ids = new long[c * t];
     long[] mask = new long[c * t];
     for (int r = 0; r < c; r++) {

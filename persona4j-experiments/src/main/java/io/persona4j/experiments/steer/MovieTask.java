@@ -192,8 +192,13 @@ public final class MovieTask {
 
   /** The private context: the retrieved items with genres and the user's ratings. */
   public String context(Example e) {
+    return context(e, e.context().length);
+  }
+
+  /** The context with its {@code items} most relevant items only. */
+  public String context(Example e, int items) {
     StringBuilder s = new StringBuilder("Here are movies I watched:\n");
-    for (int k = 0; k < e.context().length; k++) {
+    for (int k = 0; k < Math.min(items, e.context().length); k++) {
       int pos = e.context()[k];
       int item = e.history()[pos];
       s.append(k + 1)
@@ -210,7 +215,12 @@ public final class MovieTask {
 
   /** The user message with the private context: the context, a blank line, the query. */
   public String personalized(Example e) {
-    return context(e) + "\n\n" + QUERY;
+    return personalized(e, e.context().length);
+  }
+
+  /** The user message with the {@code items} most relevant context items. */
+  public String personalized(Example e, int items) {
+    return context(e, items) + "\n\n" + QUERY;
   }
 
   /** Candidate items: the target and 19 items outside the history, in random order. */

@@ -132,6 +132,13 @@ public final class SteerReport {
     return byExample.values().stream().mapToDouble(a -> a[0] / a[1]).toArray();
   }
 
+  private double meanOf(String task, String row, String metric) {
+    return select(task, row).stream()
+        .mapToDouble(r -> r.metrics().getOrDefault(metric, 0.0))
+        .average()
+        .orElse(0);
+  }
+
   private double meanSteered(String task, String row) {
     return select(task, row).stream().mapToDouble(ExampleResult::steeredShare).average().orElse(0);
   }
@@ -228,11 +235,13 @@ public final class SteerReport {
         String.format(
             Locale.ROOT,
             "Test points: %d MovieLens users (top-5 context by all-MiniLM-L6-v2 over %d embedded"
-                + " items), %d reviews (%d per preference; sentiment judge: naive Bayes,"
+                + " items; %.2f items on average fit the models' %d positions), %d reviews (%d per preference; sentiment judge: naive Bayes,"
                 + " test accuracy %.3f). Seeds 1..%d. Paired 95%% bootstrap intervals over test"
                 + " points (%d resamples) against the cloud without context.%n%n",
             outcome.movieTests(),
             outcome.embeddedItems(),
+            meanOf("movies", "cloud", "contextItems"),
+            p.maxLen(),
             outcome.reviewTests(),
             p.reviewEvalPerPreference(),
             outcome.judgeAccuracy(),

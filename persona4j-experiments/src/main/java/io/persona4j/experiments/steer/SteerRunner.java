@@ -75,20 +75,21 @@ final class SteerRunner {
     List<MovieTask.Example> tests = task.tests();
     for (int i = 0; i < tests.size(); i++) {
       MovieTask.Example e = tests.get(i);
-      String p = task.personalized(e);
-      Map<String, Answer> answers = answerAll(MovieTask.QUERY, p, preset.movieMaxTokens());
-      int[] cands = task.candidates(e, new SplittableRandom(seed * 1_000_003L + e.user()));
-      List<long[]> candIds = new ArrayList<>();
-      int targetAt = -1;
-      for (int k = 0; k < cands.length; k++) {
-        long[] ids = cloud.tokenizer().encode(task.title(cands[k]), false);
-        long[] withEos = Arrays.copyOf(ids, ids.length + 1);
-        withEos[ids.length] = cloud.vocabulary().eosIds()[0];
-        candIds.add(withEos);
-        if (cands[k] == e.target()) {
-          targetAt = k;
-        }
+      List<long[]> candIds = candidateIds(task, e);
+      int longest = candIds.stream().mapToInt(c -> c.length).max().orElseThrow();
+      // the most relevant items that fit the models' positions with the answer (a retrieval
+      // budget, as any context window imposes)
+      int items = e.context().length;
+      String p = task.personalized(e, items);
+      while (items > 1
+          && cloud.promptIds(ChatFormat.SYSTEM, p, false).length
+                  + Math.max(preset.movieMaxTokens(), longest)
+              > Math.min(cloud.maxPositions(), device.maxPositions())) {
+        p = task.personalized(e, --items);
       }
+      contextItems += items;
+      Map<String, Answer> answers = answerAll(MovieTask.QUERY, p, preset.movieMaxTokens());
+      int targetAt = targetIndex;
       Map<String, double[]> ll =
           scorer.score(
               cloud.promptIds(ChatFormat.SYSTEM, MovieTask.QUERY, false),
@@ -102,6 +103,7 @@ final class SteerRunner {
         Answer a = answers.get(row.key());
         Map<String, Double> metrics = new LinkedHashMap<>(task.score(e, a.text));
         metrics.put("hr1", SteerExperiment.hitAt1(ll.get(row.key()), targetAt));
+        metrics.put("contextItems", (double) items);
         record("movies", row, i, a, metrics, Map.of("target", task.title(e.target())));
       }
       progress("movies", i + 1, tests.size(), t0);
@@ -127,6 +129,30 @@ final class SteerRunner {
       }
       progress("reviews", i + 1, tests.size(), t0);
     }
+  }
+
+  private int targetIndex;
+  private long contextItems;
+
+  /** The 20 candidates' title ids with EOS; sets {@link #targetIndex}. */
+  private List<long[]> candidateIds(MovieTask task, MovieTask.Example e) {
+    int[] cands = task.candidates(e, new SplittableRandom(seed * 1_000_003L + e.user()));
+    List<long[]> out = new ArrayList<>();
+    for (int k = 0; k < cands.length; k++) {
+      long[] ids = cloud.tokenizer().encode(task.title(cands[k]), false);
+      long[] withEos = Arrays.copyOf(ids, ids.length + 1);
+      withEos[ids.length] = cloud.vocabulary().eosIds()[0];
+      out.add(withEos);
+      if (cands[k] == e.target()) {
+        targetIndex = k;
+      }
+    }
+    return out;
+  }
+
+  /** Context items used per test point of task 1, on average (5 unless a prompt was too long). */
+  double meanContextItems(int tests) {
+    return tests == 0 ? 0 : contextItems / (double) tests;
   }
 
   private record Answer(String text, long[] tokens, double steered) {}
