@@ -43,6 +43,8 @@ public final class MovieTask {
   private final InteractionDataset data;
   private final float[][] itemEmbeddings; // by item index, null where not needed
   private final Map<String, Integer> byTitle = new HashMap<>();
+  private final Map<String, Integer> vocabulary = new HashMap<>();
+  private final int[][] titleWords;
   private final List<Example> tests = new ArrayList<>();
   private final List<String> corpus = new ArrayList<>();
 
@@ -51,6 +53,14 @@ public final class MovieTask {
     this.itemEmbeddings = itemEmbeddings;
     for (int i = 1; i <= data.numItems(); i++) {
       byTitle.putIfAbsent(TextMetrics.normalize(data.title(i)), i);
+    }
+    titleWords = new int[data.numItems() + 1][];
+    titleWords[0] = new int[0];
+    for (int i = 1; i <= data.numItems(); i++) {
+      for (String w : TextMetrics.words(data.title(i))) {
+        vocabulary.putIfAbsent(w, vocabulary.size());
+      }
+      titleWords[i] = TextMetrics.wordIds(data.title(i), vocabulary);
     }
   }
 
@@ -247,13 +257,36 @@ public final class MovieTask {
     Map<String, Double> m = new HashMap<>();
     String target = data.title(e.target());
     Integer item = byTitle.get(TextMetrics.normalize(answer));
+    int grounded = item != null ? item : ground(answer);
     m.put("exact", TextMetrics.normalize(answer).equals(TextMetrics.normalize(target)) ? 1.0 : 0.0);
     m.put("rougeL", TextMetrics.rougeL(answer, target));
     m.put("valid", item == null ? 0.0 : 1.0);
     m.put(
         "genreF1",
-        item == null ? 0.0 : TextMetrics.setF1(data.genres(item), data.genres(e.target())));
+        grounded == 0 ? 0.0 : TextMetrics.setF1(data.genres(grounded), data.genres(e.target())));
     return m;
+  }
+
+  /**
+   * The catalog item whose title is closest to {@code answer} by ROUGE-L (BIGRec's grounding of a
+   * generated answer to an item, by words instead of embeddings), the lower index among equals; 0
+   * when no title shares a word with it.
+   */
+  int ground(String answer) {
+    int[] a = TextMetrics.wordIds(answer, vocabulary);
+    if (a.length == 0) {
+      return 0;
+    }
+    int best = 0;
+    double bestScore = 0;
+    for (int i = 1; i < titleWords.length; i++) {
+      double r = TextMetrics.rougeL(a, titleWords[i]);
+      if (r > bestScore) {
+        bestScore = r;
+        best = i;
+      }
+    }
+    return best;
   }
 
   public String title(int item) {

@@ -26,20 +26,21 @@ public final class SteerReport {
   /** Metrics shown per task, in order. */
   static final Map<String, List<String>> METRICS =
       Map.of(
-          "movies", List.of("exact", "rougeL", "genreF1", "valid", "hr1"),
+          "movies", List.of("exact", "rougeL", "genreF1", "valid", "hr1", "hr1Token"),
           "reviews", List.of("achieved", "rougeL", "words"));
 
   /** Metrics with paired intervals against the baseline. */
   static final Map<String, List<String>> COMPARED =
-      Map.of("movies", List.of("genreF1", "hr1"), "reviews", List.of("achieved", "rougeL"));
+      Map.of("movies", List.of("genreF1", "hr1Token"), "reviews", List.of("achieved", "rougeL"));
 
   static final Map<String, String> NAMES =
       Map.of(
           "exact", "exact title",
           "rougeL", "ROUGE-L",
-          "genreF1", "genre F1",
+          "genreF1", "genre F1 (grounded)",
           "valid", "valid title",
-          "hr1", "HR@1 (likelihood, 20 cand.)",
+          "hr1", "HR@1 (likelihood)",
+          "hr1Token", "HR@1 (likelihood per token)",
           "achieved", "attribute achieved",
           "words", "words");
 
@@ -173,7 +174,7 @@ public final class SteerReport {
     String prefix = "steer-" + outcome.preset().name();
     Path movies = docs.resolve(prefix + "-movies.png");
     Path reviews = docs.resolve(prefix + "-reviews.png");
-    chart("movies", "hr1", movies);
+    chart("movies", "hr1Token", movies);
     chart("reviews", "achieved", reviews);
     ResultsWriter.replaceSection(
         resultsFile,
@@ -182,7 +183,7 @@ public final class SteerReport {
   }
 
   private void charts(Path dir) throws IOException {
-    chart("movies", "hr1", dir.resolve("movies-hr1.png"));
+    chart("movies", "hr1Token", dir.resolve("movies-hr1.png"));
     chart("reviews", "achieved", dir.resolve("reviews-achieved.png"));
   }
 
@@ -252,7 +253,9 @@ public final class SteerReport {
           task.equals("movies")
               ? "**Task 1: MovieLens, next liked movie** (greedy title, up to "
                   + p.movieMaxTokens()
-                  + " tokens)\n\n"
+                  + " tokens; genre F1 of the catalog title closest to the answer by ROUGE-L;"
+                  + " HR@1: the target ranked first among 20 candidates by the log-likelihood of"
+                  + " its title + EOS under the row's policy, summed or per token)\n\n"
               : "**Task 2: Amazon reviews, style preference** (greedy review, up to "
                   + p.reviewMaxTokens()
                   + " tokens)\n\n");
@@ -302,7 +305,7 @@ public final class SteerReport {
       }
       s.append('\n');
       if (!chartPrefix.isEmpty()) {
-        String metric = task.equals("movies") ? "hr1" : "achieved";
+        String metric = task.equals("movies") ? "hr1Token" : "achieved";
         s.append("![")
             .append(NAMES.get(metric))
             .append("](")

@@ -102,7 +102,13 @@ final class SteerRunner {
       for (Row row : rows) {
         Answer a = answers.get(row.key());
         Map<String, Double> metrics = new LinkedHashMap<>(task.score(e, a.text));
-        metrics.put("hr1", SteerExperiment.hitAt1(ll.get(row.key()), targetAt));
+        double[] sum = ll.get(row.key());
+        double[] perToken = new double[sum.length];
+        for (int k = 0; k < sum.length; k++) {
+          perToken[k] = sum[k] / candIds.get(k).length;
+        }
+        metrics.put("hr1", SteerExperiment.hitAt1(sum, targetAt));
+        metrics.put("hr1Token", SteerExperiment.hitAt1(perToken, targetAt));
         metrics.put("contextItems", (double) items);
         record("movies", row, i, a, metrics, Map.of("target", task.title(e.target())));
       }

@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /** Text metrics of the experiment: word-level ROUGE-L F1, set F1, normalization. */
@@ -58,6 +59,41 @@ public final class TextMetrics {
     }
     double p = lcs / c.size();
     double rec = lcs / r.size();
+    return 2 * p * rec / (p + rec);
+  }
+
+  /** {@link #words} as ids of {@code vocabulary}; unknown words get -1 (they match nothing). */
+  public static int[] wordIds(String s, Map<String, Integer> vocabulary) {
+    List<String> w = words(s);
+    int[] out = new int[w.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = vocabulary.getOrDefault(w.get(i), -1);
+    }
+    return out;
+  }
+
+  /** ROUGE-L F1 of two word-id sequences (-1 never matches). */
+  public static double rougeL(int[] c, int[] r) {
+    if (c.length == 0 || r.length == 0) {
+      return 0;
+    }
+    int[] prev = new int[r.length + 1];
+    int[] cur = new int[r.length + 1];
+    for (int i = 1; i <= c.length; i++) {
+      for (int j = 1; j <= r.length; j++) {
+        cur[j] =
+            c[i - 1] >= 0 && c[i - 1] == r[j - 1] ? prev[j - 1] + 1 : Math.max(prev[j], cur[j - 1]);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    double lcs = prev[r.length];
+    if (lcs == 0) {
+      return 0;
+    }
+    double p = lcs / c.length;
+    double rec = lcs / r.length;
     return 2 * p * rec / (p + rec);
   }
 
