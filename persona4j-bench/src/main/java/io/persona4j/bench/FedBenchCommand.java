@@ -152,7 +152,15 @@ final class FedBenchCommand implements Callable<Integer> {
         List<Example> d = data(k, examples);
         loraApps.put(
             "c" + k,
-            new LoraClientApp(loraBase, lora, "shared", d, LoraClientConfig.of(1e-3, localSteps)));
+            new LoraClientApp(
+                loraBase,
+                lora,
+                "shared",
+                d,
+                LoraClientConfig.builder()
+                    .setLearningRate(1e-3)
+                    .setLocalSteps(localSteps)
+                    .build()));
         fullApps.put("c" + k, new FullModelClient(full, d, localSteps));
       }
       ParameterSet[] loraGlobal = {LoraParameters.read(lora, "shared")};
@@ -228,7 +236,13 @@ final class FedBenchCommand implements Callable<Integer> {
         String id = "c" + k;
         lora.add(id, LORA, k);
         apps.put(
-            id, new LoraClientApp(base, lora, id, data(k, examples), LoraClientConfig.of(1e-3, 1)));
+            id,
+            new LoraClientApp(
+                base,
+                lora,
+                id,
+                data(k, examples),
+                LoraClientConfig.builder().setLearningRate(1e-3).setLocalSteps(1).build()));
       }
       double setup = (System.nanoTime() - t0) / 1e9;
       System.gc();

@@ -5,9 +5,10 @@ import io.persona4j.core.config.LlamaConfig;
 import io.persona4j.core.io.DType;
 import io.persona4j.core.model.ModelInit;
 import io.persona4j.core.tokenizer.TokenizerJsonWriter;
-import io.persona4j.rec.experiment.LlmRecRun;
-import io.persona4j.rec.experiment.RecPreset;
-import io.persona4j.rec.experiment.SequenceEncoder;
+import io.persona4j.experiments.common.FinetunePreset;
+import io.persona4j.experiments.rec.LlmRecRun;
+import io.persona4j.experiments.rec.RecPreset;
+import io.persona4j.experiments.rec.SequenceEncoder;
 import io.persona4j.rec.llara.ItemCatalog;
 import io.persona4j.rec.llara.LlaraPromptConfig;
 import io.persona4j.rec.llara.RecSample;
@@ -99,7 +100,17 @@ final class IloraBenchCommand implements Callable<Integer> {
       int[] candidates = Arrays.copyOfRange(pool, 10, Math.min(30, pool.length));
       samples.add(new RecSample(u, history, candidates, candidates[0]));
     }
-    RecPreset.Finetune train = new RecPreset.Finetune(steps, 8, 1e-3, 8, 32, 0.1, 512, 16);
+    FinetunePreset train =
+        FinetunePreset.builder()
+            .setSteps(steps)
+            .optBatch(8)
+            .optLr(1e-3)
+            .optRank(8)
+            .optAlpha(32)
+            .optDropout(0.1)
+            .optMaxPrompt(512)
+            .optEvalBatch(16)
+            .build();
     List<RecPreset.Method> methods =
         List.of(
             new RecPreset.Method("LoRA (K=1)", 1, GateType.LINEAR),
@@ -142,7 +153,7 @@ final class IloraBenchCommand implements Callable<Integer> {
     double[] pps = new double[2];
     int[] batches = {1, 16};
     for (int b = 0; b < 2; b++) {
-      RecPreset.Finetune ev = new RecPreset.Finetune(1, 8, 1e-3, 8, 32, 0.1, 512, batches[b]);
+      FinetunePreset ev = train.toBuilder().setSteps(1).optEvalBatch(batches[b]).build();
       LlmRecRun.Outcome o =
           LlmRecRun.run(
               dir,

@@ -3,6 +3,9 @@ package io.persona4j.cli;
 import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.Status;
+import io.persona4j.federated.app.FederatedLoraClient;
+import io.persona4j.federated.app.LoraBase;
+import io.persona4j.federated.privacy.PrivacyStack;
 import io.persona4j.privacy.RandomSource;
 import io.persona4j.transport.grpc.GrpcClient;
 import io.persona4j.transport.grpc.GrpcClientConfig;
@@ -10,8 +13,10 @@ import io.persona4j.transport.grpc.TlsCredentials;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code persona4j fed client}: a federated LoRA client on local data. */
@@ -22,8 +27,9 @@ import picocli.CommandLine.Option;
       "Join a persona4j fed server and train its LoRA adapter on local data (the data never"
           + " leaves this process; only adapter updates, masked under secure aggregation, do).",
       "Data: JSONL rows {\"prompt\": ..., \"completion\": ...} or {\"text\": ...}.",
-      "Reconnects with backoff when the connection breaks; exits 0 when the server finishes"
-          + " the run, 1 when it refuses the client."
+      "Reconnects with backoff when the connection breaks, printing each retry; exits 0 when"
+          + " the server finishes the run, 1 when it refuses the client or cannot be reached"
+          + " for --give-up-after seconds."
     })
 final class FedClientCommand implements Callable<Integer> {
   @Option(names = "--server", required = true, description = "host:port of the server.")
@@ -66,12 +72,15 @@ final class FedClientCommand implements Callable<Integer> {
       description = "Host name expected in the server certificate (default: the --server host).")
   String authority;
 
+  @Mixin FedDataOptions dataOptions;
+
   @Option(
-      names = "--max-len",
-      defaultValue = "256",
+      names = "--give-up-after",
+      defaultValue = "600",
       description =
-          "Longest example in tokens; longer ones are truncated (default ${DEFAULT-VALUE}).")
-  int maxLen;
+          "Seconds to keep retrying a server that cannot be reached (from the start, or from the"
+              + " last connection) before exiting 1; 0: retry forever (default ${DEFAULT-VALUE}).")
+  double giveUpAfter;
 
   @Option(
       names = "--fit-delay-ms",
@@ -106,23 +115,44 @@ final class FedClientCommand implements Callable<Integer> {
     if (keyStore != null && trust == null) {
       throw new IllegalArgumentException("--key-store (mutual TLS) needs --trust (TLS)");
     }
+    if (!(giveUpAfter >= 0) || giveUpAfter > 1e9) {
+      throw new IllegalArgumentException(
+          "--give-up-after must be a number of seconds >= 0, got " + giveUpAfter);
+    }
     ChannelCredentials credentials = InsecureChannelCredentials.create();
     char[] pw = keyStorePassword.toCharArray();
     if (trust != null) {
       credentials =
           TlsCredentials.client(
-              FedFiles.trustStore(trust, pw),
+              TlsCredentials.loadTrustStore(trust, pw),
               keyStore == null ? null : TlsCredentials.loadPkcs12(keyStore, pw),
               pw);
     }
-    GrpcClientConfig cfg = GrpcClientConfig.of(host, port, id, tok);
-    if (authority != null) {
-      cfg = cfg.withAuthority(authority);
-    }
-    try (FedLoraClient.Base base = new FedLoraClient.Base(model)) {
-      FedLoraClient train = new FedLoraClient(base, data, maxLen, fitDelayMs, System.err);
+    GrpcClientConfig cfg =
+        GrpcClientConfig.builder()
+            .setHost(host)
+            .setPort(port)
+            .setClientId(id)
+            .setToken(tok)
+            .optAuthority(authority)
+            .optGiveUpAfter(Duration.ofMillis(Math.round(giveUpAfter * 1000)))
+            .build();
+    try (LoraBase base = new LoraBase(model)) {
+      base.ensureLoaded();
+      // the data is read and checked before connecting
+      FederatedLoraClient train =
+          FederatedLoraClient.builder()
+              .setBase(base)
+              .setExamples(dataOptions.read(base, id, data, System.err))
+              .optFitDelay(Duration.ofMillis(fitDelayMs))
+              .optLog(System.err::println)
+              .build();
       GrpcClient client =
-          GrpcClient.start(cfg, credentials, new FedClientStack(train, RandomSource.secure()));
+          GrpcClient.start(
+              cfg,
+              credentials,
+              new PrivacyStack(train, RandomSource.secure()),
+              r -> System.err.println(retryLine(r)));
       try {
         System.err.printf(
             "client %s: connecting to %s (%s)%n",
@@ -132,6 +162,8 @@ final class FedClientCommand implements Callable<Integer> {
           if (client.isConnected() && !announced) {
             System.err.printf("client %s: connected%n", id);
             announced = true;
+          } else if (!client.isConnected()) {
+            announced = false;
           }
         }
       } finally {
@@ -146,11 +178,35 @@ final class FedClientCommand implements Callable<Integer> {
                 + s.getCode()
                 + (s.getDescription() == null ? "" : ": " + s.getDescription()));
       }
+      if (client.gaveUp().isPresent()) {
+        throw new IllegalStateException(
+            "client '"
+                + id
+                + "' gave up: "
+                + client.gaveUp().get()
+                + "; is the server running at "
+                + server
+                + "? (--give-up-after 0 retries forever)");
+      }
       if (!client.finished()) {
         throw new IllegalStateException("client '" + id + "' stopped before the run finished");
       }
       System.err.printf("client %s: the server finished the run%n", id);
       return 0;
     }
+  }
+
+  private String retryLine(GrpcClient.Retry r) {
+    return String.format(
+        Locale.ROOT,
+        "client %s: %s; retry %d in %.1f s%s",
+        id,
+        r.reason(),
+        r.failuresInARow(),
+        r.delay().toMillis() / 1000.0,
+        r.giveUpIn() == null
+            ? ""
+            : String.format(
+                Locale.ROOT, " (giving up in %.1f s)", r.giveUpIn().toMillis() / 1000.0));
   }
 }

@@ -4,97 +4,52 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import io.persona4j.federated.Grid;
+import io.persona4j.federated.app.AggregationStrategy;
+import io.persona4j.federated.app.DpSettings;
+import io.persona4j.federated.app.FederatedLoraConfig;
+import io.persona4j.federated.app.FederatedLoraRun;
+import io.persona4j.federated.app.LoraBase;
+import io.persona4j.federated.app.LoraSettings;
+import io.persona4j.federated.app.SecAggSettings;
+import io.persona4j.federated.privacy.DpConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.TreeSet;
 
 /**
- * The {@code server.json} of {@code persona4j fed server} and {@code fed simulate}. Relative paths
- * are resolved against the directory of the config file. Every field is validated when read; an
- * error names the file, the field and the value.
+ * The {@code server.json} of {@code persona4j fed server} and {@code fed simulate}: the run's
+ * settings ({@link FederatedLoraConfig}, which validates them and names the field and value of a
+ * bad one) plus what only a deployment has: the base model directory, the network, the client
+ * tokens and TLS. Relative paths are resolved against the directory of the config file.
  *
+ * @param run the federated run's settings
+ * @param baseModel the frozen base model directory (Hugging Face layout, Llama family)
  * @param port port to listen on (0: an ephemeral one, printed at start)
  * @param bindHost address to listen on (default 127.0.0.1)
- * @param baseModel the frozen base model directory (Hugging Face layout, Llama family)
- * @param lora the adapter trained federatedly
- * @param strategy {@code fedavg} or {@code fedprox}
- * @param mu FedProx proximal coefficient ({@code >= 0}; only with fedprox)
- * @param rounds number of rounds
- * @param fraction fraction of the available clients sampled per round, in (0, 1]
- * @param minClients minimum clients per round
- * @param minReplies minimum valid replies for a round to succeed
- * @param roundDeadlineSeconds time the server waits for a round's replies
- * @param retries extra attempts of a round with too few replies
- * @param localSteps optimizer steps per client per round
- * @param learningRate clients' constant AdamW learning rate
- * @param batchSize clients' micro-batch size
- * @param seed seed of the adapter initialization, client sampling and local training
- * @param tokens JSON file {@code {"client-id": "token", ...}} of the allowed clients
- * @param expectedClients clients to wait for before the first round (default: all in tokens)
- * @param clientWaitSeconds how long to wait for the expected clients
+ * @param tokens JSON file {@code {"client-id": "token", ...}} of the allowed clients, or null
+ * @param expectedClients clients to wait for before the first round (null: all in tokens)
+ * @param clientWaitSeconds how long to wait for the expected clients (default 300)
  * @param tls TLS settings, or null for plaintext (loopback testing only)
- * @param checkpointDir checkpoint directory (default {@code OUT/checkpoints})
- * @param maxUpdateNorm bound on a client's update L2 norm, or null for none
- * @param secagg {@code none}, {@code secagg} or {@code secagg+}
- * @param secaggOptions secure-aggregation encoding and threshold (defaults if null)
- * @param dp DP-FedAvg settings, or null for none
+ * @param checkpointDir checkpoint directory (null: {@code OUT/checkpoints})
  */
-public record FedConfig(
-    Integer port,
-    String bindHost,
+record FedConfig(
+    FederatedLoraConfig run,
     String baseModel,
-    Lora lora,
-    String strategy,
-    Double mu,
-    Integer rounds,
-    Double fraction,
-    Integer minClients,
-    Integer minReplies,
-    Double roundDeadlineSeconds,
-    Integer retries,
-    Integer localSteps,
-    Double learningRate,
-    Integer batchSize,
-    Long seed,
+    int port,
+    String bindHost,
     String tokens,
     List<String> expectedClients,
-    Double clientWaitSeconds,
+    double clientWaitSeconds,
     Tls tls,
-    String checkpointDir,
-    Double maxUpdateNorm,
-    String secagg,
-    SecAggOptions secaggOptions,
-    Dp dp) {
-
-  /**
-   * The LoRA adapter.
-   *
-   * @param r rank, {@code >= 1}
-   * @param alpha scale numerator, {@code > 0}
-   * @param dropout LoRA dropout in [0, 1)
-   * @param targets target module names, e.g. {@code [q_proj, v_proj]}
-   */
-  public record Lora(Integer r, Double alpha, Double dropout, List<String> targets) {
-    /** Validates and fills defaults (dropout 0, targets q_proj and v_proj). */
-    public Lora {
-      if (r == null || r < 1) {
-        throw bad("lora.r", r, "must be an integer >= 1");
-      }
-      if (alpha == null || !(alpha > 0) || alpha.isInfinite()) {
-        throw bad("lora.alpha", alpha, "must be a number > 0");
-      }
-      dropout = dropout == null ? 0.0 : dropout;
-      if (!(dropout >= 0 && dropout < 1)) {
-        throw bad("lora.dropout", dropout, "must be in [0, 1)");
-      }
-      targets = targets == null ? List.of("q_proj", "v_proj") : List.copyOf(targets);
-      if (targets.isEmpty() || targets.stream().anyMatch(t -> t == null || t.isBlank())) {
-        throw bad("lora.targets", targets, "must be a non-empty list of module names");
-      }
-    }
-  }
+    String checkpointDir) {
 
   /**
    * Server TLS.
@@ -106,183 +61,293 @@ public record FedConfig(
    * @param certificateIdentity with mutual TLS, require the client certificate's CN to equal the
    *     client id (default true)
    */
-  public record Tls(
-      String keyStore, String password, String clientCa, Boolean certificateIdentity) {
-    /** Validates. */
-    public Tls {
+  record Tls(String keyStore, String password, String clientCa, boolean certificateIdentity) {}
+
+  /** The checkpoint directory of a run writing into {@code out}. */
+  Path checkpoints(Path configFile, Path out) {
+    return checkpointDir == null ? out.resolve("checkpoints") : resolve(configFile, checkpointDir);
+  }
+
+  /**
+   * Runs this config's federated rounds over {@code grid} on {@code base}, writing into {@code out}
+   * and printing progress on stderr: what {@code fed server} and {@code fed simulate} share.
+   *
+   * @param population the clients samples are drawn from (registered or simulated)
+   */
+  FederatedLoraRun.Result runOn(
+      Grid grid, LoraBase base, Path out, Path checkpoints, int population, boolean resume)
+      throws IOException {
+    return FederatedLoraRun.builder()
+        .setConfig(run)
+        .setBase(base)
+        .setGrid(grid)
+        .setOutput(out)
+        .optCheckpointDir(checkpoints)
+        .optPopulation(population)
+        .optResume(resume)
+        .optProgress(System.err::println)
+        .build()
+        .run();
+  }
+
+  /** {@code p} resolved against the config file's directory. */
+  static Path resolve(Path configFile, String p) {
+    Path dir = configFile.toAbsolutePath().getParent();
+    return dir.resolve(p).normalize();
+  }
+
+  /**
+   * Reads and validates a config file.
+   *
+   * @throws IOException naming the file (and field, value, line and column) on any problem
+   */
+  static FedConfig load(Path file) throws IOException {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (IOException e) {
+      throw new IOException("cannot read config " + file + ": " + e.getMessage(), e);
+    }
+    Raw json;
+    try {
+      json = MAPPER.readValue(text, Raw.class);
+    } catch (UnrecognizedPropertyException e) {
+      TreeSet<String> valid = new TreeSet<>();
+      e.getKnownPropertyIds().forEach(id -> valid.add(String.valueOf(id)));
+      throw new IOException(
+          file
+              + ": field '"
+              + path(e)
+              + "' is unknown"
+              + Json.where(e)
+              + "; valid fields here: "
+              + String.join(", ", valid),
+          e);
+    } catch (InvalidFormatException e) {
+      throw new IOException(
+          file
+              + ": field '"
+              + path(e)
+              + "': "
+              + (e.getValue() instanceof String ? "'" + e.getValue() + "'" : e.getValue())
+              + " is not "
+              + expected(e.getTargetType())
+              + Json.where(e),
+          e);
+    } catch (ValueInstantiationException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new IOException(file + ": " + cause.getMessage(), e);
+    } catch (JsonMappingException e) {
+      throw new IOException(
+          file + ": field '" + path(e) + "': " + e.getOriginalMessage() + Json.where(e), e);
+    } catch (JsonProcessingException e) {
+      throw new IOException(
+          file + ": not valid JSON: " + e.getOriginalMessage() + Json.where(e), e);
+    }
+    try {
+      return json.toConfig();
+    } catch (IllegalArgumentException e) {
+      throw new IOException(file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static final ObjectMapper MAPPER =
+      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  /** The file as written: every field optional here; {@link #toConfig} maps and validates. */
+  record Raw(
+      Integer port,
+      String bindHost,
+      String baseModel,
+      JsonLora lora,
+      String strategy,
+      Double mu,
+      Integer rounds,
+      Double fraction,
+      Integer minClients,
+      Integer minReplies,
+      Double roundDeadlineSeconds,
+      Integer retries,
+      Integer localSteps,
+      Double learningRate,
+      Integer batchSize,
+      Long seed,
+      String tokens,
+      List<String> expectedClients,
+      Double clientWaitSeconds,
+      JsonTls tls,
+      String checkpointDir,
+      Double maxUpdateNorm,
+      String secagg,
+      JsonSecAgg secaggOptions,
+      JsonDp dp) {
+
+    FedConfig toConfig() {
+      if (baseModel == null || baseModel.isBlank()) {
+        throw bad("baseModel", baseModel, "must name the base model directory");
+      }
+      if (lora == null) {
+        throw bad("lora", null, "is required ({\"r\": 8, \"alpha\": 16, \"targets\": [...]})");
+      }
+      FederatedLoraConfig.Builder b = FederatedLoraConfig.builder().setLora(lora.toSettings());
+      if (strategy != null) {
+        b.optStrategy(AggregationStrategy.fromLabel(strategy));
+      }
+      if (mu != null) {
+        b.optMu(mu);
+      }
+      if (rounds != null) {
+        b.optRounds(rounds);
+      }
+      if (fraction != null) {
+        b.optFraction(fraction);
+      }
+      if (minClients != null) {
+        b.optMinClients(minClients);
+      }
+      if (minReplies != null) {
+        b.optMinReplies(minReplies);
+      }
+      if (roundDeadlineSeconds != null) {
+        if (!(roundDeadlineSeconds > 0) || roundDeadlineSeconds > 1e9) {
+          throw bad("roundDeadlineSeconds", roundDeadlineSeconds, "must be a number in (0, 1e9]");
+        }
+        b.optRoundDeadline(Duration.ofMillis(Math.max(1, Math.round(roundDeadlineSeconds * 1000))));
+      }
+      if (retries != null) {
+        b.optRetries(retries);
+      }
+      if (localSteps != null) {
+        b.optLocalSteps(localSteps);
+      }
+      if (learningRate != null) {
+        b.optLearningRate(learningRate);
+      }
+      if (batchSize != null) {
+        b.optBatchSize(batchSize);
+      }
+      if (seed != null) {
+        b.optSeed(seed);
+      }
+      if (maxUpdateNorm != null) {
+        b.optMaxUpdateNorm(maxUpdateNorm);
+      }
+      SecAggSettings.Builder s =
+          secaggOptions == null ? SecAggSettings.builder() : secaggOptions.toBuilder();
+      if (secagg != null) {
+        s.optProtocol(SecAggSettings.Protocol.fromLabel(secagg));
+      }
+      b.optSecAgg(s.build());
+      if (dp != null) {
+        b.optDp(dp.toSettings());
+      }
+      FederatedLoraConfig run = b.build();
+      int p = port == null ? 0 : port;
+      if (p < 0 || p > 65535) {
+        throw bad("port", p, "must be in [0, 65535]");
+      }
+      double wait = clientWaitSeconds == null ? 300.0 : clientWaitSeconds;
+      if (!(wait >= 0) || Double.isInfinite(wait)) {
+        throw bad("clientWaitSeconds", wait, "must be a number >= 0");
+      }
+      return new FedConfig(
+          run,
+          baseModel,
+          p,
+          bindHost == null ? "127.0.0.1" : bindHost,
+          tokens,
+          expectedClients == null ? null : List.copyOf(expectedClients),
+          wait,
+          tls == null ? null : tls.toTls(),
+          checkpointDir);
+    }
+  }
+
+  /** {@code lora}. */
+  record JsonLora(Integer r, Double alpha, Double dropout, List<String> targets) {
+    LoraSettings toSettings() {
+      LoraSettings.Builder b = LoraSettings.builder();
+      if (r != null) {
+        b.setR(r);
+      }
+      if (alpha != null) {
+        b.setAlpha(alpha);
+      }
+      if (dropout != null) {
+        b.optDropout(dropout);
+      }
+      if (targets != null) {
+        b.optTargets(targets);
+      }
+      return b.build();
+    }
+  }
+
+  /** {@code tls}. */
+  record JsonTls(String keyStore, String password, String clientCa, Boolean certificateIdentity) {
+    Tls toTls() {
       if (keyStore == null || keyStore.isBlank()) {
         throw bad("tls.keyStore", keyStore, "must name a PKCS12 file");
       }
       if (password == null) {
         throw bad("tls.password", null, "is required");
       }
-      certificateIdentity = certificateIdentity == null || certificateIdentity;
+      return new Tls(
+          keyStore, password, clientCa, certificateIdentity == null || certificateIdentity);
     }
   }
 
-  /**
-   * Secure aggregation encoding.
-   *
-   * @param threshold Shamir threshold as a fraction of the sampled clients, in (0, 1]
-   * @param clip per-coordinate clip of an update before fixed-point encoding, {@code > 0}
-   * @param scale fixed-point scale (quantization step 1/scale), {@code > 0}
-   * @param modulusBits masking modulus 2^bits, in [8, 62]
-   * @param degree SecAgg+ graph degree (even, {@code >= 2}); null for about {@code 2 log2 n}
-   */
-  public record SecAggOptions(
+  /** {@code secaggOptions}. */
+  record JsonSecAgg(
       Double threshold, Double clip, Double scale, Integer modulusBits, Integer degree) {
-    /** Validates and fills defaults (threshold 2/3, clip 1, scale 2^20, 2^48). */
-    public SecAggOptions {
-      threshold = threshold == null ? 2.0 / 3 : threshold;
-      if (!(threshold > 0 && threshold <= 1)) {
-        throw bad("secaggOptions.threshold", threshold, "must be in (0, 1]");
+    SecAggSettings.Builder toBuilder() {
+      SecAggSettings.Builder b = SecAggSettings.builder();
+      if (threshold != null) {
+        b.optThreshold(threshold);
       }
-      clip = clip == null ? 1.0 : clip;
-      if (!(clip > 0) || clip.isInfinite()) {
-        throw bad("secaggOptions.clip", clip, "must be a number > 0");
+      if (clip != null) {
+        b.optClip(clip);
       }
-      scale = scale == null ? (double) (1 << 20) : scale;
-      if (!(scale > 0) || scale.isInfinite()) {
-        throw bad("secaggOptions.scale", scale, "must be a number > 0");
+      if (scale != null) {
+        b.optScale(scale);
       }
-      modulusBits = modulusBits == null ? 48 : modulusBits;
-      if (modulusBits < 8 || modulusBits > 62) {
-        throw bad("secaggOptions.modulusBits", modulusBits, "must be in [8, 62]");
+      if (modulusBits != null) {
+        b.optModulusBits(modulusBits);
       }
-      if (degree != null && (degree < 2 || degree % 2 != 0)) {
-        throw bad("secaggOptions.degree", degree, "must be an even integer >= 2");
+      if (degree != null) {
+        b.optDegree(degree);
       }
-    }
-
-    static SecAggOptions defaults() {
-      return new SecAggOptions(null, null, null, null, null);
+      return b;
     }
   }
 
-  /**
-   * Client-level DP-FedAvg.
-   *
-   * @param clip L2 clip norm of each client's update
-   * @param noiseMultiplier noise multiplier z
-   * @param delta target delta
-   * @param epsilonBudget epsilon the run may spend (null: none)
-   * @param mode {@code central} or {@code distributed} (default: distributed with secure
-   *     aggregation, else central)
-   */
-  public record Dp(
+  /** {@code dp}. */
+  record JsonDp(
       Double clip, Double noiseMultiplier, Double delta, Double epsilonBudget, String mode) {
-    /** Validates. */
-    public Dp {
-      if (clip == null || !(clip > 0) || clip.isInfinite()) {
-        throw bad("dp.clip", clip, "must be a number > 0");
+    DpSettings toSettings() {
+      DpSettings.Builder b = DpSettings.builder();
+      if (clip != null) {
+        b.setClip(clip);
       }
-      if (noiseMultiplier == null || !(noiseMultiplier >= 0) || noiseMultiplier.isInfinite()) {
-        throw bad("dp.noiseMultiplier", noiseMultiplier, "must be a number >= 0");
+      if (noiseMultiplier != null) {
+        b.setNoiseMultiplier(noiseMultiplier);
       }
-      if (delta == null || !(delta > 0 && delta < 1)) {
-        throw bad("dp.delta", delta, "must be in (0, 1)");
+      if (delta != null) {
+        b.setDelta(delta);
       }
-      if (epsilonBudget != null && !(epsilonBudget > 0)) {
-        throw bad("dp.epsilonBudget", epsilonBudget, "must be > 0");
+      if (epsilonBudget != null) {
+        b.optEpsilonBudget(epsilonBudget);
       }
-      if (mode != null && !mode.equals("central") && !mode.equals("distributed")) {
-        throw bad("dp.mode", mode, "must be central or distributed");
+      if (mode != null) {
+        b.optMode(
+            switch (mode) {
+              case "central" -> DpConfig.NoiseMode.CENTRAL;
+              case "distributed" -> DpConfig.NoiseMode.DISTRIBUTED;
+              default -> throw bad("dp.mode", mode, "must be central or distributed");
+            });
       }
+      return b.build();
     }
-  }
-
-  /** Validates every field and fills defaults. */
-  public FedConfig {
-    port = port == null ? 0 : port;
-    if (port < 0 || port > 65535) {
-      throw bad("port", port, "must be in [0, 65535]");
-    }
-    bindHost = bindHost == null ? "127.0.0.1" : bindHost;
-    if (baseModel == null || baseModel.isBlank()) {
-      throw bad("baseModel", baseModel, "must name the base model directory");
-    }
-    if (lora == null) {
-      throw bad("lora", null, "is required ({\"r\": 8, \"alpha\": 16, \"targets\": [...]})");
-    }
-    strategy = strategy == null ? "fedavg" : strategy;
-    if (!strategy.equals("fedavg") && !strategy.equals("fedprox")) {
-      throw bad("strategy", strategy, "must be fedavg or fedprox");
-    }
-    mu = mu == null ? (strategy.equals("fedprox") ? 0.01 : 0.0) : mu;
-    if (!(mu >= 0) || mu.isInfinite()) {
-      throw bad("mu", mu, "must be a number >= 0");
-    }
-    if (mu > 0 && strategy.equals("fedavg")) {
-      throw bad("mu", mu, "is only used by strategy fedprox");
-    }
-    rounds = rounds == null ? 1 : rounds;
-    if (rounds < 1) {
-      throw bad("rounds", rounds, "must be >= 1");
-    }
-    fraction = fraction == null ? 1.0 : fraction;
-    if (!(fraction > 0 && fraction <= 1)) {
-      throw bad("fraction", fraction, "must be in (0, 1]");
-    }
-    minClients = minClients == null ? 1 : minClients;
-    if (minClients < 1) {
-      throw bad("minClients", minClients, "must be >= 1");
-    }
-    minReplies = minReplies == null ? minClients : minReplies;
-    if (minReplies < 1) {
-      throw bad("minReplies", minReplies, "must be >= 1");
-    }
-    roundDeadlineSeconds = roundDeadlineSeconds == null ? 600.0 : roundDeadlineSeconds;
-    if (!(roundDeadlineSeconds > 0) || roundDeadlineSeconds.isInfinite()) {
-      throw bad("roundDeadlineSeconds", roundDeadlineSeconds, "must be a number > 0");
-    }
-    retries = retries == null ? 0 : retries;
-    if (retries < 0) {
-      throw bad("retries", retries, "must be >= 0");
-    }
-    localSteps = localSteps == null ? 1 : localSteps;
-    if (localSteps < 1) {
-      throw bad("localSteps", localSteps, "must be >= 1");
-    }
-    learningRate = learningRate == null ? 1e-3 : learningRate;
-    if (!(learningRate > 0) || learningRate.isInfinite()) {
-      throw bad("learningRate", learningRate, "must be a number > 0");
-    }
-    batchSize = batchSize == null ? 4 : batchSize;
-    if (batchSize < 1) {
-      throw bad("batchSize", batchSize, "must be >= 1");
-    }
-    seed = seed == null ? 0L : seed;
-    expectedClients = expectedClients == null ? null : List.copyOf(expectedClients);
-    clientWaitSeconds = clientWaitSeconds == null ? 300.0 : clientWaitSeconds;
-    if (!(clientWaitSeconds >= 0) || clientWaitSeconds.isInfinite()) {
-      throw bad("clientWaitSeconds", clientWaitSeconds, "must be a number >= 0");
-    }
-    if (maxUpdateNorm != null && (!(maxUpdateNorm > 0) || maxUpdateNorm.isNaN())) {
-      throw bad("maxUpdateNorm", maxUpdateNorm, "must be a number > 0");
-    }
-    secagg = secagg == null ? "none" : secagg;
-    if (!List.of("none", "secagg", "secagg+").contains(secagg)) {
-      throw bad("secagg", secagg, "must be none, secagg or secagg+");
-    }
-    secaggOptions = secaggOptions == null ? SecAggOptions.defaults() : secaggOptions;
-    if (dp != null && dp.mode() != null && dp.mode().equals("central") && !secagg.equals("none")) {
-      throw bad(
-          "dp.mode",
-          "central",
-          "cannot be combined with secure aggregation (the server never sees single updates):"
-              + " use distributed");
-    }
-  }
-
-  /** Whether secure aggregation is on. */
-  public boolean secureAggregation() {
-    return !secagg.equals("none");
-  }
-
-  /** Whether the DP noise is added by the clients. */
-  public boolean distributedDp() {
-    return dp != null
-        && (dp.mode() == null ? secureAggregation() : dp.mode().equals("distributed"));
   }
 
   private static IllegalArgumentException bad(String field, Object value, String why) {
@@ -295,51 +360,17 @@ public record FedConfig(
             + (value instanceof String ? "'" + value + "'" : value));
   }
 
-  private static final ObjectMapper MAPPER =
-      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-
-  /**
-   * Reads and validates a config file.
-   *
-   * @throws IOException naming the file (and field, value, line and column) on any problem
-   */
-  public static FedConfig load(Path file) throws IOException {
-    String text;
-    try {
-      text = Files.readString(file);
-    } catch (IOException e) {
-      throw new IOException("cannot read config " + file + ": " + e, e);
+  private static String expected(Class<?> type) {
+    if (type == Integer.class || type == Long.class || type == int.class || type == long.class) {
+      return "an integer";
     }
-    try {
-      return MAPPER.readValue(text, FedConfig.class);
-    } catch (ValueInstantiationException e) {
-      Throwable cause = e.getCause() == null ? e : e.getCause();
-      throw new IOException(file + ": " + cause.getMessage(), e);
-    } catch (JsonMappingException e) {
-      String where =
-          e.getLocation() == null
-              ? ""
-              : " (line "
-                  + e.getLocation().getLineNr()
-                  + ", column "
-                  + e.getLocation().getColumnNr()
-                  + ")";
-      throw new IOException(
-          file + ": field '" + path(e) + "': " + e.getOriginalMessage() + where, e);
-    } catch (JsonProcessingException e) {
-      throw new IOException(
-          file
-              + ": not valid JSON: "
-              + e.getOriginalMessage()
-              + (e.getLocation() == null
-                  ? ""
-                  : " (line "
-                      + e.getLocation().getLineNr()
-                      + ", column "
-                      + e.getLocation().getColumnNr()
-                      + ")"),
-          e);
+    if (type == Double.class || type == double.class) {
+      return "a number";
     }
+    if (type == Boolean.class || type == boolean.class) {
+      return "true or false";
+    }
+    return "a " + type.getSimpleName().toLowerCase(Locale.ROOT);
   }
 
   private static String path(JsonMappingException e) {
@@ -352,11 +383,5 @@ public record FedConfig(
       }
     }
     return b.toString();
-  }
-
-  /** {@code p} resolved against the config file's directory. */
-  static Path resolve(Path configFile, String p) {
-    Path dir = configFile.toAbsolutePath().getParent();
-    return dir.resolve(p).normalize();
   }
 }

@@ -30,10 +30,7 @@ final class FedExperimentFellRecCommand implements Callable<Integer> {
       description = "smoke (under a minute, CI) or standard (about 40 min on 2 cores).")
   String preset;
 
-  @Option(
-      names = "--data",
-      defaultValue = RecCommand.DEFAULT_DATA,
-      description = "MovieLens directory.")
+  @Option(names = "--data", description = RecCommand.DATA_HELP)
   Path data;
 
   @Option(names = "--out", description = "Results directory (default target/fellrec-<preset>).")
@@ -41,6 +38,13 @@ final class FedExperimentFellRecCommand implements Callable<Integer> {
 
   @Option(names = "--work", description = "SASRec and base model (default <out>/work).")
   Path work;
+
+  @Option(
+      names = "--update-docs",
+      description =
+          "Also copy the results (json, md, png) into the installation's"
+              + " docs/fellrec-<preset>/ (what the project publishes; off by default).")
+  boolean updateDocs;
 
   @Option(
       names = "--base-model",
@@ -61,38 +65,16 @@ final class FedExperimentFellRecCommand implements Callable<Integer> {
 
   /** The preset with the command line's overrides. */
   FellRecPreset resolve() {
-    FellRecPreset p = FellRecPreset.byName(preset);
-    List<Long> s = p.seeds();
+    FellRecPreset.Builder b = FellRecPreset.byName(preset).toBuilder();
     if (seeds != null) {
       TrainOptions.require(seeds >= 1, "--seeds", seeds, "must be >= 1");
-      s = LongStream.rangeClosed(1, seeds).boxed().toList();
+      b.optSeeds(LongStream.rangeClosed(1, seeds).boxed().toList());
     }
     if (rounds != null) {
       TrainOptions.require(rounds >= 1, "--rounds", rounds, "must be >= 1");
+      b.optRounds(rounds);
     }
-    return new FellRecPreset(
-        p.name(),
-        p.maxUsers(),
-        p.llmTrainPerUser(),
-        p.pretrainPromptsPerUser(),
-        p.evalUsersPerClient(),
-        p.clients(),
-        s,
-        p.sasrecEpochs(),
-        p.base(),
-        rounds != null ? rounds : p.rounds(),
-        p.localSteps(),
-        p.batch(),
-        p.lr(),
-        p.rank(),
-        p.alpha(),
-        p.dropout(),
-        p.maxPrompt(),
-        p.clientLayers(),
-        p.proxMu(),
-        p.fellrec(),
-        p.maxNewTokens(),
-        p.evalBatch());
+    return b.build();
   }
 
   @Override
@@ -124,6 +106,9 @@ final class FedExperimentFellRecCommand implements Callable<Integer> {
     System.out.printf(
         "fed experiment fellrec %s: %.1f min; %s, %s, %s%n",
         preset, r.seconds() / 60, files.markdown(), files.json(), files.curves());
+    if (updateDocs) {
+      System.out.println("updated " + Installation.publish(dir, "fellrec-" + preset));
+    }
     return 0;
   }
 }

@@ -10,9 +10,7 @@ import io.persona4j.core.tokenizer.Tokenizer;
 import io.persona4j.experiments.secfpp.SecFppExperiment;
 import io.persona4j.experiments.secfpp.SecFppPreset;
 import io.persona4j.experiments.secfpp.TextEncoder;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.LongStream;
 import picocli.CommandLine.Command;
@@ -38,10 +36,16 @@ final class FedSecFppCommand implements Callable<Integer> {
       description = "Hugging Face BERT encoder directory (with tokenizer.json).")
   Path model;
 
-  @Option(names = "--reviews", defaultValue = "../shared/data/amazon-food-reviews")
+  @Option(
+      names = "--reviews",
+      description =
+          "Amazon fine-food reviews directory (default: amazon-food-reviews among the shared data"
+              + " sets: $PERSONA4J_DATA, or ../shared/data beside the installation).")
   Path reviews;
 
-  @Option(names = "--movielens", defaultValue = "../shared/data/movielens-small")
+  @Option(
+      names = "--movielens",
+      description = "MovieLens directory (default: movielens-small among the shared data sets).")
   Path movielens;
 
   @Option(names = "--out", description = "Output directory (default target/secfpp-<preset>).")
@@ -64,6 +68,13 @@ final class FedSecFppCommand implements Callable<Integer> {
 
   @Option(names = "--no-movielens", description = "Skip the MovieLens setting.")
   boolean noMovielens;
+
+  @Option(
+      names = "--update-docs",
+      description =
+          "Also copy results.json and results.md into the installation's docs/secfpp-<preset>/"
+              + " (what the project publishes; off by default).")
+  boolean updateDocs;
 
   @Override
   public Integer call() throws Exception {
@@ -89,12 +100,8 @@ final class FedSecFppCommand implements Callable<Integer> {
             p.clusterMaxK(),
             p.clusterRestarts(),
             p.clusterIterations());
-    for (Path d : List.of(reviews, movielens)) {
-      if (!Files.isDirectory(d)) {
-        throw new IllegalArgumentException(
-            d + ": no such directory (the shared data sets, ../shared/data beside the checkout)");
-      }
-    }
+    Path reviewsDir = Installation.dataSet("--reviews", reviews, "amazon-food-reviews");
+    Path movielensDir = Installation.dataSet("--movielens", movielens, RecCommand.DEFAULT_DATA);
     Path dir = out != null ? out : Path.of("target", "secfpp-" + p.name());
     try (NDManager m = TensorRuntime.newManager()) {
       BertModel bert;
@@ -116,7 +123,7 @@ final class FedSecFppCommand implements Callable<Integer> {
             "--model is required for the " + p.name() + " preset (a BERT encoder directory)");
       }
       try {
-        new SecFppExperiment(p, bert, enc, m, System.out).run(reviews, movielens, dir);
+        new SecFppExperiment(p, bert, enc, m, System.out).run(reviewsDir, movielensDir, dir);
       } finally {
         bert.close();
         if (tok != null) {
@@ -126,6 +133,9 @@ final class FedSecFppCommand implements Callable<Integer> {
     }
     System.out.println(
         "results: " + dir.resolve("results.md") + ", " + dir.resolve("results.json"));
+    if (updateDocs) {
+      System.out.println("updated " + Installation.publish(dir, "secfpp-" + p.name()));
+    }
     return 0;
   }
 }

@@ -2,6 +2,8 @@ package io.persona4j.cli;
 
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerCredentials;
+import io.persona4j.federated.app.FederatedLoraRun;
+import io.persona4j.federated.app.LoraBase;
 import io.persona4j.transport.grpc.ClientRegistry;
 import io.persona4j.transport.grpc.GrpcGrid;
 import io.persona4j.transport.grpc.GrpcGridConfig;
@@ -45,8 +47,8 @@ final class FedServerCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           config + ": field 'tokens' must name the client tokens file ({\"id\": \"token\"})");
     }
-    Path checkpoints = FedRun.checkpointDir(c, config, out);
-    FedRun.checkResume(c, checkpoints, resume);
+    Path checkpoints = c.checkpoints(config, out);
+    FederatedLoraRun.checkResume(checkpoints, resume);
     Map<String, String> tokens = FedFiles.tokens(FedConfig.resolve(config, c.tokens()));
     ClientRegistry registry = new ClientRegistry();
     tokens.forEach(registry::register);
@@ -67,7 +69,7 @@ final class FedServerCommand implements Callable<Integer> {
       var clientCa =
           t.clientCa() == null
               ? null
-              : FedFiles.trustStore(FedConfig.resolve(config, t.clientCa()), pw);
+              : TlsCredentials.loadTrustStore(FedConfig.resolve(config, t.clientCa()), pw);
       credentials = TlsCredentials.server(identity, pw, clientCa);
       security = clientCa == null ? "TLS" : "mutual TLS";
       if (clientCa != null && t.certificateIdentity()) {
@@ -77,14 +79,14 @@ final class FedServerCommand implements Callable<Integer> {
     }
     GrpcGridConfig gc = new GrpcGridConfig(c.bindHost(), c.port(), 1 << 20, 4L << 30);
     try (GrpcGrid grid = GrpcGrid.start(gc, registry, credentials);
-        FedLoraClient.Base base =
-            new FedLoraClient.Base(FedConfig.resolve(config, c.baseModel()))) {
+        LoraBase base = new LoraBase(FedConfig.resolve(config, c.baseModel()))) {
+      base.ensureLoaded();
       System.err.printf(
           "listening on %s:%d (%s), %d registered clients%n",
           c.bindHost(), grid.port(), security, tokens.size());
       System.err.flush();
       awaitClients(grid, expected, c.clientWaitSeconds());
-      FedRun.run(c, config, grid, tokens.size(), base, out, System.err);
+      c.runOn(grid, base, out, checkpoints, tokens.size(), resume);
       grid.finish();
     }
     return 0;

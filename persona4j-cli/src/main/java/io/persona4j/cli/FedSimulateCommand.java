@@ -1,6 +1,10 @@
 package io.persona4j.cli;
 
 import io.persona4j.federated.ClientApp;
+import io.persona4j.federated.app.FederatedLoraClient;
+import io.persona4j.federated.app.FederatedLoraRun;
+import io.persona4j.federated.app.LoraBase;
+import io.persona4j.federated.privacy.PrivacyStack;
 import io.persona4j.federated.sim.InMemoryGrid;
 import io.persona4j.privacy.RandomSource;
 import java.io.IOException;
@@ -13,6 +17,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code persona4j fed simulate}: the federated run of a server.json in one process. */
@@ -23,7 +28,8 @@ import picocli.CommandLine.Option;
       "Run a server.json's federated training in one process (in-memory grid, the clients share"
           + " one base model). Client ids are the data files' names without .jsonl, so a gRPC run"
           + " with the same ids and seeds gives the same adapter.",
-      "Writes the same files as fed server into --out."
+      "Every client's data is read and checked before round 1 (--on-bad-row skip skips"
+          + " malformed rows). Writes the same files as fed server into --out."
     })
 final class FedSimulateCommand implements Callable<Integer> {
   @Option(names = "--config", required = true, description = "server.json.")
@@ -48,11 +54,7 @@ final class FedSimulateCommand implements Callable<Integer> {
   @Option(names = "--resume", description = "Continue the run from its checkpoint.")
   boolean resume;
 
-  @Option(
-      names = "--max-len",
-      defaultValue = "256",
-      description = "Longest example in tokens (default ${DEFAULT-VALUE}).")
-  int maxLen;
+  @Mixin FedDataOptions dataOptions;
 
   @Override
   public Integer call() throws Exception {
@@ -60,18 +62,24 @@ final class FedSimulateCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--clients must be >= 1, got " + clients);
     }
     FedConfig c = FedConfig.load(config);
-    FedRun.checkResume(c, FedRun.checkpointDir(c, config, out), resume);
+    Path checkpoints = c.checkpoints(config, out);
+    FederatedLoraRun.checkResume(checkpoints, resume);
     Map<String, Path> files = clientFiles(data, clients);
-    try (FedLoraClient.Base base =
-        new FedLoraClient.Base(FedConfig.resolve(config, c.baseModel()))) {
+    try (LoraBase base = new LoraBase(FedConfig.resolve(config, c.baseModel()))) {
+      base.ensureLoaded();
+      // every client's data is read and checked before round 1
       Map<String, ClientApp> apps = new TreeMap<>();
       for (Map.Entry<String, Path> e : files.entrySet()) {
-        FedLoraClient train = new FedLoraClient(base, e.getValue(), maxLen, 0, null);
-        apps.put(e.getKey(), new FedClientStack(train, RandomSource.secure()));
+        FederatedLoraClient train =
+            FederatedLoraClient.builder()
+                .setBase(base)
+                .setExamples(dataOptions.read(base, e.getKey(), e.getValue(), System.err))
+                .build();
+        apps.put(e.getKey(), new PrivacyStack(train, RandomSource.secure()));
       }
       System.err.printf("simulating %d clients %s%n", apps.size(), apps.keySet());
       try (InMemoryGrid grid = new InMemoryGrid(apps, Math.max(1, apps.size()))) {
-        FedRun.run(c, config, grid, apps.size(), base, out, System.err);
+        c.runOn(grid, base, out, checkpoints, apps.size(), resume);
       }
     }
     return 0;

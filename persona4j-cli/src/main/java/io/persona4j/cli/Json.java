@@ -9,6 +9,17 @@ final class Json {
 
   private Json() {}
 
+  /** {@code " (line L, column C)"} of a parse error, or "" when Jackson knows no location. */
+  static String where(JsonProcessingException e) {
+    return e.getLocation() == null
+        ? ""
+        : " (line "
+            + e.getLocation().getLineNr()
+            + ", column "
+            + e.getLocation().getColumnNr()
+            + ")";
+  }
+
   static String write(Object value) {
     try {
       return MAPPER.writeValueAsString(value);

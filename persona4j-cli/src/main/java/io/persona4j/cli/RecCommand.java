@@ -1,13 +1,13 @@
 package io.persona4j.cli;
 
 import io.persona4j.core.train.ProgressListener;
+import io.persona4j.experiments.common.HistoryCorpus;
+import io.persona4j.experiments.common.PreparedData;
+import io.persona4j.experiments.rec.RecExperiment;
+import io.persona4j.experiments.rec.RecPreset;
+import io.persona4j.experiments.rec.ResultsWriter;
 import io.persona4j.rec.data.CandidateExample;
 import io.persona4j.rec.data.InteractionDataset;
-import io.persona4j.rec.experiment.HistoryCorpus;
-import io.persona4j.rec.experiment.PreparedData;
-import io.persona4j.rec.experiment.RecExperiment;
-import io.persona4j.rec.experiment.RecPreset;
-import io.persona4j.rec.experiment.ResultsWriter;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -33,26 +33,22 @@ import picocli.CommandLine.Option;
 final class RecCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  /** Where the shared data sets are beside a checkout. */
-  static final String DEFAULT_DATA = "../shared/data/movielens-small";
+  /** The default data set: MovieLens latest-small among the shared data sets. */
+  static final String DEFAULT_DATA = "movielens-small";
+
+  /** Help text of a {@code --data} option defaulting to {@link #DEFAULT_DATA}. */
+  static final String DATA_HELP =
+      "Data set directory (default: movielens-small among the shared data sets: $PERSONA4J_DATA,"
+          + " or ../shared/data beside the installation).";
 
   @Override
   public void run() {
     spec.commandLine().usage(System.out);
   }
 
+  /** {@code data}, or the default data set when none was given; errors list the paths tried. */
   static Path checkData(Path data) {
-    if (!Files.isDirectory(data)) {
-      throw new IllegalArgumentException(
-          "--data "
-              + data
-              + ": no such directory. Point --data at a MovieLens ml-latest-small, ml-1m or"
-              + " ml-100k directory, or a generic one (interactions.csv + items.csv); the"
-              + " default is "
-              + DEFAULT_DATA
-              + " beside the checkout");
-    }
-    return data;
+    return Installation.dataSet("--data", data, DEFAULT_DATA);
   }
 
   @Command(
@@ -64,7 +60,7 @@ final class RecCommand implements Runnable {
             + " model's pre-training corpus into --out."
       })
   static final class Prepare implements Callable<Integer> {
-    @Option(names = "--data", defaultValue = DEFAULT_DATA, description = "Data set directory.")
+    @Option(names = "--data", description = DATA_HELP)
     Path data;
 
     @Option(names = "--out", required = true, description = "Output directory.")
@@ -119,8 +115,8 @@ final class RecCommand implements Runnable {
       description = {
         "Run a named experiment end to end: popularity, SASRec, then a small Llama pre-trained on"
             + " the training users' histories and fine-tuned with LLaRA-LoRA and iLoRA (K = 2, 4,"
-            + " 8; random gate), each on every seed; writes results.json, a chart and a section of"
-            + " --results (docs/RESULTS.md)."
+            + " 8; random gate), each on every seed; writes results.json, results.md and a chart"
+            + " into --out (docs/RESULTS.md only with --update-docs)."
       })
   static final class Experiment implements Callable<Integer> {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -131,22 +127,22 @@ final class RecCommand implements Runnable {
         description = "smoke (minutes, CI) or standard (about an hour on 2 cores).")
     String preset;
 
-    @Option(names = "--data", defaultValue = DEFAULT_DATA, description = "Data set directory.")
+    @Option(names = "--data", description = DATA_HELP)
     Path data;
 
     @Option(
-        names = "--work",
-        description = "Models, adapters and results.json (default target/rec-<preset>).")
-    Path work;
+        names = {"--out", "--work"},
+        description =
+            "Output directory: models, adapters, results.json, results.md and the chart"
+                + " (default target/rec-<preset>).")
+    Path out;
 
     @Option(
-        names = "--results",
-        defaultValue = "docs/RESULTS.md",
-        description = "Markdown file whose section for this preset is replaced.")
-    Path results;
-
-    @Option(names = "--chart", description = "PNG chart (default docs/rec-<preset>.png).")
-    Path chart;
+        names = "--update-docs",
+        description =
+            "Also replace this preset's section of the installation's docs/RESULTS.md and its"
+                + " docs/rec-<preset>.png (what the project publishes; off by default).")
+    boolean updateDocs;
 
     @Option(
         names = "--base-model",
@@ -179,42 +175,20 @@ final class RecCommand implements Runnable {
     /** The preset with the command line's overrides. */
     RecPreset resolve() {
       RecPreset p = RecPreset.byName(preset);
-      RecPreset.Base b = p.base();
-      RecPreset.Finetune f = p.finetune();
+      RecPreset.Builder b = p.toBuilder();
       if (baseSteps != null) {
-        b =
-            new RecPreset.Base(
-                b.layers(),
-                b.hidden(),
-                b.heads(),
-                b.kvHeads(),
-                b.vocab(),
-                b.maxLen(),
-                baseSteps,
-                b.batch(),
-                b.lr());
+        b.setBase(p.base().toBuilder().setSteps(baseSteps).build());
       }
       if (finetuneSteps != null) {
-        f =
-            new RecPreset.Finetune(
-                finetuneSteps,
-                f.batch(),
-                f.lr(),
-                f.rank(),
-                f.alpha(),
-                f.dropout(),
-                f.maxPrompt(),
-                f.evalBatch());
+        b.setFinetune(p.finetune().toBuilder().setSteps(finetuneSteps).build());
       }
-      List<Long> s = p.seeds();
       if (seeds != null) {
         TrainOptions.require(seeds >= 1, "--seeds", seeds, "must be >= 1");
-        s = LongStream.rangeClosed(1, seeds).boxed().toList();
+        b.optSeeds(LongStream.rangeClosed(1, seeds).boxed().toList());
       }
-      List<RecPreset.Method> ms = p.methods();
       if (methods != null) {
         List<RecPreset.Method> all = p.methods();
-        ms =
+        b.optMethods(
             methods.stream()
                 .map(
                     i -> {
@@ -226,39 +200,57 @@ final class RecCommand implements Runnable {
                               + all.stream().map(RecPreset.Method::name).toList());
                       return all.get(i);
                     })
-                .toList();
+                .toList());
       }
-      return new RecPreset(
-          p.name(),
-          maxUsers != null ? maxUsers : p.maxUsers(),
-          p.llmTrainPerUser(),
-          p.pretrainPromptsPerUser(),
-          evalUsers != null ? evalUsers : p.evalUsers(),
-          s,
-          p.sasrecEpochs(),
-          b,
-          f,
-          ms);
+      if (maxUsers != null) {
+        b.optSelection(p.selection().toBuilder().optMaxUsers(maxUsers).build());
+      }
+      if (evalUsers != null) {
+        b.optEvalUsers(evalUsers);
+      }
+      return b.build();
+    }
+
+    /** Where a run writes: everything under --out; docs/ only with --update-docs. */
+    record Outputs(
+        Path dir, Path json, Path chart, Path markdown, Path docsChart, Path docsMarkdown) {}
+
+    Outputs outputs() {
+      Path dir = out != null ? out : Path.of("target", "rec-" + preset);
+      Path docs = updateDocs ? Installation.docs() : null;
+      return new Outputs(
+          dir,
+          dir.resolve("results.json"),
+          dir.resolve("rec-" + preset + ".png"),
+          dir.resolve("results.md"),
+          docs == null ? null : docs.resolve("rec-" + preset + ".png"),
+          docs == null ? null : docs.resolve("RESULTS.md"));
     }
 
     @Override
     public Integer call() throws IOException {
       RecPreset p = resolve();
-      Path dir = work != null ? work : Path.of("target", "rec-" + preset);
-      Path png = chart != null ? chart : Path.of("docs", "rec-" + preset + ".png");
+      Outputs o = outputs();
       RecExperiment.Report r =
           RecExperiment.run(
               p,
               checkData(data),
               baseModel,
-              dir,
+              o.dir(),
               System.err::println,
               List.of(ProgressListener.auto(10)));
-      String command = "bin/persona4j rec experiment --preset " + preset + " --data " + data;
-      ResultsWriter.write(r, command, machine(), dir.resolve("results.json"), png, results);
+      String command =
+          "bin/persona4j rec experiment --preset "
+              + preset
+              + (data == null ? "" : " --data " + data);
+      ResultsWriter.write(r, command, machine(), o.json(), o.chart(), o.markdown());
       System.out.printf(
           "rec experiment %s: %.1f min; results in %s, %s, %s%n",
-          preset, r.seconds() / 60, results, png, dir.resolve("results.json"));
+          preset, r.seconds() / 60, o.markdown(), o.chart(), o.json());
+      if (o.docsMarkdown() != null) {
+        ResultsWriter.write(r, command, machine(), o.json(), o.docsChart(), o.docsMarkdown());
+        System.out.printf("updated %s and %s%n", o.docsMarkdown(), o.docsChart());
+      }
       return 0;
     }
 

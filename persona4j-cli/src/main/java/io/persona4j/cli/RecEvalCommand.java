@@ -1,10 +1,10 @@
 package io.persona4j.cli;
 
+import io.persona4j.experiments.common.PreparedData;
+import io.persona4j.experiments.rec.LlmRecEval;
+import io.persona4j.experiments.rec.SasRecEncoder;
 import io.persona4j.rec.data.CandidateExample;
 import io.persona4j.rec.data.InteractionDataset;
-import io.persona4j.rec.experiment.LlmRecEval;
-import io.persona4j.rec.experiment.PreparedData;
-import io.persona4j.rec.experiment.SasRecEncoder;
 import io.persona4j.rec.sasrec.SasRecModel;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
         "Evaluate an adapter from persona4j rec train on the test users: greedy generation"
             + " (HitRatio@1, ValidRatio) and likelihood ranking of the 20 candidates.")
 final class RecEvalCommand implements Callable<Integer> {
-  @Option(names = "--data", defaultValue = RecCommand.DEFAULT_DATA, description = "Data set.")
+  @Option(names = "--data", description = RecCommand.DATA_HELP)
   Path data;
 
   @Option(names = "--base-model", required = true, description = "Base model directory.")

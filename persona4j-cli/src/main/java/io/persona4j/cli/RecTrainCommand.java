@@ -2,13 +2,15 @@ package io.persona4j.cli;
 
 import io.persona4j.adapters.moe.GateType;
 import io.persona4j.core.train.ProgressListener;
+import io.persona4j.experiments.common.FinetunePreset;
+import io.persona4j.experiments.common.PreparedData;
+import io.persona4j.experiments.common.SasRecTraining;
+import io.persona4j.experiments.rec.LlmRecRun;
+import io.persona4j.experiments.rec.RecExperiment;
+import io.persona4j.experiments.rec.RecPreset;
+import io.persona4j.experiments.rec.SasRecEncoder;
 import io.persona4j.rec.data.CandidateExample;
 import io.persona4j.rec.data.InteractionDataset;
-import io.persona4j.rec.experiment.LlmRecRun;
-import io.persona4j.rec.experiment.PreparedData;
-import io.persona4j.rec.experiment.RecExperiment;
-import io.persona4j.rec.experiment.RecPreset;
-import io.persona4j.rec.experiment.SasRecEncoder;
 import io.persona4j.rec.sasrec.SasRecModel;
 import java.nio.file.Path;
 import java.util.List;
@@ -41,7 +43,7 @@ final class RecTrainCommand implements Callable<Integer> {
   @Option(names = "--method", required = true, description = "sasrec or llm.")
   Method method;
 
-  @Option(names = "--data", defaultValue = RecCommand.DEFAULT_DATA, description = "Data set.")
+  @Option(names = "--data", description = RecCommand.DATA_HELP)
   Path data;
 
   @Option(names = "--out", required = true, description = "Output directory.")
@@ -101,7 +103,7 @@ final class RecTrainCommand implements Callable<Integer> {
     List<CandidateExample> eval =
         evalUsers > 0 && evalUsers < test.size() ? test.subList(0, evalUsers) : test;
     if (method == Method.sasrec) {
-      try (SasRecModel m = RecExperiment.trainSasRec(p, epochs, seed, out, System.err::println)) {
+      try (SasRecModel m = SasRecTraining.train(p, epochs, seed, out, System.err::println)) {
         double[] r = RecExperiment.evaluateSasRec(m, p, eval);
         System.out.printf(
             Locale.ROOT,
@@ -124,7 +126,16 @@ final class RecTrainCommand implements Callable<Integer> {
               baseModel,
               p.catalog(),
               new SasRecEncoder(s),
-              new RecPreset.Finetune(steps, batch, lr, rank, alpha, 0.1, maxPrompt, 16),
+              FinetunePreset.builder()
+                  .setSteps(steps)
+                  .optBatch(batch)
+                  .optLr(lr)
+                  .optRank(rank)
+                  .optAlpha(alpha)
+                  .optDropout(0.1)
+                  .optMaxPrompt(maxPrompt)
+                  .optEvalBatch(16)
+                  .build(),
               new RecPreset.Method(experts == 1 ? "LoRA" : "iLoRA K=" + experts, experts, gate),
               seed,
               PreparedData.samples(p.trainLlm()),

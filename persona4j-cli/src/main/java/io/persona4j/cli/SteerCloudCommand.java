@@ -168,7 +168,7 @@ final class SteerCloudCommand implements Callable<Integer> {
     String security = "plaintext";
     if (tlsKeyStore != null) {
       char[] pw = tlsPassword.toCharArray();
-      var trusted = clientCa == null ? null : FedFiles.trustStore(clientCa, pw);
+      var trusted = clientCa == null ? null : TlsCredentials.loadTrustStore(clientCa, pw);
       credentials = TlsCredentials.server(TlsCredentials.loadPkcs12(tlsKeyStore, pw), pw, trusted);
       security = trusted == null ? "TLS" : "mutual TLS";
       if (certificateIdentity) {

@@ -3,7 +3,6 @@ package io.persona4j.cli;
 import io.persona4j.experiments.steer.SteerExperiment;
 import io.persona4j.experiments.steer.SteerPreset;
 import io.persona4j.experiments.steer.SteerReport;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -20,8 +19,8 @@ import picocli.CommandLine.Option;
           + " (Amazon reviews: style preference) with every row: cloud without context, device"
           + " with context, cloud with context (privacy-violating bound), CoSteer iterative, its"
           + " closed form, fixed c = 1, AdaCoSteer and the top-k wire variants; per seed.",
-      "Writes results.json, results.md, predictions and charts into --out, and with --results"
-          + " (default for the standard preset: docs/RESULTS.md) the experiment's section there."
+      "Writes results.json, results.md, predictions and charts into --out (default"
+          + " target/steer-<preset>); docs/RESULTS.md only with --update-docs."
     })
 final class SteerExperimentCommand implements Callable<Integer> {
   @Option(
@@ -55,8 +54,12 @@ final class SteerExperimentCommand implements Callable<Integer> {
       description = "Work and output directory (default target/steer-<preset>).")
   Path out;
 
-  @Option(names = "--results", description = "Markdown file whose CoSteer section is replaced.")
-  Path results;
+  @Option(
+      names = "--update-docs",
+      description =
+          "Also replace this preset's section of the installation's docs/RESULTS.md and its charts"
+              + " docs/steer-<preset>-*.png (what the project publishes; off by default).")
+  boolean updateDocs;
 
   @Option(names = "--seeds", description = "Override: number of seeds.")
   Integer seeds;
@@ -79,26 +82,20 @@ final class SteerExperimentCommand implements Callable<Integer> {
               evalUsers != null ? evalUsers : p.movieEvalUsers(),
               evalReviews != null ? evalReviews : p.reviewEvalPerPreference());
     }
-    for (Path d : new Path[] {movielens, reviews}) {
-      if (!Files.isDirectory(d)) {
-        throw new IllegalArgumentException(
-            "no such data directory: " + d + " (the repository expects ../shared/data beside it)");
-      }
-    }
+    Path movielensDir = Installation.dataSet("--movielens", movielens, RecCommand.DEFAULT_DATA);
+    Path reviewsDir = Installation.dataSet("--reviews", reviews, "amazon-food-reviews");
     Path dir = out != null ? out : Path.of("target", "steer-" + preset);
-    Path section =
-        results != null
-            ? results
-            : p.name().equals("standard") ? Path.of("docs", "RESULTS.md") : null;
+    Path section = updateDocs ? Installation.docs().resolve("RESULTS.md") : null;
     SteerExperiment.Outcome o =
         SteerExperiment.run(
-            new SteerExperiment.Settings(p, movielens, reviews, retriever, dir, System.err));
+            new SteerExperiment.Settings(p, movielensDir, reviewsDir, retriever, dir, System.err));
     String command =
         "bin/persona4j steer experiment --preset "
             + preset
             + (seeds != null ? " --seeds " + seeds : "")
             + (evalUsers != null ? " --eval-users " + evalUsers : "")
-            + (evalReviews != null ? " --eval-reviews " + evalReviews : "");
+            + (evalReviews != null ? " --eval-reviews " + evalReviews : "")
+            + (updateDocs ? " --update-docs" : "");
     SteerReport report = new SteerReport(o);
     String machine = RecCommand.Experiment.machine();
     String md = report.write(dir, command, machine);

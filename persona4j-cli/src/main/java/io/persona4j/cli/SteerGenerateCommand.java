@@ -319,7 +319,7 @@ final class SteerGenerateCommand implements Callable<Integer> {
     if (trust != null) {
       credentials =
           TlsCredentials.client(
-              FedFiles.trustStore(trust, pw),
+              TlsCredentials.loadTrustStore(trust, pw),
               keyStore == null ? null : TlsCredentials.loadPkcs12(keyStore, pw),
               pw);
     }

@@ -3,6 +3,10 @@ package io.persona4j.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.persona4j.federated.app.AggregationStrategy;
+import io.persona4j.federated.app.FederatedLoraConfig;
+import io.persona4j.federated.app.LoraClientSettings;
+import io.persona4j.federated.app.SecAggSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,16 +27,18 @@ class FedConfigTest {
         FedConfig.load(write("{\"baseModel\": \"m\", \"lora\": {\"r\": 8, \"alpha\": 16}}"));
     assertThat(c.port()).isZero();
     assertThat(c.bindHost()).isEqualTo("127.0.0.1");
-    assertThat(c.strategy()).isEqualTo("fedavg");
-    assertThat(c.mu()).isZero();
-    assertThat(c.lora().targets()).containsExactly("q_proj", "v_proj");
-    assertThat(c.lora().dropout()).isZero();
-    assertThat(c.rounds()).isEqualTo(1);
-    assertThat(c.minReplies()).isEqualTo(c.minClients()).isEqualTo(1);
-    assertThat(c.secagg()).isEqualTo("none");
-    assertThat(c.secureAggregation()).isFalse();
-    assertThat(c.distributedDp()).isFalse();
-    assertThat(c.secaggOptions().modulusBits()).isEqualTo(48);
+    FederatedLoraConfig run = c.run();
+    assertThat(run.strategy()).isEqualTo(AggregationStrategy.FEDAVG);
+    assertThat(run.strategy().label()).isEqualTo("fedavg");
+    assertThat(run.mu()).isZero();
+    assertThat(run.lora().targets()).containsExactly("q_proj", "v_proj");
+    assertThat(run.lora().dropout()).isZero();
+    assertThat(run.rounds()).isEqualTo(1);
+    assertThat(run.minReplies()).isEqualTo(run.minClients()).isEqualTo(1);
+    assertThat(run.secagg().protocol().label()).isEqualTo("none");
+    assertThat(run.secagg().enabled()).isFalse();
+    assertThat(run.distributedDp()).isFalse();
+    assertThat(run.secagg().modulusBits()).isEqualTo(48);
     assertThat(FedConfig.resolve(dir.resolve("server.json"), "m")).isEqualTo(dir.resolve("m"));
   }
 
@@ -44,12 +50,12 @@ class FedConfigTest {
                 "{\"baseModel\": \"m\", \"lora\": {\"r\": 2, \"alpha\": 4, \"targets\": [\"q_proj\"]},"
                     + " \"strategy\": \"fedprox\", \"mu\": 0.1, \"secagg\": \"secagg+\","
                     + " \"dp\": {\"clip\": 1.0, \"noiseMultiplier\": 1.1, \"delta\": 1e-5}}"));
-    assertThat(c.mu()).isEqualTo(0.1);
-    assertThat(c.secureAggregation()).isTrue();
-    assertThat(c.distributedDp()).isTrue(); // default with secure aggregation
-    assertThat(FedLoraClient.clientConfig(c))
-        .containsEntry(FedLoraClient.LORA_TARGETS, "q_proj")
-        .containsEntry(FedLoraClient.LORA_R, 2);
+    assertThat(c.run().mu()).isEqualTo(0.1);
+    assertThat(c.run().secagg().enabled()).isTrue();
+    assertThat(c.run().distributedDp()).isTrue(); // default with secure aggregation
+    assertThat(c.run().clientSettings().toInstructionConfig())
+        .containsEntry(LoraClientSettings.LORA_TARGETS, "q_proj")
+        .containsEntry(LoraClientSettings.LORA_R, 2);
   }
 
   @Test
@@ -108,8 +114,8 @@ class FedConfigTest {
     assertThatThrownBy(() -> FedSimulateCommand.clientFiles(List.of(data), 4))
         .hasMessageContaining("3 .jsonl files")
         .hasMessageContaining("--clients 4");
-    assertThat(FedRun.defaultDegree(3)).isEqualTo(4);
-    assertThat(FedRun.defaultDegree(1000)).isEqualTo(20);
+    assertThat(SecAggSettings.defaultDegree(3)).isEqualTo(4);
+    assertThat(SecAggSettings.defaultDegree(1000)).isEqualTo(20);
   }
 
   @Test
@@ -118,9 +124,9 @@ class FedConfigTest {
     int start = doc.indexOf("```json\n") + "```json\n".length();
     String json = doc.substring(start, doc.indexOf("```", start));
     FedConfig c = FedConfig.load(write(json));
-    assertThat(c.strategy()).isEqualTo("fedprox");
+    assertThat(c.run().strategy()).isEqualTo(AggregationStrategy.FEDPROX);
     assertThat(c.tls().certificateIdentity()).isTrue();
-    assertThat(c.dp().epsilonBudget()).isEqualTo(8.0);
-    assertThat(c.distributedDp()).isTrue();
+    assertThat(c.run().dp().epsilonBudget()).isEqualTo(8.0);
+    assertThat(c.run().distributedDp()).isTrue();
   }
 }

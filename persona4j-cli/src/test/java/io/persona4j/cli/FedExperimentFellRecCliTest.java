@@ -21,7 +21,7 @@ class FedExperimentFellRecCliTest {
     FellRecPreset p = cmd.resolve();
     assertThat(p.seeds()).containsExactly(1L, 2L);
     assertThat(p.rounds()).isEqualTo(3);
-    assertThat(p.localSteps()).isEqualTo(FellRecPreset.standard().localSteps());
+    assertThat(p.finetune().steps()).isEqualTo(FellRecPreset.standard().finetune().steps());
 
     FedExperimentFellRecCommand two = new FedExperimentFellRecCommand();
     new CommandLine(two).parseArgs("--methods", "FELLREC,FELLREC_SPLIT");

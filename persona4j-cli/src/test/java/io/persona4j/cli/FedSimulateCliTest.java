@@ -126,8 +126,48 @@ class FedSimulateCliTest {
     CliTest.Run resumed = CliTest.run(concat(args, "--resume"));
     assertThat(resumed.code()).as(resumed.err()).isZero();
     assertThat(resumed.err()).doesNotContain("round 1/3");
+    assertThat(resumed.err())
+        .contains("the run already finished all 3 rounds")
+        .doesNotContain("NaN");
     assertThat(Files.readAllBytes(out.resolve("adapter/adapter_model.safetensors")))
         .isEqualTo(adapter);
+  }
+
+  @Test
+  void badClientRowsAreFoundBeforeRoundOneAndCanBeSkipped() throws Exception {
+    Path data = Files.createDirectories(dir.resolve("bad-data"));
+    for (String c : new String[] {"a", "b"}) {
+      Files.copy(dir.resolve("data").resolve(c + ".jsonl"), data.resolve(c + ".jsonl"));
+    }
+    Files.writeString(
+        data.resolve("c.jsonl"),
+        "{\"prompt\": \"Q: c?\", \"completion\": \" A: yes.\"}\n{\"prompt\": 3}\n");
+    Path cfg = config("bad.json", "");
+    String[] args = {
+      "fed",
+      "simulate",
+      "--config",
+      cfg.toString(),
+      "--clients",
+      "3",
+      "--data",
+      data.toString(),
+      "--out",
+      dir.resolve("bad-out").toString()
+    };
+    CliTest.Run failed = CliTest.run(args);
+    assertThat(failed.code()).isEqualTo(1);
+    assertThat(failed.err())
+        .contains("client 'c'")
+        .contains("c.jsonl:2: field 'completion'")
+        .contains("--on-bad-row skip")
+        .doesNotContain("JsonlDataset")
+        .doesNotContain("round 1/3")
+        .doesNotContain("checkpoint");
+    assertThat(dir.resolve("bad-out/checkpoints")).doesNotExist();
+    CliTest.Run skipped = CliTest.run(concat(concat(args, "--on-bad-row"), "skip"));
+    assertThat(skipped.code()).as(skipped.err()).isZero();
+    assertThat(skipped.err()).contains("c: 1 examples").contains("round 3/3: 3 ok");
   }
 
   private static String[] concat(String[] a, String b) {

@@ -1,7 +1,8 @@
 /**
- * Federated experiments built from the method modules: FELLRec on MovieLens ({@code fellrec}) and
- * SecFPP on text classification ({@code secfpp}). Each experiment runs its methods in one process
- * on the in-memory grid (the same engine as a gRPC deployment), writes a table, a JSON record and a
- * PNG.
+ * Experiments built from the method modules: sequential recommendation ({@code rec}: popularity,
+ * SASRec, LLaRA-LoRA, iLoRA), FELLRec on MovieLens ({@code fellrec}) and SecFPP on text
+ * classification ({@code secfpp}). The federated ones run their methods in one process on the
+ * in-memory grid (the same engine as a gRPC deployment). Each writes a table, a JSON record and
+ * charts under its output directory.
  */
 package io.persona4j.experiments;

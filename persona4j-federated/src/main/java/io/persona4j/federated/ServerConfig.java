@@ -5,7 +5,14 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Round control of a {@link FederatedServer}.
+ * Round control of a {@link FederatedServer}. Build with {@link #builder()}:
+ *
+ * <pre>{@code
+ * ServerConfig c = ServerConfig.builder().setRounds(20)
+ *     .setSampler(new ClientSampler(0.5, 3, seed)).optMinReplies(2)
+ *     .optCheckpointDir(out.resolve("checkpoints")).optLogFile(out.resolve("accounting.jsonl"))
+ *     .build();
+ * }</pre>
  *
  * @param rounds total number of rounds, {@code >= 1}
  * @param sampler client sampling (fraction, minimum, seed)
@@ -47,29 +54,101 @@ public record ServerConfig(
     }
   }
 
-  /** A copy with another checkpoint directory and log file. */
-  public ServerConfig withFiles(Path checkpointDir, Path logFile) {
-    return new ServerConfig(
-        rounds,
-        sampler,
-        minReplies,
-        roundDeadline,
-        maxRetries,
-        maxUpdateNorm,
-        checkpointDir,
-        logFile);
+  /** A builder: {@code setRounds} and {@code setSampler} required, the rest optional. */
+  public static Builder builder() {
+    return new Builder();
   }
 
-  /** A copy with another number of rounds. */
-  public ServerConfig withRounds(int rounds) {
-    return new ServerConfig(
-        rounds,
-        sampler,
-        minReplies,
-        roundDeadline,
-        maxRetries,
-        maxUpdateNorm,
-        checkpointDir,
-        logFile);
+  /** A builder holding this config's values, to change some of them. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.rounds = rounds;
+    b.sampler = sampler;
+    b.minReplies = minReplies;
+    b.roundDeadline = roundDeadline;
+    b.maxRetries = maxRetries;
+    b.maxUpdateNorm = maxUpdateNorm;
+    b.checkpointDir = checkpointDir;
+    b.logFile = logFile;
+    return b;
+  }
+
+  /** Builds a {@link ServerConfig}: {@code setX} required, {@code optX} optional. */
+  public static final class Builder {
+    private Integer rounds;
+    private ClientSampler sampler;
+    private Integer minReplies;
+    private Duration roundDeadline = Duration.ofMinutes(10);
+    private int maxRetries;
+    private double maxUpdateNorm = Double.POSITIVE_INFINITY;
+    private Path checkpointDir;
+    private Path logFile;
+
+    private Builder() {}
+
+    /** Number of rounds (required). */
+    public Builder setRounds(int rounds) {
+      this.rounds = rounds;
+      return this;
+    }
+
+    /** Client sampling (required). */
+    public Builder setSampler(ClientSampler sampler) {
+      this.sampler = sampler;
+      return this;
+    }
+
+    /** Minimum valid replies per round (default the sampler's {@code minClients}). */
+    public Builder optMinReplies(int minReplies) {
+      this.minReplies = minReplies;
+      return this;
+    }
+
+    /** Time the grid waits for each attempt's replies (default 10 minutes). */
+    public Builder optRoundDeadline(Duration roundDeadline) {
+      this.roundDeadline = roundDeadline;
+      return this;
+    }
+
+    /** Extra attempts of a round with too few valid replies (default 0). */
+    public Builder optMaxRetries(int maxRetries) {
+      this.maxRetries = maxRetries;
+      return this;
+    }
+
+    /** Bound on a reply's update norm (default none). */
+    public Builder optMaxUpdateNorm(double maxUpdateNorm) {
+      this.maxUpdateNorm = maxUpdateNorm;
+      return this;
+    }
+
+    /** Directory of the atomic state checkpoint (default none). */
+    public Builder optCheckpointDir(Path checkpointDir) {
+      this.checkpointDir = checkpointDir;
+      return this;
+    }
+
+    /** JSONL accounting log (default none). */
+    public Builder optLogFile(Path logFile) {
+      this.logFile = logFile;
+      return this;
+    }
+
+    /** The validated config. */
+    public ServerConfig build() {
+      if (rounds == null || sampler == null) {
+        throw new IllegalArgumentException(
+            "setRounds and setSampler are required, got rounds " + rounds + ", sampler " + sampler);
+      }
+      return new ServerConfig(
+          rounds,
+          sampler,
+          minReplies != null ? minReplies : sampler.minClients(),
+          roundDeadline,
+          maxRetries,
+          maxUpdateNorm,
+          checkpointDir,
+          logFile);
+    }
   }
 }

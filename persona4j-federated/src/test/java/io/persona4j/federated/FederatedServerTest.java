@@ -78,7 +78,7 @@ class FederatedServerTest {
   }
 
   @Test
-  void evaluationOfTheFinalModelReachesTheMinimumOfTheAverageObjective() {
+  void evaluationOfTheFinalModelReachesTheMinimumOfTheAverageObjective() throws Exception {
     Map<String, QuadraticClient> clients = SimulationFixture.clients(20, 1, 0.3, 0, 1);
     ServerConfig cfg = SimulationFixture.config(40, 1.0, 20, 20);
     try (InMemoryGrid grid = SimulationFixture.grid(clients)) {

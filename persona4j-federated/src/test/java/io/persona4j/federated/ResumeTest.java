@@ -41,7 +41,8 @@ class ResumeTest {
     }
   }
 
-  private ServerState run(Supplier<Strategy> strategy, Path dir, int crashRound) {
+  private ServerState run(Supplier<Strategy> strategy, Path dir, int crashRound)
+      throws IOException {
     Map<String, QuadraticClient> clients = SimulationFixture.clients(10, 3, 0.1, 0.2, 9);
     ServerConfig cfg = SimulationFixture.config(6, 0.5, 3, 3);
     if (dir != null) {

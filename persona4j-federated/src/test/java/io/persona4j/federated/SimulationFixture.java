@@ -47,7 +47,10 @@ final class SimulationFixture {
   }
 
   static ServerConfig withFiles(ServerConfig c, Path dir) {
-    return c.withFiles(dir.resolve("ckpt"), dir.resolve("log.jsonl"));
+    return c.toBuilder()
+        .optCheckpointDir(dir.resolve("ckpt"))
+        .optLogFile(dir.resolve("log.jsonl"))
+        .build();
   }
 
   static ServerState zeroState() {

@@ -4,15 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.persona4j.core.chart.LineChart;
 import java.awt.Color;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import javax.imageio.ImageIO;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,9 +41,6 @@ public final class LossPlot implements TrainingListener {
     this.title = title;
     this.width = width;
     this.height = height;
-    if (System.getProperty("java.awt.headless") == null) {
-      System.setProperty("java.awt.headless", "true");
-    }
   }
 
   @Override
@@ -68,23 +62,12 @@ public final class LossPlot implements TrainingListener {
   /** Writes the PNG now; returns whether it succeeded (failures are logged). */
   public boolean draw() {
     try {
-      List<LossChart.Series> series = new ArrayList<>();
+      List<LineChart.Series> series = new ArrayList<>();
       series.add(series("train loss", TRAIN, train, false));
       if (!eval.isEmpty()) {
         series.add(series("eval loss", EVAL, eval, true));
       }
-      BufferedImage img = LossChart.render(title, "step", "loss", series, width, height);
-      Path dir = file.toAbsolutePath().getParent();
-      Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-      try {
-        if (!ImageIO.write(img, "png", tmp.toFile())) {
-          throw new IOException("no PNG writer available");
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
+      LineChart.write(file, title, "step", "loss", series, width, height);
       return true;
     } catch (IOException | RuntimeException | LinkageError e) {
       LOG.warn("cannot draw the loss plot {}: {}", file, e.toString());
@@ -92,7 +75,7 @@ public final class LossPlot implements TrainingListener {
     }
   }
 
-  private static LossChart.Series series(
+  private static LineChart.Series series(
       String name, Color color, List<double[]> points, boolean markers) {
     double[] x = new double[points.size()];
     double[] y = new double[points.size()];
@@ -100,7 +83,7 @@ public final class LossPlot implements TrainingListener {
       x[i] = points.get(i)[0];
       y[i] = points.get(i)[1];
     }
-    return new LossChart.Series(name, color, x, y, markers);
+    return new LineChart.Series(name, color, x, y, markers);
   }
 
   @Override

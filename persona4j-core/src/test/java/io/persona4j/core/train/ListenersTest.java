@@ -162,15 +162,4 @@ class ListenersTest {
     restored.restoreState(plot.saveState());
     assertThat(restored.saveState()).isEqualTo(plot.saveState());
   }
-
-  @Test
-  void chartTicksUseRoundSteps() {
-    assertThat(LossChart.ticks(0, 3.4)).containsExactly(0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5);
-    assertThat(LossChart.ticks(1, 300)).containsExactly(0, 50, 100, 150, 200, 250, 300);
-    assertThat(LossChart.ticks(0.02, 0.09))
-        .hasSize(8)
-        .startsWith(0.02)
-        .satisfies(
-            t -> assertThat(t[7]).isCloseTo(0.09, org.assertj.core.data.Offset.offset(1e-12)));
-  }
 }

@@ -1,10 +1,10 @@
 package io.persona4j.experiments.fellrec;
 
 import io.persona4j.core.train.Example;
+import io.persona4j.experiments.common.PreparedData;
 import io.persona4j.rec.data.CandidateExample;
 import io.persona4j.rec.data.ClientPartition;
 import io.persona4j.rec.data.ClientPartitioner;
-import io.persona4j.rec.experiment.PreparedData;
 import io.persona4j.rec.llara.LlaraPrompt;
 import io.persona4j.rec.llara.PromptMode;
 import io.persona4j.rec.llara.RecSample;

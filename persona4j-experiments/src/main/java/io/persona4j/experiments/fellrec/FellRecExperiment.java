@@ -7,15 +7,16 @@ import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.tokenizer.Tokenizer;
 import io.persona4j.core.train.Pretraining;
+import io.persona4j.experiments.common.BaseModels;
+import io.persona4j.experiments.common.HistoryCorpus;
+import io.persona4j.experiments.common.PreparedData;
+import io.persona4j.experiments.common.SasRecTraining;
 import io.persona4j.federated.ParameterSet;
 import io.persona4j.federated.lora.LoraParameters;
 import io.persona4j.rec.data.ClientPartition;
 import io.persona4j.rec.data.InteractionDataset;
 import io.persona4j.rec.data.SeqExample;
 import io.persona4j.rec.eval.RankingMetrics;
-import io.persona4j.rec.experiment.HistoryCorpus;
-import io.persona4j.rec.experiment.PreparedData;
-import io.persona4j.rec.experiment.RecExperiment;
 import io.persona4j.rec.llara.ItemCatalog;
 import io.persona4j.rec.llara.LlaraPrompt;
 import io.persona4j.rec.llara.LlaraPromptConfig;
@@ -93,17 +94,14 @@ public final class FellRecExperiment {
       Consumer<String> log)
       throws IOException {
     long start = System.nanoTime();
-    InteractionDataset ds = InteractionDataset.load(dataDir);
-    log.accept("data: " + ds.summary());
-    PreparedData data =
-        PreparedData.of(
-            ds, preset.maxUsers(), preset.llmTrainPerUser(), preset.pretrainPromptsPerUser(), 42);
+    PreparedData data = PreparedData.load(dataDir, preset.selection(), log);
+    InteractionDataset ds = data.dataset();
     ItemCatalog catalog = data.catalog();
     LlaraPromptConfig promptConfig =
-        LlaraPromptConfig.movies(preset.maxPrompt()).withTemplate(OPEN_TEMPLATE);
+        LlaraPromptConfig.movies(preset.finetune().maxPrompt()).withTemplate(OPEN_TEMPLATE);
     float[][] userEmbeddings;
     try (SasRecModel sasrec =
-        RecExperiment.trainSasRec(
+        SasRecTraining.train(
             data, preset.sasrecEpochs(), preset.seeds().get(0), work.resolve("sasrec"), log)) {
       userEmbeddings = ClientSplit.userEmbeddings(data, sasrec.itemEmbeddingMatrix());
     }
@@ -138,12 +136,12 @@ public final class FellRecExperiment {
               items,
               s -> data.itemsBefore(new SeqExample(s.user(), s.history(), s.target())),
               preset.maxNewTokens(),
-              preset.evalBatch());
+              preset.finetune().evalBatch());
       LoraConfig loraConfig =
           LoraConfig.builder()
-              .optR(preset.rank())
-              .optAlpha(preset.alpha())
-              .optDropout(preset.dropout())
+              .optR(preset.finetune().rank())
+              .optAlpha(preset.finetune().alpha())
+              .optDropout(preset.finetune().dropout())
               .optTargets("q_proj", "v_proj")
               .build();
       for (long seed : preset.seeds()) {
@@ -268,38 +266,17 @@ public final class FellRecExperiment {
       Path out,
       Consumer<String> log)
       throws IOException {
-    List<String> docs =
-        new ArrayList<>(HistoryCorpus.documents(data.trainSequences(), catalog, 20));
-    docs.addAll(HistoryCorpus.catalogDocuments(catalog, 20));
-    docs.addAll(
+    List<String> prompts =
         HistoryCorpus.promptDocuments(
-            PreparedData.samples(data.trainPretrain()), catalog, promptConfig));
-    var b = preset.base();
-    Pretraining.Config config =
-        new Pretraining.Config(
-            "llama",
-            b.layers(),
-            b.hidden(),
-            b.heads(),
-            b.kvHeads(),
-            b.vocab(),
-            List.of(LlaraPromptConfig.HISTORY_TOKEN, LlaraPromptConfig.CANDIDATE_TOKEN),
-            b.maxLen(),
-            b.steps(),
-            b.batch(),
-            b.lr(),
-            Math.max(1, b.steps() / 20),
-            preset.seeds().get(0));
-    log.accept(
-        String.format(
-            "base model: pre-training a %d-layer, hidden-%d Llama on %d documents",
-            b.layers(), b.hidden(), docs.size()));
-    Pretraining.Result r = Pretraining.run(config, docs, out, List.of());
-    log.accept(
-        String.format(
-            "base model: %d steps, loss %.3f -> %.3f, %.0f s",
-            r.steps(), r.firstLoss(), r.finalLoss(), r.seconds()));
-    return r;
+            PreparedData.samples(data.trainPretrain()), catalog, promptConfig);
+    return BaseModels.pretrain(
+        preset.base(),
+        preset.seeds().get(0),
+        BaseModels.corpus(data, catalog, prompts),
+        prompts.size(),
+        out,
+        log,
+        List.of());
   }
 
   private static String format(double[] xs) {

@@ -1,18 +1,20 @@
 package io.persona4j.experiments.fellrec;
 
+import io.persona4j.experiments.common.BaseModelPreset;
+import io.persona4j.experiments.common.DataSelection;
+import io.persona4j.experiments.common.FinetunePreset;
+import io.persona4j.experiments.common.Presets;
 import io.persona4j.federated.strategy.FellRec;
-import io.persona4j.rec.experiment.RecPreset;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
- * A named configuration of {@code persona4j fed experiment fellrec}.
+ * A named configuration of {@code persona4j fed experiment fellrec}. Build with {@link #builder()}
+ * (or change a preset with {@link #toBuilder()}).
  *
  * @param name preset name
- * @param maxUsers a seeded sample of users (0: all)
- * @param llmTrainPerUser most recent training positions per user for the LoRA training (0: all)
- * @param pretrainPromptsPerUser older positions per user whose prompts (with answers) join the base
- *     model's corpus
+ * @param selection which users and training positions (shared with {@code rec experiment})
  * @param evalUsersPerClient test users evaluated per client, and validation users whose loss is
  *     tracked per round (0: all of the client's users)
  * @param clients number of clients (K-means clusters of users), {@code >= 1}
@@ -20,44 +22,29 @@ import java.util.Objects;
  * @param sasrecEpochs SASRec epochs (its item embeddings give the user embeddings)
  * @param base the small base model pre-trained once per run
  * @param rounds federated rounds (local-only and centralized train as many rounds)
- * @param localSteps optimizer steps per client per round (centralized: {@code clients x localSteps}
- *     per round, the same total work)
- * @param batch examples per step
- * @param lr constant AdamW learning rate of the LoRA
- * @param rank LoRA rank (on q_proj, v_proj)
- * @param alpha LoRA alpha
- * @param dropout LoRA dropout
- * @param maxPrompt longest prompt + answer in tokens
+ * @param finetune the clients' LoRA training (on q_proj, v_proj): steps per client per round
+ *     (centralized: {@code clients x steps} per round, the same total work), batch, constant AdamW
+ *     learning rate, rank, alpha, dropout, longest prompt + answer, evaluation batch
  * @param clientLayers FELLRec's k: LoRA of the first k layers and of the last layer stays on the
  *     client and is never aggregated
  * @param proxMu FedProx's proximal coefficient
  * @param fellrec FELLRec's heating and temperature
  * @param maxNewTokens tokens generated per test prompt for the full-ranking grounding
- * @param evalBatch prompts per evaluation forward pass
  */
 public record FellRecPreset(
     String name,
-    int maxUsers,
-    int llmTrainPerUser,
-    int pretrainPromptsPerUser,
+    DataSelection selection,
     int evalUsersPerClient,
     int clients,
     List<Long> seeds,
     int sasrecEpochs,
-    RecPreset.Base base,
+    BaseModelPreset base,
     int rounds,
-    int localSteps,
-    int batch,
-    double lr,
-    int rank,
-    double alpha,
-    double dropout,
-    int maxPrompt,
+    FinetunePreset finetune,
     int clientLayers,
     double proxMu,
     FellRec.Config fellrec,
-    int maxNewTokens,
-    int evalBatch) {
+    int maxNewTokens) {
 
   /** Validates the fields (errors name the field and its value). */
   public FellRecPreset {
@@ -65,31 +52,21 @@ public record FellRecPreset(
     seeds = List.copyOf(seeds);
     Objects.requireNonNull(base, "base");
     Objects.requireNonNull(fellrec, "fellrec");
-    requireAtLeast("maxUsers", maxUsers, 0);
-    requireAtLeast("llmTrainPerUser", llmTrainPerUser, 0);
-    requireAtLeast("pretrainPromptsPerUser", pretrainPromptsPerUser, 0);
+    Objects.requireNonNull(selection, "selection");
     requireAtLeast("evalUsersPerClient", evalUsersPerClient, 0);
     requireAtLeast("clients", clients, 1);
     requireAtLeast("sasrecEpochs", sasrecEpochs, 1);
     requireAtLeast("rounds", rounds, 1);
-    requireAtLeast("localSteps", localSteps, 1);
-    requireAtLeast("batch", batch, 1);
-    requireAtLeast("rank", rank, 1);
-    requireAtLeast("maxPrompt", maxPrompt, 16);
+    Objects.requireNonNull(finetune, "finetune");
     requireAtLeast("clientLayers", clientLayers, 0);
     requireAtLeast("maxNewTokens", maxNewTokens, 1);
-    requireAtLeast("evalBatch", evalBatch, 1);
     if (seeds.isEmpty()) {
       throw new IllegalArgumentException("preset " + name + ": seeds must not be empty");
     }
-    if (!(lr > 0) || !Double.isFinite(lr)) {
-      throw new IllegalArgumentException("lr must be finite and > 0, got " + lr);
-    }
-    if (!(alpha > 0) || !Double.isFinite(alpha)) {
-      throw new IllegalArgumentException("alpha must be finite and > 0, got " + alpha);
-    }
-    if (!(dropout >= 0 && dropout < 1)) {
-      throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+    Presets.atLeast("finetune.steps", finetune.steps(), 1);
+    if (finetune.steps() > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(
+          "finetune.steps (per client per round) must fit an int, got " + finetune.steps());
     }
     if (!(proxMu >= 0) || !Double.isFinite(proxMu)) {
       throw new IllegalArgumentException("proxMu must be finite and >= 0, got " + proxMu);
@@ -105,9 +82,7 @@ public record FellRecPreset(
   }
 
   private static void requireAtLeast(String field, long value, long min) {
-    if (value < min) {
-      throw new IllegalArgumentException(field + " must be >= " + min + ", got " + value);
-    }
+    Presets.atLeast(field, value, min);
   }
 
   /**
@@ -115,29 +90,47 @@ public record FellRecPreset(
    * rounds; what CI runs (well under a minute).
    */
   public static FellRecPreset smoke() {
-    return new FellRecPreset(
-        "smoke",
-        40,
-        2,
-        1,
-        3,
-        5,
-        List.of(1L),
-        1,
-        new RecPreset.Base(3, 64, 4, 2, 512, 256, 12, 4, 3e-3),
-        2,
-        2,
-        4,
-        2e-3,
-        8,
-        16,
-        0.05,
-        256,
-        1,
-        0.01,
-        FellRec.Config.defaults(),
-        16,
-        16);
+    return builder()
+        .setName("smoke")
+        .optSelection(
+            DataSelection.builder()
+                .optMaxUsers(40)
+                .optLlmTrainPerUser(2)
+                .optPretrainPromptsPerUser(1)
+                .build())
+        .optEvalUsersPerClient(3)
+        .optClients(5)
+        .optSeeds(List.of(1L))
+        .optSasrecEpochs(1)
+        .setBase(
+            BaseModelPreset.builder()
+                .setLayers(3)
+                .setHidden(64)
+                .optHeads(4)
+                .optKvHeads(2)
+                .setVocab(512)
+                .optMaxLen(256)
+                .setSteps(12)
+                .optBatch(4)
+                .optLr(3e-3)
+                .build())
+        .optRounds(2)
+        .setFinetune(
+            FinetunePreset.builder()
+                .setSteps(2)
+                .optBatch(4)
+                .optLr(2e-3)
+                .optRank(8)
+                .optAlpha(16)
+                .optDropout(0.05)
+                .optMaxPrompt(256)
+                .optEvalBatch(16)
+                .build())
+        .optClientLayers(1)
+        .optProxMu(0.01)
+        .optFellrec(FellRec.Config.defaults())
+        .optMaxNewTokens(16)
+        .build();
   }
 
   /**
@@ -145,39 +138,190 @@ public record FellRecPreset(
    * about 40 minutes on 2 busy cores.
    */
   public static FellRecPreset standard() {
-    return new FellRecPreset(
-        "standard",
-        0,
-        2,
-        4,
-        20,
-        5,
-        List.of(1L, 2L, 3L),
-        10,
-        new RecPreset.Base(4, 128, 4, 2, 4096, 256, 400, 8, 2e-3),
-        5,
-        8,
-        8,
-        1e-2,
-        8,
-        16,
-        0.05,
-        256,
-        1,
-        0.01,
-        FellRec.Config.defaults(),
-        24,
-        20);
+    return builder()
+        .setName("standard")
+        .optSelection(
+            DataSelection.builder()
+                .optMaxUsers(0)
+                .optLlmTrainPerUser(2)
+                .optPretrainPromptsPerUser(4)
+                .build())
+        .optEvalUsersPerClient(20)
+        .optClients(5)
+        .optSeeds(List.of(1L, 2L, 3L))
+        .optSasrecEpochs(10)
+        .setBase(
+            BaseModelPreset.builder()
+                .setLayers(4)
+                .setHidden(128)
+                .optHeads(4)
+                .optKvHeads(2)
+                .setVocab(4096)
+                .optMaxLen(256)
+                .setSteps(400)
+                .optBatch(8)
+                .optLr(2e-3)
+                .build())
+        .optRounds(5)
+        .setFinetune(
+            FinetunePreset.builder()
+                .setSteps(8)
+                .optBatch(8)
+                .optLr(1e-2)
+                .optRank(8)
+                .optAlpha(16)
+                .optDropout(0.05)
+                .optMaxPrompt(256)
+                .optEvalBatch(20)
+                .build())
+        .optClientLayers(1)
+        .optProxMu(0.01)
+        .optFellrec(FellRec.Config.defaults())
+        .optMaxNewTokens(24)
+        .build();
   }
 
   /** A preset by name: smoke or standard. */
   public static FellRecPreset byName(String name) {
-    return switch (name) {
-      case "smoke" -> smoke();
-      case "standard" -> standard();
-      default ->
-          throw new IllegalArgumentException(
-              "--preset: '" + name + "' is not one of smoke, standard");
-    };
+    return Presets.byName(
+        name, Map.of("smoke", FellRecPreset::smoke, "standard", FellRecPreset::standard));
+  }
+
+  /** A builder: name, base model and fine-tuning required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding this preset's values (to change some of them). */
+  public Builder toBuilder() {
+    return builder()
+        .setName(name)
+        .optSelection(selection)
+        .optEvalUsersPerClient(evalUsersPerClient)
+        .optClients(clients)
+        .optSeeds(seeds)
+        .optSasrecEpochs(sasrecEpochs)
+        .setBase(base)
+        .optRounds(rounds)
+        .setFinetune(finetune)
+        .optClientLayers(clientLayers)
+        .optProxMu(proxMu)
+        .optFellrec(fellrec)
+        .optMaxNewTokens(maxNewTokens);
+  }
+
+  /** Builds a {@link FellRecPreset}: {@code setX} required, {@code optX} optional. */
+  public static final class Builder {
+    private String name;
+    private DataSelection selection = DataSelection.ALL;
+    private int evalUsersPerClient = 0;
+    private int clients = 5;
+    private List<Long> seeds = List.of(1L);
+    private int sasrecEpochs = 1;
+    private BaseModelPreset base;
+    private int rounds = 1;
+    private FinetunePreset finetune;
+    private int clientLayers = 1;
+    private double proxMu = 0.01;
+    private FellRec.Config fellrec = FellRec.Config.defaults();
+    private int maxNewTokens = 16;
+
+    private Builder() {}
+
+    /** Preset name (required). */
+    public Builder setName(String name) {
+      this.name = name;
+      return this;
+    }
+
+    /** Which users and positions (default {@link DataSelection#ALL}). */
+    public Builder optSelection(DataSelection selection) {
+      this.selection = selection;
+      return this;
+    }
+
+    /** Test and validation users per client, 0 for all (default 0). */
+    public Builder optEvalUsersPerClient(int evalUsersPerClient) {
+      this.evalUsersPerClient = evalUsersPerClient;
+      return this;
+    }
+
+    /** Number of K-means clients (default 5). */
+    public Builder optClients(int clients) {
+      this.clients = clients;
+      return this;
+    }
+
+    /** Seeds (default [1]). */
+    public Builder optSeeds(List<Long> seeds) {
+      this.seeds = seeds;
+      return this;
+    }
+
+    /** SASRec epochs (default 1). */
+    public Builder optSasrecEpochs(int sasrecEpochs) {
+      this.sasrecEpochs = sasrecEpochs;
+      return this;
+    }
+
+    /** The base model (required). */
+    public Builder setBase(BaseModelPreset base) {
+      this.base = base;
+      return this;
+    }
+
+    /** Federated rounds (default 1). */
+    public Builder optRounds(int rounds) {
+      this.rounds = rounds;
+      return this;
+    }
+
+    /** The clients' LoRA training, steps per client per round (required). */
+    public Builder setFinetune(FinetunePreset finetune) {
+      this.finetune = finetune;
+      return this;
+    }
+
+    /** FELLRec's k, layers kept on the client (default 1). */
+    public Builder optClientLayers(int clientLayers) {
+      this.clientLayers = clientLayers;
+      return this;
+    }
+
+    /** FedProx's proximal coefficient (default 0.01). */
+    public Builder optProxMu(double proxMu) {
+      this.proxMu = proxMu;
+      return this;
+    }
+
+    /** FELLRec's heating and temperature (default its defaults). */
+    public Builder optFellrec(FellRec.Config fellrec) {
+      this.fellrec = fellrec;
+      return this;
+    }
+
+    /** Tokens generated per test prompt (default 16). */
+    public Builder optMaxNewTokens(int maxNewTokens) {
+      this.maxNewTokens = maxNewTokens;
+      return this;
+    }
+
+    /** The validated preset. */
+    public FellRecPreset build() {
+      return new FellRecPreset(
+          name,
+          selection,
+          evalUsersPerClient,
+          clients,
+          seeds,
+          sasrecEpochs,
+          base,
+          rounds,
+          finetune,
+          clientLayers,
+          proxMu,
+          fellrec,
+          maxNewTokens);
+    }
   }
 }

@@ -4,8 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.persona4j.rec.experiment.BarChart;
-import io.persona4j.rec.experiment.MethodResult;
+import io.persona4j.core.chart.BarChart;
+import io.persona4j.core.chart.LineChart;
+import io.persona4j.experiments.rec.MethodResult;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,7 +47,7 @@ public final class FellRecResults {
     List<BarChart.Bar> hr = new ArrayList<>();
     List<BarChart.Bar> ndcg = new ArrayList<>();
     for (FellRecExperiment.MethodResult r : report.results()) {
-      series.add(new LineChart.Series(r.method().label(), meanCurve(r.validLoss())));
+      series.add(LineChart.Series.of(r.method().label(), meanCurve(r.validLoss())));
       hr.add(new BarChart.Bar(r.method().label(), mean(r.hr1()), std(r.hr1())));
       ndcg.add(new BarChart.Bar(r.method().label(), mean(r.ndcg10()), std(r.ndcg10())));
     }
@@ -55,7 +56,9 @@ public final class FellRecResults {
         "Mean client validation loss per round (" + report.preset().name() + ")",
         "round",
         "validation loss (per token)",
-        series);
+        series,
+        960,
+        540);
     BarChart.write(
         out.hr1Chart(),
         "HitRatio@1 on 20 candidates, likelihood ranking (" + report.preset().name() + ")",
@@ -116,12 +119,12 @@ public final class FellRecResults {
             r.evaluatedPerSeed(),
             p.seeds().size(),
             p.rounds(),
-            p.localSteps(),
-            p.batch(),
-            p.lr(),
-            p.rank(),
-            p.alpha(),
-            p.dropout(),
+            p.finetune().steps(),
+            p.finetune().batch(),
+            p.finetune().lr(),
+            p.finetune().rank(),
+            p.finetune().alpha(),
+            p.finetune().dropout(),
             p.clientLayers(),
             p.proxMu(),
             r.seconds()));
@@ -218,22 +221,22 @@ public final class FellRecResults {
 
   private static Map<String, Object> presetMap(FellRecPreset p) {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("maxUsers", p.maxUsers());
-    m.put("llmTrainPerUser", p.llmTrainPerUser());
-    m.put("pretrainPromptsPerUser", p.pretrainPromptsPerUser());
+    m.put("maxUsers", p.selection().maxUsers());
+    m.put("llmTrainPerUser", p.selection().llmTrainPerUser());
+    m.put("pretrainPromptsPerUser", p.selection().pretrainPromptsPerUser());
     m.put("evalUsersPerClient", p.evalUsersPerClient());
     m.put("clients", p.clients());
     m.put("seeds", p.seeds());
     m.put("sasrecEpochs", p.sasrecEpochs());
     m.put("base", p.base());
     m.put("rounds", p.rounds());
-    m.put("localSteps", p.localSteps());
-    m.put("batch", p.batch());
-    m.put("lr", p.lr());
-    m.put("rank", p.rank());
-    m.put("alpha", p.alpha());
-    m.put("dropout", p.dropout());
-    m.put("maxPrompt", p.maxPrompt());
+    m.put("localSteps", p.finetune().steps());
+    m.put("batch", p.finetune().batch());
+    m.put("lr", p.finetune().lr());
+    m.put("rank", p.finetune().rank());
+    m.put("alpha", p.finetune().alpha());
+    m.put("dropout", p.finetune().dropout());
+    m.put("maxPrompt", p.finetune().maxPrompt());
     m.put("clientLayers", p.clientLayers());
     m.put("proxMu", p.proxMu());
     m.put("fellrec", p.fellrec());

@@ -18,6 +18,7 @@ import io.persona4j.federated.sim.InMemoryGrid;
 import io.persona4j.federated.strategy.FedAvg;
 import io.persona4j.federated.strategy.FedProx;
 import io.persona4j.federated.strategy.FellRec;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -97,7 +98,7 @@ public final class MethodRunner {
   }
 
   /** Trains {@code method} from {@code init} (the whole adapter) with {@code seed}. */
-  public Run run(Method method, long seed, ParameterSet init) {
+  public Run run(Method method, long seed, ParameterSet init) throws IOException {
     long start = System.nanoTime();
     Run r =
         switch (method) {
@@ -126,14 +127,14 @@ public final class MethodRunner {
   }
 
   private LoraClientConfig config(long seed, int stepsFactor) {
-    return new LoraClientConfig(
-        preset.lr(),
-        preset.localSteps() * stepsFactor,
-        preset.batch(),
-        maxGradNorm,
-        0.0,
-        seed,
-        padId);
+    return LoraClientConfig.builder()
+        .setLearningRate(preset.finetune().lr())
+        .setLocalSteps(Math.toIntExact(preset.finetune().steps() * stepsFactor))
+        .optMicroBatchSize(preset.finetune().batch())
+        .optMaxGradNorm(maxGradNorm)
+        .optSeed(seed)
+        .optPadId(padId)
+        .build();
   }
 
   private Run localOnly(long seed, ParameterSet init) {
@@ -163,7 +164,7 @@ public final class MethodRunner {
     }
   }
 
-  private Run centralized(long seed, ParameterSet init) {
+  private Run centralized(long seed, ParameterSet init) throws IOException {
     List<Example> all = new ArrayList<>();
     clients.forEach(d -> all.addAll(d.train()));
     LoraClientApp app =
@@ -174,7 +175,7 @@ public final class MethodRunner {
         Method.CENTRALIZED, apps, strategy, ServerState.initial(init), seed, s -> id -> s.global());
   }
 
-  private Run federated(Method method, long seed, ParameterSet init) {
+  private Run federated(Method method, long seed, ParameterSet init) throws IOException {
     int layers = model.config().numHiddenLayers();
     Map<String, ClientApp> apps = new LinkedHashMap<>();
     Map<String, SplitStorageClient> split = new LinkedHashMap<>();
@@ -217,24 +218,23 @@ public final class MethodRunner {
       Strategy strategy,
       ServerState initial,
       long seed,
-      Function<ServerState, Function<String, ParameterSet>> full) {
+      Function<ServerState, Function<String, ParameterSet>> full)
+      throws IOException {
     AggregationShift measured = new AggregationShift(strategy);
     ServerConfig config =
-        new ServerConfig(
-            1,
-            new ClientSampler(1.0, apps.size(), seed),
-            apps.size(),
-            Duration.ofHours(6),
-            0,
-            Double.POSITIVE_INFINITY,
-            null,
-            null);
+        ServerConfig.builder()
+            .setRounds(1)
+            .setSampler(new ClientSampler(1.0, apps.size(), seed))
+            .optRoundDeadline(Duration.ofHours(6))
+            .build();
     double[] curve = new double[preset.rounds()];
     ServerState state = initial;
     try (InMemoryGrid memory = new InMemoryGrid(apps, 1)) {
       CountingGrid grid = new CountingGrid(memory);
       for (int round = 1; round <= preset.rounds(); round++) {
-        state = new FederatedServer(grid, measured, config.withRounds(round)).run(state);
+        state =
+            new FederatedServer(grid, measured, config.toBuilder().setRounds(round).build())
+                .run(state);
         curve[round - 1] = validationLoss(round, full.apply(state), method == Method.CENTRALIZED);
       }
       Map<String, ParameterSet> out = new LinkedHashMap<>();

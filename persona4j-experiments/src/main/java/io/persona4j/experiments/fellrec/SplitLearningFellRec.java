@@ -36,10 +36,10 @@ import java.util.function.UnaryOperator;
  * SplitServer}): hidden states and their gradients cross the grid, never token ids, labels or the
  * client-side LoRA.
  *
- * <p>Each round, every client in turn trains {@link FellRecPreset#localSteps()} split steps from
- * fresh AdamW states on both sides (as {@code LoraClientApp} starts each round with a fresh
- * optimizer), in the data order core's {@code Trainer} uses for the same seed ({@code (seed * 31 +
- * c) * 1_000_003 + round}), with the same LoRA dropout reseeding per step and the same global-norm
+ * <p>Each round, every client in turn trains {@link FinetunePreset#steps()} split steps from fresh
+ * AdamW states on both sides (as {@code LoraClientApp} starts each round with a fresh optimizer),
+ * in the data order core's {@code Trainer} uses for the same seed ({@code (seed * 31 + c) *
+ * 1_000_003 + round}), with the same LoRA dropout reseeding per step and the same global-norm
  * gradient clipping ({@code maxGradNorm}, over the client's and the server's tensors together,
  * which costs one extra {@code clip_step} message per step; 0: none). Then the server applies
  * {@link FellRec}'s personalized aggregation (cosine similarities of the middle LoRA, softmax of
@@ -180,8 +180,8 @@ final class SplitLearningFellRec {
     }
     SplitClientConfig config =
         SplitClientConfig.builder()
-            .setLearningRate(preset.lr())
-            .setBatchSize(Math.min(preset.batch(), d.train().size()))
+            .setLearningRate(preset.finetune().lr())
+            .setBatchSize(Math.min(preset.finetune().batch(), d.train().size()))
             .optSeed(roundSeed)
             .optPadId(padId)
             .optMaxGradNorm(maxGradNorm)
@@ -200,11 +200,11 @@ final class SplitLearningFellRec {
               id,
               SplitServerConfig.builder()
                   .setSplit(split)
-                  .setLearningRate(preset.lr())
+                  .setLearningRate(preset.finetune().lr())
                   .optStageDeadline(STAGE_DEADLINE)
                   .optMaxGradNorm(maxGradNorm)
                   .build())) {
-        for (int step = 0; step < preset.localSteps(); step++) {
+        for (int step = 0; step < preset.finetune().steps(); step++) {
           dropout.reseed(step); // the engine's generator: the client seeds it per step
           SplitStepResult r = server.step();
           lossSum += r.loss();
@@ -216,7 +216,7 @@ final class SplitLearningFellRec {
     } finally {
       lora.adapterTensors(id).values().forEach(a -> a.setRequiresGradient(false));
     }
-    return lossSum / preset.localSteps();
+    return lossSum / preset.finetune().steps();
   }
 
   /** The tensors of {@code full} on the client's ({@code clientSide}) or the server's layers. */

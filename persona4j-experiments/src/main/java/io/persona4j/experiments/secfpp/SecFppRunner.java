@@ -106,15 +106,11 @@ public final class SecFppRunner {
       ParameterSet p0 = apps.values().iterator().next().initialGlobal();
       int n = apps.size();
       ServerConfig sc =
-          new ServerConfig(
-              preset.rounds(),
-              new ClientSampler(1.0, n, seed),
-              n,
-              DEADLINE,
-              0,
-              Double.POSITIVE_INFINITY,
-              null,
-              null);
+          ServerConfig.builder()
+              .setRounds(preset.rounds())
+              .setSampler(new ClientSampler(1.0, n, seed))
+              .optRoundDeadline(DEADLINE)
+              .build();
       ServerState end;
       int clusters = 0;
       double sigma = 0;

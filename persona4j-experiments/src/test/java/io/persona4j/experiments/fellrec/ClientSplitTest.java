@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.persona4j.core.tokenizer.Tokenizer;
 import io.persona4j.core.tokenizer.TokenizerJsonWriter;
+import io.persona4j.experiments.common.PreparedData;
 import io.persona4j.rec.SharedData;
 import io.persona4j.rec.data.ClientPartition;
 import io.persona4j.rec.data.InteractionDataset;
-import io.persona4j.rec.experiment.PreparedData;
 import io.persona4j.rec.llara.LlaraPrompt;
 import io.persona4j.rec.llara.LlaraPromptConfig;
 import java.nio.file.Path;

@@ -3,37 +3,52 @@ package io.persona4j.experiments.fellrec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.persona4j.experiments.common.BaseModelPreset;
+import io.persona4j.experiments.common.DataSelection;
+import io.persona4j.experiments.common.FinetunePreset;
 import io.persona4j.federated.strategy.FellRec;
-import io.persona4j.rec.experiment.RecPreset;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Presets by name and the validation of their fields. */
 class FellRecPresetTest {
   static FellRecPreset with(int clientLayers, int rounds, double lr) {
-    return new FellRecPreset(
-        "x",
-        0,
-        0,
-        0,
-        0,
-        5,
-        List.of(1L),
-        1,
-        new RecPreset.Base(4, 32, 4, 2, 64, 64, 1, 1, 1e-3),
-        rounds,
-        1,
-        1,
-        lr,
-        4,
-        8,
-        0,
-        64,
-        clientLayers,
-        0,
-        FellRec.Config.defaults(),
-        4,
-        4);
+    return FellRecPreset.builder()
+        .setName("x")
+        .optSelection(DataSelection.ALL)
+        .optEvalUsersPerClient(0)
+        .optClients(5)
+        .optSeeds(List.of(1L))
+        .optSasrecEpochs(1)
+        .setBase(
+            BaseModelPreset.builder()
+                .setLayers(4)
+                .setHidden(32)
+                .optHeads(4)
+                .optKvHeads(2)
+                .setVocab(64)
+                .optMaxLen(64)
+                .setSteps(1)
+                .optBatch(1)
+                .optLr(1e-3)
+                .build())
+        .optRounds(rounds)
+        .setFinetune(
+            FinetunePreset.builder()
+                .setSteps(1)
+                .optBatch(1)
+                .optLr(lr)
+                .optRank(4)
+                .optAlpha(8)
+                .optDropout(0)
+                .optMaxPrompt(64)
+                .optEvalBatch(4)
+                .build())
+        .optClientLayers(clientLayers)
+        .optProxMu(0)
+        .optFellrec(FellRec.Config.defaults())
+        .optMaxNewTokens(4)
+        .build();
   }
 
   @Test
@@ -43,6 +58,19 @@ class FellRecPresetTest {
     assertThat(FellRecPreset.byName("standard").clients()).isEqualTo(5);
     assertThatThrownBy(() -> FellRecPreset.byName("huge"))
         .hasMessageContaining("--preset: 'huge' is not one of smoke, standard");
+  }
+
+  @Test
+  void aPresetChangedThroughItsBuilderKeepsEveryOtherField() {
+    FellRecPreset smoke = FellRecPreset.smoke();
+    FellRecPreset longer = smoke.toBuilder().optRounds(7).build();
+    assertThat(longer.rounds()).isEqualTo(7);
+    assertThat(longer.toBuilder().optRounds(smoke.rounds()).build()).isEqualTo(smoke);
+    assertThat(smoke.base().layers()).isEqualTo(3);
+    assertThat(smoke.selection().maxUsers()).isEqualTo(40);
+    assertThatThrownBy(() -> FellRecPreset.builder().setName("x").build())
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("base");
   }
 
   @Test

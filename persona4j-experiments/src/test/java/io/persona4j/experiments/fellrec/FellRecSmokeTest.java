@@ -65,7 +65,7 @@ class FellRecSmokeTest {
     // aggregation of the middle LoRA on the server.
     FellRecExperiment.MethodResult split = by.get(Method.FELLREC_SPLIT);
     assertThat(split.messages())
-        .containsExactly(4L * preset.rounds() * preset.clients() * preset.localSteps());
+        .containsExactly(4L * preset.rounds() * preset.clients() * preset.finetune().steps());
     assertThat(split.bytes().get(0)).isPositive();
     assertThat(split.aggregationShift().get(0)).isGreaterThan(1e-6);
     System.out.printf(

@@ -12,6 +12,9 @@ import io.persona4j.core.model.RandomWeights;
 import io.persona4j.core.model.WeightSource;
 import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.train.Example;
+import io.persona4j.experiments.common.BaseModelPreset;
+import io.persona4j.experiments.common.DataSelection;
+import io.persona4j.experiments.common.FinetunePreset;
 import io.persona4j.federated.Instruction;
 import io.persona4j.federated.ParameterSet;
 import io.persona4j.federated.Reply;
@@ -19,7 +22,6 @@ import io.persona4j.federated.lora.LoraClientApp;
 import io.persona4j.federated.lora.LoraClientConfig;
 import io.persona4j.federated.lora.LoraParameters;
 import io.persona4j.federated.strategy.FellRec;
-import io.persona4j.rec.experiment.RecPreset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -62,29 +64,42 @@ class MethodRunnerTest {
     init = zeroB.withFlatValues(flat);
     lora.delete("init");
     preset =
-        new FellRecPreset(
-            "test",
-            0,
-            0,
-            0,
-            0,
-            2,
-            List.of(SEED),
-            1,
-            new RecPreset.Base(3, 32, 4, 2, 61, 64, 1, 1, 1e-3),
-            2,
-            3,
-            2,
-            2e-2,
-            4,
-            8,
-            0,
-            64,
-            0,
-            0.1,
-            FellRec.Config.defaults(),
-            4,
-            4);
+        FellRecPreset.builder()
+            .setName("test")
+            .optSelection(DataSelection.ALL)
+            .optEvalUsersPerClient(0)
+            .optClients(2)
+            .optSeeds(List.of(SEED))
+            .optSasrecEpochs(1)
+            .setBase(
+                BaseModelPreset.builder()
+                    .setLayers(3)
+                    .setHidden(32)
+                    .optHeads(4)
+                    .optKvHeads(2)
+                    .setVocab(61)
+                    .optMaxLen(64)
+                    .setSteps(1)
+                    .optBatch(1)
+                    .optLr(1e-3)
+                    .build())
+            .optRounds(2)
+            .setFinetune(
+                FinetunePreset.builder()
+                    .setSteps(3)
+                    .optBatch(2)
+                    .optLr(2e-2)
+                    .optRank(4)
+                    .optAlpha(8)
+                    .optDropout(0)
+                    .optMaxPrompt(64)
+                    .optEvalBatch(4)
+                    .build())
+            .optClientLayers(0)
+            .optProxMu(0.1)
+            .optFellrec(FellRec.Config.defaults())
+            .optMaxNewTokens(4)
+            .build();
   }
 
   @AfterAll
@@ -122,14 +137,12 @@ class MethodRunnerTest {
             lora,
             MethodRunner.CENTRAL,
             all,
-            new LoraClientConfig(
-                preset.lr(),
-                preset.localSteps() * clients.size(),
-                preset.batch(),
-                1.0,
-                0.0,
-                SEED * 31 + 997,
-                0));
+            LoraClientConfig.builder()
+                .setLearningRate(preset.finetune().lr())
+                .setLocalSteps(Math.toIntExact(preset.finetune().steps() * clients.size()))
+                .optMicroBatchSize(preset.finetune().batch())
+                .optSeed(SEED * 31 + 997)
+                .build());
     ParameterSet p = init;
     for (int round = 1; round <= preset.rounds(); round++) {
       p = plain.fit(Instruction.fit(round, MethodRunner.CENTRAL, p, Map.of())).parameters();
@@ -160,7 +173,7 @@ class MethodRunnerTest {
   }
 
   @Test
-  void fedAvgSharesOneAdapterWhileFellRecPersonalizes() {
+  void fedAvgSharesOneAdapterWhileFellRecPersonalizes() throws Exception {
     MethodRunner.Run avg = runner().run(Method.FEDAVG, SEED, init);
     assertThat(avg.messages()).isEqualTo((long) preset.rounds() * clients.size());
     assertThat(avg.aggregationShift()).isPositive();

@@ -13,6 +13,9 @@ import io.persona4j.core.model.ModelInit;
 import io.persona4j.core.model.RandomWeights;
 import io.persona4j.core.model.WeightSource;
 import io.persona4j.core.model.llama.LlamaModel;
+import io.persona4j.experiments.common.BaseModelPreset;
+import io.persona4j.experiments.common.DataSelection;
+import io.persona4j.experiments.common.FinetunePreset;
 import io.persona4j.federated.Grid;
 import io.persona4j.federated.Instruction;
 import io.persona4j.federated.ParameterSet;
@@ -21,7 +24,6 @@ import io.persona4j.federated.RoundResult;
 import io.persona4j.federated.lora.LoraParameters;
 import io.persona4j.federated.split.SplitProtocol;
 import io.persona4j.federated.strategy.FellRec;
-import io.persona4j.rec.experiment.RecPreset;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -83,29 +85,42 @@ class SplitLearningFellRecTest {
       List.of(MethodRunnerTest.client(0), MethodRunnerTest.client(1));
 
   static FellRecPreset preset(int clientLayers) {
-    return new FellRecPreset(
-        "test",
-        0,
-        0,
-        0,
-        0,
-        2,
-        List.of(SEED),
-        1,
-        new RecPreset.Base(3, 32, 4, 2, 61, 64, 1, 1, 1e-3),
-        2,
-        3,
-        2,
-        2e-2,
-        4,
-        8,
-        0,
-        64,
-        clientLayers,
-        0.1,
-        FellRec.Config.defaults(),
-        4,
-        4);
+    return FellRecPreset.builder()
+        .setName("test")
+        .optSelection(DataSelection.ALL)
+        .optEvalUsersPerClient(0)
+        .optClients(2)
+        .optSeeds(List.of(SEED))
+        .optSasrecEpochs(1)
+        .setBase(
+            BaseModelPreset.builder()
+                .setLayers(3)
+                .setHidden(32)
+                .optHeads(4)
+                .optKvHeads(2)
+                .setVocab(61)
+                .optMaxLen(64)
+                .setSteps(1)
+                .optBatch(1)
+                .optLr(1e-3)
+                .build())
+        .optRounds(2)
+        .setFinetune(
+            FinetunePreset.builder()
+                .setSteps(3)
+                .optBatch(2)
+                .optLr(2e-2)
+                .optRank(4)
+                .optAlpha(8)
+                .optDropout(0)
+                .optMaxPrompt(64)
+                .optEvalBatch(4)
+                .build())
+        .optClientLayers(clientLayers)
+        .optProxMu(0.1)
+        .optFellrec(FellRec.Config.defaults())
+        .optMaxNewTokens(4)
+        .build();
   }
 
   static double maxAbsDiff(ParameterSet a, ParameterSet b) {
@@ -161,7 +176,8 @@ class SplitLearningFellRecTest {
           scales.add(((Number) in.config().get(SplitProtocol.CLIP_SCALE)).doubleValue());
         }
       }
-      assertThat(scales).hasSize(preset.rounds() * CLIENTS.size() * preset.localSteps());
+      assertThat(scales)
+          .hasSize(Math.toIntExact(preset.rounds() * CLIENTS.size() * preset.finetune().steps()));
       assertThat(scales).allSatisfy(x -> assertThat(x).isGreaterThan(0).isLessThan(1));
       for (Reply r : received) {
         assertThat(Set.of(Reply.LOSS, SplitProtocol.GRAD_SQUARED_NORM))
@@ -216,7 +232,10 @@ class SplitLearningFellRecTest {
       // client per round
       assertThat(split.messages())
           .isEqualTo(
-              (maxGradNorm > 0 ? 4L : 3L) * preset.rounds() * CLIENTS.size() * preset.localSteps());
+              (maxGradNorm > 0 ? 4L : 3L)
+                  * preset.rounds()
+                  * CLIENTS.size()
+                  * preset.finetune().steps());
       assertThat(adapterLevel.messages()).isEqualTo((long) preset.rounds() * CLIENTS.size());
       assertThat(split.bytesUp()).isPositive();
       assertThat(split.bytesDown()).isPositive();
@@ -280,7 +299,8 @@ class SplitLearningFellRecTest {
         assertThat(allowedDown).containsAll(in.parameters().names());
       }
       assertThat(received.stream().filter(r -> r.metrics().containsKey(Reply.LOSS)).count())
-          .isEqualTo(2L * preset.rounds() * CLIENTS.size() * preset.localSteps());
+          .isEqualTo(
+              2L * Math.toIntExact(preset.rounds() * CLIENTS.size() * preset.finetune().steps()));
     }
   }
 

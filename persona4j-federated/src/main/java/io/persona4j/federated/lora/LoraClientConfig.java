@@ -3,19 +3,25 @@ package io.persona4j.federated.lora;
 import io.persona4j.federated.privacy.DpSgdConfig;
 
 /**
- * Local training settings of a {@link LoraClientApp}.
+ * Local training settings of a {@link LoraClientApp}. Build with {@link #builder()}: {@code
+ * setLearningRate} and {@code setLocalSteps} are required, the rest optional.
  *
- * @param learningRate constant AdamW learning rate, {@code > 0}
+ * <pre>{@code
+ * LoraClientConfig c = LoraClientConfig.builder().setLearningRate(1e-3).setLocalSteps(5)
+ *     .optMicroBatchSize(8).optDpSgd(DpSgdConfig.of(1.0, 1.1, 8, 1e-5)).build();
+ * }</pre>
+ *
+ * @param learningRate constant AdamW learning rate, finite and {@code > 0}
  * @param localSteps optimizer steps per round unless the instruction's {@value
  *     LoraClientApp#LOCAL_STEPS} overrides it, {@code >= 1}
- * @param microBatchSize examples per step, {@code >= 1}
- * @param maxGradNorm global gradient-norm clip, or 0 for none, {@code >= 0}
- * @param weightDecay AdamW decoupled weight decay, {@code >= 0}
- * @param seed base seed of data order and LoRA dropout (combined with the round number)
- * @param padId padding token id
+ * @param microBatchSize examples per step, {@code >= 1} (default 4)
+ * @param maxGradNorm global gradient-norm clip, or 0 for none, {@code >= 0} (default 1)
+ * @param weightDecay AdamW decoupled weight decay, {@code >= 0} (default 0)
+ * @param seed base seed of data order and LoRA dropout, combined with the round number (default 0)
+ * @param padId padding token id (default 0)
  * @param dpSgd sample-level DP-SGD for local training, or null for ordinary training (then {@code
  *     microBatchSize} and {@code maxGradNorm} apply; with DP-SGD the batch size and per-example
- *     clip come from this section)
+ *     clip come from this section) (default null)
  */
 public record LoraClientConfig(
     double learningRate,
@@ -46,26 +52,83 @@ public record LoraClientConfig(
     }
   }
 
-  /** Ordinary (non-private) local training. */
-  public LoraClientConfig(
-      double learningRate,
-      int localSteps,
-      int microBatchSize,
-      double maxGradNorm,
-      double weightDecay,
-      long seed,
-      long padId) {
-    this(learningRate, localSteps, microBatchSize, maxGradNorm, weightDecay, seed, padId, null);
+  /** A builder; learning rate and local steps are required. */
+  public static Builder builder() {
+    return new Builder();
   }
 
-  /** A copy with DP-SGD local training (null: ordinary training). */
-  public LoraClientConfig withDpSgd(DpSgdConfig dp) {
-    return new LoraClientConfig(
-        learningRate, localSteps, microBatchSize, maxGradNorm, weightDecay, seed, padId, dp);
-  }
+  /** Builds a {@link LoraClientConfig}: {@code setX} required, {@code optX} optional. */
+  public static final class Builder {
+    private Double learningRate;
+    private Integer localSteps;
+    private int microBatchSize = 4;
+    private double maxGradNorm = 1.0;
+    private double weightDecay;
+    private long seed;
+    private long padId;
+    private DpSgdConfig dpSgd;
 
-  /** Learning rate and steps with defaults: batch 4, clip 1.0, no weight decay, seed 0, pad 0. */
-  public static LoraClientConfig of(double learningRate, int localSteps) {
-    return new LoraClientConfig(learningRate, localSteps, 4, 1.0, 0.0, 0, 0);
+    private Builder() {}
+
+    /** Constant AdamW learning rate (required). */
+    public Builder setLearningRate(double learningRate) {
+      this.learningRate = learningRate;
+      return this;
+    }
+
+    /** Optimizer steps per round (required). */
+    public Builder setLocalSteps(int localSteps) {
+      this.localSteps = localSteps;
+      return this;
+    }
+
+    /** Examples per step (default 4). */
+    public Builder optMicroBatchSize(int microBatchSize) {
+      this.microBatchSize = microBatchSize;
+      return this;
+    }
+
+    /** Global gradient-norm clip, 0 for none (default 1). */
+    public Builder optMaxGradNorm(double maxGradNorm) {
+      this.maxGradNorm = maxGradNorm;
+      return this;
+    }
+
+    /** AdamW decoupled weight decay (default 0). */
+    public Builder optWeightDecay(double weightDecay) {
+      this.weightDecay = weightDecay;
+      return this;
+    }
+
+    /** Base seed of data order and LoRA dropout (default 0). */
+    public Builder optSeed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** Padding token id (default 0). */
+    public Builder optPadId(long padId) {
+      this.padId = padId;
+      return this;
+    }
+
+    /** Sample-level DP-SGD for local training (default none: ordinary training). */
+    public Builder optDpSgd(DpSgdConfig dpSgd) {
+      this.dpSgd = dpSgd;
+      return this;
+    }
+
+    /** The validated config. */
+    public LoraClientConfig build() {
+      if (learningRate == null || localSteps == null) {
+        throw new IllegalArgumentException(
+            "setLearningRate and setLocalSteps are required, got learningRate "
+                + learningRate
+                + ", localSteps "
+                + localSteps);
+      }
+      return new LoraClientConfig(
+          learningRate, localSteps, microBatchSize, maxGradNorm, weightDecay, seed, padId, dpSgd);
+    }
   }
 }

@@ -61,7 +61,32 @@ public final class SecAggRound {
       List<String> included,
       List<Failure> failures,
       List<ClientStats> stats,
-      List<String> unmaskingDropouts) {}
+      List<String> unmaskingDropouts) {
+
+    /**
+     * What the server may know of each included client after the round: one reply per included
+     * client carrying the aggregate mean {@code start + sum / included} of {@code sent}'s starting
+     * parameters, with weight 1 (the same {@link ParameterSet} for all); none if the round aborted.
+     *
+     * @param sent an instruction of the round (all share their round and starting parameters)
+     */
+    public List<Reply> meanReplies(Instruction sent) {
+      if (sum == null) {
+        return List.of();
+      }
+      ParameterSet start = sent.parameters();
+      float[] mean = start.flatten();
+      for (int i = 0; i < mean.length; i++) {
+        mean[i] = (float) (mean[i] + sum[i] / included.size());
+      }
+      ParameterSet aggregate = start.withFlatValues(mean);
+      List<Reply> replies = new ArrayList<>();
+      for (String c : included) {
+        replies.add(new Reply(c, sent.round(), aggregate, 1, Map.of(), null));
+      }
+      return replies;
+    }
+  }
 
   private final Grid grid;
   private final FixedPoint fixedPoint;

@@ -2,14 +2,10 @@ package io.persona4j.federated.privacy;
 
 import io.persona4j.federated.Grid;
 import io.persona4j.federated.Instruction;
-import io.persona4j.federated.ParameterSet;
-import io.persona4j.federated.Reply;
 import io.persona4j.federated.RoundResult;
 import io.persona4j.privacy.encoding.FixedPoint;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A {@link Grid} decorator that answers every FIT send with a secure-aggregation round ({@link
@@ -69,20 +65,6 @@ public final class SecureAggregationGrid implements Grid {
       throw new IllegalArgumentException("a send must not mix FIT and EVALUATE instructions");
     }
     SecAggRound.Outcome out = protocol.run(instructions, deadline);
-    List<Reply> replies = new ArrayList<>();
-    if (out.sum() != null) {
-      Instruction first = instructions.get(0);
-      ParameterSet start = first.parameters();
-      float[] mean = start.flatten();
-      int k = out.included().size();
-      for (int i = 0; i < mean.length; i++) {
-        mean[i] = (float) (mean[i] + out.sum()[i] / k);
-      }
-      ParameterSet aggregate = start.withFlatValues(mean);
-      for (String c : out.included()) {
-        replies.add(new Reply(c, first.round(), aggregate, 1, Map.of(), null));
-      }
-    }
-    return new RoundResult(replies, out.failures(), out.stats());
+    return new RoundResult(out.meanReplies(instructions.get(0)), out.failures(), out.stats());
   }
 }

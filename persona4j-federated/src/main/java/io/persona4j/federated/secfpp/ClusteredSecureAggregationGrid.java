@@ -4,7 +4,6 @@ import io.persona4j.federated.ClientStats;
 import io.persona4j.federated.Failure;
 import io.persona4j.federated.Grid;
 import io.persona4j.federated.Instruction;
-import io.persona4j.federated.ParameterSet;
 import io.persona4j.federated.Reply;
 import io.persona4j.federated.RoundResult;
 import io.persona4j.federated.privacy.SecAggClientApp;
@@ -78,20 +77,7 @@ public final class ClusteredSecureAggregationGrid implements Grid {
       SecAggRound.Outcome out = protocol.run(group, deadline);
       failures.addAll(out.failures());
       stats.addAll(out.stats());
-      if (out.sum() == null) {
-        continue;
-      }
-      Instruction first = group.get(0);
-      ParameterSet start = first.parameters();
-      float[] mean = start.flatten();
-      int k = out.included().size();
-      for (int i = 0; i < mean.length; i++) {
-        mean[i] = (float) (mean[i] + out.sum()[i] / k);
-      }
-      ParameterSet aggregate = start.withFlatValues(mean);
-      for (String c : out.included()) {
-        replies.add(new Reply(c, first.round(), aggregate, 1, Map.of(), null));
-      }
+      replies.addAll(out.meanReplies(group.get(0)));
     }
     return new RoundResult(replies, failures, stats);
   }

@@ -231,7 +231,11 @@ class DpSgdLoraTest {
               lora,
               "u",
               d,
-              LoraClientConfig.of(1e-2, 3).withDpSgd(dp),
+              LoraClientConfig.builder()
+                  .setLearningRate(1e-2)
+                  .setLocalSteps(3)
+                  .optDpSgd(dp)
+                  .build(),
               RandomSource.deterministicForTesting(7));
       ParameterSet start = LoraParameters.read(lora, "u");
       Reply r1 = app.fit(Instruction.fit(1, "u", start, Map.of()));
@@ -252,7 +256,11 @@ class DpSgdLoraTest {
               lora,
               "v",
               d,
-              LoraClientConfig.of(1e-2, 3).withDpSgd(dp),
+              LoraClientConfig.builder()
+                  .setLearningRate(1e-2)
+                  .setLocalSteps(3)
+                  .optDpSgd(dp)
+                  .build(),
               RandomSource.deterministicForTesting(7));
       Reply r1b = again.fit(Instruction.fit(1, "v", start, Map.of()));
       String name = r1.parameters().names().get(1);

@@ -69,7 +69,13 @@ class LoraClientAppTest {
         var data = TinyLora.data(k).subList(0, 4 - k);
         apps.put(
             id,
-            new Recording(new LoraClientApp(model, lora, id, data, LoraClientConfig.of(1e-2, 5))));
+            new Recording(
+                new LoraClientApp(
+                    model,
+                    lora,
+                    id,
+                    data,
+                    LoraClientConfig.builder().setLearningRate(1e-2).setLocalSteps(5).build())));
       }
       ParameterSet initial = LoraParameters.read(lora, "c0");
       Map<String, Double> before = new TreeMap<>();
@@ -133,7 +139,12 @@ class LoraClientAppTest {
       LoraConfig nonZeroB = TinyLora.CONFIG.toBuilder().optInit(false).build();
       lora.add("c0", nonZeroB, 21);
       LoraClientApp app =
-          new LoraClientApp(model, lora, "c0", TinyLora.data(0), LoraClientConfig.of(1e-2, 10));
+          new LoraClientApp(
+              model,
+              lora,
+              "c0",
+              TinyLora.data(0),
+              LoraClientConfig.builder().setLearningRate(1e-2).setLocalSteps(10).build());
       ParameterSet start = LoraParameters.read(lora, "c0");
       Reply plain = app.fit(Instruction.fit(1, "c0", start, Map.of("proximal_mu", 0.0)));
       Reply prox = app.fit(Instruction.fit(1, "c0", start, Map.of("proximal_mu", 100.0)));

@@ -92,7 +92,12 @@ class DpFedAvgResumeTest {
             Double.POSITIVE_INFINITY,
             null,
             null);
-    return dir == null ? c : c.withFiles(dir.resolve("ckpt"), dir.resolve("log.jsonl"));
+    return dir == null
+        ? c
+        : c.toBuilder()
+            .optCheckpointDir(dir.resolve("ckpt"))
+            .optLogFile(dir.resolve("log.jsonl"))
+            .build();
   }
 
   private static ServerState start() {
@@ -100,7 +105,7 @@ class DpFedAvgResumeTest {
   }
 
   @Test
-  void resumedRunContinuesTheAccountantAndTheAdaptiveClip() {
+  void resumedRunContinuesTheAccountantAndTheAdaptiveClip() throws Exception {
     DpFedAvg uninterrupted = strategy();
     try (InMemoryGrid grid = new InMemoryGrid(clients(), 2)) {
       new FederatedServer(grid, uninterrupted, config(null)).run(start());
@@ -133,7 +138,8 @@ class DpFedAvgResumeTest {
     // a fresh accountant over only the resumed rounds would report less: the check can fail
     DpFedAvg onlyLastRounds = strategy();
     try (InMemoryGrid grid = new InMemoryGrid(clients(), 2)) {
-      new FederatedServer(grid, onlyLastRounds, config(null).withRounds(2)).run(start());
+      new FederatedServer(grid, onlyLastRounds, config(null).toBuilder().setRounds(2).build())
+          .run(start());
     }
     assertThat(onlyLastRounds.epsilon()).isLessThan(resumed.epsilon());
   }
@@ -142,7 +148,7 @@ class DpFedAvgResumeTest {
   void stateRoundTripsAndBadStateIsRejected() throws Exception {
     DpFedAvg dp = strategy();
     try (InMemoryGrid grid = new InMemoryGrid(clients(), 2)) {
-      new FederatedServer(grid, dp, config(null).withRounds(2)).run(start());
+      new FederatedServer(grid, dp, config(null).toBuilder().setRounds(2).build()).run(start());
     }
     String saved = dp.checkpointState();
     DpFedAvg copy = strategy();

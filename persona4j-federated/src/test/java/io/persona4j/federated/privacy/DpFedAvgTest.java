@@ -68,7 +68,7 @@ class DpFedAvgTest {
   }
 
   @Test
-  void zeroNoiseEqualsClippedEqualWeightAverage() {
+  void zeroNoiseEqualsClippedEqualWeightAverage() throws Exception {
     Random rnd = new Random(1);
     Map<String, ClientApp> apps = new TreeMap<>();
     List<float[]> deltas = new ArrayList<>();
@@ -183,7 +183,7 @@ class DpFedAvgTest {
   }
 
   @Test
-  void maliciousHugeUpdateMovesTheModelByAtMostClipOverN() {
+  void maliciousHugeUpdateMovesTheModelByAtMostClipOverN() throws Exception {
     Random rnd = new Random(2);
     Map<String, ClientApp> apps = new TreeMap<>();
     double[] honestSum = new double[D];
@@ -221,7 +221,7 @@ class DpFedAvgTest {
   }
 
   @Test
-  void accountantMatchesClosedFormAndRunStopsAtBudget() {
+  void accountantMatchesClosedFormAndRunStopsAtBudget() throws Exception {
     Map<String, ClientApp> apps = new TreeMap<>();
     Random rnd = new Random(4);
     for (int i = 0; i < 10; i++) {
@@ -271,7 +271,7 @@ class DpFedAvgTest {
   }
 
   @Test
-  void adaptiveClipGrowsWhenNoUpdateFitsAndClientsReportTheBit() {
+  void adaptiveClipGrowsWhenNoUpdateFitsAndClientsReportTheBit() throws Exception {
     Map<String, ClientApp> apps = new TreeMap<>();
     for (int i = 0; i < 4; i++) {
       float[] d = new float[D];

@@ -86,7 +86,8 @@ class SecureAggregationTest {
   }
 
   @Test
-  void fedAvgOverSecureAggregationEqualsPlainEqualWeightAverageAndServerSeesOnlyMaskedValues() {
+  void fedAvgOverSecureAggregationEqualsPlainEqualWeightAverageAndServerSeesOnlyMaskedValues()
+      throws Exception {
     Random rnd = new Random(3);
     float[] g = new float[D];
     for (int k = 0; k < D; k++) {
@@ -191,7 +192,7 @@ class SecureAggregationTest {
   }
 
   @Test
-  void distributedDpFedAvgComposesWithSecureAggregation() {
+  void distributedDpFedAvgComposesWithSecureAggregation() throws Exception {
     double clip = 0.5;
     FixedPoint fp = new FixedPoint(clip, 0x1.0p20, 1L << 62);
     Map<String, ClientApp> apps = new TreeMap<>();

@@ -21,6 +21,7 @@ import io.persona4j.transport.grpc.proto.TensorChunk;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,15 +37,36 @@ import org.slf4j.LoggerFactory;
  * connection cannot be opened or breaks, it reconnects after a bounded exponential {@link Backoff}
  * (reset after each successful authentication); when the server refuses it ({@code UNAUTHENTICATED}
  * or {@code PERMISSION_DENIED}) it stops and reports the refusal; when the server ends the stream
- * normally ({@link GrpcGrid#finish()}) the run is over and it stops with {@link #finished()}.
+ * normally ({@link GrpcGrid#finish()}) the run is over and it stops with {@link #finished()}. A
+ * {@link RetryListener} hears about every retry; with {@link GrpcClientConfig#giveUpAfter()} set, a
+ * client that cannot reach the server for that long stops with {@link #gaveUp()}.
  */
 public final class GrpcClient implements AutoCloseable {
+
+  /**
+   * One retry of a client that could not reach the server or lost its connection.
+   *
+   * @param failuresInARow failed attempts since the last successful authentication (1 for the
+   *     first)
+   * @param delay the pause before the next attempt
+   * @param reason why the last attempt failed
+   * @param giveUpIn time left before the client gives up, or null if it never does
+   */
+  public record Retry(int failuresInARow, Duration delay, String reason, Duration giveUpIn) {}
+
+  /** Hears about the retries of a client (on its connection thread). */
+  @FunctionalInterface
+  public interface RetryListener {
+    /** The client is about to pause {@code retry.delay()} and try again. */
+    void onRetry(Retry retry);
+  }
 
   private static final Logger LOG = LoggerFactory.getLogger(GrpcClient.class);
 
   private final GrpcClientConfig config;
   private final ChannelCredentials credentials;
   private final ClientApp app;
+  private final RetryListener retries;
   private final Thread loop;
   private final AtomicInteger attempts = new AtomicInteger();
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -52,13 +74,19 @@ public final class GrpcClient implements AutoCloseable {
   private volatile boolean connected;
   private volatile boolean finished;
   private volatile Status refusal;
+  private volatile String gaveUp;
   private volatile ManagedChannel channel;
   private volatile Connection connection;
 
-  private GrpcClient(GrpcClientConfig config, ChannelCredentials credentials, ClientApp app) {
+  private GrpcClient(
+      GrpcClientConfig config,
+      ChannelCredentials credentials,
+      ClientApp app,
+      RetryListener retries) {
     this.config = config;
     this.credentials = credentials;
     this.app = app;
+    this.retries = retries;
     this.loop =
         Thread.ofPlatform().daemon().name("p4j-client-" + config.clientId()).unstarted(this::run);
   }
@@ -70,7 +98,16 @@ public final class GrpcClient implements AutoCloseable {
    */
   public static GrpcClient start(
       GrpcClientConfig config, ChannelCredentials credentials, ClientApp app) {
-    GrpcClient c = new GrpcClient(config, credentials, app);
+    return start(config, credentials, app, r -> LOG.debug("client {}: {}", config.clientId(), r));
+  }
+
+  /** Starts a client in the background that tells {@code retries} about every retry. */
+  public static GrpcClient start(
+      GrpcClientConfig config,
+      ChannelCredentials credentials,
+      ClientApp app,
+      RetryListener retries) {
+    GrpcClient c = new GrpcClient(config, credentials, app, retries);
     c.loop.start();
     return c;
   }
@@ -105,7 +142,15 @@ public final class GrpcClient implements AutoCloseable {
     return finished;
   }
 
-  /** Waits until the client stopped (refused, finished or closed). */
+  /**
+   * Why the client gave up reaching the server ({@link GrpcClientConfig#giveUpAfter()}), if it did
+   * (the client then stops).
+   */
+  public Optional<String> gaveUp() {
+    return Optional.ofNullable(gaveUp);
+  }
+
+  /** Waits until the client stopped (refused, finished, gave up or closed). */
   public boolean awaitStopped(Duration timeout) throws InterruptedException {
     return stopped.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
   }
@@ -118,6 +163,7 @@ public final class GrpcClient implements AutoCloseable {
   private void run() {
     Backoff.Sampler backoff = config.backoff().sampler();
     int failuresInARow = 0;
+    long lastContact = System.nanoTime();
     try {
       while (!closed) {
         attempts.incrementAndGet();
@@ -127,42 +173,62 @@ public final class GrpcClient implements AutoCloseable {
           b.overrideAuthority(config.authority());
         }
         channel = b.build();
+        String failure;
         if (!awaitReady(channel, Duration.ofSeconds(10))) {
           channel.shutdownNow();
-          if (closed) {
+          failure =
+              "cannot reach "
+                  + config.host()
+                  + ":"
+                  + config.port()
+                  + " (no server there, unreachable, or the TLS handshake failed)";
+        } else {
+          Connection c = new Connection();
+          connection = c;
+          FederatedServiceGrpc.newStub(channel).connect(c);
+          c.hello();
+          Status end = c.awaitEnd();
+          connected = false;
+          channel.shutdownNow();
+          if (c.welcomed) {
+            failuresInARow = 0;
+            lastContact = System.nanoTime();
+          }
+          if (end.isOk()) {
+            finished = true;
+            LOG.info("client {}: the server finished the run", config.clientId());
             return;
           }
-          Duration d = backoff.delay(failuresInARow++);
-          LOG.debug("client {} cannot reach the server, retrying in {}", config.clientId(), d);
-          Thread.sleep(d.toMillis());
-          continue;
-        }
-        Connection c = new Connection();
-        connection = c;
-        FederatedServiceGrpc.newStub(channel).connect(c);
-        c.hello();
-        Status end = c.awaitEnd();
-        connected = false;
-        channel.shutdownNow();
-        if (c.welcomed) {
-          failuresInARow = 0;
-        }
-        if (end.isOk()) {
-          finished = true;
-          LOG.info("client {}: the server finished the run", config.clientId());
-          return;
-        }
-        if (end.getCode() == Status.Code.UNAUTHENTICATED
-            || end.getCode() == Status.Code.PERMISSION_DENIED) {
-          refusal = end;
-          LOG.warn("client {} refused by the server: {}", config.clientId(), end);
-          return;
+          if (end.getCode() == Status.Code.UNAUTHENTICATED
+              || end.getCode() == Status.Code.PERMISSION_DENIED) {
+            refusal = end;
+            LOG.warn("client {} refused by the server: {}", config.clientId(), end);
+            return;
+          }
+          failure =
+              "disconnected: "
+                  + end.getCode()
+                  + (end.getDescription() == null ? "" : ": " + end.getDescription());
         }
         if (closed) {
           return;
         }
+        Duration giveUpIn = null;
+        if (config.givesUp()) {
+          giveUpIn = config.giveUpAfter().minusNanos(System.nanoTime() - lastContact);
+          if (giveUpIn.isNegative() || giveUpIn.isZero()) {
+            gaveUp =
+                String.format(
+                    Locale.ROOT,
+                    "no connection to the server for %.1f s (giveUpAfter); last: %s",
+                    config.giveUpAfter().toMillis() / 1000.0,
+                    failure);
+            LOG.info("client {} gives up: {}", config.clientId(), gaveUp);
+            return;
+          }
+        }
         Duration d = backoff.delay(failuresInARow++);
-        LOG.debug("client {} disconnected ({}), retrying in {}", config.clientId(), end, d);
+        retries.onRetry(new Retry(failuresInARow, d, failure, giveUpIn));
         Thread.sleep(d.toMillis());
       }
     } catch (InterruptedException e) {

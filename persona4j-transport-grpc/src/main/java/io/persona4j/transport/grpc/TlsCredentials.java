@@ -10,7 +10,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.KeyStoreException;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLSession;
@@ -36,6 +43,43 @@ public final class TlsCredentials {
     } catch (GeneralSecurityException | IOException e) {
       throw new IOException("cannot read PKCS12 key store " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Trusted certificates from a file: a PKCS12 key store ({@code .p12}/{@code .pfx}, password
+   * optional; all its certificates) or PEM/DER X.509 certificates. Errors name the file.
+   */
+  public static KeyStore loadTrustStore(Path file, char[] password) throws IOException {
+    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    List<Certificate> certs = new ArrayList<>();
+    if (name.endsWith(".p12") || name.endsWith(".pfx")) {
+      KeyStore ks = loadPkcs12(file, password);
+      try {
+        for (String alias : Collections.list(ks.aliases())) {
+          Certificate c = ks.getCertificate(alias);
+          if (c != null) {
+            certs.add(c);
+          }
+        }
+      } catch (KeyStoreException e) {
+        throw new IOException("cannot read key store " + file + ": " + e.getMessage(), e);
+      }
+    } else {
+      try (InputStream in = Files.newInputStream(file)) {
+        certs.addAll(CertificateFactory.getInstance("X.509").generateCertificates(in));
+      } catch (CertificateException e) {
+        throw new IOException(
+            "cannot read certificate file "
+                + file
+                + " (PEM or DER X.509, or a .p12 key store): "
+                + e.getMessage(),
+            e);
+      }
+    }
+    if (certs.isEmpty()) {
+      throw new IOException(file + " holds no certificate");
+    }
+    return trustStore(certs.toArray(Certificate[]::new));
   }
 
   /** An in-memory trust store holding exactly {@code certificates}. */

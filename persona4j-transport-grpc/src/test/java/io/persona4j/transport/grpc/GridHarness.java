@@ -47,9 +47,14 @@ final class GridHarness implements AutoCloseable {
   GrpcClient start(String id, String token, ClientApp app) {
     GrpcClient c =
         GrpcClient.start(
-            GrpcClientConfig.of("127.0.0.1", grid.port(), id, token)
-                .withBackoff(FAST)
-                .withAuthority("localhost"),
+            GrpcClientConfig.builder()
+                .setHost("127.0.0.1")
+                .setPort(grid.port())
+                .setClientId(id)
+                .setToken(token)
+                .optBackoff(FAST)
+                .optAuthority("localhost")
+                .build(),
             clientCredentials,
             app);
     clients.add(c);

@@ -313,8 +313,13 @@ class GrpcGridTest {
     ClientRegistry registry = new ClientRegistry().register("late", GridHarness.token("late"));
     GrpcClient client =
         GrpcClient.start(
-            GrpcClientConfig.of("127.0.0.1", port, "late", GridHarness.token("late"))
-                .withBackoff(GridHarness.FAST),
+            GrpcClientConfig.builder()
+                .setHost("127.0.0.1")
+                .setPort(port)
+                .setClientId("late")
+                .setToken(GridHarness.token("late"))
+                .optBackoff(GridHarness.FAST)
+                .build(),
             io.grpc.InsecureChannelCredentials.create(),
             TestApps.echo());
     try {
@@ -344,8 +349,13 @@ class GrpcGridTest {
     int port = first.port();
     GrpcClient client =
         GrpcClient.start(
-            GrpcClientConfig.of("127.0.0.1", port, "c", GridHarness.token("c"))
-                .withBackoff(GridHarness.FAST),
+            GrpcClientConfig.builder()
+                .setHost("127.0.0.1")
+                .setPort(port)
+                .setClientId("c")
+                .setToken(GridHarness.token("c"))
+                .optBackoff(GridHarness.FAST)
+                .build(),
             io.grpc.InsecureChannelCredentials.create(),
             TestApps.echo());
     try {

@@ -62,15 +62,25 @@ class TlsTest {
       h.registry.register("bob", GridHarness.token("bob"));
       GrpcClient bob =
           GrpcClient.start(
-              GrpcClientConfig.of("127.0.0.1", h.grid.port(), "bob", GridHarness.token("bob"))
-                  .withBackoff(GridHarness.FAST)
-                  .withAuthority("localhost"),
+              GrpcClientConfig.builder()
+                  .setHost("127.0.0.1")
+                  .setPort(h.grid.port())
+                  .setClientId("bob")
+                  .setToken(GridHarness.token("bob"))
+                  .optBackoff(GridHarness.FAST)
+                  .optAuthority("localhost")
+                  .build(),
               trusting(otherServer, null),
               TestApps.echo());
       GrpcClient plain =
           GrpcClient.start(
-              GrpcClientConfig.of("127.0.0.1", h.grid.port(), "bob", GridHarness.token("bob"))
-                  .withBackoff(GridHarness.FAST),
+              GrpcClientConfig.builder()
+                  .setHost("127.0.0.1")
+                  .setPort(h.grid.port())
+                  .setClientId("bob")
+                  .setToken(GridHarness.token("bob"))
+                  .optBackoff(GridHarness.FAST)
+                  .build(),
               InsecureChannelCredentials.create(),
               TestApps.echo());
       try {
@@ -98,18 +108,26 @@ class TlsTest {
       h.registry.register("mallory", GridHarness.token("mallory"));
       GrpcClient noCert =
           GrpcClient.start(
-              GrpcClientConfig.of(
-                      "127.0.0.1", h.grid.port(), "mallory", GridHarness.token("mallory"))
-                  .withBackoff(GridHarness.FAST)
-                  .withAuthority("localhost"),
+              GrpcClientConfig.builder()
+                  .setHost("127.0.0.1")
+                  .setPort(h.grid.port())
+                  .setClientId("mallory")
+                  .setToken(GridHarness.token("mallory"))
+                  .optBackoff(GridHarness.FAST)
+                  .optAuthority("localhost")
+                  .build(),
               trusting(server, null),
               TestApps.echo());
       GrpcClient untrustedCert =
           GrpcClient.start(
-              GrpcClientConfig.of(
-                      "127.0.0.1", h.grid.port(), "mallory", GridHarness.token("mallory"))
-                  .withBackoff(GridHarness.FAST)
-                  .withAuthority("localhost"),
+              GrpcClientConfig.builder()
+                  .setHost("127.0.0.1")
+                  .setPort(h.grid.port())
+                  .setClientId("mallory")
+                  .setToken(GridHarness.token("mallory"))
+                  .optBackoff(GridHarness.FAST)
+                  .optAuthority("localhost")
+                  .build(),
               trusting(server, strangerCert),
               TestApps.echo());
       try {
@@ -148,9 +166,14 @@ class TlsTest {
       // bob with his own certificate is accepted
       GrpcClient realBob =
           GrpcClient.start(
-              GrpcClientConfig.of("127.0.0.1", h.grid.port(), "bob", GridHarness.token("bob"))
-                  .withBackoff(GridHarness.FAST)
-                  .withAuthority("localhost"),
+              GrpcClientConfig.builder()
+                  .setHost("127.0.0.1")
+                  .setPort(h.grid.port())
+                  .setClientId("bob")
+                  .setToken(GridHarness.token("bob"))
+                  .optBackoff(GridHarness.FAST)
+                  .optAuthority("localhost")
+                  .build(),
               trusting(server, bob),
               TestApps.echo());
       try {

@@ -1,0 +1,75 @@
+package io.persona4j.experiments.common;
+
+import io.persona4j.core.train.Pretraining;
+import io.persona4j.core.train.TrainingListener;
+import io.persona4j.rec.llara.ItemCatalog;
+import io.persona4j.rec.llara.LlaraPromptConfig;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The small base model of the recommendation experiments: pre-trained from scratch on the training
+ * users' histories, the catalog and prompts with answers, with LLaRA's placeholder tokens as single
+ * tokens.
+ */
+public final class BaseModels {
+  private BaseModels() {}
+
+  /**
+   * The pre-training corpus: the training users' histories and the catalog (20 titles per
+   * document), then {@code prompts} (prompts with their answers, as the experiment writes them).
+   */
+  public static List<String> corpus(PreparedData data, ItemCatalog catalog, List<String> prompts) {
+    List<String> docs =
+        new ArrayList<>(HistoryCorpus.documents(data.trainSequences(), catalog, 20));
+    docs.addAll(HistoryCorpus.catalogDocuments(catalog, 20));
+    docs.addAll(prompts);
+    return docs;
+  }
+
+  /**
+   * Pre-trains the base model of {@code preset} on {@code docs} into {@code out} (warm-up over the
+   * first 5% of steps), logging a line before and after.
+   *
+   * @param prompts how many of {@code docs} are prompts with answers (for the log)
+   */
+  public static Pretraining.Result pretrain(
+      BaseModelPreset preset,
+      long seed,
+      List<String> docs,
+      int prompts,
+      Path out,
+      Consumer<String> log,
+      List<TrainingListener> listeners)
+      throws IOException {
+    Pretraining.Config config =
+        new Pretraining.Config(
+            "llama",
+            preset.layers(),
+            preset.hidden(),
+            preset.heads(),
+            preset.kvHeads(),
+            preset.vocab(),
+            List.of(LlaraPromptConfig.HISTORY_TOKEN, LlaraPromptConfig.CANDIDATE_TOKEN),
+            preset.maxLen(),
+            preset.steps(),
+            preset.batch(),
+            preset.lr(),
+            Math.max(1, preset.steps() / 20),
+            seed);
+    log.accept(
+        String.format(
+            "base model: pre-training a %d-layer, hidden-%d Llama on %d documents (histories,"
+                + " catalog, %d prompts with answers)",
+            preset.layers(), preset.hidden(), docs.size(), prompts));
+    Pretraining.Result r = Pretraining.run(config, docs, out, listeners);
+    log.accept(
+        String.format(
+            "base model: %d steps, loss %.3f -> %.3f, %.0f s",
+            r.steps(), r.firstLoss(), r.finalLoss(), r.seconds()));
+    return r;
+  }
+}

@@ -1,0 +1,240 @@
+package io.persona4j.experiments.rec;
+
+import io.persona4j.adapters.moe.GateType;
+import io.persona4j.experiments.common.BaseModelPreset;
+import io.persona4j.experiments.common.DataSelection;
+import io.persona4j.experiments.common.FinetunePreset;
+import io.persona4j.experiments.common.Presets;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A named experiment configuration of {@code persona4j rec experiment}: which users, how big the
+ * base model is and how long each part trains, which methods run and on how many seeds. Build with
+ * {@link #builder()} (or change a preset with {@link #toBuilder()}).
+ *
+ * @param name preset name
+ * @param selection which users and training positions (shared with {@code fed experiment fellrec});
+ *     the text-only LLaRA prompts (with answers) of the older positions join the base model's
+ *     corpus, so that it learns to read a prompt and answer with a title before the adapters are
+ *     trained
+ * @param evalUsers test (and validation) users evaluated by the LLM methods (0: all kept users)
+ * @param seeds one run of every trained method per seed
+ * @param sasrecEpochs SASRec training epochs (early stopping on validation NDCG@10)
+ * @param base the pre-training of the small base model (once per run, seed of the first seed)
+ * @param finetune LoRA / iLoRA fine-tuning settings
+ * @param methods the LLM methods (popularity and SASRec always run)
+ */
+public record RecPreset(
+    String name,
+    DataSelection selection,
+    int evalUsers,
+    List<Long> seeds,
+    int sasrecEpochs,
+    BaseModelPreset base,
+    FinetunePreset finetune,
+    List<Method> methods) {
+
+  /**
+   * An LLM recommender: LoRA of total rank r split into {@code experts} experts (1 = plain LoRA,
+   * LLaRA), gated per sequence by {@code gate}.
+   */
+  public record Method(String name, int experts, GateType gate) {}
+
+  /** Validates and copies the lists. */
+  public RecPreset {
+    Objects.requireNonNull(name, "name");
+    seeds = List.copyOf(seeds);
+    methods = List.copyOf(methods);
+    if (seeds.isEmpty()) {
+      throw new IllegalArgumentException("preset " + name + ": no seeds");
+    }
+    Objects.requireNonNull(selection, "selection");
+    Presets.atLeast("evalUsers", evalUsers, 0);
+    Presets.atLeast("sasrecEpochs", sasrecEpochs, 1);
+    Objects.requireNonNull(base, "base");
+    Objects.requireNonNull(finetune, "finetune");
+  }
+
+  /** The methods of the paper's comparison and ablations. */
+  static List<Method> allMethods() {
+    return List.of(
+        new Method("LLaRA-LoRA (K=1)", 1, GateType.LINEAR),
+        new Method("iLoRA K=2", 2, GateType.LINEAR),
+        new Method("iLoRA K=4", 4, GateType.LINEAR),
+        new Method("iLoRA K=8", 8, GateType.LINEAR),
+        new Method("iLoRA K=4, random gate", 4, GateType.RANDOM));
+  }
+
+  /** Minutes on a subset: what CI runs. */
+  public static RecPreset smoke() {
+    return builder()
+        .setName("smoke")
+        .optSelection(
+            DataSelection.builder()
+                .optMaxUsers(40)
+                .optLlmTrainPerUser(2)
+                .optPretrainPromptsPerUser(2)
+                .build())
+        .optEvalUsers(24)
+        .optSeeds(List.of(1L))
+        .optSasrecEpochs(3)
+        .setBase(
+            BaseModelPreset.builder()
+                .setLayers(2)
+                .setHidden(64)
+                .optHeads(4)
+                .optKvHeads(2)
+                .setVocab(1024)
+                .optMaxLen(640)
+                .setSteps(30)
+                .optBatch(8)
+                .optLr(3e-3)
+                .build())
+        .setFinetune(
+            FinetunePreset.builder()
+                .setSteps(12)
+                .optBatch(4)
+                .optLr(1e-3)
+                .optRank(8)
+                .optAlpha(32)
+                .optDropout(0.1)
+                .optMaxPrompt(640)
+                .optEvalBatch(8)
+                .build())
+        .optMethods(List.of(allMethods().get(0), allMethods().get(2)))
+        .build();
+  }
+
+  /** The full comparison on MovieLens latest-small, 3 seeds, sized for about an hour on 2 cores. */
+  public static RecPreset standard() {
+    return builder()
+        .setName("standard")
+        .optSelection(
+            DataSelection.builder()
+                .optMaxUsers(0)
+                .optLlmTrainPerUser(1)
+                .optPretrainPromptsPerUser(6)
+                .build())
+        .optEvalUsers(200)
+        .optSeeds(List.of(1L, 2L, 3L))
+        .optSasrecEpochs(40)
+        .setBase(
+            BaseModelPreset.builder()
+                .setLayers(4)
+                .setHidden(128)
+                .optHeads(4)
+                .optKvHeads(2)
+                .setVocab(4096)
+                .optMaxLen(512)
+                .setSteps(600)
+                .optBatch(8)
+                .optLr(2e-3)
+                .build())
+        .setFinetune(
+            FinetunePreset.builder()
+                .setSteps(60)
+                .optBatch(8)
+                .optLr(2e-3)
+                .optRank(8)
+                .optAlpha(32)
+                .optDropout(0.1)
+                .optMaxPrompt(512)
+                .optEvalBatch(16)
+                .build())
+        .optMethods(allMethods())
+        .build();
+  }
+
+  /** A preset by name: smoke or standard. */
+  public static RecPreset byName(String name) {
+    return Presets.byName(name, Map.of("smoke", RecPreset::smoke, "standard", RecPreset::standard));
+  }
+
+  /** A builder: name, base model and fine-tuning required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding this preset's values (to change some of them). */
+  public Builder toBuilder() {
+    return builder()
+        .setName(name)
+        .optSelection(selection)
+        .optEvalUsers(evalUsers)
+        .optSeeds(seeds)
+        .optSasrecEpochs(sasrecEpochs)
+        .setBase(base)
+        .setFinetune(finetune)
+        .optMethods(methods);
+  }
+
+  /** Builds a {@link RecPreset}: {@code setX} required, {@code optX} optional. */
+  public static final class Builder {
+    private String name;
+    private DataSelection selection = DataSelection.ALL;
+    private int evalUsers;
+    private List<Long> seeds = List.of(1L);
+    private int sasrecEpochs = 1;
+    private BaseModelPreset base;
+    private FinetunePreset finetune;
+    private List<Method> methods = allMethods();
+
+    private Builder() {}
+
+    /** Preset name (required). */
+    public Builder setName(String name) {
+      this.name = name;
+      return this;
+    }
+
+    /** Which users and positions (default {@link DataSelection#ALL}). */
+    public Builder optSelection(DataSelection selection) {
+      this.selection = selection;
+      return this;
+    }
+
+    /** Test users of the LLM methods, 0 for all (default 0). */
+    public Builder optEvalUsers(int evalUsers) {
+      this.evalUsers = evalUsers;
+      return this;
+    }
+
+    /** Seeds (default [1]). */
+    public Builder optSeeds(List<Long> seeds) {
+      this.seeds = seeds;
+      return this;
+    }
+
+    /** SASRec epochs (default 1). */
+    public Builder optSasrecEpochs(int sasrecEpochs) {
+      this.sasrecEpochs = sasrecEpochs;
+      return this;
+    }
+
+    /** The base model (required). */
+    public Builder setBase(BaseModelPreset base) {
+      this.base = base;
+      return this;
+    }
+
+    /** Fine-tuning (required). */
+    public Builder setFinetune(FinetunePreset finetune) {
+      this.finetune = finetune;
+      return this;
+    }
+
+    /** LLM methods (default all five). */
+    public Builder optMethods(List<Method> methods) {
+      this.methods = methods;
+      return this;
+    }
+
+    /** The validated preset. */
+    public RecPreset build() {
+      return new RecPreset(
+          name, selection, evalUsers, seeds, sasrecEpochs, base, finetune, methods);
+    }
+  }
+}

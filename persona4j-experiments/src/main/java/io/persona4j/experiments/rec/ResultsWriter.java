@@ -1,0 +1,200 @@
+package io.persona4j.experiments.rec;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.persona4j.core.chart.BarChart;
+import io.persona4j.experiments.common.BaseModelPreset;
+import io.persona4j.experiments.common.FinetunePreset;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Writes an experiment's results: a JSON file with every number, a PNG bar chart of candidate
+ * HitRatio@1, and a Markdown section in a results file (docs/RESULTS.md) that replaces the section
+ * of an earlier run of the same preset and data set and leaves everything else as it was.
+ */
+public final class ResultsWriter {
+  private ResultsWriter() {}
+
+  /** Writes {@code report} to {@code json}, {@code chart} and the section in {@code markdown}. */
+  public static void write(
+      RecExperiment.Report report,
+      String command,
+      String machine,
+      Path json,
+      Path chart,
+      Path markdown)
+      throws IOException {
+    writeJson(report, json);
+    List<BarChart.Bar> bars = new ArrayList<>();
+    for (MethodResult r : report.results()) {
+      bars.add(new BarChart.Bar(r.method(), MethodResult.mean(r.hr1()), MethodResult.std(r.hr1())));
+      if (!r.hr1Likelihood().isEmpty()) {
+        bars.add(
+            new BarChart.Bar(
+                r.method() + " (likelihood)",
+                MethodResult.mean(r.hr1Likelihood()),
+                MethodResult.std(r.hr1Likelihood())));
+      }
+    }
+    BarChart.write(
+        chart,
+        "HitRatio@1 on 20 candidates (" + report.preset().name() + ", " + dataName(report) + ")",
+        "HitRatio@1",
+        bars);
+    Path rel =
+        markdown
+            .toAbsolutePath()
+            .normalize()
+            .getParent()
+            .relativize(chart.toAbsolutePath().normalize());
+    String section = markdown(report, command, machine, rel);
+    replaceSection(markdown, marker(report), section);
+  }
+
+  static String dataName(RecExperiment.Report r) {
+    Path name = r.data().toAbsolutePath().normalize().getFileName();
+    return name == null ? r.data().toString() : name.toString();
+  }
+
+  static String marker(RecExperiment.Report r) {
+    return "rec-experiment " + r.preset().name() + " " + dataName(r);
+  }
+
+  static String markdown(RecExperiment.Report r, String command, String machine, Path chart) {
+    StringBuilder b = new StringBuilder();
+    b.append("### Sequential recommendation: ")
+        .append(dataName(r))
+        .append(", preset `")
+        .append(r.preset().name())
+        .append("`\n\n");
+    b.append("Command: `").append(command).append("`  \n");
+    b.append("Machine: ")
+        .append(machine)
+        .append("; wall time ")
+        .append(String.format(Locale.ROOT, "%.1f min", r.seconds() / 60))
+        .append(".  \n");
+    b.append("Data: ").append(r.dataSummary().replace('\n', ' ')).append("  \n");
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "Users %d; LLM fine-tuning on %d examples; evaluated on %d test users (fixed 20-item"
+                + " candidate sets: target + 19 items not in the history, seed 42); seeds %s.  \n",
+            r.users(),
+            r.llmTrainExamples(),
+            r.evalUsers(),
+            r.preset().seeds()));
+    BaseModelPreset base = r.preset().base();
+    FinetunePreset ft = r.preset().finetune();
+    String baseText =
+        r.base() == null
+            ? "Base model: " + r.baseModel() + " (given)."
+            : String.format(
+                Locale.ROOT,
+                "Base model: Llama, %d layers, hidden %d, vocab %d, pre-trained %d steps on the"
+                    + " training users' histories, the catalog titles and older text-only prompts"
+                    + " with answers (loss %.3f -> %.3f).",
+                base.layers(),
+                base.hidden(),
+                base.vocab(),
+                r.base().steps(),
+                r.base().firstLoss(),
+                r.base().finalLoss());
+    b.append(baseText)
+        .append(
+            String.format(
+                Locale.ROOT,
+                " Adapters: total rank %d, alpha %.0f, dropout %.2f on q,k,v,o,gate,up,down; %d"
+                    + " steps of %d, lr %.1e; hybrid item tokens from SASRec (64-d), curriculum"
+                    + " text -> hybrid.\n\n",
+                ft.rank(),
+                ft.alpha(),
+                ft.dropout(),
+                ft.steps(),
+                ft.batch(),
+                ft.lr()));
+    b.append(
+        "| method | HR@1 (20 candidates) | ValidRatio | HR@1 (likelihood) | HR@10 (full"
+            + " ranking) | NDCG@10 (full ranking) | time per seed (s) |\n");
+    b.append("| --- | --- | --- | --- | --- | --- | --- |\n");
+    for (MethodResult m : r.results()) {
+      b.append("| ")
+          .append(m.method())
+          .append(" | ")
+          .append(pm(m.hr1()))
+          .append(" | ")
+          .append(pm(m.valid()))
+          .append(" | ")
+          .append(m.hr1Likelihood().isEmpty() ? "–" : pm(m.hr1Likelihood()))
+          .append(" | ")
+          .append(m.hr10().isEmpty() ? "–" : pm(m.hr10()))
+          .append(" | ")
+          .append(m.ndcg10().isEmpty() ? "–" : pm(m.ndcg10()))
+          .append(" | ")
+          .append(String.format(Locale.ROOT, "%.0f", MethodResult.mean(m.seconds())))
+          .append(" |\n");
+    }
+    b.append("\n![HR@1](").append(chart.toString().replace('\\', '/')).append(")\n");
+    return b.toString();
+  }
+
+  static String pm(List<Double> xs) {
+    return xs.size() <= 1
+        ? String.format(Locale.ROOT, "%.4f", MethodResult.mean(xs))
+        : String.format(Locale.ROOT, "%.4f ± %.4f", MethodResult.mean(xs), MethodResult.std(xs));
+  }
+
+  /**
+   * Replaces the text between {@code <!-- marker start -->} and {@code <!-- marker end -->} in
+   * {@code file} by {@code section}, or appends the marked section; writes atomically.
+   */
+  public static void replaceSection(Path file, String marker, String section) throws IOException {
+    String start = "<!-- " + marker + " start -->";
+    String end = "<!-- " + marker + " end -->";
+    String text =
+        Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "# Results\n";
+    String block = start + "\n" + section + end;
+    int i = text.indexOf(start);
+    int j = text.indexOf(end);
+    String updated;
+    if (i >= 0 && j > i) {
+      updated = text.substring(0, i) + block + text.substring(j + end.length());
+    } else {
+      updated = text + (text.endsWith("\n") ? "\n" : "\n\n") + block + "\n";
+    }
+    if (file.toAbsolutePath().getParent() != null) {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+    }
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.writeString(tmp, updated, StandardCharsets.UTF_8);
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  static void writeJson(RecExperiment.Report r, Path file) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode root = json.createObjectNode();
+    root.put("preset", r.preset().name());
+    root.set("preset_config", json.valueToTree(r.preset()));
+    root.put("data", r.data().toString());
+    root.put("data_summary", r.dataSummary());
+    root.put("users", r.users());
+    root.put("llm_train_examples", r.llmTrainExamples());
+    root.put("eval_users", r.evalUsers());
+    root.put("base_model", r.baseModel().toString());
+    root.set("base", r.base() == null ? null : json.valueToTree(r.base()));
+    root.put("seconds", r.seconds());
+    ArrayNode results = root.putArray("results");
+    r.results().forEach(m -> results.add(json.valueToTree(m)));
+    ArrayNode runs = root.putArray("llm_runs");
+    r.outcomes().forEach(o -> runs.add(json.valueToTree(o)));
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    Files.writeString(file, json.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+  }
+}
