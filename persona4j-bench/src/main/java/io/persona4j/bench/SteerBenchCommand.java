@@ -27,7 +27,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -83,6 +82,13 @@ public final class SteerBenchCommand implements Callable<Integer> {
   @Option(names = "--throughput-tokens", defaultValue = "24", description = "tokens per session")
   int throughputTokens;
 
+  @Option(
+      names = "--parts",
+      split = ",",
+      defaultValue = "latency,bytes,throughput",
+      description = "which measurements (default: ${DEFAULT-VALUE})")
+  List<String> parts;
+
   @Option(names = "--json", description = "also write the results here")
   Path json;
 
@@ -122,9 +128,15 @@ public final class SteerBenchCommand implements Callable<Integer> {
     try (NDManager m = TensorRuntime.newManager();
         SteerModel cloud = SteerModel.load(cloudDir, m);
         SteerModel device = SteerModel.load(deviceDir, m)) {
-      out.put("latency", latency(cloud, device));
-      out.put("bytes_per_token", bytes(cloud, device));
-      out.put("throughput", throughput(cloud, device));
+      if (parts.contains("latency")) {
+        out.put("latency", latency(cloud, device));
+      }
+      if (parts.contains("bytes")) {
+        out.put("bytes_per_token", bytes(cloud, device));
+      }
+      if (parts.contains("throughput")) {
+        out.put("throughput", throughput(cloud, device));
+      }
     }
     out.put("load_average_end", load());
     if (json != null) {
@@ -328,9 +340,5 @@ public final class SteerBenchCommand implements Callable<Integer> {
               tps[1] / tps[0]));
     }
     return result;
-  }
-
-  static String fmt(double[] a) {
-    return Arrays.toString(a);
   }
 }
