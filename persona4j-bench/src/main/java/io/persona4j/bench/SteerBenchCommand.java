@@ -189,7 +189,8 @@ public final class SteerBenchCommand implements Callable<Integer> {
         "CoSteer closed form topk:256", base().withRule(closed).withWire(WireFormat.topK(256)));
     Map<String, Object> result = new LinkedHashMap<>();
     System.out.printf(
-        "%nper-token latency over loopback gRPC, median of %d sessions of %d tokens (ms)%n",
+        "%nper-token latency over loopback gRPC, median of %d sessions of %d tokens each,"
+            + " configurations interleaved (ms)%n",
         runs, tokens);
     System.out.printf(
         "%-30s %8s %8s %8s %8s %8s %8s %8s%n",
@@ -198,29 +199,36 @@ public final class SteerBenchCommand implements Callable<Integer> {
     try (CloudServer server = serve(cloud, true);
         GrpcCloudConnector c = connect(server);
         SteeredGenerator g = new SteeredGenerator(device, c)) {
-      for (var e : configs.entrySet()) {
-        for (int i = 0; i < warmup; i++) {
-          g.generate(QUERY, PERSONALIZED, e.getValue(), StepListener.NONE);
+      for (int i = 0; i < warmup; i++) {
+        for (SteerConfig cfg : configs.values()) {
+          g.generate(QUERY, PERSONALIZED, cfg, StepListener.NONE);
         }
-        List<double[]> samples = new ArrayList<>();
-        for (int i = 0; i < runs; i++) {
+      }
+      // round robin: every configuration sees the same stretches of machine load
+      Map<String, List<double[]>> samples = new LinkedHashMap<>();
+      for (int i = 0; i < runs; i++) {
+        for (var e : configs.entrySet()) {
           SteerResult r = g.generate(QUERY, PERSONALIZED, e.getValue(), StepListener.NONE);
           double n = r.tokens().length;
           SteerResult.Timing t = r.timing();
-          samples.add(
-              new double[] {
-                t.totalNanos() / 1e6 / n,
-                t.waitNanos() / 1e6 / n,
-                t.cloudNanos() / 1e6 / n,
-                t.wireNanos() / 1e6 / n,
-                t.deviceNanos() / 1e6 / n,
-                t.steerNanos() / 1e6 / n
-              });
+          samples
+              .computeIfAbsent(e.getKey(), k -> new ArrayList<>())
+              .add(
+                  new double[] {
+                    t.totalNanos() / 1e6 / n,
+                    t.waitNanos() / 1e6 / n,
+                    t.cloudNanos() / 1e6 / n,
+                    t.wireNanos() / 1e6 / n,
+                    t.deviceNanos() / 1e6 / n,
+                    t.steerNanos() / 1e6 / n
+                  });
         }
+      }
+      for (var e : samples.entrySet()) {
         double[] med = new double[6];
         for (int k = 0; k < 6; k++) {
           final int kk = k;
-          double[] col = samples.stream().mapToDouble(s -> s[kk]).sorted().toArray();
+          double[] col = e.getValue().stream().mapToDouble(x -> x[kk]).sorted().toArray();
           med[k] = col[col.length / 2];
         }
         if (baseline == 0) {
