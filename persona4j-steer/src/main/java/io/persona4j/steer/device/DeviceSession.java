@@ -128,7 +128,6 @@ public final class DeviceSession implements AutoCloseable {
     expect(Stage.AWAIT_DISTRIBUTION, "awaitDistribution");
     long t0 = System.nanoTime();
     CloudMessage m = next();
-    waitNanos += System.nanoTime() - t0;
     if (m.getKindCase() != CloudMessage.KindCase.DISTRIBUTION) {
       throw violation("expected Distribution(" + step + "), got " + m.getKindCase());
     }
@@ -139,6 +138,7 @@ public final class DeviceSession implements AutoCloseable {
       throw abort(e);
     }
     cloudMicros += Integer.toUnsignedLong(m.getDistribution().getCloudMicros());
+    waitNanos += System.nanoTime() - t0;
     stage = Stage.CHOOSING;
     return logProbs;
   }
@@ -291,7 +291,10 @@ public final class DeviceSession implements AutoCloseable {
     return messagesDown;
   }
 
-  /** Time spent waiting for distributions (cloud compute + wire). */
+  /**
+   * Time from asking for a distribution to holding it validated: the cloud's compute, the wire
+   * (serialization, transport, parsing) and the device's validation.
+   */
   public long waitNanos() {
     return waitNanos;
   }
