@@ -31,14 +31,15 @@ public record SteerResult(
    * Where the time went, in nanoseconds (cloud compute as the cloud reported it).
    *
    * @param totalNanos from opening the session to closing it
-   * @param waitNanos waiting for the cloud's distributions (its compute plus the wire)
+   * @param waitNanos from asking for each distribution to holding it validated (the cloud's
+   *     compute, the wire, parsing and validation)
    * @param cloudNanos the cloud's own compute for those distributions
    * @param deviceNanos the device model's forward passes (both streams) and the delta
    * @param steerNanos the steering rule and the choice of the token
    */
   public record Timing(
       long totalNanos, long waitNanos, long cloudNanos, long deviceNanos, long steerNanos) {
-    /** Wait that was not the cloud's compute: serialization, transport, scheduling. */
+    /** Wait that was not the cloud's compute: serialization, transport, parsing, validation. */
     public long wireNanos() {
       return Math.max(0, waitNanos - cloudNanos);
     }
