@@ -44,7 +44,8 @@ final class CloudRig implements AutoCloseable {
             grpcService,
             TlsCredentials.server(certs.keyStore(), TestCerts.PASSWORD.toCharArray(), null),
             interceptors);
-    localService = new CloudService(cloud, config, null);
+    // the in-process reference runs one session at a time
+    localService = new CloudService(cloud, config.toBuilder().optBatching(false).build(), null);
   }
 
   /** A TLS connector to the server. */

@@ -75,6 +75,39 @@ class NetworkEqualsInProcessTest {
   }
 
   @Test
+  void concurrentSessionsBatchedOnTheCloudGetTheirOwnTokens() throws Exception {
+    String q = "Recommend a movie.";
+    List<String> contexts =
+        List.of("I love horror.", "Musicals only, please.", "Heat (1995) is my favourite.", "x");
+    SteerConfig cfg = SteerConfig.builder().optMaxNewTokens(12).build();
+    try (GrpcCloudConnector remote = rig.remote();
+        SteeredGenerator net = new SteeredGenerator(rig.device, remote);
+        SteeredGenerator local = new SteeredGenerator(rig.device, rig.local())) {
+      List<java.util.concurrent.CompletableFuture<SteerResult>> runs = new java.util.ArrayList<>();
+      for (String ctx : contexts) {
+        runs.add(
+            java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return net.generate(
+                        q, SteeredGenerator.personalize(ctx, q), cfg, StepListener.NONE);
+                  } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                  }
+                }));
+      }
+      for (int i = 0; i < contexts.size(); i++) {
+        SteerResult alone =
+            local.generate(
+                q, SteeredGenerator.personalize(contexts.get(i), q), cfg, StepListener.NONE);
+        assertThat(runs.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS).tokens())
+            .as("session %d", i)
+            .containsExactly(alone.tokens());
+      }
+    }
+  }
+
+  @Test
   void aBadTokenIsRefusedAndAKnownClientWorks() throws Exception {
     try (GrpcCloudConnector wrong = rig.remote(CloudRig.CLIENT, "not-the-token")) {
       assertThatThrownBy(() -> new SteeredGenerator(rig.device, wrong))

@@ -13,7 +13,7 @@ import java.time.Duration;
  * @param maxNewTokens cap on the tokens of one session
  * @param maxPromptTokens cap on the cloud prompt's tokens
  * @param batching whether concurrent sessions' steps run as one forward pass ({@link
- *     BatchingCloudEngine}) or one after another ({@link SerialCloudEngine})
+ *     CohortCloudEngine}) or one after another ({@link SerialCloudEngine})
  * @param maxBatch most sequences in one batched forward pass
  */
 public record CloudServerConfig(
@@ -59,6 +59,20 @@ public record CloudServerConfig(
 
   public static Builder builder() {
     return new Builder();
+  }
+
+  /** A builder holding these settings. */
+  public Builder toBuilder() {
+    return builder()
+        .optBindHost(bindHost)
+        .optPort(port)
+        .optMaxSessions(maxSessions)
+        .optOpenTimeout(openTimeout)
+        .optIdleTimeout(idleTimeout)
+        .optMaxNewTokens(maxNewTokens)
+        .optMaxPromptTokens(maxPromptTokens)
+        .optBatching(batching)
+        .optMaxBatch(maxBatch);
   }
 
   /** Builder; every setting has a default (loopback, ephemeral port). */

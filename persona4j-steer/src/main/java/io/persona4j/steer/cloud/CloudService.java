@@ -54,7 +54,10 @@ public final class CloudService implements AutoCloseable {
     this.model = model;
     this.config = config;
     this.registry = registry;
-    this.engine = new SerialCloudEngine(model.model());
+    this.engine =
+        config.batching()
+            ? new CohortCloudEngine(model.model(), config.maxBatch())
+            : new SerialCloudEngine(model.model());
     this.permits = new Semaphore(config.maxSessions());
     byte[] tokenizerJson = Files.readAllBytes(model.tokenizer().source());
     this.info =
