@@ -1,9 +1,11 @@
 package io.persona4j.adapters;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.persona4j.core.io.FormatVersion;
 import io.persona4j.core.io.ModelFormatException;
+import io.persona4j.core.model.ModelFingerprint;
 import io.persona4j.core.model.Provenance;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -20,11 +22,15 @@ import java.util.Map;
  * @param formatVersion version of Persona4j's adapter layout; readers reject versions they do not
  *     know
  * @param codeVersion the Persona4j version that wrote the files (informative)
+ * @param baseModelFingerprint the {@link ModelFingerprint} of the base model the adapter was
+ *     trained on, or null if unknown (then loading cannot check the base and warns)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record AdapterProvenance(
     @JsonProperty("format_version") String formatVersion,
-    @JsonProperty("code_version") String codeVersion) {
+    @JsonProperty("code_version") String codeVersion,
+    @JsonProperty("base_model_fingerprint") @JsonInclude(JsonInclude.Include.NON_NULL)
+        String baseModelFingerprint) {
 
   /** The adapter format version this build writes and the only one it reads. */
   public static final String FORMAT_VERSION = Provenance.FORMAT_VERSION;
@@ -37,17 +43,28 @@ public record AdapterProvenance(
   /** safetensors metadata key of the code version. */
   public static final String METADATA_CODE_KEY = "persona4j.code_version";
 
+  /** safetensors metadata key of the base-model fingerprint (written only when known). */
+  public static final String METADATA_BASE_KEY = "persona4j.base_model_fingerprint";
+
   /**
    * @throws IllegalArgumentException naming the value if {@code formatVersion} is missing or not
-   *     {@value #FORMAT_VERSION}
+   *     {@value #FORMAT_VERSION}, or if a fingerprint is given and malformed
    */
   public AdapterProvenance {
     checkFormatVersion(formatVersion, "persona4j.format_version");
+    if (baseModelFingerprint != null) {
+      ModelFingerprint.requireWellFormed(baseModelFingerprint, "persona4j.base_model_fingerprint");
+    }
   }
 
-  /** The provenance of files written now. */
+  /** The provenance of files written now, without a base-model fingerprint. */
   public static AdapterProvenance current() {
-    return new AdapterProvenance(FORMAT_VERSION, Provenance.codeVersion());
+    return current(null);
+  }
+
+  /** The provenance of files written now, trained on the base model of {@code fingerprint}. */
+  public static AdapterProvenance current(String baseModelFingerprint) {
+    return new AdapterProvenance(FORMAT_VERSION, Provenance.codeVersion(), baseModelFingerprint);
   }
 
   /** safetensors {@code __metadata__} for adapter weights: PEFT's {@code format: pt} plus ours. */
@@ -56,6 +73,9 @@ public record AdapterProvenance(
     m.put("format", "pt");
     m.put(METADATA_FORMAT_KEY, formatVersion);
     m.put(METADATA_CODE_KEY, codeVersion == null ? "unknown" : codeVersion);
+    if (baseModelFingerprint != null) {
+      m.put(METADATA_BASE_KEY, baseModelFingerprint);
+    }
     return m;
   }
 

@@ -291,9 +291,7 @@ final class DecodeCommand implements Callable<Integer> {
   }
 
   private int driver(LlamaConfig config) throws Exception {
-    Map<String, Object> machine = Machine.describe();
-    System.out.println("machine:");
-    machine.forEach((k, v) -> System.out.printf("  %-24s %s%n", k, v));
+    Map<String, Object> machine = Machine.describeAndPrint();
     System.out.printf(
         Locale.ROOT,
         "model: llama, hidden %d, %d layers, %d heads / %d KV heads (head_dim %d), MLP %d, vocab"

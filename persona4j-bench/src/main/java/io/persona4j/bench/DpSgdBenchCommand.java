@@ -5,7 +5,6 @@ import io.persona4j.adapters.lora.LoraConfig;
 import io.persona4j.adapters.lora.LoraModel;
 import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
-import io.persona4j.core.model.ModelInit;
 import io.persona4j.core.model.RandomWeights;
 import io.persona4j.core.model.WeightSource;
 import io.persona4j.core.model.llama.LlamaModel;
@@ -27,6 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -41,20 +41,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "DP-SGD per-example clipping overhead vs ordinary LoRA training.")
 final class DpSgdBenchCommand implements Callable<Integer> {
-  @Option(names = "--layers", defaultValue = "4")
-  int layers;
-
-  @Option(names = "--hidden", defaultValue = "256")
-  int hidden;
-
-  @Option(names = "--heads", defaultValue = "8")
-  int heads;
-
-  @Option(names = "--kv-heads", defaultValue = "4")
-  int kvHeads;
-
-  @Option(names = "--vocab", defaultValue = "4096")
-  int vocab;
+  @Mixin ModelShapeOptions shape = new ModelShapeOptions(4, 256, 8, 4, 4096, 0);
 
   @Option(names = "--seq", description = "tokens per example", defaultValue = "64")
   int seq;
@@ -76,11 +63,8 @@ final class DpSgdBenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Map<String, Object> machine = Machine.describe();
-    System.out.println("machine:");
-    machine.forEach((k, v) -> System.out.printf("  %-24s %s%n", k, v));
-    LlamaConfig c =
-        ModelInit.decoderConfig("llama", layers, hidden, heads, kvHeads, vocab, 0, seq + 8);
+    Map<String, Object> machine = Machine.describeAndPrint();
+    LlamaConfig c = shape.config(seq + 8);
     List<Map<String, Object>> results = new ArrayList<>();
     try (NDManager m = TensorRuntime.newManager();
         LlamaModel model =
@@ -101,14 +85,14 @@ final class DpSgdBenchCommand implements Callable<Integer> {
           Locale.ROOT,
           "model: %d layers, hidden %d, vocab %d; LoRA r=%d on q,v: %d trainable values; %d tokens"
               + " per example%n",
-          layers,
-          hidden,
-          vocab,
+          shape.layers,
+          shape.hidden,
+          shape.vocab,
           rank,
           params.elementCount(),
           seq);
       for (int b : batches) {
-        List<Example> data = data(4 * b, seq, vocab);
+        List<Example> data = data(4 * b, seq, shape.vocab);
         double[] ordinary = new double[rounds];
         double[] dp = new double[rounds];
         double[] ratio = new double[rounds];
@@ -153,7 +137,17 @@ final class DpSgdBenchCommand implements Callable<Integer> {
       all.put("machine", machine);
       all.put(
           "model",
-          Map.of("layers", layers, "hidden", hidden, "vocab", vocab, "rank", rank, "seq", seq));
+          Map.of(
+              "layers",
+              shape.layers,
+              "hidden",
+              shape.hidden,
+              "vocab",
+              shape.vocab,
+              "rank",
+              rank,
+              "seq",
+              seq));
       all.put("results", results);
       Json.write(json, all);
     }

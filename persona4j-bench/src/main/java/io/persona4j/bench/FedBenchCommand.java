@@ -5,7 +5,6 @@ import io.persona4j.adapters.lora.LoraConfig;
 import io.persona4j.adapters.lora.LoraModel;
 import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
-import io.persona4j.core.model.ModelInit;
 import io.persona4j.core.model.RandomWeights;
 import io.persona4j.core.model.WeightSource;
 import io.persona4j.core.model.llama.LlamaModel;
@@ -29,6 +28,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -46,20 +46,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Federated round time and bytes: LoRA vs full model; simulation scale (--scale).")
 final class FedBenchCommand implements Callable<Integer> {
-  @Option(names = "--layers", defaultValue = "4")
-  int layers;
-
-  @Option(names = "--hidden", defaultValue = "256")
-  int hidden;
-
-  @Option(names = "--heads", defaultValue = "8")
-  int heads;
-
-  @Option(names = "--kv-heads", defaultValue = "4")
-  int kvHeads;
-
-  @Option(names = "--vocab", defaultValue = "4096")
-  int vocab;
+  @Mixin ModelShapeOptions shape = new ModelShapeOptions(4, 256, 8, 4, 4096, 0);
 
   @Option(names = "--seq", description = "tokens per example", defaultValue = "32")
   int seq;
@@ -87,14 +74,13 @@ final class FedBenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Map<String, Object> machine = Machine.describe();
-    System.out.println("machine:");
-    machine.forEach((k, v) -> System.out.printf("  %-24s %s%n", k, v));
-    LlamaConfig c =
-        ModelInit.decoderConfig("llama", layers, hidden, heads, kvHeads, vocab, 0, seq + 8);
+    Map<String, Object> machine = Machine.describeAndPrint();
+    LlamaConfig c = shape.config(seq + 8);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("machine", machine);
-    out.put("model", Map.of("layers", layers, "hidden", hidden, "vocab", vocab, "seq", seq));
+    out.put(
+        "model",
+        Map.of("layers", shape.layers, "hidden", shape.hidden, "vocab", shape.vocab, "seq", seq));
     if (scale != null) {
       out.put("scale", scale(c, scale));
     } else {
@@ -111,7 +97,7 @@ final class FedBenchCommand implements Callable<Integer> {
   }
 
   private List<Example> data(int client, int n) {
-    return RandomExamples.of(n, seq - 4, 4, 3, vocab, 100 + client);
+    return RandomExamples.of(n, seq - 4, 4, 3, shape.vocab, 100 + client);
   }
 
   /** One round: instructions to all, FedAvg of the replies; returns [seconds, up, down, local]. */
@@ -169,9 +155,9 @@ final class FedBenchCommand implements Callable<Integer> {
           Locale.ROOT,
           "model %d layers, hidden %d, vocab %d: %d values; LoRA r=8 q,v: %d values; %d clients x"
               + " %d examples x %d tokens, %d local steps%n",
-          layers,
-          hidden,
-          vocab,
+          shape.layers,
+          shape.hidden,
+          shape.vocab,
           fullGlobal[0].numElements(),
           loraGlobal[0].numElements(),
           clients,

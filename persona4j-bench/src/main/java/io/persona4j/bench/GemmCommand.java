@@ -40,9 +40,7 @@ final class GemmCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Map<String, Object> machine = Machine.describe();
-    System.out.println("machine:");
-    machine.forEach((k, v) -> System.out.printf("  %-24s %s%n", k, v));
+    Map<String, Object> machine = Machine.describeAndPrint();
     List<Map<String, Object>> gemm = new ArrayList<>();
     try (NDManager m = TensorRuntime.newManager()) {
       for (int n : sizes) {

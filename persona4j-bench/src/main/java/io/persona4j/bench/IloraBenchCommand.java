@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -41,11 +42,7 @@ final class IloraBenchCommand implements Callable<Integer> {
   @Option(names = "--steps", description = "training steps per run (default ${DEFAULT-VALUE})")
   long steps = 12;
 
-  @Option(names = "--layers", description = "base layers (default ${DEFAULT-VALUE})")
-  int layers = 4;
-
-  @Option(names = "--hidden", description = "base hidden size (default ${DEFAULT-VALUE})")
-  int hidden = 128;
+  @Mixin ModelShapeOptions shape = new ModelShapeOptions(4, 128, 4, 2, 4096, 0);
 
   @Option(names = "--eval", description = "prompts generated per batch size (${DEFAULT-VALUE})")
   int eval = 32;
@@ -60,11 +57,11 @@ final class IloraBenchCommand implements Callable<Integer> {
       titles.add("Movie " + Integer.toString(i * 7919 % 100000, 36) + " (" + (1950 + i % 70) + ")");
     }
     ItemCatalog catalog = ItemCatalog.of(titles);
-    LlamaConfig c = ModelInit.decoderConfig("llama", layers, hidden, 4, 2, 4096, 0, 512);
+    LlamaConfig c = shape.config(512);
     ModelInit.write(c, 1, 0.02f, DType.F32, dir);
     TokenizerJsonWriter.writeByteLevelBpe(
         dir.resolve("tokenizer.json"),
-        4096,
+        shape.vocab,
         titles,
         List.of(LlaraPromptConfig.HISTORY_TOKEN, LlaraPromptConfig.CANDIDATE_TOKEN));
     float[][] items = new float[titles.size() + 1][64];

@@ -36,6 +36,16 @@ final class Machine {
     return m;
   }
 
+  /**
+   * {@link #describe()}, printed on stdout under {@code machine:} first (each benchmark's header).
+   */
+  static Map<String, Object> describeAndPrint() {
+    Map<String, Object> machine = describe();
+    System.out.println("machine:");
+    machine.forEach((k, v) -> System.out.printf("  %-24s %s%n", k, v));
+    return machine;
+  }
+
   static String cpuModel() {
     try {
       List<String> lines = Files.readAllLines(Path.of("/proc/cpuinfo"));

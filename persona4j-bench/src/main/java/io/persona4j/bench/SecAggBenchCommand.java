@@ -82,9 +82,7 @@ final class SecAggBenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Map<String, Object> machine = Machine.describe();
-    System.out.println("machine:");
-    machine.forEach((k, v) -> System.out.printf("  %-24s %s%n", k, v));
+    Map<String, Object> machine = Machine.describeAndPrint();
     List<Map<String, Object>> rows = new ArrayList<>();
     for (double drop : dropouts) { // JIT warm-up, not reported
       cell(false, 10, 10_000, drop);

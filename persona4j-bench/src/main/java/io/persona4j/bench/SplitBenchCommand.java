@@ -5,7 +5,6 @@ import io.persona4j.adapters.lora.LoraConfig;
 import io.persona4j.adapters.lora.LoraModel;
 import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
-import io.persona4j.core.model.ModelInit;
 import io.persona4j.core.model.RandomWeights;
 import io.persona4j.core.model.WeightSource;
 import io.persona4j.core.model.llama.LlamaModel;
@@ -27,6 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -41,20 +41,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Split-learning bytes per training step vs LoRA adapter bytes per round.")
 public final class SplitBenchCommand implements Callable<Integer> {
-  @Option(names = "--layers", defaultValue = "8")
-  int layers;
-
-  @Option(names = "--hidden", defaultValue = "256")
-  int hidden;
-
-  @Option(names = "--heads", defaultValue = "8")
-  int heads;
-
-  @Option(names = "--kv-heads", defaultValue = "4")
-  int kvHeads;
-
-  @Option(names = "--vocab", defaultValue = "1024")
-  int vocab;
+  @Mixin ModelShapeOptions shape = new ModelShapeOptions(8, 256, 8, 4, 1024, 0);
 
   @Option(names = "--batch", defaultValue = "4")
   int batch;
@@ -79,8 +66,7 @@ public final class SplitBenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    LlamaConfig c =
-        ModelInit.decoderConfig("llama", layers, hidden, heads, kvHeads, vocab, 0, seq + 1);
+    LlamaConfig c = shape.config(seq + 1);
     LoraConfig lc =
         LoraConfig.builder().optR(rank).optAlpha(2 * rank).optTargets("q_proj", "v_proj").build();
     List<Example> data = data();
@@ -89,10 +75,23 @@ public final class SplitBenchCommand implements Callable<Integer> {
     out.put(
         "config",
         Map.of(
-            "layers", layers, "hidden", hidden, "batch", batch, "seq", seq, "k", k, "tail", tail,
-            "rank", rank));
+            "layers",
+            shape.layers,
+            "hidden",
+            shape.hidden,
+            "batch",
+            batch,
+            "seq",
+            seq,
+            "k",
+            k,
+            "tail",
+            tail,
+            "rank",
+            rank));
     long adapterBytes = 0;
-    for (SplitConfig split : List.of(new SplitConfig(layers, k, tail), SplitConfig.none(layers))) {
+    for (SplitConfig split :
+        List.of(new SplitConfig(shape.layers, k, tail), SplitConfig.none(shape.layers))) {
       try (NDManager m = TensorRuntime.newManager();
           LlamaModel cm =
               LlamaModel.load(c, WeightSource.ofFloats("w", RandomWeights.llama(c, 7, 0.05f)), m);
@@ -157,8 +156,8 @@ public final class SplitBenchCommand implements Callable<Integer> {
         Locale.ROOT,
         "model: %d layers, hidden %d; batch %d x %d tokens; split k=%d tail=%d; LoRA r=%d on"
             + " q_proj,v_proj%n",
-        layers,
-        hidden,
+        shape.layers,
+        shape.hidden,
         batch,
         seq,
         k,
@@ -186,6 +185,6 @@ public final class SplitBenchCommand implements Callable<Integer> {
   }
 
   private List<Example> data() {
-    return RandomExamples.of(2 * batch, seq / 2, seq - seq / 2, 1, vocab, 3);
+    return RandomExamples.of(2 * batch, seq / 2, seq - seq / 2, 1, shape.vocab, 3);
   }
 }

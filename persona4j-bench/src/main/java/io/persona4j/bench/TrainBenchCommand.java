@@ -31,6 +31,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -96,23 +97,7 @@ public final class TrainBenchCommand implements Callable<Integer> {
       defaultValue = "2048")
   int gemmN;
 
-  @Option(names = "--layers", defaultValue = "12")
-  int layers;
-
-  @Option(names = "--hidden", defaultValue = "768")
-  int hidden;
-
-  @Option(names = "--heads", defaultValue = "12")
-  int heads;
-
-  @Option(names = "--kv-heads", defaultValue = "4")
-  int kvHeads;
-
-  @Option(names = "--intermediate", defaultValue = "2048")
-  int intermediate;
-
-  @Option(names = "--vocab", defaultValue = "32000")
-  int vocab;
+  @Mixin ModelShapeOptions shape = new ModelShapeOptions(12, 768, 12, 4, 32000, 2048);
 
   @Option(names = "--seed", defaultValue = "42")
   long seed;
@@ -124,9 +109,7 @@ public final class TrainBenchCommand implements Callable<Integer> {
           new CommandLine(this), "--mode must be lora or full, got " + mode);
     }
     if (!Files.exists(model.resolve("model.safetensors"))) {
-      LlamaConfig c =
-          ModelInit.decoderConfig(
-              "llama", layers, hidden, heads, kvHeads, vocab, intermediate, 2048);
+      LlamaConfig c = shape.config(2048);
       ModelInit.write(c, seed, 0.02f, DType.F32, model);
       System.err.println("wrote " + model + " (" + c.parameterCount() + " parameters)");
     }

@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDManager;
 import io.persona4j.adapters.lora.LoraModel;
 import io.persona4j.core.model.llama.LlamaModel;
 import java.io.IOException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code --adapter DIR}: a PEFT LoRA adapter applied to the model before it runs (a mixin). */
@@ -14,6 +14,8 @@ final class AdapterOption {
       names = "--adapter",
       description = "PEFT LoRA adapter directory (adapter_config.json, adapter_model.safetensors).")
   Path adapter;
+
+  @Mixin ForceOption force;
 
   /**
    * Loads and activates the adapter on {@code lm}, or returns null without {@code --adapter}. The
@@ -26,18 +28,14 @@ final class AdapterOption {
     if (adapter == null) {
       return null;
     }
-    LoraModel lora = LoraModel.of(lm, m);
+    LoraModel lora = force.apply(LoraModel.of(lm, m));
     try {
       lora.load(adapter, LoraFineTune.ADAPTER);
       lora.activate(LoraFineTune.ADAPTER);
       return lora;
     } catch (IOException | RuntimeException e) {
       lora.close();
-      String msg = e.getMessage() == null ? e.toString() : e.getMessage();
-      if (e instanceof NoSuchFileException) {
-        msg = "no such file: " + msg;
-      }
-      throw new IOException("--adapter " + adapter + ": " + msg, e);
+      throw new IOException("--adapter " + adapter + ": " + CliErrors.plain(e), e);
     }
   }
 }

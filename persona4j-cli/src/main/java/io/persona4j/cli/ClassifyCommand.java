@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -40,13 +41,15 @@ final class ClassifyCommand implements Callable<Integer> {
   @Option(names = "--text", required = true, description = "Text to classify; repeat for several.")
   List<String> texts;
 
+  @Mixin ForceOption force;
+
   @Override
   public Integer call() throws Exception {
     ClassLabels labels = ClassLabels.read(adapter);
     try (NDManager m = TensorRuntime.newManager();
         BertModel bert = BertModel.load(model, m);
         Tokenizer tok = Tokenizer.fromDirectory(model);
-        LoraModel lora = LoraModel.of(bert, m)) {
+        LoraModel lora = force.apply(LoraModel.of(bert, m))) {
       LoadedAdapter loaded = lora.load(adapter, LoraFineTune.ADAPTER);
       lora.activate(LoraFineTune.ADAPTER);
       try (ClassificationHead head = ClassificationHead.of(loaded.modulesToSave(), m)) {

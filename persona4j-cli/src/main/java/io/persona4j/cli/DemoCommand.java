@@ -98,7 +98,7 @@ final class DemoCommand implements Callable<Integer> {
       o.validate(lm.config().maxPositionEmbeddings());
       LoraFineTune.Task task =
           new LoraFineTune.Task(CausalLmObjective.of(lm), o.loraConfig(), Map.of());
-      LoraFineTune.Summary s = LoraFineTune.run(task, lora, o, train, List.of(), adapterDir, 10);
+      LoraFineTune.Summary s = LoraFineTune.run(task, lora, o, train, List.of(), adapterDir);
       s.print(System.out);
 
       System.out.println("\n=== AFTER fine-tuning (adapter active) ===");

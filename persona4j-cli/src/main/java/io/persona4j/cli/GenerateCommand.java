@@ -5,6 +5,7 @@ import io.persona4j.adapters.lora.LoraModel;
 import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.generate.GenerationResult;
 import io.persona4j.core.generate.Generator;
+import io.persona4j.core.generate.SamplingConfig;
 import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.tokenizer.StreamingDecoder;
 import io.persona4j.core.tokenizer.Tokenizer;
@@ -38,12 +39,13 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Mixin AdapterOption adapterOption;
 
+  // Negatable options set the opposite of their default when given in the positive form, so the
+  // option is declared by its negative name: --no-stats -> true, --stats -> false (the default).
   @Option(
-      names = "--stats",
+      names = "--no-stats",
       negatable = true,
-      defaultValue = "true",
-      description = "Print tokens/s to stderr.")
-  boolean stats;
+      description = "Do not print tokens/s to stderr (--stats, the default, prints them).")
+  boolean noStats;
 
   @Override
   public Integer call() throws Exception {
@@ -52,7 +54,7 @@ final class GenerateCommand implements Callable<Integer> {
         Tokenizer tok = Tokenizer.fromDirectory(model);
         LoraModel lora = adapterOption.apply(lm, m)) {
       GenerationResult r = run(lm, tok, prompts, sampling, System.out);
-      if (stats) {
+      if (!noStats) {
         printStats(r, System.err);
       }
     }
@@ -79,6 +81,7 @@ final class GenerateCommand implements Callable<Integer> {
       decoders.add(tok.newStreamingDecoder());
       texts.add(new StringBuilder());
     }
+    SamplingConfig config = sampling.toConfig(stops);
     boolean live = prompts.size() == 1;
     if (live) {
       out.print(prompts.get(0));
@@ -88,7 +91,7 @@ final class GenerateCommand implements Callable<Integer> {
         new Generator(lm)
             .generate(
                 ids,
-                sampling.toConfig(stops),
+                config,
                 (row, token) -> {
                   if (stops.contains(token)) {
                     return;

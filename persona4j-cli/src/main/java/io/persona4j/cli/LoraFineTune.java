@@ -59,6 +59,15 @@ final class LoraFineTune {
       long tokens,
       Path out) {
     void print(PrintStream err) {
+      if (stepsRun == 0) {
+        // A resumed run that had already reached its last step: no loss to report.
+        err.printf(
+            "nothing to train: the run in %s already finished at step %d of %d; raise"
+                + " --max-steps (or --epochs) to train further%n",
+            out.resolve("checkpoints"), steps, steps);
+        err.println("adapter: " + out);
+        return;
+      }
       err.printf(
           "trained %d steps%s in %.1f s (%.0f tokens/s): train loss %.4f -> %.4f%s%n",
           stepsRun,
@@ -90,13 +99,7 @@ final class LoraFineTune {
    * has validated {@code o} against the model.
    */
   static Summary run(
-      Task task,
-      LoraModel lora,
-      TrainOptions o,
-      List<Example> train,
-      List<Example> eval,
-      Path out,
-      int logEvery)
+      Task task, LoraModel lora, TrainOptions o, List<Example> train, List<Example> eval, Path out)
       throws IOException {
     if (train.isEmpty()) {
       throw new IllegalArgumentException("no training examples");
@@ -127,7 +130,7 @@ final class LoraFineTune {
             .optGradientAccumulation(o.gradAccum)
             .optSeed(o.seed)
             .addListener(new LoraDropoutReseeding(lora.units(ADAPTER), o.seed))
-            .addListener(ProgressListener.auto(logEvery))
+            .addListener(ProgressListener.auto())
             .addListener(new MetricsJsonl(out.resolve("metrics.jsonl")))
             .addListener(new LossPlot(out.resolve("loss.png")));
     if (!eval.isEmpty()) {

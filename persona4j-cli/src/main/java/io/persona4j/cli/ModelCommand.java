@@ -7,6 +7,7 @@ import io.persona4j.core.onnx.BertOnnxConverter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code persona4j model ...}: create and convert checkpoints. */
@@ -14,7 +15,12 @@ import picocli.CommandLine.Option;
     name = "model",
     mixinStandardHelpOptions = true,
     description = "Create and convert model checkpoints.",
-    subcommands = {ModelCommand.Init.class, ModelCommand.ConvertOnnx.class, PretrainCommand.class})
+    subcommands = {
+      ModelCommand.Init.class,
+      ModelCommand.ConvertOnnx.class,
+      MiniLmCommand.class,
+      PretrainCommand.class
+    })
 final class ModelCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -33,39 +39,16 @@ final class ModelCommand implements Runnable {
     @Option(names = "--family", required = true, description = "llama, mistral, qwen2 or bert.")
     String family;
 
-    @Option(
-        names = "--layers",
-        defaultValue = "2",
-        description = "Layers (default ${DEFAULT-VALUE}).")
-    int layers;
+    @Mixin ModelShapeOptions shape = new ModelShapeOptions(2, 64, 4, 512);
 
-    @Option(
-        names = "--hidden",
-        defaultValue = "64",
-        description = "Hidden size (default ${DEFAULT-VALUE}).")
-    int hidden;
-
-    @Option(
-        names = "--heads",
-        defaultValue = "4",
-        description = "Attention heads (default ${DEFAULT-VALUE}).")
-    int heads;
-
-    @Option(names = "--kv-heads", description = "Key/value heads (default: = heads).")
-    Integer kvHeads;
-
-    @Option(
-        names = "--vocab",
-        defaultValue = "512",
-        description = "Vocabulary size (default ${DEFAULT-VALUE}).")
-    int vocab;
-
+    @ValidatedAs("intermediate_size")
     @Option(
         names = "--intermediate",
         defaultValue = "0",
         description = "MLP size; 0 = family default.")
     int intermediate;
 
+    @ValidatedAs("max_position_embeddings")
     @Option(
         names = "--max-positions",
         defaultValue = "512",
@@ -97,20 +80,20 @@ final class ModelCommand implements Runnable {
             case "llama", "mistral", "qwen2" ->
                 ModelInit.decoderConfig(
                     family,
-                    layers,
-                    hidden,
-                    heads,
-                    kvHeads == null ? heads : kvHeads,
-                    vocab,
+                    shape.layers,
+                    shape.hidden,
+                    shape.heads,
+                    shape.kvHeads(),
+                    shape.vocab,
                     intermediate,
                     maxPositions);
             case "bert" -> {
-              if (kvHeads != null && kvHeads != heads) {
+              if (shape.kvHeads() != shape.heads) {
                 throw new IllegalArgumentException(
                     "--kv-heads: BERT has no grouped-query attention");
               }
               yield ModelInit.encoderConfig(
-                  layers, hidden, heads, vocab, intermediate, maxPositions);
+                  shape.layers, shape.hidden, shape.heads, shape.vocab, intermediate, maxPositions);
             }
             default ->
                 throw new IllegalArgumentException(
@@ -140,6 +123,8 @@ final class ModelCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
+      CliFiles.requireFile(onnx, "--onnx", "an ONNX file");
+      CliFiles.requireFile(tokenizer, "--tokenizer", "a tokenizer.json");
       var importer = BertOnnxConverter.convert(onnx, tokenizer, out);
       System.err.printf(
           "converted %s (%d layers, hidden %d) to %s%n",

@@ -1,6 +1,6 @@
 package io.persona4j.cli;
 
-import java.nio.file.NoSuchFileException;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       DpCommand.class,
       FedCommand.class,
       SteerCommand.class,
+      CommandLine.HelpCommand.class,
     })
 public final class Persona4j implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -31,26 +32,39 @@ public final class Persona4j implements Runnable {
     spec.commandLine().usage(System.out);
   }
 
-  /** Builds the command line with Persona4j's error handling (message only, no stack trace). */
+  /**
+   * Builds the command line with Persona4j's error handling: a failure prints one line (no stack
+   * trace, no class names) and exits 1; a bad argument prints one line and a hint and exits 2; a
+   * command group without its subcommand ({@code persona4j}, {@code persona4j model}) prints the
+   * usage to stderr and exits 2.
+   */
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Persona4j());
-    cl.setExecutionExceptionHandler(
-        (ex, cmd, parseResult) -> {
-          cmd.getErr().println("persona4j: " + describe(ex));
-          if (Boolean.getBoolean("persona4j.debug")) {
-            ex.printStackTrace(cmd.getErr());
-          }
-          return 1;
-        });
+    cl.setExecutionExceptionHandler(CliErrors::onExecutionFailure);
+    cl.setParameterExceptionHandler(CliErrors::onBadArguments);
+    cl.setExecutionStrategy(Persona4j::execute);
     return cl;
   }
 
-  private static String describe(Throwable ex) {
-    String msg = ex.getMessage();
-    if (ex instanceof NoSuchFileException) {
-      return "no such file: " + msg;
+  private static int execute(CommandLine.ParseResult parseResult) {
+    List<CommandLine> parsed = parseResult.asCommandLineList();
+    CommandLine last = parsed.get(parsed.size() - 1);
+    boolean helpAsked =
+        parsed.stream().anyMatch(c -> c.isUsageHelpRequested() || c.isVersionHelpRequested());
+    boolean group =
+        !last.getSubcommands().isEmpty() && !(last.getCommand() instanceof CommandLine.HelpCommand);
+    if (group && !helpAsked) {
+      last.usage(last.getErr());
+      last.getErr()
+          .println(
+              "persona4j: "
+                  + last.getCommandSpec().qualifiedName()
+                  + " needs a command (one of "
+                  + String.join(", ", last.getSubcommands().keySet())
+                  + ")");
+      return last.getCommandSpec().exitCodeOnInvalidInput();
     }
-    return msg == null ? ex.toString() : msg;
+    return new CommandLine.RunLast().execute(parseResult);
   }
 
   public static void main(String[] args) {

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -35,23 +36,11 @@ final class PretrainCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "Output model directory.")
   Path out;
 
+  @ValidatedAs("family")
   @Option(names = "--family", defaultValue = "llama", description = "llama, mistral or qwen2.")
   String family;
 
-  @Option(names = "--layers", defaultValue = "4", description = "Layers (${DEFAULT-VALUE}).")
-  int layers;
-
-  @Option(names = "--hidden", defaultValue = "256", description = "Hidden (${DEFAULT-VALUE}).")
-  int hidden;
-
-  @Option(names = "--heads", defaultValue = "4", description = "Heads (${DEFAULT-VALUE}).")
-  int heads;
-
-  @Option(names = "--kv-heads", description = "Key/value heads (default: = heads).")
-  Integer kvHeads;
-
-  @Option(names = "--vocab", defaultValue = "4096", description = "BPE vocab (${DEFAULT-VALUE}).")
-  int vocab;
+  @Mixin ModelShapeOptions shape = new ModelShapeOptions(4, 256, 4, 4096);
 
   @Option(
       names = "--special-tokens",
@@ -68,37 +57,57 @@ final class PretrainCommand implements Callable<Integer> {
   @Option(names = "--batch-size", defaultValue = "8", description = "Batch (${DEFAULT-VALUE}).")
   int batchSize;
 
+  @ValidatedAs("lr")
   @Option(names = "--lr", defaultValue = "1e-3", description = "Peak lr (${DEFAULT-VALUE}).")
   double lr;
 
-  @Option(names = "--warmup-steps", defaultValue = "50", description = "(${DEFAULT-VALUE}).")
-  long warmupSteps;
+  @Option(
+      names = "--warmup-steps",
+      description = "Linear warm-up steps (default: --warmup-ratio of --max-steps).")
+  Long warmupSteps;
+
+  @Option(
+      names = "--warmup-ratio",
+      defaultValue = "0.1",
+      description =
+          "Warm-up as a fraction of --max-steps without --warmup-steps (${DEFAULT-VALUE}).")
+  double warmupRatio;
 
   @Option(names = "--seed", defaultValue = "42", description = "Seed (${DEFAULT-VALUE}).")
   long seed;
+
+  /** --warmup-steps, or --warmup-ratio of --max-steps (50 of the default 500 steps). */
+  long warmupSteps() {
+    if (warmupSteps != null) {
+      return warmupSteps;
+    }
+    TrainOptions.require(
+        warmupRatio >= 0 && warmupRatio <= 1, "--warmup-ratio", warmupRatio, "must be in [0, 1]");
+    return Math.round(warmupRatio * maxSteps);
+  }
 
   @Override
   public Integer call() throws Exception {
     Pretraining.Config config =
         new Pretraining.Config(
             family,
-            layers,
-            hidden,
-            heads,
-            kvHeads == null ? heads : kvHeads,
-            vocab,
+            shape.layers,
+            shape.hidden,
+            shape.heads,
+            shape.kvHeads(),
+            shape.vocab,
             specialTokens,
             maxLen,
             maxSteps,
             batchSize,
             lr,
-            warmupSteps,
+            warmupSteps(),
             seed);
     List<String> docs = readCorpus(corpus);
     System.err.printf(
         "pretrain: %d documents from %s; %s, %d layers, hidden %d, vocab %d, %d steps of %d%n",
-        docs.size(), corpus, family, layers, hidden, vocab, maxSteps, batchSize);
-    Pretraining.Result r = Pretraining.run(config, docs, out, List.of(ProgressListener.auto(10)));
+        docs.size(), corpus, family, shape.layers, shape.hidden, shape.vocab, maxSteps, batchSize);
+    Pretraining.Result r = Pretraining.run(config, docs, out, List.of(ProgressListener.auto()));
     System.err.printf(
         "pretrained %d steps on %,d tokens (%d windows) in %.1f s: loss %.4f -> %.4f; model in"
             + " %s%n",
@@ -108,9 +117,7 @@ final class PretrainCommand implements Callable<Integer> {
 
   /** Documents: non-blank lines of a text file, or the {@code text} fields of a JSONL file. */
   static List<String> readCorpus(Path file) throws IOException {
-    if (!Files.isRegularFile(file)) {
-      throw new IOException("--corpus " + file + ": no such file");
-    }
+    CliFiles.requireFile(file, "--corpus", "a text or JSONL corpus");
     boolean jsonl = file.getFileName().toString().endsWith(".jsonl");
     ObjectMapper json = new ObjectMapper();
     List<String> docs = new ArrayList<>();

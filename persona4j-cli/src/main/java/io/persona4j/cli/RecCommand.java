@@ -238,7 +238,7 @@ final class RecCommand implements Runnable {
               baseModel,
               o.dir(),
               System.err::println,
-              List.of(ProgressListener.auto(10)));
+              List.of(ProgressListener.auto()));
       String command =
           "bin/persona4j rec experiment --preset "
               + preset

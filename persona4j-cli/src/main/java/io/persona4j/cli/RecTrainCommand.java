@@ -94,16 +94,21 @@ final class RecTrainCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "Seed (${DEFAULT-VALUE}).")
   long seed;
 
+  /** Seed of the user sample and the candidate sets ({@code rec eval} uses the same). */
+  static final long SPLIT_SEED = 42;
+
   @Override
   public Integer call() throws Exception {
-    InteractionDataset ds = InteractionDataset.load(RecCommand.checkData(data));
+    Path dataDir = RecCommand.checkData(data);
+    InteractionDataset ds = InteractionDataset.load(dataDir);
     System.err.println(ds.summary());
-    PreparedData p = PreparedData.of(ds, maxUsers, trainPerUser, 42);
+    PreparedData p = PreparedData.of(ds, maxUsers, trainPerUser, SPLIT_SEED);
     List<CandidateExample> test = p.test();
     List<CandidateExample> eval =
         evalUsers > 0 && evalUsers < test.size() ? test.subList(0, evalUsers) : test;
     if (method == Method.sasrec) {
       try (SasRecModel m = SasRecTraining.train(p, epochs, seed, out, System.err::println)) {
+        RecTrainingRecord.of(method.name(), dataDir, maxUsers, SPLIT_SEED).write(out);
         double[] r = RecExperiment.evaluateSasRec(m, p, eval);
         System.out.printf(
             Locale.ROOT,
@@ -140,8 +145,9 @@ final class RecTrainCommand implements Callable<Integer> {
               seed,
               PreparedData.samples(p.trainLlm()),
               PreparedData.samples(eval),
-              List.of(ProgressListener.auto(10)),
+              List.of(ProgressListener.auto()),
               out);
+      RecTrainingRecord.of(method.name(), dataDir, maxUsers, SPLIT_SEED).write(out);
       System.out.printf(
           Locale.ROOT,
           "%s on %d test users: HR@1 %.4f, ValidRatio %.4f, likelihood HR@1 %.4f; loss %.3f ->"

@@ -6,12 +6,14 @@ import picocli.CommandLine.Option;
 
 /** Generation options shared by commands that generate text. */
 final class SamplingOptions {
+  @ValidatedAs("maxNewTokens")
   @Option(
       names = "--max-tokens",
       defaultValue = "64",
       description = "New tokens at most (default ${DEFAULT-VALUE}).")
   int maxTokens;
 
+  @ValidatedAs("temperature")
   @Option(
       names = "--temperature",
       defaultValue = "0",

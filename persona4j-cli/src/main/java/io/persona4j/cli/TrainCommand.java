@@ -1,7 +1,9 @@
 package io.persona4j.cli;
 
 import ai.djl.ndarray.NDManager;
+import io.persona4j.adapters.lora.LoraConfigs;
 import io.persona4j.adapters.lora.LoraModel;
+import io.persona4j.adapters.lora.PeftAdapterFiles;
 import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.BertConfig;
 import io.persona4j.core.config.ModelConfigs;
@@ -14,6 +16,7 @@ import io.persona4j.core.train.DatasetException;
 import io.persona4j.core.train.Example;
 import io.persona4j.core.train.JsonlDataset;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -48,10 +51,20 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--eval-data", description = "Evaluation data, JSONL (same formats).")
   Path evalData;
 
+  @Option(
+      names = "--overwrite",
+      description = "Replace an adapter already in --out (without it, train refuses).")
+  boolean overwrite;
+
   @Mixin TrainOptions options;
 
   @Override
   public Integer call() throws Exception {
+    checkOut();
+    CliFiles.requireFile(data, "--data", "a JSONL file of training rows");
+    if (evalData != null) {
+      CliFiles.requireFile(evalData, "--eval-data", "a JSONL file of evaluation rows");
+    }
     if (ModelConfigs.load(model) instanceof BertConfig) {
       return trainClassifier();
     }
@@ -65,9 +78,29 @@ final class TrainCommand implements Callable<Integer> {
       printCounts(train, eval);
       LoraFineTune.Task task =
           new LoraFineTune.Task(CausalLmObjective.of(lm), options.loraConfig(), Map.of());
-      LoraFineTune.run(task, lora, options, train, eval, out, 10).print(System.err);
+      LoraFineTune.run(task, lora, options, train, eval, out).print(System.err);
     }
     return 0;
+  }
+
+  /**
+   * Refuses to replace an adapter in --out unless --overwrite (or --resume, which continues it).
+   */
+  private void checkOut() {
+    if (overwrite || options.resume) {
+      return;
+    }
+    for (String f : List.of(LoraConfigs.FILE_NAME, PeftAdapterFiles.WEIGHTS_FILE)) {
+      if (Files.exists(out.resolve(f))) {
+        throw new IllegalArgumentException(
+            "--out "
+                + out
+                + " already holds an adapter ("
+                + f
+                + "); pass --overwrite to replace it, --resume to continue its run, or choose"
+                + " another --out");
+      }
+    }
   }
 
   private int trainClassifier() throws IOException {
@@ -87,7 +120,7 @@ final class TrainCommand implements Callable<Integer> {
       System.err.printf(
           "classes (%d): %s; %s pooling%n", labels.size(), labels.names(), options.pooling);
       LoraFineTune.Task task = EncoderClassifier.task(bert, head, labels, options);
-      LoraFineTune.Summary s = LoraFineTune.run(task, lora, options, train, eval, out, 10);
+      LoraFineTune.Summary s = LoraFineTune.run(task, lora, options, train, eval, out);
       labels.write(out);
       s.print(System.err);
       System.err.println("labels: " + out.resolve(ClassLabels.FILE));

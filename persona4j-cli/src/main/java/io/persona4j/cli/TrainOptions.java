@@ -1,6 +1,7 @@
 package io.persona4j.cli;
 
 import io.persona4j.adapters.lora.LoraConfig;
+import io.persona4j.adapters.lora.TargetModules;
 import io.persona4j.core.train.JsonlDataset;
 import io.persona4j.core.train.LearningRateSchedule;
 import io.persona4j.core.train.Pooling;
@@ -34,9 +35,11 @@ final class TrainOptions {
   @Option(names = "--lora-r", description = "LoRA rank (default ${DEFAULT-VALUE}).")
   int loraR = 8;
 
+  @ValidatedAs("lora_alpha")
   @Option(names = "--lora-alpha", description = "LoRA alpha (default ${DEFAULT-VALUE}).")
   double loraAlpha = 16;
 
+  @ValidatedAs("lora_dropout")
   @Option(
       names = "--lora-dropout",
       description = "Dropout on the LoRA input (default ${DEFAULT-VALUE}).")
@@ -46,8 +49,9 @@ final class TrainOptions {
       names = "--targets",
       split = ",",
       description =
-          "Module names to adapt, e.g. q_proj,v_proj or all-linear (default q_proj,v_proj for"
-              + " decoders, query,value for BERT encoders).")
+          "Module names to adapt, e.g. q_proj,v_proj, or all-linear: every linear layer but the"
+              + " output head, as PEFT (default q_proj,v_proj for decoders, query,value for BERT"
+              + " encoders).")
   List<String> targets;
 
   @Option(
@@ -153,6 +157,15 @@ final class TrainOptions {
         LoraConfig.builder().optR(loraR).optAlpha(loraAlpha).optDropout(loraDropout);
     if (targetsRegex != null) {
       b.optTargetRegex(targetsRegex);
+    } else if (targets != null
+        && targets.stream().anyMatch(TargetModules.ALL_LINEAR::equalsIgnoreCase)) {
+      require(
+          targets.size() == 1,
+          "--targets",
+          String.join(",", targets),
+          "all-linear (every linear layer but the output head) stands alone");
+      b.optTargetRegex(
+          TargetModules.ALL_LINEAR); // PEFT's shorthand is the string, not a list entry
     } else {
       b.optTargets((targets == null ? defaultTargets : targets).toArray(String[]::new));
     }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,6 +47,12 @@ final class CliProcess implements AutoCloseable {
 
   /** Starts {@code persona4j args...} in a new JVM. */
   static CliProcess start(String name, Path workDir, String... args) throws IOException {
+    return start(name, workDir, Map.of(), args);
+  }
+
+  /** Starts {@code persona4j args...} in a new JVM with extra environment variables. */
+  static CliProcess start(String name, Path workDir, Map<String, String> env, String... args)
+      throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(
@@ -67,6 +74,7 @@ final class CliProcess implements AutoCloseable {
         new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true);
     pb.environment().put("OMP_NUM_THREADS", "1");
     pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+    pb.environment().putAll(env);
     return new CliProcess(name, pb.start());
   }
 

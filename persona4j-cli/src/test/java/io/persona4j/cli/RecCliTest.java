@@ -154,6 +154,33 @@ class RecCliTest {
                 java.util.Locale.ROOT, "%.4f", m.get("likelihood_hit_ratio_1").asDouble()))
         .isEqualTo(trained.group(1));
 
+    // Training recorded its user sample: another --max-users is refused, none means the same.
+    assertThat(adapter.resolve(RecTrainingRecord.FILE)).isRegularFile();
+    assertThat(sasrec.resolve(RecTrainingRecord.FILE)).isRegularFile();
+    String[] eval = {
+      "rec",
+      "eval",
+      "--data",
+      data,
+      "--base-model",
+      base.toString(),
+      "--sasrec",
+      sasrec.toString(),
+      "--adapter",
+      adapter.toString(),
+      "--eval-users",
+      "4",
+      "--max-prompt",
+      "768"
+    };
+    CliTest.Run other = CliTest.run(FirstHourCliTest.concat(eval, "--max-users", "20"));
+    assertThat(other.code()).isEqualTo(1);
+    assertThat(other.err()).contains("--max-users 20").contains("--max-users 30");
+    CliTest.Run same = CliTest.run(eval);
+    assertThat(same.code()).as(same.err()).isZero();
+    assertThat(new ObjectMapper().readTree(same.out()).get("likelihood_hit_ratio_1").asDouble())
+        .isEqualTo(m.get("likelihood_hit_ratio_1").asDouble());
+
     CliTest.Run missing =
         CliTest.run("rec", "prepare", "--data", tmp.resolve("none").toString(), "--out", "x");
     assertThat(missing.code()).isNotZero();

@@ -214,7 +214,18 @@ public record LoraConfig(
   /** This config stamped with the current Persona4j provenance and inference mode, for saving. */
   @JsonIgnore
   public LoraConfig forSaving() {
-    return toBuilder().optInferenceMode(true).optProvenance(AdapterProvenance.current()).build();
+    return forSaving(null);
+  }
+
+  /**
+   * As {@link #forSaving()}, recording the {@link io.persona4j.core.model.ModelFingerprint} of the
+   * base model the adapter was trained on (null: unknown).
+   */
+  public LoraConfig forSaving(String baseModelFingerprint) {
+    return toBuilder()
+        .optInferenceMode(true)
+        .optProvenance(AdapterProvenance.current(baseModelFingerprint))
+        .build();
   }
 
   /**

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +32,7 @@ public final class LoraModel implements AutoCloseable {
   private final NDManager manager;
   private final Map<String, Entry> adapters = new LinkedHashMap<>();
   private final Set<String> active = new LinkedHashSet<>();
+  private final BaseModelGuard base;
   private LoraLinear.UnmergeStrategy unmergeStrategy = LoraLinear.UnmergeStrategy.RESTORE_COPY;
   private boolean training;
 
@@ -53,6 +55,7 @@ public final class LoraModel implements AutoCloseable {
   private LoraModel(AdaptableModel model, NDManager parent) {
     this.model = model;
     this.manager = parent.newSubManager();
+    this.base = new BaseModelGuard(model);
   }
 
   /**
@@ -87,7 +90,12 @@ public final class LoraModel implements AutoCloseable {
       String name, LoraConfig config, long seed, LoraInjector.UnitFactory factory) {
     checkNew(name);
     Map<String, LoraLinear> layers = LoraInjector.inject(model, config, name, seed, factory);
-    adapters.put(name, new Entry(config, List.copyOf(layers.keySet()), null, Map.of(), true));
+    LoraConfig kept = config;
+    if (config.targetModules() != null && config.targetModules().isAllLinear()) {
+      // As PEFT: the shorthand becomes the module paths it selected (saved that way).
+      kept = config.toBuilder().optTargets(layers.keySet().toArray(String[]::new)).build();
+    }
+    adapters.put(name, new Entry(kept, List.copyOf(layers.keySet()), null, Map.of(), true));
     afterAdd(name);
     return List.copyOf(layers.keySet());
   }
@@ -99,6 +107,9 @@ public final class LoraModel implements AutoCloseable {
    * @param seed seed of its dropout streams (used only if trained)
    * @throws IOException naming the file and tensor for unknown, missing, misshapen or non-finite
    *     tensors, or a config that is invalid or from an unknown Persona4j format version
+   * @throws BaseModelMismatchException if the adapter records a different base model than this
+   *     one's (see {@link #baseModelFingerprint}), unless {@link #setAllowBaseMismatch allowed}; an
+   *     adapter that records none (e.g. made by PEFT) loads with a warning
    */
   public LoadedAdapter load(Path dir, String name, boolean trainable, long seed)
       throws IOException {
@@ -117,6 +128,12 @@ public final class LoraModel implements AutoCloseable {
     PeftAdapterFiles.Prepared p;
     try {
       p = PeftAdapterFiles.read(model, dir, name, seed, extras, factory);
+      try {
+        base.check(dir, p.provenance());
+      } catch (IOException | RuntimeException e) {
+        p.units().values().forEach(LoraUnit::close);
+        throw e;
+      }
       LoraInjector.install(model, name, p.units());
     } catch (IOException | RuntimeException e) {
       extras.close();
@@ -159,7 +176,44 @@ public final class LoraModel implements AutoCloseable {
    */
   public void save(String name, Path dir, Map<String, NDArray> modulesToSave) throws IOException {
     Entry e = entry(name);
-    PeftAdapterFiles.write(dir, e.config, units(name), modulesToSave);
+    LoraConfig config = e.config;
+    String fingerprint = base.fingerprint().orElse(null);
+    if (fingerprint == null && config.persona4j() != null) {
+      fingerprint = config.persona4j().baseModelFingerprint(); // as loaded
+    }
+    if (config.baseModelNameOrPath() == null) {
+      config = config.toBuilder().optBaseModel(base.nameOrPath()).build();
+    }
+    PeftAdapterFiles.write(dir, config, units(name), modulesToSave, fingerprint);
+  }
+
+  /**
+   * The {@link io.persona4j.core.model.ModelFingerprint} of the base model: recorded in every
+   * adapter saved, checked against every adapter loaded. Computed from the directory the model was
+   * loaded from on first use (cached per process; it reads every weight once), or as set; empty for
+   * a model built in memory without one set.
+   */
+  public Optional<String> baseModelFingerprint() throws IOException {
+    return base.fingerprint();
+  }
+
+  /**
+   * Sets the base model's fingerprint, e.g. for a model built in memory from a known checkpoint.
+   *
+   * @throws IllegalArgumentException if it is not of ModelFingerprint's form
+   */
+  public LoraModel setBaseModelFingerprint(String fingerprint) {
+    base.setFingerprint(fingerprint);
+    return this;
+  }
+
+  /**
+   * Whether {@link #load} accepts an adapter recorded as trained on a different base model (with a
+   * warning) instead of throwing {@link BaseModelMismatchException}; false by default.
+   */
+  public LoraModel setAllowBaseMismatch(boolean allow) {
+    base.setAllowMismatch(allow);
+    return this;
   }
 
   /**

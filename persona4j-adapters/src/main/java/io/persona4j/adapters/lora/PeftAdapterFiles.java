@@ -224,11 +224,16 @@ public final class PeftAdapterFiles {
    *
    * @param units LoRA units by module path
    * @param modulesToSave extra tensors by parameter path (e.g. {@code score.weight}), may be empty
+   * @param baseModelFingerprint the base model's fingerprint, or null if unknown
    */
   static void write(
-      Path dir, LoraConfig config, Map<String, LoraUnit> units, Map<String, NDArray> modulesToSave)
+      Path dir,
+      LoraConfig config,
+      Map<String, LoraUnit> units,
+      Map<String, NDArray> modulesToSave,
+      String baseModelFingerprint)
       throws IOException {
-    LoraConfig saved = config.forSaving();
+    LoraConfig saved = config.forSaving(baseModelFingerprint);
     Map<String, HostTensor> tensors = new LinkedHashMap<>();
     for (Map.Entry<String, LoraUnit> e : units.entrySet()) {
       tensors.put(PeftKeys.loraA(e.getKey()), f32(e.getValue().a()));

@@ -39,7 +39,7 @@ public record TargetModules(List<String> names, String regex) {
           throw new IllegalArgumentException("blank module name in " + names);
         }
       }
-    } else if (!regex.equals(ALL_LINEAR)) {
+    } else if (!regex.equalsIgnoreCase(ALL_LINEAR)) {
       try {
         Pattern.compile(regex);
       } catch (PatternSyntaxException e) {
@@ -84,9 +84,9 @@ public record TargetModules(List<String> names, String regex) {
     return regex != null ? regex : names;
   }
 
-  /** Whether this is PEFT's {@value #ALL_LINEAR} shorthand. */
+  /** Whether this is PEFT's {@value #ALL_LINEAR} shorthand (in any case, as PEFT compares). */
   public boolean isAllLinear() {
-    return ALL_LINEAR.equals(regex);
+    return ALL_LINEAR.equalsIgnoreCase(regex);
   }
 
   /**

@@ -20,6 +20,15 @@ public final class TargetSelector {
 
   static final List<String> BERT_DEFAULT = List.of("query", "value");
 
+  /**
+   * What {@code all-linear} leaves out, as PEFT's {@code _maybe_include_all_linear_layers} does:
+   * the output embedding ({@code lm_head} in every supported family) and, for {@code SEQ_CLS}, the
+   * classification head (PEFT's {@code SEQ_CLS_HEAD_NAMES}).
+   */
+  static final List<String> OUTPUT_HEADS = List.of("lm_head");
+
+  static final List<String> SEQ_CLS_HEADS = List.of("score", "classifier");
+
   private TargetSelector() {}
 
   /**
@@ -34,7 +43,7 @@ public final class TargetSelector {
     }
     List<String> out = new ArrayList<>();
     for (String path : available) {
-      if (isExcluded(config, path)) {
+      if (isExcluded(config, path) || (targets.isAllLinear() && isHead(config, path))) {
         continue;
       }
       if (targets.matches(path) && inLayers(config, targets, path)) {
@@ -42,8 +51,15 @@ public final class TargetSelector {
       }
     }
     if (out.isEmpty()) {
+      boolean shorthandInList =
+          targets.names() != null
+              && targets.names().stream().anyMatch(TargetModules.ALL_LINEAR::equalsIgnoreCase);
       throw new IllegalArgumentException(
-          "target_modules "
+          (shorthandInList
+                  ? "'all-linear' is PEFT's shorthand only as the whole target_modules string, not"
+                      + " as a list entry; "
+                  : "")
+              + "target_modules "
               + targets
               + (config.layersToTransform() == null
                   ? ""
@@ -82,6 +98,12 @@ public final class TargetSelector {
             + BERT_DEFAULT
             + "; its linear layers are named "
             + names);
+  }
+
+  private static boolean isHead(LoraConfig config, String path) {
+    String name = path.substring(path.lastIndexOf('.') + 1);
+    return OUTPUT_HEADS.contains(name)
+        || ("SEQ_CLS".equals(config.taskType()) && SEQ_CLS_HEADS.contains(name));
   }
 
   private static boolean isExcluded(LoraConfig config, String path) {

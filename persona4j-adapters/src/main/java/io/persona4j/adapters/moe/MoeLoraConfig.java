@@ -23,7 +23,6 @@ import java.util.Objects;
  * @param routerLrMultiplier factor on the learning rate for the router (the caller's optimizer
  *     setup applies it), > 0
  * @param seed seed of the {@link GateType#RANDOM} gate's streams
- * @throws ConfigException naming the field and value if one is invalid
  */
 public record MoeLoraConfig(
     int r,
@@ -41,7 +40,11 @@ public record MoeLoraConfig(
       TargetModules.names(
           "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
 
-  /** Validates every field. */
+  /**
+   * Validates every field.
+   *
+   * @throws ConfigException naming the field and value if one is invalid
+   */
   public MoeLoraConfig {
     require(r > 0, "r", r, "the total rank must be > 0");
     require(numExperts > 0, "num_experts", numExperts, "must be > 0");

@@ -59,6 +59,12 @@ public final class MoeLoraModel implements AutoCloseable {
     return lora.model();
   }
 
+  /** See {@link LoraModel#setAllowBaseMismatch}. */
+  public MoeLoraModel setAllowBaseMismatch(boolean allow) {
+    lora.setAllowBaseMismatch(allow);
+    return this;
+  }
+
   /**
    * Adds a new trainable mixture: A Kaiming-uniform and B zero on every target (so the model is
    * unchanged at first), the router (linear gates) uniform on ±1/sqrt(gateDim), all from {@code

@@ -1,6 +1,8 @@
 package io.persona4j.core.model;
 
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A model whose linear layers can be found by module path and replaced, which is how adapters (LoRA
@@ -17,6 +19,14 @@ public interface AdaptableModel {
    * @throws IllegalArgumentException naming the path if it does not exist or shapes differ
    */
   void replaceLinear(String path, Linear replacement);
+
+  /**
+   * The checkpoint directory the weights were loaded from, if any: adapters use it to record and
+   * check the base model's {@link ModelFingerprint}. Empty for models built in memory.
+   */
+  default Optional<Path> checkpointDirectory() {
+    return Optional.empty();
+  }
 
   /**
    * Number of parameters of the whole model. The default counts only the replaceable linear layers'

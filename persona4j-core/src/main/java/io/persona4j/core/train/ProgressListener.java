@@ -1,25 +1,26 @@
 package io.persona4j.core.train;
 
-import java.io.Console;
+import io.persona4j.core.progress.Progress;
 import java.io.PrintStream;
-import java.lang.reflect.Method;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.function.LongSupplier;
 
 /**
  * Reports progress: on a terminal a single line rewritten in place (step, loss, learning rate,
- * tokens/s, ETA); otherwise a plain log line every {@code logEvery} steps and after the last.
- * Evaluations are always reported on a line of their own.
+ * tokens/s, ETA); otherwise plain lines, either every {@code logEvery} steps or, from {@link
+ * #auto()} off a terminal, at a fixed interval ({@link Progress#interval()}), and after the last
+ * step. Evaluations are always reported on a line of their own.
  */
 public final class ProgressListener implements TrainingListener {
-  private static final Logger LOG = LoggerFactory.getLogger(ProgressListener.class);
-
   private final boolean interactive;
   private final int logEvery;
   private final PrintStream terminal;
   private final Consumer<String> log;
+  private final Duration interval; // null: every logEvery steps
+  private final LongSupplier clock;
+  private Progress ticker;
   private long startNanos;
   private long startStep;
   private long tokens;
@@ -38,38 +39,53 @@ public final class ProgressListener implements TrainingListener {
     this.logEvery = logEvery;
     this.terminal = terminal;
     this.log = log;
+    this.interval = null;
+    this.clock = System::nanoTime;
   }
 
-  /** Interactive on {@code System.err} if the JVM runs on a terminal, else logs via SLF4J. */
-  public static ProgressListener auto(int logEvery) {
-    return new ProgressListener(onTerminal(), logEvery, System.err, LOG::info);
+  private ProgressListener(Duration interval, LongSupplier clock, Consumer<String> log) {
+    this.interactive = false;
+    this.logEvery = 1;
+    this.terminal = null;
+    this.log = log;
+    this.interval = interval;
+    this.clock = clock;
   }
 
-  /** Whether {@code System.console()} is a terminal (on JDK 22+, also {@code isTerminal()}). */
-  static boolean onTerminal() {
-    Console c = System.console();
-    if (c == null) {
-      return false;
-    }
-    try {
-      Method m = Console.class.getMethod("isTerminal");
-      return (Boolean) m.invoke(c);
-    } catch (ReflectiveOperationException e) {
-      return true; // JDK 21: a console exists only on a terminal
-    }
+  /**
+   * Plain lines through {@code log}: after the first step, then at most one per {@code interval},
+   * and after the last step.
+   */
+  public static ProgressListener timed(
+      Duration interval, LongSupplier nanoClock, Consumer<String> log) {
+    return new ProgressListener(interval, nanoClock, log);
+  }
+
+  /**
+   * On a terminal one line rewritten in place on {@code System.err}; otherwise (output going to a
+   * file or a pipe) plain lines at {@link Progress#interval()} to {@link Progress#sink()}.
+   */
+  public static ProgressListener auto() {
+    return Progress.onTerminal()
+        ? new ProgressListener(true, 1, System.err, line -> {})
+        : timed(Progress.interval(), System::nanoTime, Progress.sink());
   }
 
   @Override
   public void onTrainBegin(TrainingContext context) {
-    startNanos = System.nanoTime();
+    startNanos = clock.getAsLong();
     startStep = context.step();
     tokens = 0;
+    if (interval != null) {
+      ticker =
+          new Progress("train", Math.max(1, context.maxSteps() - startStep), interval, clock, log);
+    }
   }
 
   @Override
   public void onStep(TrainingContext context, StepMetrics m) {
     tokens += m.tokens();
-    double elapsed = (System.nanoTime() - startNanos) / 1e9;
+    double elapsed = (clock.getAsLong() - startNanos) / 1e9;
     long done = m.step() - startStep;
     double perStep = done > 0 ? elapsed / done : 0;
     double eta = perStep * (context.maxSteps() - m.step());
@@ -89,6 +105,10 @@ public final class ProgressListener implements TrainingListener {
       terminal.print("\r" + padded);
       terminal.flush();
       lastWidth = line.length();
+    } else if (ticker != null) {
+      if (ticker.due(m.step() - startStep)) {
+        log.accept(line);
+      }
     } else if (m.step() % logEvery == 0 || m.step() == context.maxSteps()) {
       log.accept(line);
     }
@@ -121,10 +141,6 @@ public final class ProgressListener implements TrainingListener {
 
   /** {@code h:mm:ss}. */
   static String duration(double seconds) {
-    if (!Double.isFinite(seconds) || seconds < 0) {
-      return "-";
-    }
-    long s = Math.round(seconds);
-    return String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
+    return Progress.duration(seconds);
   }
 }

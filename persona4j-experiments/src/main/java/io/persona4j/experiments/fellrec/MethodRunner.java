@@ -2,6 +2,7 @@ package io.persona4j.experiments.fellrec;
 
 import io.persona4j.adapters.lora.LoraModel;
 import io.persona4j.core.model.llama.LlamaModel;
+import io.persona4j.core.progress.Progress;
 import io.persona4j.core.train.Example;
 import io.persona4j.federated.ClientApp;
 import io.persona4j.federated.ClientSampler;
@@ -145,6 +146,7 @@ public final class MethodRunner {
       params.put(clients.get(c).id(), init);
     }
     double[] curve = new double[preset.rounds()];
+    Progress progress = Progress.start(Method.LOCAL_ONLY.label() + " rounds", preset.rounds());
     for (int round = 1; round <= preset.rounds(); round++) {
       for (int c = 0; c < clients.size(); c++) {
         String id = clients.get(c).id();
@@ -152,6 +154,7 @@ public final class MethodRunner {
         params.put(id, r.parameters());
       }
       curve[round - 1] = validationLoss(round, params::get, false);
+      progress.update(round);
     }
     return new Run(Method.LOCAL_ONLY, params, curve, 0, 0, 0, 0, 0);
   }
@@ -228,6 +231,7 @@ public final class MethodRunner {
             .optRoundDeadline(Duration.ofHours(6))
             .build();
     double[] curve = new double[preset.rounds()];
+    Progress progress = Progress.start(method.label() + " rounds", preset.rounds());
     ServerState state = initial;
     try (InMemoryGrid memory = new InMemoryGrid(apps, 1)) {
       CountingGrid grid = new CountingGrid(memory);
@@ -236,6 +240,7 @@ public final class MethodRunner {
             new FederatedServer(grid, measured, config.toBuilder().setRounds(round).build())
                 .run(state);
         curve[round - 1] = validationLoss(round, full.apply(state), method == Method.CENTRALIZED);
+        progress.update(round);
       }
       Map<String, ParameterSet> out = new LinkedHashMap<>();
       Function<String, ParameterSet> f = full.apply(state);

@@ -65,10 +65,11 @@ public final class MovieTask {
   }
 
   /**
-   * Loads MovieLens, embeds the items with MiniLM and builds the test points and the corpus.
+   * Loads MovieLens, embeds the items with MiniLM and builds the test points and the corpus: the
+   * preset's {@code corpusUsers} (0: all) users' earlier points build the corpus; test users are
+   * drawn from all users with a test point.
    *
-   * @param corpusUsers users whose histories build the corpus (0: all); test users are drawn from
-   *     all users with a test point
+   * @param seed draws the users and the corpus points
    */
   public static MovieTask build(Path dir, MiniLm retriever, SteerPreset preset, long seed)
       throws IOException {

@@ -194,9 +194,7 @@ public final class SteerExperiment {
     log.printf(
         "seed %d: pre-training the %s model (%d layers, hidden %d, %d steps of %d windows)%n",
         seed, role, shape.layers(), shape.hidden(), shape.steps(), shape.batch());
-    Pretraining.Result r =
-        Pretraining.run(
-            c, corpus, dir, List.of(ProgressListener.auto((int) Math.max(1, shape.steps() / 10))));
+    Pretraining.Result r = Pretraining.run(c, corpus, dir, List.of(ProgressListener.auto()));
     ChatFormat.install(dir);
     Files.writeString(corpusHash, hash);
     log.printf(

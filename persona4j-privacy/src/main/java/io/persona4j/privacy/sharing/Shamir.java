@@ -13,7 +13,10 @@ import java.util.Set;
  * consistent with every secret.
  */
 public final class Shamir {
-  /** Bytes packed per field element by {@link #bytesToElements(byte[])} (56 bits < 2^61 - 1). */
+  /**
+   * Bytes packed per field element by {@link #bytesToElements(byte[])} (56 bits {@literal <} 2^61 -
+   * 1).
+   */
   public static final int BYTES_PER_ELEMENT = 7;
 
   private final PrimeField field;

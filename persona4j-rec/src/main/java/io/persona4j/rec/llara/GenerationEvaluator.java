@@ -2,6 +2,7 @@ package io.persona4j.rec.llara;
 
 import ai.djl.ndarray.NDManager;
 import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.progress.Progress;
 import io.persona4j.core.train.Autograd;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,6 +56,7 @@ public final class GenerationEvaluator {
     GreedyDecoder decoder = new GreedyDecoder(model);
     LlaraPrompt prompt = model.prompt();
     List<Prediction> out = new ArrayList<>(samples.size());
+    Progress progress = Progress.start("generation (samples)", Math.max(1, samples.size()));
     try (Autograd.NoGrad ignored = Autograd.noGrad();
         NDManager m = TensorRuntime.newManager()) {
       for (int i = 0; i < samples.size(); i += batchSize) {
@@ -69,6 +71,7 @@ public final class GenerationEvaluator {
           String text = prompt.tokenizer().decode(tokens.get(r), true);
           out.add(new Prediction(s, text, judge(text, s)));
         }
+        progress.update(out.size());
       }
     }
     return out;

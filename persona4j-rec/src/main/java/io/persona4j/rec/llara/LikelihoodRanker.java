@@ -8,6 +8,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.model.AttentionMask;
 import io.persona4j.core.model.llama.LlamaModel;
+import io.persona4j.core.progress.Progress;
 import io.persona4j.core.train.Autograd;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -57,6 +58,7 @@ public final class LikelihoodRanker {
   /** Per sample, the log-probability of each candidate's answer, in candidate order. */
   public double[][] scores(List<RecSample> samples) {
     double[][] out = new double[samples.size()][];
+    Progress progress = Progress.start("likelihood ranking (samples)", Math.max(1, samples.size()));
     try (Autograd.NoGrad ignored = Autograd.noGrad();
         NDManager m = TensorRuntime.newManager()) {
       for (int i = 0; i < samples.size(); i += batchSize) {
@@ -65,6 +67,7 @@ public final class LikelihoodRanker {
           double[][] s = scoreBatch(chunk, bm);
           System.arraycopy(s, 0, out, i, s.length);
         }
+        progress.update(i + chunk.size());
       }
     }
     return out;

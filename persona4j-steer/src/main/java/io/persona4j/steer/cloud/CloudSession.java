@@ -23,10 +23,10 @@ import org.slf4j.LoggerFactory;
  * One session on the cloud, as an explicit state machine. Stages and the only message each accepts:
  *
  * <pre>
- * AWAIT_OPEN  --Open (version, client token, limits, wire format)--> COMPUTING (prefill)
- * COMPUTING   --(engine done)--> sends Opened (first time) + Distribution(step) --> AWAIT_TOKEN
- * AWAIT_TOKEN --Token(step, id in vocabulary, step + 1 < max tokens)--> COMPUTING (append)
- * any stage after Open --Close--> ENDED (End OK)
+ * AWAIT_OPEN  --Open (version, client token, limits, wire format)--&gt; COMPUTING (prefill)
+ * COMPUTING   --(engine done)--&gt; sends Opened (first time) + Distribution(step) --&gt; AWAIT_TOKEN
+ * AWAIT_TOKEN --Token(step, id in vocabulary, step + 1 &lt; max tokens)--&gt; COMPUTING (append)
+ * any stage after Open --Close--&gt; ENDED (End OK)
  * </pre>
  *
  * Anything else (a Token before Open, a second Open, a message while the cloud computes, a wrong

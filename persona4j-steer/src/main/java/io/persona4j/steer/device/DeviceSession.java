@@ -18,11 +18,11 @@ import java.time.Duration;
  * The device's side of one session, as an explicit state machine:
  *
  * <pre>
- * NEW               --open()--> sends Open --> OPENING
- * OPENING           --Opened (vocabulary size, prompt ids in range, cap)--> AWAIT_DISTRIBUTION(0)
- * AWAIT_DISTRIBUTION(s) --Distribution(step s, format, size, values valid)--> CHOOSING(s)
- * CHOOSING(s)       --sendToken(s, id)--> AWAIT_DISTRIBUTION(s + 1)
- * any               --close(reason)--> sends Close --> CLOSED
+ * NEW               --open()--&gt; sends Open --&gt; OPENING
+ * OPENING           --Opened (vocabulary size, prompt ids in range, cap)--&gt; AWAIT_DISTRIBUTION(0)
+ * AWAIT_DISTRIBUTION(s) --Distribution(step s, format, size, values valid)--&gt; CHOOSING(s)
+ * CHOOSING(s)       --sendToken(s, id)--&gt; AWAIT_DISTRIBUTION(s + 1)
+ * any               --close(reason)--&gt; sends Close --&gt; CLOSED
  * </pre>
  *
  * Any other message, a malformed one, an End other than OK, or silence beyond the timeout ends the

@@ -22,6 +22,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A BERT-style encoder (BERT, MiniLM, sentence-transformers models) as plain tensor code on DJL
@@ -42,6 +43,8 @@ public final class BertModel implements AutoCloseable, AdaptableModel {
 
   private final BertConfig config;
   private final BertWeights w;
+
+  private Path checkpointDirectory; // null unless loaded from a directory
 
   private BertModel(BertConfig config, BertWeights weights) {
     this.config = config;
@@ -70,7 +73,9 @@ public final class BertModel implements AutoCloseable, AdaptableModel {
           hfDir + ": config.json has model_type '" + cfg.modelType() + "', expected 'bert'");
     }
     try (Checkpoint checkpoint = Checkpoint.open(hfDir)) {
-      return load(bert, new CheckpointWeights(checkpoint), manager);
+      BertModel model = load(bert, new CheckpointWeights(checkpoint), manager);
+      model.checkpointDirectory = hfDir;
+      return model;
     }
   }
 
@@ -81,6 +86,11 @@ public final class BertModel implements AutoCloseable, AdaptableModel {
   /** The encoder layers in order (their projections are the live ones, adapters included). */
   public List<BertLayer> layers() {
     return w.layers();
+  }
+
+  @Override
+  public Optional<Path> checkpointDirectory() {
+    return Optional.ofNullable(checkpointDirectory);
   }
 
   @Override

@@ -24,6 +24,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +45,7 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
   private final RmsNorm finalNorm;
   private final Linear lmHead; // weight [V, H]
   private final Rope rope;
+  private Path checkpointDirectory; // null unless loaded from a directory
 
   private LlamaModel(
       LlamaConfig config,
@@ -133,7 +135,9 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
               + "' is not a decoder (llama, mistral, qwen2)");
     }
     try (Checkpoint checkpoint = Checkpoint.open(dir)) {
-      return load(llama, new CheckpointWeights(checkpoint), parent);
+      LlamaModel model = load(llama, new CheckpointWeights(checkpoint), parent);
+      model.checkpointDirectory = dir;
+      return model;
     }
   }
 
@@ -156,6 +160,11 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
 
   public List<LlamaLayer> layers() {
     return Collections.unmodifiableList(layers);
+  }
+
+  @Override
+  public Optional<Path> checkpointDirectory() {
+    return Optional.ofNullable(checkpointDirectory);
   }
 
   @Override
