@@ -26,7 +26,7 @@ final class SteerExperimentCommand implements Callable<Integer> {
   @Option(
       names = "--preset",
       defaultValue = "smoke",
-      description = "smoke (minutes, CI) or standard (3 seeds, about an hour on 2 cores).")
+      description = "smoke (minutes, CI) or standard (3 seeds, about an hour on the loaded 2-core machine).")
   String preset;
 
   @Option(
