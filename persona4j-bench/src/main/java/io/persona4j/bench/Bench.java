@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description =
         "Persona4j benchmarks: decoding vs Jlama, the machine's fp32 GEMM ceiling, training"
-            + " throughput, split-learning traffic, secure aggregation, DP-SGD, federated rounds, CoSteer.",
+            + " throughput, split-learning traffic, secure aggregation, DP-SGD, federated rounds, the adapter store, serving, CoSteer.",
     subcommands = {
       DecodeCommand.class,
       GemmCommand.class,
@@ -20,7 +20,11 @@ import picocli.CommandLine.Command;
       SecAggBenchCommand.class,
       DpSgdBenchCommand.class,
       FedBenchCommand.class,
-      SteerBenchCommand.class
+      SteerBenchCommand.class,
+      ServeBenchCommand.class,
+      ServeLoadCommand.class,
+      ServeEngineBenchCommand.class,
+      StoreBenchCommand.class
     })
 public final class Bench implements Callable<Integer> {
   @Override

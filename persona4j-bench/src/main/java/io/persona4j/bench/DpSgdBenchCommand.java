@@ -180,7 +180,14 @@ final class DpSgdBenchCommand implements Callable<Integer> {
 
   private static double timeDp(
       LlamaModel model, TrainableParameters params, List<Example> data, int b, int steps) {
-    DpSgdConfig cfg = DpSgdConfig.of(1.0, 1.0, b, 1e-5).withSampling(DpSgdConfig.Sampling.SHUFFLE);
+    DpSgdConfig cfg =
+        DpSgdConfig.builder()
+            .setClipNorm(1.0)
+            .setNoiseMultiplier(1.0)
+            .setBatchSize(b)
+            .setDelta(1e-5)
+            .optSampling(DpSgdConfig.Sampling.SHUFFLE)
+            .build();
     long t0 = System.nanoTime();
     try (AdamW adam = AdamW.builder().build()) {
       new DpSgdTrainer(

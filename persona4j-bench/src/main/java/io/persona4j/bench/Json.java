@@ -2,8 +2,8 @@ package io.persona4j.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.persona4j.core.io.AtomicFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** JSON output of the benchmark commands. */
@@ -13,11 +13,7 @@ final class Json {
   private Json() {}
 
   static void write(Path file, Object value) throws IOException {
-    Path parent = file.toAbsolutePath().getParent();
-    if (parent != null) {
-      Files.createDirectories(parent);
-    }
-    MAPPER.writeValue(file.toFile(), value);
+    AtomicFiles.write(file, MAPPER.writeValueAsBytes(value));
     System.err.println("bench: wrote " + file);
   }
 }

@@ -63,6 +63,15 @@ final class FedExperimentFellRecCommand implements Callable<Integer> {
       description = "Override: methods to run, of ${COMPLETION-CANDIDATES}.")
   List<Method> methods;
 
+  @Option(
+      names = "--publish-to",
+      paramLabel = "URL",
+      description =
+          "Publish FELLRec's personalized adapters to this adapter store, one per client (user id"
+              + " = client id), source: federated run fellrec-<preset>-seed-<s> and its last"
+              + " round; every seed adds a version.")
+  String publishTo;
+
   /** The preset with the command line's overrides. */
   FellRecPreset resolve() {
     FellRecPreset.Builder b = FellRecPreset.byName(preset).toBuilder();
@@ -82,14 +91,20 @@ final class FedExperimentFellRecCommand implements Callable<Integer> {
     FellRecPreset p = resolve();
     Path dir = out != null ? out : Path.of("target", "fellrec-" + preset);
     Path w = work != null ? work : dir.resolve("work");
+    List<Method> ms = methods != null ? methods : List.of(Method.values());
+    if (publishTo != null && !ms.contains(Method.FELLREC)) {
+      throw new IllegalArgumentException(
+          "--publish-to publishes FELLRec's personalized adapters: --methods must include FELLREC");
+    }
     FellRecExperiment.Report r =
         FellRecExperiment.run(
             p,
             RecCommand.checkData(data),
             baseModel,
             w,
-            methods != null ? methods : List.of(Method.values()),
-            System.err::println);
+            ms,
+            System.err::println,
+            publishTo == null ? null : new FellRecPublisher(publishTo, preset));
     StringBuilder command =
         new StringBuilder("bin/persona4j fed experiment fellrec --preset ").append(preset);
     if (seeds != null) {

@@ -22,6 +22,9 @@ import picocli.CommandLine.Command;
       DpCommand.class,
       FedCommand.class,
       SteerCommand.class,
+      StoreCommand.class,
+      ServeCommand.class,
+      ApiKeyCommand.class,
       CommandLine.HelpCommand.class,
     })
 public final class Persona4j implements Runnable {

@@ -36,7 +36,8 @@ import picocli.CommandLine.Option;
           + " completion only) or {\"text\": ...}.",
       "BERT encoders: rows {\"text\": ..., \"label\": 0 | \"name\"} train a sequence"
           + " classifier (LoRA + a head saved as modules_to_save, labels in classifier.json).",
-      "Writes the adapter, metrics.jsonl and loss.png into --out."
+      "Writes the adapter, metrics.jsonl and loss.png into --out; --publish-to URL --user ID"
+          + " also publishes the adapter to the adapter store."
     })
 final class TrainCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, description = "Hugging Face model directory.")
@@ -58,6 +59,8 @@ final class TrainCommand implements Callable<Integer> {
 
   @Mixin TrainOptions options;
 
+  @Mixin PublishToOption publishTo;
+
   @Override
   public Integer call() throws Exception {
     checkOut();
@@ -65,6 +68,7 @@ final class TrainCommand implements Callable<Integer> {
     if (evalData != null) {
       CliFiles.requireFile(evalData, "--eval-data", "a JSONL file of evaluation rows");
     }
+    publishTo.validate();
     if (ModelConfigs.load(model) instanceof BertConfig) {
       return trainClassifier();
     }
@@ -80,7 +84,7 @@ final class TrainCommand implements Callable<Integer> {
           new LoraFineTune.Task(CausalLmObjective.of(lm), options.loraConfig(), Map.of());
       LoraFineTune.run(task, lora, options, train, eval, out).print(System.err);
     }
-    return 0;
+    return publishTo.publish(model, out);
   }
 
   /**
@@ -125,7 +129,7 @@ final class TrainCommand implements Callable<Integer> {
       s.print(System.err);
       System.err.println("labels: " + out.resolve(ClassLabels.FILE));
     }
-    return 0;
+    return publishTo.publish(model, out);
   }
 
   private void printCounts(List<Example> train, List<Example> eval) {

@@ -25,17 +25,13 @@ public final class Sampler {
     }
     int v = logits.length;
     float invT = 1f / config.temperature();
-    Integer[] order = new Integer[v];
     for (int i = 0; i < v; i++) {
-      order[i] = i;
       logits[i] *= invT;
     }
-    Arrays.sort(
-        order,
-        (a, b) ->
-            Float.compare(logits[b], logits[a]) != 0
-                ? Float.compare(logits[b], logits[a])
-                : Integer.compare(a, b));
+    if (config.topK() == 0 && config.topP() >= 1f) {
+      return sampleAll(logits);
+    }
+    int[] order = descending(logits);
     int keep = config.topK() > 0 ? Math.min(config.topK(), v) : v;
     double max = logits[order[0]];
     double[] p = new double[keep];
@@ -66,6 +62,57 @@ public final class Sampler {
       }
     }
     return order[cut - 1];
+  }
+
+  /**
+   * A draw from the softmax of all (already tempered) logits, scanning tokens in id order: no top-k
+   * or top-p cut, so no sorting (O(V), as {@code torch.multinomial} over the full distribution).
+   */
+  private long sampleAll(float[] logits) {
+    int v = logits.length;
+    float max = Float.NEGATIVE_INFINITY;
+    for (float x : logits) {
+      max = Math.max(max, x);
+    }
+    double[] p = new double[v];
+    double sum = 0;
+    for (int i = 0; i < v; i++) {
+      p[i] = Math.exp((double) logits[i] - max);
+      sum += p[i];
+    }
+    double u = random.nextDouble() * sum;
+    int last = 0;
+    for (int i = 0; i < v; i++) {
+      if (p[i] > 0) {
+        last = i;
+        u -= p[i];
+        if (u < 0) {
+          return i;
+        }
+      }
+    }
+    return last; // rounding left u >= 0: the last token with mass
+  }
+
+  /**
+   * Token ids by descending logit, the lower id first among equal logits ({@link Float#compare}
+   * order, NaN first), as one primitive sort: each id packed with its logit's order-preserving
+   * bits.
+   */
+  static int[] descending(float[] logits) {
+    int v = logits.length;
+    long[] keys = new long[v];
+    for (int i = 0; i < v; i++) {
+      int bits = Float.floatToIntBits(logits[i]);
+      int ordered = bits ^ ((bits >> 31) & 0x7fffffff); // signed order == Float.compare order
+      keys[i] = ((long) ~ordered << 32) | i; // ~: descending; the id breaks ties ascending
+    }
+    Arrays.sort(keys);
+    int[] order = new int[v];
+    for (int i = 0; i < v; i++) {
+      order[i] = (int) keys[i];
+    }
+    return order;
   }
 
   /** CTRL repetition penalty as transformers applies it: divide positive, multiply negative. */

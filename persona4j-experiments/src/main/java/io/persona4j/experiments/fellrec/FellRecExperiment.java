@@ -93,6 +93,37 @@ public final class FellRecExperiment {
       List<Method> methods,
       Consumer<String> log)
       throws IOException {
+    return run(preset, dataDir, baseModel, work, methods, log, null);
+  }
+
+  /**
+   * Receives each federated or local method's final per-client adapters after each seed, saved as
+   * PEFT directories under {@code work/adapters/<method name, lower case>/seed-<seed>/<client>}
+   * (e.g. to publish FELLRec's personalized adapters to an adapter store).
+   */
+  @FunctionalInterface
+  public interface AdapterSink {
+    /**
+     * @param baseModel the base model directory the adapters belong to
+     * @param adapters client id to its adapter directory
+     */
+    void accept(Method method, long seed, int rounds, Path baseModel, Map<String, Path> adapters)
+        throws IOException;
+  }
+
+  /**
+   * As {@link #run(FellRecPreset, Path, Path, Path, List, Consumer)}, handing the clients' final
+   * adapters of every method but the centralized one to {@code sink} (null: none).
+   */
+  public static Report run(
+      FellRecPreset preset,
+      Path dataDir,
+      Path baseModel,
+      Path work,
+      List<Method> methods,
+      Consumer<String> log,
+      AdapterSink sink)
+      throws IOException {
     long start = System.nanoTime();
     PreparedData data = PreparedData.load(dataDir, preset.selection(), log);
     InteractionDataset ds = data.dataset();
@@ -173,6 +204,20 @@ public final class FellRecExperiment {
         MethodRunner runner = new MethodRunner(lm, lora, clients, preset, prompt.padId());
         for (Method method : methods) {
           MethodRunner.Run run = runner.run(method, seed, init);
+          if (sink != null && method != Method.CENTRALIZED) {
+            Map<String, Path> saved = new LinkedHashMap<>();
+            for (ClientData c : clients) {
+              LoraParameters.load(lora, c.id(), run.finalParameters().get(c.id()));
+              Path dir =
+                  work.resolve("adapters")
+                      .resolve(method.name().toLowerCase(java.util.Locale.ROOT))
+                      .resolve("seed-" + seed)
+                      .resolve(c.id());
+              lora.save(c.id(), dir);
+              saved.put(c.id(), dir);
+            }
+            sink.accept(method, seed, preset.rounds(), base, saved);
+          }
           long e0 = System.nanoTime();
           int hits = 0;
           int n = 0;

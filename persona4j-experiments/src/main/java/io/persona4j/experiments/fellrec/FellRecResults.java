@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.persona4j.core.chart.BarChart;
 import io.persona4j.core.chart.LineChart;
+import io.persona4j.core.io.AtomicFiles;
 import io.persona4j.experiments.rec.MethodResult;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,7 +42,7 @@ public final class FellRecResults {
             dir.resolve("hr1.png"),
             dir.resolve("ndcg10.png"));
     writeJson(report, command, out.json());
-    Files.writeString(out.markdown(), markdown(report, command), StandardCharsets.UTF_8);
+    AtomicFiles.writeString(out.markdown(), markdown(report, command));
     List<LineChart.Series> series = new ArrayList<>();
     List<BarChart.Bar> hr = new ArrayList<>();
     List<BarChart.Bar> ndcg = new ArrayList<>();
@@ -215,8 +215,7 @@ public final class FellRecResults {
       o.set("seconds", json.valueToTree(m.seconds()));
       o.set("sampleGenerations", json.valueToTree(m.sampleGenerations()));
     }
-    Files.createDirectories(file.toAbsolutePath().getParent());
-    json.writeValue(file.toFile(), root);
+    AtomicFiles.write(file, json.writeValueAsBytes(root));
   }
 
   private static Map<String, Object> presetMap(FellRecPreset p) {

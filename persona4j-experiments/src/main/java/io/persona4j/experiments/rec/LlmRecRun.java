@@ -9,6 +9,7 @@ import io.persona4j.adapters.moe.GateType;
 import io.persona4j.adapters.moe.MoeLoraConfig;
 import io.persona4j.adapters.moe.MoeLoraModel;
 import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.io.AtomicFiles;
 import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.tokenizer.Tokenizer;
 import io.persona4j.core.train.AdamW;
@@ -33,8 +34,6 @@ import io.persona4j.rec.llara.PromptMode;
 import io.persona4j.rec.llara.RecMetrics;
 import io.persona4j.rec.llara.RecSample;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -200,8 +199,7 @@ public final class LlmRecRun {
               .put("correct", p.match().correct())
               .toString());
     }
-    Files.createDirectories(file.getParent());
-    Files.write(file, lines, StandardCharsets.UTF_8);
+    AtomicFiles.writeString(file, lines.isEmpty() ? "" : String.join("\n", lines) + "\n");
   }
 
   private static Trainer.Builder withListeners(

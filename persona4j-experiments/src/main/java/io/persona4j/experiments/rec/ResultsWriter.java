@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.persona4j.core.chart.BarChart;
+import io.persona4j.core.io.AtomicFiles;
 import io.persona4j.experiments.common.BaseModelPreset;
 import io.persona4j.experiments.common.FinetunePreset;
 import java.io.IOException;
@@ -194,7 +195,6 @@ public final class ResultsWriter {
     r.results().forEach(m -> results.add(json.valueToTree(m)));
     ArrayNode runs = root.putArray("llm_runs");
     r.outcomes().forEach(o -> runs.add(json.valueToTree(o)));
-    Files.createDirectories(file.toAbsolutePath().getParent());
-    Files.writeString(file, json.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+    AtomicFiles.writeString(file, json.writerWithDefaultPrettyPrinter().writeValueAsString(root));
   }
 }

@@ -3,11 +3,11 @@ package io.persona4j.experiments.secfpp;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.persona4j.core.io.AtomicFiles;
 import io.persona4j.core.model.bert.BertModel;
 import io.persona4j.core.train.Example;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -102,9 +102,8 @@ public final class SecFppExperiment {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("preset", preset);
     doc.put("runs", results);
-    Files.writeString(
-        out.resolve("results.json"), json.writeValueAsString(doc), StandardCharsets.UTF_8);
-    Files.writeString(out.resolve("results.md"), table(results), StandardCharsets.UTF_8);
+    AtomicFiles.writeString(out.resolve("results.json"), json.writeValueAsString(doc));
+    AtomicFiles.writeString(out.resolve("results.md"), table(results));
   }
 
   /** Markdown table: mean and std over seeds of the pooled test accuracy per setting and method. */

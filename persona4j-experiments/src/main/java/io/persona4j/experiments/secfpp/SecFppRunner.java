@@ -138,7 +138,12 @@ public final class SecFppRunner {
           DpFedAvg dp =
               new DpFedAvg(
                   new FedAvg(),
-                  DpConfig.central(preset.clipNorm(), sigma, n, DELTA),
+                  DpConfig.builder()
+                      .setClipNorm(preset.clipNorm())
+                      .setNoiseMultiplier(sigma)
+                      .setPopulation(n)
+                      .setDelta(DELTA)
+                      .build(),
                   RandomSource.secure());
           try (InMemoryGrid grid = new InMemoryGrid(clipped, 2)) {
             end = new FederatedServer(grid, dp, sc).run(ServerState.initial(p0));

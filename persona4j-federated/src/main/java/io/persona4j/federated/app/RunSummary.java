@@ -2,8 +2,8 @@ package io.persona4j.federated.app;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.persona4j.core.io.AtomicFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -48,6 +48,6 @@ public record RunSummary(
       o.put("epsilon", epsilon);
       o.put("delta", delta);
     }
-    Files.writeString(file, MAPPER.writeValueAsString(o) + "\n");
+    AtomicFiles.writeString(file, MAPPER.writeValueAsString(o) + "\n");
   }
 }

@@ -8,7 +8,7 @@ import io.persona4j.federated.privacy.DpSgdConfig;
  *
  * <pre>{@code
  * LoraClientConfig c = LoraClientConfig.builder().setLearningRate(1e-3).setLocalSteps(5)
- *     .optMicroBatchSize(8).optDpSgd(DpSgdConfig.of(1.0, 1.1, 8, 1e-5)).build();
+ *     .optMicroBatchSize(8).optDpSgd(DpSgdConfig.builder().setClipNorm(1.0).setNoiseMultiplier(1.1).setBatchSize(8).setDelta(1e-5).build()).build();
  * }</pre>
  *
  * @param learningRate constant AdamW learning rate, finite and {@code > 0}

@@ -89,31 +89,85 @@ public record DpConfig(
     }
   }
 
-  /** Central DP with a fixed clip and no epsilon budget. */
-  public static DpConfig central(
-      double clipNorm, double noiseMultiplier, int population, double delta) {
-    return new DpConfig(
-        clipNorm,
-        noiseMultiplier,
-        NoiseMode.CENTRAL,
-        population,
-        delta,
-        Double.POSITIVE_INFINITY,
-        null);
+  /**
+   * A builder: {@code setClipNorm}, {@code setNoiseMultiplier}, {@code setPopulation} and {@code
+   * setDelta} are required.
+   */
+  public static Builder builder() {
+    return new Builder();
   }
 
-  /** A copy with an epsilon budget. */
-  public DpConfig withEpsilonBudget(double budget) {
-    return new DpConfig(clipNorm, noiseMultiplier, mode, population, delta, budget, adaptive);
+  /** A builder holding this config's values. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.clipNorm = clipNorm;
+    b.noiseMultiplier = noiseMultiplier;
+    b.mode = mode;
+    b.population = population;
+    b.delta = delta;
+    b.epsilonBudget = epsilonBudget;
+    b.adaptive = adaptive;
+    return b;
   }
 
-  /** A copy with another noise mode. */
-  public DpConfig withMode(NoiseMode m) {
-    return new DpConfig(clipNorm, noiseMultiplier, m, population, delta, epsilonBudget, adaptive);
-  }
+  /** Builds a {@link DpConfig}; the record's constructor validates. */
+  public static final class Builder {
+    private double clipNorm = Double.NaN;
+    private double noiseMultiplier = Double.NaN;
+    private NoiseMode mode = NoiseMode.CENTRAL;
+    private int population;
+    private double delta = Double.NaN;
+    private double epsilonBudget = Double.POSITIVE_INFINITY;
+    private AdaptiveClip adaptive;
 
-  /** A copy with adaptive clipping. */
-  public DpConfig withAdaptive(AdaptiveClip a) {
-    return new DpConfig(clipNorm, noiseMultiplier, mode, population, delta, epsilonBudget, a);
+    private Builder() {}
+
+    /** Required: the L2 clip norm C of each client's update (the initial clip when adaptive). */
+    public Builder setClipNorm(double clipNorm) {
+      this.clipNorm = clipNorm;
+      return this;
+    }
+
+    /** Required: the noise multiplier z. */
+    public Builder setNoiseMultiplier(double noiseMultiplier) {
+      this.noiseMultiplier = noiseMultiplier;
+      return this;
+    }
+
+    /** Required: the number of clients the sample is drawn from. */
+    public Builder setPopulation(int population) {
+      this.population = population;
+      return this;
+    }
+
+    /** Required: the target delta of the (epsilon, delta) guarantee. */
+    public Builder setDelta(double delta) {
+      this.delta = delta;
+      return this;
+    }
+
+    /** Where the noise is added; default {@link NoiseMode#CENTRAL}. */
+    public Builder optMode(NoiseMode mode) {
+      this.mode = mode;
+      return this;
+    }
+
+    /** The epsilon the run may spend; default none ({@code Double.POSITIVE_INFINITY}). */
+    public Builder optEpsilonBudget(double epsilonBudget) {
+      this.epsilonBudget = epsilonBudget;
+      return this;
+    }
+
+    /** Adaptive clipping; default none (a fixed clip). */
+    public Builder optAdaptive(AdaptiveClip adaptive) {
+      this.adaptive = adaptive;
+      return this;
+    }
+
+    /** The config. */
+    public DpConfig build() {
+      return new DpConfig(
+          clipNorm, noiseMultiplier, mode, population, delta, epsilonBudget, adaptive);
+    }
   }
 }

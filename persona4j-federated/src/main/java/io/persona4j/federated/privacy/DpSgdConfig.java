@@ -69,21 +69,77 @@ public record DpSgdConfig(
     }
   }
 
-  /** Poisson sampling, no budget. */
-  public static DpSgdConfig of(
-      double clipNorm, double noiseMultiplier, int batchSize, double delta) {
-    return new DpSgdConfig(
-        clipNorm, noiseMultiplier, batchSize, Sampling.POISSON, delta, Double.POSITIVE_INFINITY);
+  /**
+   * A builder: {@code setClipNorm}, {@code setNoiseMultiplier}, {@code setBatchSize} and {@code
+   * setDelta} are required.
+   */
+  public static Builder builder() {
+    return new Builder();
   }
 
-  /** A copy with an epsilon budget. */
-  public DpSgdConfig withEpsilonBudget(double budget) {
-    return new DpSgdConfig(clipNorm, noiseMultiplier, batchSize, sampling, delta, budget);
+  /** A builder holding this config's values. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.clipNorm = clipNorm;
+    b.noiseMultiplier = noiseMultiplier;
+    b.batchSize = batchSize;
+    b.sampling = sampling;
+    b.delta = delta;
+    b.epsilonBudget = epsilonBudget;
+    return b;
   }
 
-  /** A copy with another sampling. */
-  public DpSgdConfig withSampling(Sampling s) {
-    return new DpSgdConfig(clipNorm, noiseMultiplier, batchSize, s, delta, epsilonBudget);
+  /** Builds a {@link DpSgdConfig}; the record's constructor validates. */
+  public static final class Builder {
+    private double clipNorm = Double.NaN;
+    private double noiseMultiplier = Double.NaN;
+    private int batchSize;
+    private Sampling sampling = Sampling.POISSON;
+    private double delta = Double.NaN;
+    private double epsilonBudget = Double.POSITIVE_INFINITY;
+
+    private Builder() {}
+
+    /** Required: the per-example L2 clip norm C. */
+    public Builder setClipNorm(double clipNorm) {
+      this.clipNorm = clipNorm;
+      return this;
+    }
+
+    /** Required: the noise multiplier sigma. */
+    public Builder setNoiseMultiplier(double noiseMultiplier) {
+      this.noiseMultiplier = noiseMultiplier;
+      return this;
+    }
+
+    /** Required: the (expected) batch size B. */
+    public Builder setBatchSize(int batchSize) {
+      this.batchSize = batchSize;
+      return this;
+    }
+
+    /** Required: the delta of the reported (epsilon, delta). */
+    public Builder setDelta(double delta) {
+      this.delta = delta;
+      return this;
+    }
+
+    /** How batches are drawn; default {@link Sampling#POISSON}. */
+    public Builder optSampling(Sampling sampling) {
+      this.sampling = sampling;
+      return this;
+    }
+
+    /** The epsilon local training may spend; default none ({@code Double.POSITIVE_INFINITY}). */
+    public Builder optEpsilonBudget(double epsilonBudget) {
+      this.epsilonBudget = epsilonBudget;
+      return this;
+    }
+
+    /** The config. */
+    public DpSgdConfig build() {
+      return new DpSgdConfig(clipNorm, noiseMultiplier, batchSize, sampling, delta, epsilonBudget);
+    }
   }
 
   /** The std of the noise added to the clipped sum, {@code noiseMultiplier * clipNorm}. */

@@ -170,7 +170,13 @@ class DpSgdLoraTest {
       lora.add("u", TinyLora.CONFIG, 3);
       TensorRuntime.engine().setRandomSeed(1);
       TrainableParameters params = adapter(lora);
-      DpSgdConfig cfg = DpSgdConfig.of(Double.POSITIVE_INFINITY, 0, 4, 1e-5);
+      DpSgdConfig cfg =
+          DpSgdConfig.builder()
+              .setClipNorm(Double.POSITIVE_INFINITY)
+              .setNoiseMultiplier(0)
+              .setBatchSize(4)
+              .setDelta(1e-5)
+              .build();
       DpSgdResult r =
           new DpSgdTrainer(
                   params,
@@ -220,7 +226,14 @@ class DpSgdLoraTest {
     double e3 = RdpAccountant.epsilon(q, sigma, 3, 1e-5);
     double e5 = RdpAccountant.epsilon(q, sigma, 5, 1e-5);
     double e6 = RdpAccountant.epsilon(q, sigma, 6, 1e-5);
-    DpSgdConfig dp = DpSgdConfig.of(1.0, sigma, 2, 1e-5).withEpsilonBudget((e5 + e6) / 2);
+    DpSgdConfig dp =
+        DpSgdConfig.builder()
+            .setClipNorm(1.0)
+            .setNoiseMultiplier(sigma)
+            .setBatchSize(2)
+            .setDelta(1e-5)
+            .optEpsilonBudget((e5 + e6) / 2)
+            .build();
     try (NDManager m = TensorRuntime.newManager();
         LlamaModel model = TinyLora.llama(m);
         LoraModel lora = LoraModel.of(model, m)) {

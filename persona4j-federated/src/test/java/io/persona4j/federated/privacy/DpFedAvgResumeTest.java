@@ -77,7 +77,13 @@ class DpFedAvgResumeTest {
 
   private static DpFedAvg strategy() {
     DpConfig cfg =
-        DpConfig.central(1.0, 1.1, 6, 1e-5).withAdaptive(new DpConfig.AdaptiveClip(0.5, 0.2, 1.0));
+        DpConfig.builder()
+            .setClipNorm(1.0)
+            .setNoiseMultiplier(1.1)
+            .setPopulation(6)
+            .setDelta(1e-5)
+            .optAdaptive(new DpConfig.AdaptiveClip(0.5, 0.2, 1.0))
+            .build();
     return new DpFedAvg(new FedAvg(), cfg, RandomSource.deterministicForTesting(3));
   }
 

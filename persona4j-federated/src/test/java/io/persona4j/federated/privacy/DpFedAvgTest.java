@@ -81,7 +81,12 @@ class DpFedAvgTest {
     DpFedAvg dp =
         new DpFedAvg(
             new FedAvg(),
-            DpConfig.central(1.0, 0.0, 5, 1e-5),
+            DpConfig.builder()
+                .setClipNorm(1.0)
+                .setNoiseMultiplier(0.0)
+                .setPopulation(5)
+                .setDelta(1e-5)
+                .build(),
             RandomSource.deterministicForTesting(3));
     ServerState s1;
     try (InMemoryGrid grid = new InMemoryGrid(apps, 2)) {
@@ -118,7 +123,12 @@ class DpFedAvgTest {
     DpFedAvg dp =
         new DpFedAvg(
             new FedAvg(),
-            DpConfig.central(clip, z, 10, 1e-5),
+            DpConfig.builder()
+                .setClipNorm(clip)
+                .setNoiseMultiplier(z)
+                .setPopulation(10)
+                .setDelta(1e-5)
+                .build(),
             RandomSource.deterministicForTesting(7));
     double s = 0;
     double ss = 0;
@@ -152,7 +162,14 @@ class DpFedAvgTest {
     int n = 4;
     ParameterSet params = ShiftClient.layout(new float[dim]);
     ServerState state = ServerState.initial(params);
-    DpConfig cfg = DpConfig.central(clip, z, n, 1e-5).withMode(DpConfig.NoiseMode.DISTRIBUTED);
+    DpConfig cfg =
+        DpConfig.builder()
+            .setClipNorm(clip)
+            .setNoiseMultiplier(z)
+            .setPopulation(n)
+            .setDelta(1e-5)
+            .optMode(DpConfig.NoiseMode.DISTRIBUTED)
+            .build();
     DpFedAvg dp = new DpFedAvg(new FedAvg(), cfg, RandomSource.deterministicForTesting(8));
     List<String> ids = List.of("a", "b", "c", "d");
     double ss = 0;
@@ -202,7 +219,12 @@ class DpFedAvgTest {
     DpFedAvg dp =
         new DpFedAvg(
             new FedAvg(),
-            DpConfig.central(0.5, 0.0, 4, 1e-5),
+            DpConfig.builder()
+                .setClipNorm(0.5)
+                .setNoiseMultiplier(0.0)
+                .setPopulation(4)
+                .setDelta(1e-5)
+                .build(),
             RandomSource.deterministicForTesting(1));
     ServerState s1;
     try (InMemoryGrid grid = new InMemoryGrid(apps, 2)) {
@@ -231,7 +253,13 @@ class DpFedAvgTest {
     double q = 0.4;
     double z = 1.1;
     double delta = 1e-5;
-    DpConfig cfg = DpConfig.central(1.0, z, 10, delta);
+    DpConfig cfg =
+        DpConfig.builder()
+            .setClipNorm(1.0)
+            .setNoiseMultiplier(z)
+            .setPopulation(10)
+            .setDelta(delta)
+            .build();
     ServerState s0 = start(rnd);
     try (InMemoryGrid grid = new InMemoryGrid(apps, 2)) {
       DpFedAvg dp = new DpFedAvg(new FedAvg(), cfg, RandomSource.deterministicForTesting(9));
@@ -252,7 +280,7 @@ class DpFedAvgTest {
       DpFedAvg capped =
           new DpFedAvg(
               new FedAvg(),
-              cfg.withEpsilonBudget((e3 + e4) / 2),
+              cfg.toBuilder().optEpsilonBudget((e3 + e4) / 2).build(),
               RandomSource.deterministicForTesting(9));
       FederatedServer server = new FederatedServer(grid, capped, config(10, q));
       assertThatThrownBy(() -> server.run(s0))
@@ -279,7 +307,13 @@ class DpFedAvgTest {
       apps.put("c" + i, new ClippingClient(new ShiftClient(d, 1)));
     }
     DpConfig cfg =
-        DpConfig.central(1.0, 0.0, 4, 1e-5).withAdaptive(new DpConfig.AdaptiveClip(0.5, 0.2, 1e-3));
+        DpConfig.builder()
+            .setClipNorm(1.0)
+            .setNoiseMultiplier(0.0)
+            .setPopulation(4)
+            .setDelta(1e-5)
+            .optAdaptive(new DpConfig.AdaptiveClip(0.5, 0.2, 1e-3))
+            .build();
     DpFedAvg dp = new DpFedAvg(new FedAvg(), cfg, RandomSource.deterministicForTesting(2));
     assertThat(dp.requiredMetrics()).contains(DpFedAvg.UNCLIPPED_METRIC);
     ServerState s0 = ServerState.initial(ShiftClient.layout(new float[D]));

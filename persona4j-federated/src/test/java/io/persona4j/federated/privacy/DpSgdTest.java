@@ -171,7 +171,14 @@ class DpSgdTest {
     double eps6 = RdpAccountant.epsilon(q, sigma, 6, delta);
     assertThat(eps6).isGreaterThan(eps5);
     double budget = (eps5 + eps6) / 2;
-    DpSgdConfig cfg = DpSgdConfig.of(0.5, sigma, b, delta).withEpsilonBudget(budget);
+    DpSgdConfig cfg =
+        DpSgdConfig.builder()
+            .setClipNorm(0.5)
+            .setNoiseMultiplier(sigma)
+            .setBatchSize(b)
+            .setDelta(delta)
+            .optEpsilonBudget(budget)
+            .build();
     float[][] x = features(n, 3, 3);
     int[] y = new int[n];
     for (int i = 0; i < n; i++) {
@@ -222,7 +229,13 @@ class DpSgdTest {
       NDArray w = m.create(new float[2], new Shape(2));
       TrainableParameters params = TrainableParameters.of(Map.of("w", w));
       LinearObjective obj = new LinearObjective(x, new int[n], w);
-      DpSgdConfig poisson = DpSgdConfig.of(1, 1, 10, 1e-5);
+      DpSgdConfig poisson =
+          DpSgdConfig.builder()
+              .setClipNorm(1)
+              .setNoiseMultiplier(1)
+              .setBatchSize(10)
+              .setDelta(1e-5)
+              .build();
       DpSgdTrainer t =
           new DpSgdTrainer(
               params,
@@ -241,7 +254,7 @@ class DpSgdTest {
       }
       // Binomial(50, 0.2) per draw: mean 10, std 2; the mean of 2000 draws has std 0.045.
       assertThat(total / (double) draws).isCloseTo(10.0, within(0.2));
-      DpSgdConfig shuffle = poisson.withSampling(DpSgdConfig.Sampling.SHUFFLE);
+      DpSgdConfig shuffle = poisson.toBuilder().optSampling(DpSgdConfig.Sampling.SHUFFLE).build();
       DpSgdTrainer s =
           new DpSgdTrainer(
               params,
@@ -266,16 +279,71 @@ class DpSgdTest {
 
   @Test
   void configRejectsBadValuesNamingTheField() {
-    assertThatThrownBy(() -> DpSgdConfig.of(0, 1, 4, 1e-5)).hasMessageContaining("clipNorm");
-    assertThatThrownBy(() -> DpSgdConfig.of(Double.POSITIVE_INFINITY, 1, 4, 1e-5))
+    assertThatThrownBy(
+            () ->
+                DpSgdConfig.builder()
+                    .setClipNorm(0)
+                    .setNoiseMultiplier(1)
+                    .setBatchSize(4)
+                    .setDelta(1e-5)
+                    .build())
+        .hasMessageContaining("clipNorm");
+    assertThatThrownBy(
+            () ->
+                DpSgdConfig.builder()
+                    .setClipNorm(Double.POSITIVE_INFINITY)
+                    .setNoiseMultiplier(1)
+                    .setBatchSize(4)
+                    .setDelta(1e-5)
+                    .build())
         .hasMessageContaining("noiseMultiplier");
-    assertThatThrownBy(() -> DpSgdConfig.of(1, -1, 4, 1e-5))
+    assertThatThrownBy(
+            () ->
+                DpSgdConfig.builder()
+                    .setClipNorm(1)
+                    .setNoiseMultiplier(-1)
+                    .setBatchSize(4)
+                    .setDelta(1e-5)
+                    .build())
         .hasMessageContaining("noiseMultiplier");
-    assertThatThrownBy(() -> DpSgdConfig.of(1, 1, 0, 1e-5)).hasMessageContaining("batchSize");
-    assertThatThrownBy(() -> DpSgdConfig.of(1, 1, 4, 1)).hasMessageContaining("delta");
-    assertThatThrownBy(() -> DpSgdConfig.of(1, 1, 4, 1e-5).withEpsilonBudget(0))
+    assertThatThrownBy(
+            () ->
+                DpSgdConfig.builder()
+                    .setClipNorm(1)
+                    .setNoiseMultiplier(1)
+                    .setBatchSize(0)
+                    .setDelta(1e-5)
+                    .build())
+        .hasMessageContaining("batchSize");
+    assertThatThrownBy(
+            () ->
+                DpSgdConfig.builder()
+                    .setClipNorm(1)
+                    .setNoiseMultiplier(1)
+                    .setBatchSize(4)
+                    .setDelta(1)
+                    .build())
+        .hasMessageContaining("delta");
+    assertThatThrownBy(
+            () ->
+                DpSgdConfig.builder()
+                    .setClipNorm(1)
+                    .setNoiseMultiplier(1)
+                    .setBatchSize(4)
+                    .setDelta(1e-5)
+                    .optEpsilonBudget(0)
+                    .build())
         .hasMessageContaining("epsilonBudget");
-    assertThatThrownBy(() -> DpSgdAccountant.of(DpSgdConfig.of(1, 1, 8, 1e-5), 5))
+    assertThatThrownBy(
+            () ->
+                DpSgdAccountant.of(
+                    DpSgdConfig.builder()
+                        .setClipNorm(1)
+                        .setNoiseMultiplier(1)
+                        .setBatchSize(8)
+                        .setDelta(1e-5)
+                        .build(),
+                    5))
         .hasMessageContaining("batchSize 8");
   }
 }

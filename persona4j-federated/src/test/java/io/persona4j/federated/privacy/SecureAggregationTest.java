@@ -211,7 +211,14 @@ class SecureAggregationTest {
       apps.put(
           e.getKey(), e.getKey().equals("c4") ? new DroppingClient(app, Stage.MASKED_INPUT) : app);
     }
-    DpConfig dpc = DpConfig.central(clip, 0.0, N, 1e-5).withMode(DpConfig.NoiseMode.DISTRIBUTED);
+    DpConfig dpc =
+        DpConfig.builder()
+            .setClipNorm(clip)
+            .setNoiseMultiplier(0.0)
+            .setPopulation(N)
+            .setDelta(1e-5)
+            .optMode(DpConfig.NoiseMode.DISTRIBUTED)
+            .build();
     DpFedAvg dp = new DpFedAvg(new FedAvg(), dpc, RandomSource.deterministicForTesting(1));
     ServerConfig cfg =
         new ServerConfig(

@@ -10,7 +10,7 @@ import io.persona4j.core.model.TorchOps;
  * keys and values. All rows of a batch share one write position (prompts are left-padded); padded
  * slots are hidden by the key mask.
  */
-public final class KvCache implements AutoCloseable {
+public final class KvCache implements DecoderCache, AutoCloseable {
   private final NDManager manager;
   private final NDArray[] keys;
   private final NDArray[] values;
@@ -52,6 +52,7 @@ public final class KvCache implements AutoCloseable {
    * views of the whole filled range {@code [B, kvHeads, length + T, headDim]}. Call {@link
    * #advance(int)} once after the last layer.
    */
+  @Override
   public NDArray[] append(int layer, NDArray k, NDArray v) {
     int t = (int) k.getShape().get(2);
     if (length + t > capacity) {
@@ -66,6 +67,7 @@ public final class KvCache implements AutoCloseable {
   }
 
   /** Marks {@code t} more positions as written, after every layer appended them. */
+  @Override
   public void advance(int t) {
     length += t;
   }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import io.persona4j.core.config.LlamaConfig;
+import io.persona4j.core.model.AdditiveLinear;
 import io.persona4j.core.model.Linear;
 import io.persona4j.core.model.TorchOps;
 import java.util.LinkedHashMap;
@@ -18,7 +19,9 @@ import java.util.Map;
  * {@link Linear} projections are views into it (no extra memory). While those projections are the
  * ones loaded and none of their weights is trained, the forward pass runs one matmul for q/k/v and
  * one for gate/up; once one of them is replaced ({@link #setLinear}, e.g. by an adapter) or
- * requires gradients (full-parameter training), that group falls back to separate projections.
+ * requires gradients (full-parameter training), that group falls back to separate projections. A
+ * replacement that is an {@link AdditiveLinear} of the loaded projection (per-row serving adapters)
+ * keeps the fused matmul: its delta is added to its columns of the fused output.
  *
  * <p>To change a loaded weight's values, write into it ({@code muli}, {@code set(NDIndex, array)},
  * ...): DJL's {@code NDArray.set(Buffer)} does not copy into the array but points it at new memory,
@@ -63,9 +66,9 @@ public final class LlamaLayer {
     boolean usable(Linear[] proj, Proj first) {
       for (int i = 0; i < parts.length; i++) {
         Linear p = parts[i];
-        if (proj[first.ordinal() + i] != p
-            || p.weight().hasGradient()
-            || (p.bias() != null && p.bias().hasGradient())) {
+        Linear current = proj[first.ordinal() + i];
+        Linear base = current instanceof AdditiveLinear a ? a.base() : current;
+        if (base != p || p.weight().hasGradient() || (p.bias() != null && p.bias().hasGradient())) {
           return false;
         }
       }
@@ -157,13 +160,14 @@ public final class LlamaLayer {
    * @param cache KV cache or null (then S = T)
    * @return {@code [B, T, H]}
    */
-  NDArray forward(NDArray x, Rope.Angles angles, NDArray mask, Rope rope, KvCache cache) {
+  NDArray forward(NDArray x, Rope.Angles angles, NDArray mask, Rope rope, DecoderCache cache) {
     x = x.add(attention(inputNorm.forward(x), angles, mask, rope, cache)); // [B, T, H]
     return x.add(mlp(postAttentionNorm.forward(x))); // [B, T, H]
   }
 
   /** Grouped-query self-attention with RoPE on normed hidden states {@code h [B, T, H]}. */
-  private NDArray attention(NDArray h, Rope.Angles angles, NDArray mask, Rope rope, KvCache cache) {
+  private NDArray attention(
+      NDArray h, Rope.Angles angles, NDArray mask, Rope rope, DecoderCache cache) {
     long b = h.getShape().get(0);
     long t = h.getShape().get(1);
     int groups = heads / kvHeads;
@@ -171,7 +175,8 @@ public final class LlamaLayer {
     NDArray k;
     NDArray v;
     if (qkv != null && qkv.usable(proj, Proj.Q)) {
-      NDArray y = qkv.linear().forward(h).reshape(b, t, heads + 2L * kvHeads, headDim);
+      NDArray fused = addDeltas(qkv.linear().forward(h), h, Proj.Q, 3); // [B, T, (nh+2nkv)*hd]
+      NDArray y = fused.reshape(b, t, heads + 2L * kvHeads, headDim);
       NDList qkAndV = TorchOps.split(y, 2, heads + kvHeads, kvHeads); // [B,T,nh+nkv,hd], [..nkv..]
       NDList qk = TorchOps.split(rope.apply(qkAndV.get(0), angles), 2, heads, kvHeads);
       q = qk.get(0); // [B, T, nh, hd]
@@ -213,7 +218,8 @@ public final class LlamaLayer {
     NDArray up;
     if (gateUp != null && gateUp.usable(proj, Proj.GATE)) {
       long inter = linear(Proj.GATE).outFeatures();
-      NDList gu = TorchOps.split(gateUp.linear().forward(h), 2, inter, inter); // [B, T, I] x 2
+      NDArray fused = addDeltas(gateUp.linear().forward(h), h, Proj.GATE, 2); // [B, T, 2I]
+      NDList gu = TorchOps.split(fused, 2, inter, inter); // [B, T, I] x 2
       gate = gu.get(0);
       up = gu.get(1);
     } else {
@@ -222,6 +228,27 @@ public final class LlamaLayer {
     }
     NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up); // [B, T, I]
     return linear(Proj.DOWN).forward(act); // [B, T, H]
+  }
+
+  /**
+   * Adds the deltas of the {@link AdditiveLinear} projections among {@code n} fused ones starting
+   * at {@code first} to their columns of the fused output {@code y [B, T, sum(out)]} (in place: y
+   * is this pass's own temporary).
+   */
+  private NDArray addDeltas(NDArray y, NDArray h, Proj first, int n) {
+    long start = 0;
+    for (int i = 0; i < n; i++) {
+      Linear l = proj[first.ordinal() + i];
+      long end = start + l.outFeatures();
+      if (l instanceof AdditiveLinear a) {
+        NDArray d = a.delta(h); // [B, T, out_i] or null
+        if (d != null) {
+          TorchOps.slice(y, 2, start, end).addi(d);
+        }
+      }
+      start = end;
+    }
+    return y;
   }
 
   /**

@@ -257,7 +257,7 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
    * @param cache KV cache to append to, or null
    * @return final-norm hidden states {@code [B, T, H]} on {@code embeds}' manager
    */
-  public NDArray hidden(NDArray embeds, NDArray positions, NDArray mask, KvCache cache) {
+  public NDArray hidden(NDArray embeds, NDArray positions, NDArray mask, DecoderCache cache) {
     NDManager out = embeds.getManager();
     NDArray x;
     try (NDScope scope = new NDScope()) {
@@ -314,7 +314,8 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
     return TorchOps.rows(embedTokens, longIds); // [B, T, H]
   }
 
-  private NDArray hiddenUnscoped(NDArray embeds, NDArray positions, NDArray mask, KvCache cache) {
+  private NDArray hiddenUnscoped(
+      NDArray embeds, NDArray positions, NDArray mask, DecoderCache cache) {
     NDArray x = runLayers(embeds, positions, mask, cache, 0, layers.size()); // [B, T, H]
     if (cache != null) {
       cache.advance((int) embeds.getShape().get(1));
@@ -323,7 +324,7 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
   }
 
   private NDArray runLayers(
-      NDArray embeds, NDArray positions, NDArray mask, KvCache cache, int from, int to) {
+      NDArray embeds, NDArray positions, NDArray mask, DecoderCache cache, int from, int to) {
     long t = embeds.getShape().get(1);
     if (mask == null && t != 1) {
       throw new IllegalArgumentException("a mask is required for " + t + " positions at once");

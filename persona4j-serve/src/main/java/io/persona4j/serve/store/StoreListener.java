@@ -1,0 +1,10 @@
+package io.persona4j.serve.store;
+
+/**
+ * Receives {@link StoreEvent}s, one at a time, in sequence order, on the store's watcher thread.
+ * Keep it quick (hand work to another thread); an exception is logged and does not stop delivery.
+ */
+@FunctionalInterface
+public interface StoreListener {
+  void onEvent(StoreEvent event);
+}
