@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.persona4j.cli;
 
 import ai.djl.ndarray.NDManager;
@@ -120,13 +124,16 @@ final class SteerCloudCommand implements Callable<Integer> {
       names = "--batching",
       negatable = true,
       defaultValue = "true",
-      description = "Batch concurrent sessions' steps into one forward pass (default on).")
+      description =
+          "Continuous batching: concurrent sessions' steps run as one forward pass (default on).")
   boolean batching;
 
   @Option(
       names = "--max-batch",
       defaultValue = "32",
-      description = "Sequences per batched forward pass at most (default ${DEFAULT-VALUE}).")
+      description =
+          "Rows of the batched forward pass, i.e. KV-cache slots allocated at start; further"
+              + " sessions wait for a slot (default ${DEFAULT-VALUE}).")
   int maxBatch;
 
   @Override

@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.persona4j.cli;
 
 import io.persona4j.experiments.steer.SteerExperiment;
@@ -26,7 +30,8 @@ final class SteerExperimentCommand implements Callable<Integer> {
   @Option(
       names = "--preset",
       defaultValue = "smoke",
-      description = "smoke (minutes, CI) or standard (3 seeds, about an hour on the loaded 2-core machine).")
+      description =
+          "smoke (minutes, CI) or standard (3 seeds, about an hour on the loaded 2-core machine).")
   String preset;
 
   @Option(

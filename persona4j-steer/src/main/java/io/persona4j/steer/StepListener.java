@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.persona4j.steer;
 
 /** Sees a steered generation as it happens (e.g. {@link SteerTrace}, a token printer). */

@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.persona4j.steer.cloud;
 
 import java.time.Duration;
@@ -12,9 +16,11 @@ import java.time.Duration;
  * @param idleTimeout time the device has to answer a distribution with its token
  * @param maxNewTokens cap on the tokens of one session
  * @param maxPromptTokens cap on the cloud prompt's tokens
- * @param batching whether concurrent sessions' steps run as one forward pass ({@link
- *     CohortCloudEngine}) or one after another ({@link SerialCloudEngine})
- * @param maxBatch most sequences in one batched forward pass
+ * @param batching whether concurrent sessions' steps run as one forward pass (continuous batching,
+ *     {@link BatchCloudEngine}) or one after another ({@link SerialCloudEngine})
+ * @param maxBatch rows of the batched forward pass (KV-cache slots of {@code maxPromptTokens +
+ *     maxNewTokens} positions, at most the model's, allocated when the service starts); further
+ *     sessions wait for a slot
  */
 public record CloudServerConfig(
     String bindHost,

@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.persona4j.steer.cloud;
 
 import com.google.protobuf.ByteString;
@@ -56,7 +60,11 @@ public final class CloudService implements AutoCloseable {
     this.registry = registry;
     this.engine =
         config.batching()
-            ? new CohortCloudEngine(model.model(), config.maxBatch())
+            ? new BatchCloudEngine(
+                model.model(),
+                config.maxBatch(),
+                config.maxSessions(),
+                Math.min(config.maxPromptTokens() + config.maxNewTokens(), model.maxPositions()))
             : new SerialCloudEngine(model.model());
     this.permits = new Semaphore(config.maxSessions());
     byte[] tokenizerJson = Files.readAllBytes(model.tokenizer().source());
