@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.persona4j.bench;
 
 import ai.djl.ndarray.NDManager;
@@ -81,6 +85,12 @@ public final class SteerBenchCommand implements Callable<Integer> {
 
   @Option(names = "--throughput-tokens", defaultValue = "24", description = "tokens per session")
   int throughputTokens;
+
+  @Option(
+      names = "--throughput-rounds",
+      defaultValue = "3",
+      description = "alternating rounds of serial and batched runs per concurrency")
+  int throughputRounds;
 
   @Option(
       names = "--parts",
@@ -297,13 +307,17 @@ public final class SteerBenchCommand implements Callable<Integer> {
     return result;
   }
 
-  /** Cloud tokens/s with concurrent cloud-only sessions, batched and one at a time. */
+  /**
+   * Cloud tokens/s with concurrent cloud-only sessions, batched and one at a time: both servers run
+   * side by side, each warmed up, then {@code --throughput-rounds} rounds alternate their order (so
+   * both see the same stretches of machine load); medians over rounds.
+   */
   private Map<String, Object> throughput(SteerModel cloud, SteerModel device) throws Exception {
     Map<String, Object> result = new LinkedHashMap<>();
     System.out.printf(
         "%ncloud throughput (tokens/s over all sessions; cloud-only sessions, topk:64 wire, %d"
-            + " tokens each)%n",
-        throughputTokens);
+            + " tokens each; median of %d alternating rounds)%n",
+        throughputTokens, throughputRounds);
     System.out.printf("%-12s %14s %14s %8s%n", "sessions", "one at a time", "batched", "ratio");
     SteerConfig cfg =
         SteerConfig.builder()
@@ -313,40 +327,76 @@ public final class SteerBenchCommand implements Callable<Integer> {
             .optWire(WireFormat.topK(64))
             .build();
     for (int n : concurrency) {
-      double[] tps = new double[2];
-      for (int b = 0; b < 2; b++) {
-        boolean batching = b == 1;
-        try (CloudServer server = serve(cloud, batching);
-            GrpcCloudConnector c = connect(server);
-            SteeredGenerator g = new SteeredGenerator(device, c)) {
+      List<List<Double>> tps = List.of(new ArrayList<>(), new ArrayList<>());
+      List<Double> ratios = new ArrayList<>();
+      try (CloudServer serial = serve(cloud, false);
+          CloudServer batched = serve(cloud, true);
+          GrpcCloudConnector cs = connect(serial);
+          GrpcCloudConnector cb = connect(batched);
+          SteeredGenerator gs = new SteeredGenerator(device, cs);
+          SteeredGenerator gb = new SteeredGenerator(device, cb)) {
+        List<SteeredGenerator> gens = List.of(gs, gb);
+        for (SteeredGenerator g : gens) {
           g.generate(QUERY, PERSONALIZED, cfg, StepListener.NONE); // warm up
-          ExecutorService pool = Executors.newFixedThreadPool(n);
-          long t0 = System.nanoTime();
-          List<Future<SteerResult>> fs = new ArrayList<>();
-          for (int i = 0; i < n; i++) {
-            fs.add(pool.submit(() -> g.generate(QUERY, PERSONALIZED, cfg, StepListener.NONE)));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        try {
+          for (int r = 0; r < throughputRounds; r++) {
+            double[] round = new double[2];
+            for (int k = 0; k < 2; k++) {
+              int b = r % 2 == 0 ? k : 1 - k;
+              SteeredGenerator g = gens.get(b);
+              long t0 = System.nanoTime();
+              List<Future<SteerResult>> fs = new ArrayList<>();
+              for (int i = 0; i < n; i++) {
+                fs.add(pool.submit(() -> g.generate(QUERY, PERSONALIZED, cfg, StepListener.NONE)));
+              }
+              long total = 0;
+              for (Future<SteerResult> f : fs) {
+                total += f.get().tokens().length;
+              }
+              round[b] = total / ((System.nanoTime() - t0) / 1e9);
+              tps.get(b).add(round[b]);
+            }
+            ratios.add(round[1] / round[0]);
           }
-          long total = 0;
-          for (Future<SteerResult> f : fs) {
-            total += f.get().tokens().length;
-          }
-          double seconds = (System.nanoTime() - t0) / 1e9;
+        } finally {
           pool.shutdown();
-          tps[b] = total / seconds;
         }
       }
+      double serialTps = median(tps.get(0));
+      double batchedTps = median(tps.get(1));
+      double ratio = median(ratios);
       System.out.printf(
-          Locale.ROOT, "%-12d %14.1f %14.1f %8.2f%n", n, tps[0], tps[1], tps[1] / tps[0]);
+          Locale.ROOT,
+          "%-12d %14.1f %14.1f %8.2f   (ratio per round: %s)%n",
+          n,
+          serialTps,
+          batchedTps,
+          ratio,
+          ratios.stream().map(x -> String.format(Locale.ROOT, "%.2f", x)).toList());
       result.put(
           Integer.toString(n),
           Map.of(
               "serial_tokens_per_s",
-              tps[0],
+              serialTps,
               "batched_tokens_per_s",
-              tps[1],
+              batchedTps,
               "ratio",
-              tps[1] / tps[0]));
+              ratio,
+              "ratio_per_round",
+              ratios,
+              "serial_per_round",
+              tps.get(0),
+              "batched_per_round",
+              tps.get(1)));
     }
     return result;
+  }
+
+  private static double median(List<Double> xs) {
+    double[] v = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    int m = v.length / 2;
+    return v.length % 2 == 1 ? v[m] : (v[m - 1] + v[m]) / 2;
   }
 }

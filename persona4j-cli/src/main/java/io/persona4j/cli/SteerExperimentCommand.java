@@ -66,6 +66,14 @@ final class SteerExperimentCommand implements Callable<Integer> {
               + " docs/steer-<preset>-*.png (what the project publishes; off by default).")
   boolean updateDocs;
 
+  @Option(
+      names = "--jobs",
+      defaultValue = "1",
+      description =
+          "Seeds run at once, each on its own thread with its own pair of models and its own"
+              + " outputs (default ${DEFAULT-VALUE}: one after another).")
+  int jobs;
+
   @Option(names = "--seeds", description = "Override: number of seeds.")
   Integer seeds;
 
@@ -77,6 +85,9 @@ final class SteerExperimentCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (jobs < 1) {
+      throw new IllegalArgumentException("--jobs must be >= 1 (seeds run at once), got " + jobs);
+    }
     SteerPreset p = SteerPreset.named(preset);
     if (seeds != null) {
       p = p.withSeeds(seeds);
@@ -93,13 +104,15 @@ final class SteerExperimentCommand implements Callable<Integer> {
     Path section = updateDocs ? Installation.docs().resolve("RESULTS.md") : null;
     SteerExperiment.Outcome o =
         SteerExperiment.run(
-            new SteerExperiment.Settings(p, movielensDir, reviewsDir, retriever, dir, System.err));
+            new SteerExperiment.Settings(
+                p, movielensDir, reviewsDir, retriever, dir, System.err, jobs));
     String command =
         "bin/persona4j steer experiment --preset "
             + preset
             + (seeds != null ? " --seeds " + seeds : "")
             + (evalUsers != null ? " --eval-users " + evalUsers : "")
             + (evalReviews != null ? " --eval-reviews " + evalReviews : "")
+            + (jobs != 1 ? " --jobs " + jobs : "")
             + (updateDocs ? " --update-docs" : "");
     SteerReport report = new SteerReport(o);
     String machine = RecCommand.Experiment.machine();

@@ -245,6 +245,8 @@ class SteerCliTest {
     CliTest.Run data =
         CliTest.run("steer", "experiment", "--movielens", tmp.resolve("nope").toString());
     assertThat(data.err()).contains("--movielens").contains("nope");
+    CliTest.Run jobs = CliTest.run("steer", "experiment", "--jobs", "0");
+    assertThat(jobs.err()).contains("--jobs must be >= 1 (seeds run at once), got 0");
     CliTest.Run exposed =
         CliTest.run(
             "steer", "cloud", "--model", cloud.toString(), "--no-auth", "--bind", "0.0.0.0");

@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.persona4j.experiments.fellrec;
 
 /** The methods compared by the FELLRec experiment, in table order. */

@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.persona4j.experiments.steer;
 
 import ai.djl.ndarray.NDManager;
@@ -23,6 +27,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * The CoSteer experiment ({@code persona4j steer experiment}): a cloud/device Llama pair sharing
@@ -33,14 +41,41 @@ import java.util.SplittableRandom;
  * {@link SteerReport} aggregates.
  */
 public final class SteerExperiment {
-  /** Inputs of a run. */
+  /**
+   * Inputs of a run.
+   *
+   * @param jobs seeds run at once, each on its own thread with its own pair of models (1: one after
+   *     another); a seed computes the same whichever other seeds run beside it
+   */
   public record Settings(
       SteerPreset preset,
       Path movielens,
       Path reviews,
       Path retriever,
       Path out,
-      PrintStream log) {}
+      PrintStream log,
+      int jobs) {
+    public Settings {
+      if (jobs < 1) {
+        throw new IllegalArgumentException("jobs must be >= 1, got " + jobs);
+      }
+    }
+
+    /** One seed after another. */
+    public Settings(
+        SteerPreset preset,
+        Path movielens,
+        Path reviews,
+        Path retriever,
+        Path out,
+        PrintStream log) {
+      this(preset, movielens, reviews, retriever, out, log, 1);
+    }
+  }
+
+  /** What one seed produced. */
+  private record SeedOutcome(
+      ModelInfo cloud, ModelInfo device, List<ExampleResult> results, long corpusTokens) {}
 
   /** What pre-training produced for one model of one seed. */
   public record ModelInfo(
@@ -95,40 +130,45 @@ public final class SteerExperiment {
     List<ExampleResult> results = new ArrayList<>();
     List<ModelInfo> models = new ArrayList<>();
     long corpusTokens = 0;
-    for (int seed = 1; seed <= preset.seeds(); seed++) {
-      Path dir = s.out().resolve("seed-" + seed);
-      ModelInfo cloudInfo =
-          pretrain("cloud", preset.cloud(), preset, corpus, dir.resolve("cloud"), seed, log);
-      ModelInfo deviceInfo =
-          pretrain("device", preset.device(), preset, corpus, dir.resolve("device"), seed, log);
-      models.add(cloudInfo);
-      models.add(deviceInfo);
-      if (!Arrays.equals(
-          Files.readAllBytes(dir.resolve("cloud/tokenizer.json")),
-          Files.readAllBytes(dir.resolve("device/tokenizer.json")))) {
-        throw new IllegalStateException(
-            "the pair of seed " + seed + " does not share its tokenizer");
+    int threads = Math.min(s.jobs(), preset.seeds());
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            threads,
+            r -> {
+              Thread t = new Thread(r, "steer-experiment-seed");
+              t.setDaemon(true);
+              return t;
+            });
+    try {
+      List<Future<SeedOutcome>> seeds = new ArrayList<>();
+      for (int seed = 1; seed <= preset.seeds(); seed++) {
+        int sd = seed;
+        seeds.add(pool.submit(() -> runSeed(s, sd, corpus, rows, movies, reviews)));
       }
-      try (NDManager m = TensorRuntime.newManager();
-          SteerModel cloud = SteerModel.load(dir.resolve("cloud"), m);
-          SteerModel device = SteerModel.load(dir.resolve("device"), m);
-          CloudService service =
-              new CloudService(
-                  cloud, CloudServerConfig.builder().optBatching(false).build(), null);
-          SteeredGenerator g =
-              new SteeredGenerator(
-                  device,
-                  new InProcessCloudConnector(service, new CloudConnector.Credentials("exp", "")));
-          Writer predictions =
-              Files.newBufferedWriter(dir.resolve("predictions.jsonl"), StandardCharsets.UTF_8)) {
-        if (seed == 1) {
-          corpusTokens = countTokens(cloud, corpus);
+      for (Future<SeedOutcome> f : seeds) {
+        SeedOutcome o;
+        try {
+          o = f.get();
+        } catch (ExecutionException e) {
+          seeds.forEach(x -> x.cancel(true));
+          Throwable c = e.getCause();
+          if (c instanceof IOException io) {
+            throw io;
+          }
+          if (c instanceof RuntimeException re) {
+            throw re;
+          }
+          throw new IllegalStateException(c);
         }
-        SteerRunner r = new SteerRunner(cloud, device, g, rows, seed, predictions, log, m);
-        r.movies(movies, preset);
-        r.reviews(reviews, preset);
-        results.addAll(r.results());
+        models.add(o.cloud());
+        models.add(o.device());
+        results.addAll(o.results());
+        if (corpusTokens == 0) {
+          corpusTokens = o.corpusTokens();
+        }
       }
+    } finally {
+      pool.shutdownNow();
     }
     return new Outcome(
         preset,
@@ -142,6 +182,46 @@ public final class SteerExperiment {
         movies.embeddedItems(),
         reviews.judgeAccuracy(),
         (System.nanoTime() - start) / 1e9);
+  }
+
+  /** Pre-trains (or reuses) one seed's pair and answers every test point with every row. */
+  private static SeedOutcome runSeed(
+      Settings s,
+      int seed,
+      List<String> corpus,
+      List<Row> rows,
+      MovieTask movies,
+      ReviewTask reviews)
+      throws IOException, InterruptedException {
+    SteerPreset preset = s.preset();
+    PrintStream log = s.log();
+    Path dir = s.out().resolve("seed-" + seed);
+    ModelInfo cloudInfo =
+        pretrain("cloud", preset.cloud(), preset, corpus, dir.resolve("cloud"), seed, log);
+    ModelInfo deviceInfo =
+        pretrain("device", preset.device(), preset, corpus, dir.resolve("device"), seed, log);
+    if (!Arrays.equals(
+        Files.readAllBytes(dir.resolve("cloud/tokenizer.json")),
+        Files.readAllBytes(dir.resolve("device/tokenizer.json")))) {
+      throw new IllegalStateException("the pair of seed " + seed + " does not share its tokenizer");
+    }
+    try (NDManager m = TensorRuntime.newManager();
+        SteerModel cloud = SteerModel.load(dir.resolve("cloud"), m);
+        SteerModel device = SteerModel.load(dir.resolve("device"), m);
+        CloudService service =
+            new CloudService(cloud, CloudServerConfig.builder().optBatching(false).build(), null);
+        SteeredGenerator g =
+            new SteeredGenerator(
+                device,
+                new InProcessCloudConnector(service, new CloudConnector.Credentials("exp", "")));
+        Writer predictions =
+            Files.newBufferedWriter(dir.resolve("predictions.jsonl"), StandardCharsets.UTF_8)) {
+      long tokens = seed == 1 ? countTokens(cloud, corpus) : 0;
+      SteerRunner r = new SteerRunner(cloud, device, g, rows, seed, predictions, log, m);
+      r.movies(movies, preset);
+      r.reviews(reviews, preset);
+      return new SeedOutcome(cloudInfo, deviceInfo, r.results(), tokens);
+    }
   }
 
   /** Pre-trains one model of the pair, or reuses a finished one with the same settings. */

@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.persona4j.experiments.steer;
 
 import java.util.List;
@@ -117,10 +121,10 @@ public record SteerPreset(
         300,
         1024,
         256,
-        new Model(3, 96, 4, 2, 160, 8, 3e-3),
-        new Model(2, 48, 4, 2, 160, 8, 3e-3),
-        40,
-        6,
+        new Model(3, 96, 4, 2, 400, 12, 3e-3),
+        new Model(2, 48, 4, 2, 400, 12, 3e-3),
+        60,
+        8,
         16,
         32,
         List.of(64, 256, 1024));
