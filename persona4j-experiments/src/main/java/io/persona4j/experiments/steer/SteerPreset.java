@@ -109,8 +109,10 @@ public record SteerPreset(
   }
 
   /**
-   * The reported run: 3 seeds, each pre-training its own pair; sized to finish within about an hour
-   * on the shared 2-core machine of the project (load average about 20 while it ran).
+   * The reported run: 3 seeds, each pre-training its own pair; sized to finish within an hour on the
+   * shared 2-core machine of the project under heavy load (9 minutes with {@code --jobs 3} at load
+   * average 27 to 32, up to about 4 times that when the machine is busier). Small models, short
+   * pre-training: see docs/RESULTS.md for what this can and cannot show.
    */
   public static SteerPreset standard() {
     return new SteerPreset(
@@ -121,10 +123,10 @@ public record SteerPreset(
         300,
         1024,
         256,
-        new Model(3, 96, 4, 2, 400, 12, 3e-3),
-        new Model(2, 48, 4, 2, 400, 12, 3e-3),
-        60,
-        8,
+        new Model(3, 96, 4, 2, 100, 8, 3e-3),
+        new Model(2, 48, 4, 2, 100, 8, 3e-3),
+        40,
+        6,
         16,
         32,
         List.of(64, 256, 1024));
