@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 /**
  * Parameter-efficient adapters on Persona4j's models: the shared bits ({@link
  * io.persona4j.adapters.AdapterProvenance}) here, LoRA in {@link io.persona4j.adapters.lora}.

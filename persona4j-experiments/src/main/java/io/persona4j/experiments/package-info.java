@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 /**
  * Experiments built from the method modules: sequential recommendation ({@code rec}: popularity,
  * SASRec, LLaRA-LoRA, iLoRA), FELLRec on MovieLens ({@code fellrec}) and SecFPP on text

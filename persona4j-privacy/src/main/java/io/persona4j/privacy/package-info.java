@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 /**
  * Privacy primitives on plain arrays, with no dependency beyond the JDK: fixed-point encoding,
  * prime-field arithmetic and Shamir secret sharing, secure aggregation as explicit state machines,

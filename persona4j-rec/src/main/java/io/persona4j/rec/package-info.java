@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 /**
  * Sequential recommendation on interaction data: dataset loaders (MovieLens layouts and a generic
  * CSV layout), LLaRA-style splits and candidate sets, client partitioning for federated use,

@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 /**
  * LoRA (Hu et al. 2021) as Hugging Face PEFT implements it: {@code h = W0 x + b + (alpha / r) B A
  * dropout(x)} (or {@code alpha / sqrt(r)} with rsLoRA), A {@code [r, in]} Kaiming-uniform, B {@code

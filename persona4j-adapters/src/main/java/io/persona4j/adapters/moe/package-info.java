@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 /**
  * Instance-wise mixture of LoRA experts (iLoRA, Kong et al., NeurIPS 2024): one rank-r LoRA per
  * target layer split into K rank-r/K experts, weighted per sequence by a gate shared by all layers

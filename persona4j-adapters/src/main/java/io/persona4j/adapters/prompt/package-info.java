@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 /**
  * Soft prompts (prompt tuning) on a frozen encoder, as SecFPP uses them: {@link
  * io.persona4j.adapters.prompt.SoftPrompt} holds {@code P = P_G + P_L}, {@link

@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 /**
  * Headless Java2D charts with no dependency beyond the JDK: {@link
  * io.persona4j.core.chart.LineChart} (curves over steps or rounds, e.g. training loss), {@link

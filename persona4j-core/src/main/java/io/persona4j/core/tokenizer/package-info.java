@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 /**
  * Tokenizers: {@link io.persona4j.core.tokenizer.Tokenizer} loads any Hugging Face {@code
  * tokenizer.json} (natively, through DJL, offline) and streams generated text with {@link

@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 /**
  * Training: any set of named tensors, a loss, an optimizer, a schedule, a loop.
  *

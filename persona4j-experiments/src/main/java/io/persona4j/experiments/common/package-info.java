@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 /**
  * What the recommendation experiments ({@code rec} and {@code fellrec}) share: the data preparation
  * ({@link io.persona4j.experiments.common.PreparedData}, selected by a {@link

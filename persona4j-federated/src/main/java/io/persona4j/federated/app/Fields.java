@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.persona4j.federated.app;
 
 /** The errors of the federated app records: they name the config field and its value. */

@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 /**
  * Federated LoRA fine-tuning as a library: what {@code persona4j fed server|client|simulate} run,
  * for a Java application to embed. {@link io.persona4j.federated.app.FederatedLoraConfig} (the

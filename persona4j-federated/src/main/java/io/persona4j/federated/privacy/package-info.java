@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 /**
  * Privacy as decorators around the federated engine: {@link
  * io.persona4j.federated.privacy.DpFedAvg} (client-level DP-FedAvg, a Strategy decorator) with the

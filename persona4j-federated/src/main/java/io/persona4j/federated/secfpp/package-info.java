@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 /**
  * SecFPP on the federated engine: {@link io.persona4j.federated.secfpp.SecFppClientApp} (prompt
  * tuning of P_G + P_L and a head on a frozen encoder; P_L and the head never leave the client),

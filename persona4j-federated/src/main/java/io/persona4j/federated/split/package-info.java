@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 /**
  * Split learning ("flexible storage", FELLRec): a decoder whose front layers, tail layers and LM
  * head stay on the client while the server runs the middle layers. The client sends hidden states

@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.persona4j.federated.privacy;
 
 import static org.assertj.core.api.Assertions.assertThat;

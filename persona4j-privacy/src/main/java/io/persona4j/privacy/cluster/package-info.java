@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 /**
  * Secure adaptive clustering (SecFPP's SecPC, in the style of federated k-means with secure
  * aggregation): clients reduce their vectors with a shared {@link

@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 /**
  * Recommendation metrics: full ranking ({@link io.persona4j.rec.eval.FullRanking}, {@link
  * io.persona4j.rec.eval.RankingMetrics}: HitRate@k, NDCG@k) and the candidate protocol ({@link

@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 /**
  * LLaRA-style LLM recommendation (Liao et al., SIGIR 2024; the base of iLoRA): prompts listing a
  * user's history and candidate items by title ({@link io.persona4j.rec.llara.LlaraPrompt}), the

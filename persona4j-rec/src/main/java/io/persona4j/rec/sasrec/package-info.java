@@ -1,3 +1,7 @@
+/*
+ * Copyright The Persona4j Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 /**
  * SASRec (Kang and McAuley, "Self-Attentive Sequential Recommendation", ICDM 2018) on DJL with
  * PyTorch autograd: the frozen sequence encoder whose item embeddings and last hidden state LLaRA
