@@ -109,10 +109,10 @@ public record SteerPreset(
   }
 
   /**
-   * The reported run: 3 seeds, each pre-training its own pair; sized to finish within an hour on the
-   * shared 2-core machine of the project under heavy load (9 minutes with {@code --jobs 3} at load
-   * average 27 to 32, up to about 4 times that when the machine is busier). Small models, short
-   * pre-training: see docs/RESULTS.md for what this can and cannot show.
+   * The reported run: 3 seeds, each pre-training its own pair; sized to finish within an hour on
+   * the shared 2-core machine of the project under heavy load (9 minutes with {@code --jobs 3} at
+   * load average 27 to 32, up to about 4 times that when the machine is busier). Small models,
+   * short pre-training: see docs/RESULTS.md for what this can and cannot show.
    */
   public static SteerPreset standard() {
     return new SteerPreset(
