@@ -91,7 +91,15 @@ public final class CloudService implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    this.encoders = Executors.newVirtualThreadPerTaskExecutor();
+    // normalizing and encoding run PyTorch ops: platform threads (docs/ARCHITECTURE.md)
+    this.encoders =
+        Executors.newFixedThreadPool(
+            Math.max(2, Runtime.getRuntime().availableProcessors()),
+            r -> {
+              Thread t = new Thread(r, "steer-cloud-encoder");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /**
