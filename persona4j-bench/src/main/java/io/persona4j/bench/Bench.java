@@ -28,7 +28,9 @@ import picocli.CommandLine.Command;
       ServeBenchCommand.class,
       ServeLoadCommand.class,
       ServeEngineBenchCommand.class,
-      StoreBenchCommand.class
+      StoreBenchCommand.class,
+      PLoraBenchCommand.class,
+      PLoraStoreBenchCommand.class
     })
 public final class Bench implements Callable<Integer> {
   @Override

@@ -67,6 +67,9 @@ import picocli.CommandLine.Option;
 final class ServeBenchCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** Users whose cold and warm requests compile the adapter paths before the timed ones. */
+  private static final int WARM_UP_USERS = 4;
+
   @Option(names = "--dir", defaultValue = "target/bench-serve", description = "Work directory.")
   Path dir;
 
@@ -105,8 +108,20 @@ final class ServeBenchCommand implements Callable<Integer> {
   @Option(names = "--max-batch", defaultValue = "16", description = "Server's --max-batch.")
   int maxBatch;
 
-  @Option(names = "--cold", defaultValue = "8", description = "Cold/warm TTFT samples.")
+  @Option(
+      names = "--cold",
+      defaultValue = "16",
+      description = "Users timed cold then warm on the idle server (default ${DEFAULT-VALUE}).")
   int coldSamples;
+
+  @Option(
+      names = "--phases",
+      split = ",",
+      defaultValue = "memory,ttft,load",
+      description =
+          "What to measure (default ${DEFAULT-VALUE}): memory per adapter, cold/warm time to first"
+              + " token on the idle server, throughput and latency under load.")
+  List<String> phases;
 
   @Option(
       names = "--rounds",
@@ -122,7 +137,13 @@ final class ServeBenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     int maxK = adapterCounts.stream().mapToInt(Integer::intValue).max().orElse(1);
-    int users = maxK + coldSamples;
+    for (String ph : phases) {
+      if (!List.of("memory", "ttft", "load").contains(ph)) {
+        throw new IllegalArgumentException(
+            "--phases: unknown phase '" + ph + "' (memory, ttft, load)");
+      }
+    }
+    int users = maxK + coldSamples + WARM_UP_USERS; // the last ones warm up the cold-load path
     Path model = ensureModel();
     Path adapters = ensureAdapters(model, users);
     String url = "jdbc:sqlite:" + dir.resolve("store.db").toAbsolutePath();
@@ -154,31 +175,43 @@ final class ServeBenchCommand implements Callable<Integer> {
                 .optAdapterCacheBytes(64L << 30)
                 .start()) {
       System.err.printf("bench serve: server at %s, %d users in the store%n", server.url(), users);
-      results.put("memory", memory(server, source, adapters, Math.min(100, maxK)));
-      results.put("ttft", coldWarm(server, maxK, coldSamples));
-      List<Integer> order = new ArrayList<>();
-      order.add(0);
-      order.addAll(adapterCounts);
-      order.add(0);
-      List<Map<String, Object>> runs = new ArrayList<>();
-      for (int round = 0; round < rounds; round++) {
-        List<Integer> o = new ArrayList<>(order);
-        if (round % 2 == 1) {
-          java.util.Collections.reverse(o);
-        }
-        for (int k : o.subList(round == 0 ? 0 : 1, o.size())) {
-          Map<String, Object> r = load(server, source, k);
-          r.put("round", round + 1);
-          runs.add(r);
-        }
+      if (phases.contains("memory")) {
+        results.put("memory", memory(server, source, adapters, Math.min(100, maxK)));
       }
-      results.put("runs", runs);
+      if (phases.contains("ttft")) {
+        results.put("ttft", coldWarm(server, source, maxK, coldSamples));
+      }
+      if (phases.contains("load")) {
+        results.put("runs", loadRuns(server, source));
+      }
     }
     print(results);
     if (json != null) {
       Json.write(json, results);
     }
     return 0;
+  }
+
+  /** The load runs: base, 1..1000 adapters, base; even rounds in reverse order. */
+  private List<Map<String, Object>> loadRuns(PersonaServer server, StoreUserAdapters source)
+      throws Exception {
+    List<Integer> order = new ArrayList<>();
+    order.add(0);
+    order.addAll(adapterCounts);
+    order.add(0);
+    List<Map<String, Object>> runs = new ArrayList<>();
+    for (int round = 0; round < rounds; round++) {
+      List<Integer> o = new ArrayList<>(order);
+      if (round % 2 == 1) {
+        java.util.Collections.reverse(o);
+      }
+      for (int k : o.subList(round == 0 ? 0 : 1, o.size())) {
+        Map<String, Object> r = load(server, source, k);
+        r.put("round", round + 1);
+        runs.add(r);
+      }
+    }
+    return runs;
   }
 
   private LlamaConfig config() {
@@ -303,38 +336,84 @@ final class ServeBenchCommand implements Callable<Integer> {
     return source.active("u" + i).orElseThrow();
   }
 
-  /** TTFT of users whose adapter is not cached, then of the same users again, then base. */
-  private Map<String, Object> coldWarm(PersonaServer server, int firstUser, int n)
-      throws Exception {
-    for (int i = 0; i < 3; i++) { // the server's first requests load and compile its code paths
-      ttft(server.url(), null);
+  /**
+   * Time to first token on the idle server, paired per user: for each of {@code n} users whose
+   * adapter is only in the store, a 1-token completion (cold: fetch, verify and load the adapter,
+   * then prefill), the same request again (warm), then the base model. {@code cold - warm} per user
+   * is what a cold adapter costs a first token, with a 95% interval over users. The server's own
+   * histogram sums (exact, not bucketed) give its mean time to first token per kind and its mean
+   * adapter load time over the same requests.
+   */
+  private Map<String, Object> coldWarm(
+      PersonaServer server, StoreUserAdapters source, int firstUser, int n) throws Exception {
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    String url = server.url();
+    // Compile the request path and the adapter paths before timing: base requests, then cold, warm
+    // and base requests of users outside the timed ones.
+    for (int i = 0; i < 3; i++) {
+      ttft(http, url, null);
     }
+    for (int i = 0; i < WARM_UP_USERS; i++) {
+      ttft(http, url, "u" + (firstUser + n + i));
+      ttft(http, url, "u" + (firstUser + n + i));
+      ttft(http, url, null);
+    }
+    String before = scrape(http, url);
     double[] cold = new double[n];
     double[] warm = new double[n];
     double[] base = new double[n];
+    double[] coldMinusWarm = new double[n];
     for (int i = 0; i < n; i++) {
       String user = "u" + (firstUser + i);
-      cold[i] = ttft(server.url(), user);
-      warm[i] = ttft(server.url(), user);
-      base[i] = ttft(server.url(), null);
+      if (server.cache().isLoaded(source.active(user).orElseThrow())) {
+        throw new IllegalStateException(user + "'s adapter is cached already: not a cold start");
+      }
+      cold[i] = ttft(http, url, user);
+      warm[i] = ttft(http, url, user);
+      base[i] = ttft(http, url, null);
+      coldMinusWarm[i] = cold[i] - warm[i];
     }
+    String after = scrape(http, url);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("samples", n);
     out.put("cold_median", median(cold));
     out.put("warm_median", median(warm));
     out.put("base_median", median(base));
+    out.put("cold_fastest", Arrays.stream(cold).min().orElse(Double.NaN));
+    out.put("warm_fastest", Arrays.stream(warm).min().orElse(Double.NaN));
+    out.put("base_fastest", Arrays.stream(base).min().orElse(Double.NaN));
+    out.put("cold_mean", ServeEngineBenchCommand.meanCi(cold)[0]);
+    out.put("warm_mean", ServeEngineBenchCommand.meanCi(warm)[0]);
+    out.put("base_mean", ServeEngineBenchCommand.meanCi(base)[0]);
+    double[] d = ServeEngineBenchCommand.meanCi(coldMinusWarm);
+    out.put("cold_minus_warm_mean", d[0]);
+    out.put("cold_minus_warm_ci95", new double[] {d[1], d[2]});
+    out.put("cold_minus_warm_median", median(coldMinusWarm));
+    for (String kind : List.of("cold", "warm", "base")) {
+      String series = "persona4j_time_to_first_token_seconds_%s{adapter=\"" + kind + "\"}";
+      out.put(
+          "server_ttft_mean_" + kind,
+          delta(before, after, series.formatted("sum"))
+              / delta(before, after, series.formatted("count")));
+    }
+    out.put(
+        "server_load_mean",
+        delta(before, after, "persona4j_adapter_load_duration_seconds_sum")
+            / delta(before, after, "persona4j_adapter_load_duration_seconds_count"));
+    out.put("server_loads", delta(before, after, "persona4j_adapter_load_duration_seconds_count"));
     out.put("cold", cold);
     out.put("warm", warm);
+    out.put("base", base);
     return out;
   }
 
   /**
    * Time to first token of one request on an idle server: a non-streamed 1-token completion (its
-   * latency is the prefill, the first token and the response). Streamed text is not used for this:
-   * a random-weight model's tokens often decode to no visible text, which would delay the first
-   * chunk long past the first token.
+   * latency is the prefill, the first token and the response), over a kept-alive connection.
+   * Streamed text is not used for this: a random-weight model's tokens often decode to no visible
+   * text, which would delay the first chunk long past the first token.
    */
-  private static double ttft(String url, String user) throws Exception {
+  private static double ttft(HttpClient http, String url, String user) throws Exception {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("model", "bench");
     body.put("prompt", "The quick brown fox jumps over the lazy dog");
@@ -345,17 +424,39 @@ final class ServeBenchCommand implements Callable<Integer> {
     }
     long t0 = System.nanoTime();
     HttpResponse<String> r =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create(url + "/v1/completions"))
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
+        http.send(
+            HttpRequest.newBuilder(URI.create(url + "/v1/completions"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    double seconds = (System.nanoTime() - t0) / 1e9;
     if (r.statusCode() != 200) {
       throw new IllegalStateException("TTFT request failed: " + r.body());
     }
-    return (System.nanoTime() - t0) / 1e9;
+    return seconds;
+  }
+
+  private static String scrape(HttpClient http, String url) throws Exception {
+    return http.send(
+            HttpRequest.newBuilder(URI.create(url + "/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
+  /** The sum of every series of {@code name}, whatever its labels. */
+  private static double sumOverLabels(String text, String name) {
+    Matcher m =
+        Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{[^}]*\\} (\\S+)$").matcher(text);
+    double sum = 0;
+    while (m.find()) {
+      sum += Double.parseDouble(m.group(1));
+    }
+    return sum;
+  }
+
+  private static double delta(String before, String after, String series) {
+    return value(after, series) - value(before, series);
   }
 
   /** Bucket counts of the server's time-to-first-token histogram, summed over its labels. */
@@ -454,6 +555,7 @@ final class ServeBenchCommand implements Callable<Integer> {
             Integer.toString(maxTokens)));
     System.err.printf("bench serve: %s ...%n", k == 0 ? "base model" : k + " adapters");
     TreeMap<Double, Double> before = ttftBuckets(server.url());
+    String metrics0 = scrape(HttpClient.newHttpClient(), server.url());
     double[] fwd0 = forwardStats(server.url());
     Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
@@ -469,6 +571,14 @@ final class ServeBenchCommand implements Callable<Integer> {
     r.put("client_first_text_p50", r.get("ttft_p50"));
     r.put("ttft_p50", quantile(before, after, 0.5));
     r.put("ttft_p99", quantile(before, after, 0.99));
+    // The exact mean from the histogram's sum and count (the quantiles are interpolated in
+    // buckets).
+    String metrics1 = scrape(HttpClient.newHttpClient(), server.url());
+    String ttft = "persona4j_time_to_first_token_seconds_";
+    r.put(
+        "ttft_mean",
+        (sumOverLabels(metrics1, ttft + "sum") - sumOverLabels(metrics0, ttft + "sum"))
+            / (sumOverLabels(metrics1, ttft + "count") - sumOverLabels(metrics0, ttft + "count")));
     double[] fwd1 = forwardStats(server.url());
     double steps = fwd1[1] - fwd0[1];
     r.put("decode_steps", steps);
@@ -487,27 +597,77 @@ final class ServeBenchCommand implements Callable<Integer> {
 
   @SuppressWarnings("unchecked")
   private static void print(Map<String, Object> results) {
-    List<Map<String, Object>> runs = (List<Map<String, Object>>) results.get("runs");
+    if (results.containsKey("runs")) {
+      printRuns((List<Map<String, Object>>) results.get("runs"));
+    }
+    Map<String, Object> ttft = (Map<String, Object>) results.get("ttft");
+    if (ttft != null) {
+      double[] ci = (double[]) ttft.get("cold_minus_warm_ci95");
+      System.out.printf(
+          "%nTTFT on the idle server, 1-token requests, %s users (client, mean / median s):"
+              + " cold %.3f / %.3f, warm %.3f / %.3f, base %.3f / %.3f%n"
+              + "fastest of them (the floor on a busy machine): cold %.3f, warm %.3f, base %.3f s%n"
+              + "cold - warm, paired per user: mean %+.1f ms [%+.1f, %+.1f] (95%%), median %+.1f"
+              + " ms%n"
+              + "server's own means: TTFT cold %.3f s, warm %.3f s, base %.3f s; adapter load %.1f"
+              + " ms (%.0f loads)%n",
+          ttft.get("samples"),
+          d(ttft, "cold_mean"),
+          d(ttft, "cold_median"),
+          d(ttft, "warm_mean"),
+          d(ttft, "warm_median"),
+          d(ttft, "base_mean"),
+          d(ttft, "base_median"),
+          d(ttft, "cold_fastest"),
+          d(ttft, "warm_fastest"),
+          d(ttft, "base_fastest"),
+          1000 * d(ttft, "cold_minus_warm_mean"),
+          1000 * ci[0],
+          1000 * ci[1],
+          1000 * d(ttft, "cold_minus_warm_median"),
+          d(ttft, "server_ttft_mean_cold"),
+          d(ttft, "server_ttft_mean_warm"),
+          d(ttft, "server_ttft_mean_base"),
+          1000 * d(ttft, "server_load_mean"),
+          d(ttft, "server_loads"));
+    }
+    Map<String, Object> mem = (Map<String, Object>) results.get("memory");
+    if (mem != null) {
+      System.out.printf(
+          "memory per cached adapter: %,d bytes of arrays vs %,d bytes of safetensors; RSS grew %.1f"
+              + " MiB over %s loads (%,.0f bytes each); mean load %.1f ms%n",
+          ((Number) mem.get("adapter_array_bytes")).longValue(),
+          ((Number) mem.get("adapter_safetensors_bytes")).longValue(),
+          d(mem, "rss_growth_mib"),
+          mem.get("loaded"),
+          d(mem, "rss_growth_per_adapter_bytes"),
+          1000 * d(mem, "load_seconds_mean"));
+    }
+  }
+
+  private static void printRuns(List<Map<String, Object>> runs) {
     List<Double> baseRuns =
         runs.stream().filter(r -> "base".equals(r.get("label"))).map(r -> tps(r)).toList();
     double base = baseRuns.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
     System.out.printf(
-        "%n| round | load | tokens/s | vs base | latency p50 | p99 | TTFT p50 | p99 | decode ms/step"
-            + " | rows/step | errors |%n");
+        "%n| round | load | tokens/s | vs base | latency p50 | p99 | TTFT mean | p50 | p99 |"
+            + " decode ms/step | rows/step | errors |%n");
     System.out.printf(
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |%n");
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |%n");
     Map<String, List<Double>> byLabel = new LinkedHashMap<>();
     for (Map<String, Object> r : runs) {
       double t = tps(r);
       byLabel.computeIfAbsent((String) r.get("label"), l -> new ArrayList<>()).add(t);
       System.out.printf(
-          "| %s | %s | %.1f | %.2fx | %.2f s | %.2f s | %.2f s | %.2f s | %.0f | %.1f | %s |%n",
+          "| %s | %s | %.1f | %.2fx | %.2f s | %.2f s | %.2f s | %.2f s | %.2f s | %.0f | %.1f | %s"
+              + " |%n",
           r.get("round"),
           r.get("label"),
           t,
           t / base,
           d(r, "latency_p50"),
           d(r, "latency_p99"),
+          d(r, "ttft_mean"),
           d(r, "ttft_p50"),
           d(r, "ttft_p99"),
           d(r, "decode_ms_per_step"),
@@ -532,24 +692,6 @@ final class ServeBenchCommand implements Callable<Integer> {
       System.out.printf(
           "10 -> 1000 adapters: %.1f%% of the throughput lost%n", 100 * (1 - k / ten));
     }
-    Map<String, Object> ttft = (Map<String, Object>) results.get("ttft");
-    System.out.printf(
-        "TTFT (idle server, 1-token requests, median of %s): cold adapter %.3f s, warm %.3f s,"
-            + " base %.3f s%n",
-        ttft.get("samples"),
-        d(ttft, "cold_median"),
-        d(ttft, "warm_median"),
-        d(ttft, "base_median"));
-    Map<String, Object> mem = (Map<String, Object>) results.get("memory");
-    System.out.printf(
-        "memory per cached adapter: %,d bytes of arrays vs %,d bytes of safetensors; RSS grew %.1f"
-            + " MiB over %s loads (%,.0f bytes each); mean load %.1f ms%n",
-        ((Number) mem.get("adapter_array_bytes")).longValue(),
-        ((Number) mem.get("adapter_safetensors_bytes")).longValue(),
-        d(mem, "rss_growth_mib"),
-        mem.get("loaded"),
-        d(mem, "rss_growth_per_adapter_bytes"),
-        1000 * d(mem, "load_seconds_mean"));
   }
 
   private static double tps(Map<String, Object> r) {

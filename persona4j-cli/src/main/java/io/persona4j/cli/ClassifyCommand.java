@@ -45,10 +45,33 @@ final class ClassifyCommand implements Callable<Integer> {
   @Option(names = "--text", required = true, description = "Text to classify; repeat for several.")
   List<String> texts;
 
+  @Option(
+      names = "--user",
+      description =
+          "PLoRA adapters: the user whose vector conditions the model (absent or unknown:"
+              + " zero-shot, said in the output).")
+  String user;
+
+  @Option(
+      names = "--user-vector",
+      description =
+          "PLoRA adapters: a user vector entry (directory with user_vector.safetensors, e.g. from"
+              + " plora enrol or the store) instead of the adapter's user table.")
+  Path userVector;
+
   @Mixin ForceOption force;
 
   @Override
   public Integer call() throws Exception {
+    if (io.persona4j.adapters.plora.PLoraFiles.isPLoraAdapter(adapter)) {
+      return PLoraClassify.run(model, adapter, user, userVector, texts);
+    }
+    if (user != null || userVector != null) {
+      throw new IllegalArgumentException(
+          "--user and --user-vector apply to PLoRA adapters; "
+              + adapter
+              + " is a plain LoRA classifier (its head is the same for every user)");
+    }
     ClassLabels labels = ClassLabels.read(adapter);
     try (NDManager m = TensorRuntime.newManager();
         BertModel bert = BertModel.load(model, m);
@@ -95,7 +118,7 @@ final class ClassifyCommand implements Callable<Integer> {
     }
   }
 
-  private static Map<String, Object> result(String text, ClassLabels labels, float[] p) {
+  static Map<String, Object> result(String text, ClassLabels labels, float[] p) {
     int best = 0;
     Map<String, Float> probs = new LinkedHashMap<>();
     for (int c = 0; c < p.length; c++) {

@@ -6,14 +6,8 @@ package io.persona4j.cli;
 
 import ai.djl.ndarray.NDManager;
 import io.persona4j.core.TensorRuntime;
-import io.persona4j.core.config.BertConfig;
-import io.persona4j.core.model.RandomWeights;
-import io.persona4j.core.model.WeightSource;
-import io.persona4j.core.model.bert.BertModel;
-import io.persona4j.core.tokenizer.Tokenizer;
 import io.persona4j.experiments.secfpp.SecFppExperiment;
 import io.persona4j.experiments.secfpp.SecFppPreset;
-import io.persona4j.experiments.secfpp.TextEncoder;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.stream.LongStream;
@@ -107,33 +101,14 @@ final class FedSecFppCommand implements Callable<Integer> {
     Path reviewsDir = Installation.dataSet("--reviews", reviews, "amazon-food-reviews");
     Path movielensDir = Installation.dataSet("--movielens", movielens, RecCommand.DEFAULT_DATA);
     Path dir = out != null ? out : Path.of("target", "secfpp-" + p.name());
-    try (NDManager m = TensorRuntime.newManager()) {
-      BertModel bert;
-      TextEncoder enc;
-      Tokenizer tok = null;
-      if (model != null) {
-        bert = BertModel.load(model, m);
-        tok = Tokenizer.fromDirectory(model);
-        enc = TextEncoder.of(tok, p.maxTokens());
-      } else if (p.name().equals("smoke")) {
-        BertConfig c =
-            new BertConfig(
-                "bert", 500, 16, 2, 4, 32, "gelu", 64, 2, 1e-12, 0, "absolute", null, null);
-        bert =
-            BertModel.load(c, WeightSource.ofFloats("random", RandomWeights.bert(c, 4, 0.2f)), m);
-        enc = TextEncoder.hashing(500, p.maxTokens());
-      } else {
-        throw new IllegalArgumentException(
-            "--model is required for the " + p.name() + " preset (a BERT encoder directory)");
-      }
-      try {
-        new SecFppExperiment(p, bert, enc, m, System.out).run(reviewsDir, movielensDir, dir);
-      } finally {
-        bert.close();
-        if (tok != null) {
-          tok.close();
-        }
-      }
+    if (model == null && !p.name().equals("smoke")) {
+      throw new IllegalArgumentException(
+          "--model is required for the " + p.name() + " preset (a BERT encoder directory)");
+    }
+    try (NDManager m = TensorRuntime.newManager();
+        ExperimentEncoder enc = ExperimentEncoder.open(model, p.maxTokens(), m)) {
+      new SecFppExperiment(p, enc.bert(), enc.text(), m, System.out)
+          .run(reviewsDir, movielensDir, dir);
     }
     System.out.println(
         "results: " + dir.resolve("results.md") + ", " + dir.resolve("results.json"));

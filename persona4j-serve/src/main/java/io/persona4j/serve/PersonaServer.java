@@ -7,6 +7,7 @@ package io.persona4j.serve;
 import ai.djl.ndarray.NDManager;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import io.persona4j.adapters.plora.FewShotEnrolment;
 import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.BertConfig;
 import io.persona4j.core.config.LlamaConfig;
@@ -18,6 +19,7 @@ import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.serve.adapter.AdapterCache;
 import io.persona4j.serve.adapter.UserAdapters;
 import io.persona4j.serve.classify.ClassifierService;
+import io.persona4j.serve.classify.PLoraClassifierService;
 import io.persona4j.serve.generate.DecoderService;
 import io.persona4j.serve.http.ApiKeys;
 import io.persona4j.serve.http.Routes;
@@ -53,6 +55,7 @@ public final class PersonaServer implements AutoCloseable {
   private final AutoCloseable model;
   private final DecoderService decoder;
   private final ClassifierService classifier;
+  private final PLoraClassifierService plora;
   private final AdapterCache cache;
   private final ServeMetrics metrics;
   private final WebServer web;
@@ -68,6 +71,7 @@ public final class PersonaServer implements AutoCloseable {
     this.workDir = Files.createTempDirectory("persona4j-serve-");
     DecoderService dec = null;
     ClassifierService cls = null;
+    PLoraClassifierService pls = null;
     AutoCloseable loaded = null;
     AdapterCache adapterCache = null;
     try {
@@ -83,6 +87,13 @@ public final class PersonaServer implements AutoCloseable {
                 metrics,
                 manager);
         adapterCache = new AdapterCache(b.source, dec::load, b.adapterCacheBytes, metrics, workDir);
+      } else if (config instanceof BertConfig && b.plora != null) {
+        BertModel bert = BertModel.load(b.model, manager);
+        loaded = bert;
+        pls =
+            PLoraClassifierService.open(
+                b.model, bert, b.plora, ModelFingerprint.of(b.model), b.maxBatch, manager);
+        adapterCache = new AdapterCache(b.source, pls::load, b.adapterCacheBytes, metrics, workDir);
       } else if (config instanceof BertConfig) {
         BertModel bert = BertModel.load(b.model, manager);
         loaded = bert;
@@ -122,7 +133,7 @@ public final class PersonaServer implements AutoCloseable {
         adapterCache.pinUser(user);
       }
       HttpRouting.Builder routing = HttpRouting.builder();
-      new Routes(context, dec, cls).register(routing);
+      new Routes(context, dec, cls, pls, b.enrolment).register(routing);
       this.web =
           WebServer.builder()
               .host(b.host)
@@ -142,6 +153,9 @@ public final class PersonaServer implements AutoCloseable {
       if (cls != null) {
         cls.close();
       }
+      if (pls != null) {
+        pls.close();
+      }
       if (loaded != null) {
         closeQuietly(loaded);
       }
@@ -150,6 +164,7 @@ public final class PersonaServer implements AutoCloseable {
     }
     this.decoder = dec;
     this.classifier = cls;
+    this.plora = pls;
     this.model = loaded;
     this.cache = adapterCache;
     LOG.info(
@@ -201,6 +216,9 @@ public final class PersonaServer implements AutoCloseable {
     if (classifier != null) {
       classifier.close();
     }
+    if (plora != null) {
+      plora.close();
+    }
     cache.close();
     closeQuietly(model);
     manager.close();
@@ -240,8 +258,27 @@ public final class PersonaServer implements AutoCloseable {
     private Duration loadTimeout = Duration.ofSeconds(30);
     private String modelId;
     private List<String> pinnedUsers = List.of();
+    private Path plora;
+    private FewShotEnrolment.Config enrolment = FewShotEnrolment.Config.builder().build();
 
     private Builder() {}
+
+    /**
+     * Serves a shared PLoRA adapter directory on the encoder (instead of per-user classifiers): the
+     * user adapters must then be user vectors ({@code user_vector} entries).
+     */
+    public Builder optPLora(Path ploraDir) {
+      this.plora = ploraDir;
+      return this;
+    }
+
+    /**
+     * How {@code POST /v1/users/{id}/examples} fits a vector (default {@link FewShotEnrolment}'s).
+     */
+    public Builder optEnrolment(FewShotEnrolment.Config enrolment) {
+      this.enrolment = Objects.requireNonNull(enrolment, "enrolment");
+      return this;
+    }
 
     /** The Hugging Face model directory (required). */
     public Builder setModel(Path model) {

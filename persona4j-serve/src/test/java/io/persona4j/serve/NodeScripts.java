@@ -17,8 +17,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the Node scripts of {@code src/test/node} (real clients: the OpenAI SDK, Chromium). The
- * tools are part of the build's requirements: {@code .ci/run} installs Node's packages and
- * Chromium; a missing tool fails the test with what to run, it never skips it.
+ * tools are part of the build's requirements: {@code bin/test} installs Node's packages, {@code
+ * .ci/run} Node, npm and Chromium; a missing tool fails the test with what to run, it never skips
+ * it.
  */
 final class NodeScripts {
   static final Path DIR = Path.of("src/test/node").toAbsolutePath();
@@ -44,7 +45,7 @@ final class NodeScripts {
               + DIR
               + ": run `npm ci --prefix "
               + DIR
-              + "` (.ci/run does)");
+              + "` (bin/test does when npm is installed)");
     }
   }
 

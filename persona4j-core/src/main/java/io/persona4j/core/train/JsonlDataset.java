@@ -22,12 +22,15 @@ import java.util.Objects;
  *       {@code [0, classes)} or, with {@link Builder#optLabelNames}, one of the names.
  * </ul>
  *
- * Other fields are ignored; blank lines are skipped. A prompt is tokenized with the tokenizer's
- * special tokens (e.g. BOS), a completion without them, then EOS is appended to completions and
- * texts (unless switched off). Malformed rows (invalid JSON, missing or mistyped fields, a kind
- * other than the file's first row's) are fatal or skipped with a warning listing their line
- * numbers; sequences longer than the maximum length are fatal or truncated with a warning. Nothing
- * is dropped silently: {@link #malformed()} and {@link #truncated()} list what happened.
+ * Other fields are ignored, except with {@link Builder#optUsers}: classification rows then carry an
+ * optional {@code "user"} (a string or an integer id, see {@link #users()}) and any field other
+ * than {@code text}, {@code label} and {@code user} is malformed. Blank lines are skipped. A prompt
+ * is tokenized with the tokenizer's special tokens (e.g. BOS), a completion without them, then EOS
+ * is appended to completions and texts (unless switched off). Malformed rows (invalid JSON, missing
+ * or mistyped fields, a kind other than the file's first row's) are fatal or skipped with a warning
+ * listing their line numbers; sequences longer than the maximum length are fatal or truncated with
+ * a warning. Nothing is dropped silently: {@link #malformed()} and {@link #truncated()} list what
+ * happened.
  */
 public final class JsonlDataset {
   /** What to do with a row that cannot be used. */
@@ -66,6 +69,7 @@ public final class JsonlDataset {
   private final Path file;
   private final Kind kind;
   private final List<Example> examples;
+  private final List<String> users;
   private final List<Problem> malformed;
   private final List<Problem> truncated;
   private final long lines;
@@ -74,12 +78,14 @@ public final class JsonlDataset {
       Path file,
       Kind kind,
       List<Example> examples,
+      List<String> users,
       List<Problem> malformed,
       List<Problem> truncated,
       long lines) {
     this.file = file;
     this.kind = kind;
     this.examples = Collections.unmodifiableList(examples);
+    this.users = users == null ? null : Collections.unmodifiableList(users);
     this.malformed = Collections.unmodifiableList(malformed);
     this.truncated = Collections.unmodifiableList(truncated);
     this.lines = lines;
@@ -100,6 +106,15 @@ public final class JsonlDataset {
   /** The usable examples in file order. */
   public List<Example> examples() {
     return examples;
+  }
+
+  /**
+   * The user id of each example, in the order of {@link #examples()} (integer ids as their decimal
+   * string; null where a row has no {@code user}), or null unless read with {@link
+   * Builder#optUsers}.
+   */
+  public List<String> users() {
+    return users;
   }
 
   /** Rows skipped as malformed (empty unless {@link OnMalformed#SKIP}). */
@@ -129,6 +144,7 @@ public final class JsonlDataset {
     private boolean appendEos = true;
     private List<String> labelNames;
     private int classes;
+    private boolean users;
 
     private Builder() {}
 
@@ -179,6 +195,16 @@ public final class JsonlDataset {
     }
 
     /**
+     * Whether classification rows carry a {@code "user"} field (default false): read into {@link
+     * JsonlDataset#users()}; fields other than {@code text}, {@code label}, {@code user} are then
+     * malformed, as are other row kinds.
+     */
+    public Builder optUsers(boolean users) {
+      this.users = users;
+      return this;
+    }
+
+    /**
      * Reads and tokenizes the file.
      *
      * @throws DatasetException naming the file (and line, field, value) for malformed rows under
@@ -208,7 +234,8 @@ public final class JsonlDataset {
                   onOverlong,
                   appendEos,
                   labelNames,
-                  classes))
+                  classes,
+                  users))
           .read();
     }
   }

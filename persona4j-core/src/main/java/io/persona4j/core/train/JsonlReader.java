@@ -49,12 +49,14 @@ final class JsonlReader {
       JsonlDataset.OnOverlong onOverlong,
       boolean appendEos,
       List<String> labelNames,
-      int classes) {}
+      int classes,
+      boolean users) {}
 
   private final Options o;
   private final OptionalLong eos;
   private final Map<String, Integer> labelIndex = new HashMap<>();
   private final List<Example> examples = new ArrayList<>();
+  private final List<String> users = new ArrayList<>();
   private final List<JsonlDataset.Problem> malformed = new ArrayList<>();
   private final List<JsonlDataset.Problem> truncated = new ArrayList<>();
   private JsonlDataset.Kind kind;
@@ -116,7 +118,8 @@ final class JsonlReader {
               + " overlong"
               + ")");
     }
-    return new JsonlDataset(o.file(), kind, examples, malformed, truncated, lineNo);
+    return new JsonlDataset(
+        o.file(), kind, examples, o.users() ? users : null, malformed, truncated, lineNo);
   }
 
   /** The next line decoded as strict UTF-8 (without its line break), or null at the end. */
@@ -179,6 +182,20 @@ final class JsonlReader {
           null, "expected a JSON object, found " + (node == null ? "nothing" : node.getNodeType()));
     }
     JsonlDataset.Kind k = kindOf(node);
+    String user = null;
+    if (o.users()) {
+      if (k != JsonlDataset.Kind.CLASSIFICATION) {
+        throw new Malformed(
+            null, "a " + k + " row; rows with users are {\"text\", \"label\", \"user\"}");
+      }
+      for (var it = node.fieldNames(); it.hasNext(); ) {
+        String f = it.next();
+        if (!f.equals("text") && !f.equals("label") && !f.equals("user")) {
+          throw new Malformed(f, "unknown field; rows are {\"text\", \"label\", \"user\"}");
+        }
+      }
+      user = user(node.get("user"));
+    }
     if (kind == null) {
       kind = k;
       kindLine = lineNo;
@@ -195,7 +212,24 @@ final class JsonlReader {
         };
     if (e != null) {
       examples.add(e);
+      users.add(user);
     }
+  }
+
+  /** A row's user id: a non-empty string, or an integer written as its decimal string. */
+  private static String user(JsonNode v) throws Malformed {
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (v.isTextual() && !v.asText().isEmpty()) {
+      return v.asText();
+    }
+    if (v.isIntegralNumber()) {
+      return v.bigIntegerValue().toString();
+    }
+    throw new Malformed(
+        "user",
+        "value " + JsonlDataset.abbreviate(v.toString()) + " is not a string or integer id");
   }
 
   private static JsonlDataset.Kind kindOf(JsonNode node) throws Malformed {

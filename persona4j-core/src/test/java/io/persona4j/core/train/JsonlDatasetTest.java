@@ -89,6 +89,37 @@ class JsonlDatasetTest {
   }
 
   @Test
+  void usersAreReadAsIdsAndOtherFieldsAreRefused() throws IOException {
+    JsonlDataset ds =
+        reader(
+                write(
+                    "{\"text\": \"good\", \"label\": 1, \"user\": \"alice\"}",
+                    "{\"text\": \"bad\", \"label\": 0, \"user\": 42}",
+                    "{\"text\": \"meh\", \"label\": 0}"))
+            .optUsers(true)
+            .build();
+    assertThat(ds.users()).containsExactly("alice", "42", null);
+    assertThat(ds.examples()).hasSize(3);
+    assertThat(reader(write("{\"text\": \"a\", \"label\": 1}")).build().users()).isNull();
+    assertThatThrownBy(
+            () ->
+                reader(write("{\"text\": \"a\", \"label\": 1, \"usr\": \"x\"}"))
+                    .optUsers(true)
+                    .build())
+        .isInstanceOf(DatasetException.class)
+        .hasMessageContaining("data.jsonl:1")
+        .hasMessageContaining("usr")
+        .hasMessageContaining("unknown field");
+    assertThatThrownBy(
+            () ->
+                reader(write("{\"text\": \"a\", \"label\": 1, \"user\": [1]}"))
+                    .optUsers(true)
+                    .build())
+        .hasMessageContaining("user")
+        .hasMessageContaining("not a string or integer id");
+  }
+
+  @Test
   void classificationRowsTakeIntegerOrNamedLabels() throws IOException {
     JsonlDataset ints =
         reader(write("{\"text\": \"good\", \"label\": 1}", "{\"text\": \"bad\", \"label\": 0}"))

@@ -6,8 +6,6 @@ package io.persona4j.serve.classify;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import io.persona4j.adapters.lora.MultiLora;
 import io.persona4j.adapters.lora.ServingAdapter;
 import io.persona4j.core.model.bert.BertModel;
@@ -18,7 +16,6 @@ import io.persona4j.serve.adapter.Personalization;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -135,26 +132,8 @@ public final class ClassifierService implements AutoCloseable {
   }
 
   private List<Result> batch(List<String> texts, Personalization p) {
-    int b = texts.size();
-    List<long[]> ids = new ArrayList<>();
-    boolean[] truncated = new boolean[b];
-    int t = 1;
-    for (int i = 0; i < b; i++) {
-      long[] x = tokenizer.encode(texts.get(i), true);
-      if (x.length > maxTokens) {
-        x = Arrays.copyOf(x, maxTokens);
-        truncated[i] = true;
-      }
-      ids.add(x);
-      t = Math.max(t, x.length);
-    }
-    long[] flat = new long[b * t];
-    long[] mask = new long[b * t];
-    for (int i = 0; i < b; i++) {
-      long[] x = ids.get(i);
-      System.arraycopy(x, 0, flat, i * t, x.length);
-      Arrays.fill(mask, i * t, i * t + x.length, 1L);
-    }
+    TextBatch batch = TextBatch.of(tokenizer, texts, maxTokens);
+    int b = batch.size();
     for (int i = 0; i < b; i++) {
       lora.assign(i, p.lora());
     }
@@ -162,25 +141,14 @@ public final class ClassifierService implements AutoCloseable {
     float[] probs;
     lora.beginForward(0, b);
     try (NDManager m = manager.newSubManager()) {
-      NDArray idArr = m.create(flat, new Shape(b, t)); // [B, T]
-      NDArray maskArr = m.create(mask, new Shape(b, t)).toType(DataType.INT64, false); // [B, T]
-      NDArray hidden = bert.forward(idArr, maskArr, null); // [B, T, H]
+      NDArray maskArr = batch.mask(m); // [B, T]
+      NDArray hidden = bert.forward(batch.ids(m), maskArr, null); // [B, T, H]
       NDArray logits = head.logits(head.pooling().pool(hidden, maskArr)); // [B, C]
       probs = logits.softmax(-1).toFloatArray();
     } finally {
       lora.endForward();
     }
-    int c = head.labels().size();
-    List<Result> out = new ArrayList<>();
-    for (int i = 0; i < b; i++) {
-      float[] pr = Arrays.copyOfRange(probs, i * c, (i + 1) * c);
-      int best = 0;
-      for (int k = 1; k < c; k++) {
-        best = pr[k] > pr[best] ? k : best;
-      }
-      out.add(new Result(head.labels().get(best), head.labels(), pr, truncated[i]));
-    }
-    return out;
+    return batch.results(probs, head.labels());
   }
 
   public BertModel model() {

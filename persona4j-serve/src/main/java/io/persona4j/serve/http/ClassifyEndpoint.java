@@ -82,7 +82,13 @@ final class ClassifyEndpoint {
     out.put("object", "list");
     out.put("model", ctx.modelId());
     out.put("adapter", ref.label());
-    ArrayNode data = out.putArray("data");
+    putResults(out.putArray("data"), results);
+    res.header(GenerationEndpoints.ADAPTER_HEADER, ref.label());
+    HttpSupport.json(res, 200, out);
+  }
+
+  /** The results as OpenAI-style list items: object, index, label, probabilities, truncated. */
+  static void putResults(ArrayNode data, List<ClassifierService.Result> results) {
     for (int i = 0; i < results.size(); i++) {
       ClassifierService.Result r = results.get(i);
       ObjectNode d = data.addObject();
@@ -95,11 +101,9 @@ final class ClassifyEndpoint {
       }
       d.put("truncated", r.truncated());
     }
-    res.header(GenerationEndpoints.ADAPTER_HEADER, ref.label());
-    HttpSupport.json(res, 200, out);
   }
 
-  private static List<String> inputs(JsonNode in) {
+  static List<String> inputs(JsonNode in) {
     List<String> texts = new ArrayList<>();
     if (in == null || in.isNull()) {
       throw ApiException.invalid("input", "input is required: a text or a list of texts");

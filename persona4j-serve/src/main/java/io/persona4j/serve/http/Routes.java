@@ -12,9 +12,11 @@ import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.persona4j.adapters.plora.FewShotEnrolment;
 import io.persona4j.serve.adapter.AdapterPublisher;
 import io.persona4j.serve.adapter.AdapterRef;
 import io.persona4j.serve.classify.ClassifierService;
+import io.persona4j.serve.classify.PLoraClassifierService;
 import io.persona4j.serve.generate.DecoderService;
 import io.persona4j.serve.openai.ApiException;
 import io.persona4j.serve.openai.OpenAiJson;
@@ -44,16 +46,35 @@ public final class Routes {
   private final ServerContext ctx;
   private final DecoderService decoder;
   private final ClassifierService classifier;
+  private final PLoraClassifierService plora;
+  private final FewShotEnrolment.Config enrolment;
 
   public Routes(ServerContext ctx, DecoderService decoder, ClassifierService classifier) {
+    this(ctx, decoder, classifier, null, null);
+  }
+
+  /**
+   * With a shared PLoRA adapter served instead of per-user classifiers ({@code plora} non-null):
+   * {@code /v1/classify} conditions on user vectors and {@code POST /v1/users/{id}/examples} enrols
+   * new users with {@code enrolment}'s settings.
+   */
+  public Routes(
+      ServerContext ctx,
+      DecoderService decoder,
+      ClassifierService classifier,
+      PLoraClassifierService plora,
+      FewShotEnrolment.Config enrolment) {
     this.ctx = ctx;
     this.decoder = decoder;
     this.classifier = classifier;
+    this.plora = plora;
+    this.enrolment = enrolment;
   }
 
   public void register(HttpRouting.Builder r) {
     GenerationEndpoints gen = decoder == null ? null : new GenerationEndpoints(ctx, decoder);
     ClassifyEndpoint cls = classifier == null ? null : new ClassifyEndpoint(ctx, classifier);
+    PLoraEndpoints pl = plora == null ? null : new PLoraEndpoints(ctx, plora, enrolment);
     r.get("/health", wrap("health", (req, res) -> ok(res, "ok")));
     r.get("/ready", wrap("ready", this::ready));
     r.get("/metrics", wrap("metrics", this::metrics));
@@ -67,7 +88,22 @@ public final class Routes {
     r.post(
         "/v1/chat/completions",
         wrap("chat", gen != null ? gen::chat : decoderOnly("/v1/chat/completions")));
-    r.post("/v1/classify", wrap("classify", cls != null ? cls::classify : encoderOnly()));
+    r.post(
+        "/v1/classify",
+        wrap("classify", pl != null ? pl::classify : cls != null ? cls::classify : encoderOnly()));
+    r.post(
+        "/v1/users/{id}/examples",
+        wrap(
+            "enrol",
+            pl != null
+                ? pl::enrol
+                : (req, res) -> {
+                  throw ApiException.notFound(
+                      null,
+                      "online enrolment needs a server of a shared PLoRA adapter (serve --plora"
+                          + " DIR)",
+                      "not_found");
+                }));
     r.get("/persona4j/users", wrap("users", this::users));
     r.get("/admin/cache", wrap("admin", this::adminCache));
     r.post("/admin/pin", wrap("admin", (req, res) -> pin(req, res, true)));
