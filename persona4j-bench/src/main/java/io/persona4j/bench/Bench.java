@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description =
         "Persona4j benchmarks: decoding vs Jlama, the machine's fp32 GEMM ceiling, training"
-            + " throughput, split-learning traffic, secure aggregation, DP-SGD, federated rounds, the adapter store.",
+            + " throughput, split-learning traffic, secure aggregation, DP-SGD, federated rounds, the adapter store, serving, CoSteer.",
     subcommands = {
       DecodeCommand.class,
       GemmCommand.class,
@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
       SecAggBenchCommand.class,
       DpSgdBenchCommand.class,
       FedBenchCommand.class,
+      SteerBenchCommand.class,
       ServeBenchCommand.class,
       ServeLoadCommand.class,
       ServeEngineBenchCommand.class,

@@ -27,7 +27,7 @@ import java.util.Map;
  * rec             core, adapters
  * federated       core, adapters, privacy
  * transport-grpc  federated and what it rests on (core, adapters, privacy)
- * experiments     the method modules: core, adapters, privacy, rec, federated
+ * experiments     the method modules: core, adapters, privacy, rec, federated, steer
  * serve           core, adapters
  * steer           core, adapters, transport-grpc's TLS and token pieces only
  * cli, bench      every library module (not each other)
@@ -60,7 +60,8 @@ final class Layering {
         "adapters",
         "privacy",
         "rec",
-        "federated");
+        "federated",
+        "steer");
     module("serve", "io.persona4j.serve..", "core", "adapters");
     module("steer", "io.persona4j.steer..", "core", "adapters", "transport-grpc");
     List<String> libraries =
@@ -113,14 +114,17 @@ final class Layering {
           "io.persona4j.transport.grpc.TlsCredentials",
           "io.persona4j.transport.grpc.ClientRegistry");
 
-  /** steer uses only {@link #STEER_TRANSPORT_CLASSES} of transport-grpc. */
+  /**
+   * steer uses only {@link #STEER_TRANSPORT_CLASSES} of transport-grpc (and their nested types,
+   * such as {@code ClientRegistry.Verdict}).
+   */
   static ArchRule steerUsesOnlyTransportSecurity() {
     DescribedPredicate<JavaClass> otherTransport =
         new DescribedPredicate<>("transport-grpc classes other than " + STEER_TRANSPORT_CLASSES) {
           @Override
           public boolean test(JavaClass c) {
             return c.getPackageName().startsWith("io.persona4j.transport.grpc")
-                && !STEER_TRANSPORT_CLASSES.contains(c.getName());
+                && !STEER_TRANSPORT_CLASSES.contains(c.getName().replaceFirst("\\$.*", ""));
           }
         };
     return noClasses()

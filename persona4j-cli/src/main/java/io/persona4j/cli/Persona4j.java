@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
       RecCommand.class,
       DpCommand.class,
       FedCommand.class,
+      SteerCommand.class,
       StoreCommand.class,
       ServeCommand.class,
       ApiKeyCommand.class,

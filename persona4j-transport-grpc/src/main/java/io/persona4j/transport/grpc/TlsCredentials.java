@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLSession;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 
@@ -141,6 +142,15 @@ public final class TlsCredentials {
     } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException("bad client TLS material: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The common name (CN) of the peer's TLS certificate, or null without TLS or a client
+   * certificate: what {@link ClientRegistry#check(String, String, String)} compares with the client
+   * id when certificate identity is required.
+   */
+  public static String peerCommonName(SSLSession ssl) {
+    return ssl == null ? null : GrpcGrid.commonName(ssl);
   }
 
   private static KeyManager[] keyManagers(KeyStore ks, char[] password)
