@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code persona4j steer cloud}: the cloud logits service over gRPC. */
@@ -40,6 +41,8 @@ import picocli.CommandLine.Option;
 final class SteerCloudCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, description = "Hugging Face decoder directory.")
   Path model;
+
+  @Mixin WeightsOption weightsOption;
 
   @Option(
       names = "--bind",
@@ -185,7 +188,7 @@ final class SteerCloudCommand implements Callable<Integer> {
     }
     CountDownLatch stop = new CountDownLatch(1);
     try (NDManager m = TensorRuntime.newManager();
-        SteerModel cloud = SteerModel.load(model, m)) {
+        SteerModel cloud = SteerModel.load(model, m, weightsOption.weights)) {
       CloudServer server =
           CloudServer.start(new CloudService(cloud, config, registry), credentials);
       Thread hook =

@@ -33,6 +33,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code persona4j steer generate}: CoSteer generation on the device. */
@@ -62,6 +63,9 @@ final class SteerGenerateCommand implements Callable<Integer> {
 
   @Option(names = "--device-model", required = true, description = "The small on-device model.")
   Path deviceModel;
+
+  /** The precision of the device model's decode weights and, with --cloud-model, the cloud's. */
+  @Mixin WeightsOption weightsOption;
 
   @Option(
       names = "--context-file",
@@ -218,7 +222,7 @@ final class SteerGenerateCommand implements Callable<Integer> {
             .optTimeout(Duration.ofNanos((long) (timeout * 1e9)))
             .build();
     try (NDManager m = TensorRuntime.newManager();
-        SteerModel device = SteerModel.load(deviceModel, m);
+        SteerModel device = SteerModel.load(deviceModel, m, weightsOption.weights);
         Cloud c = openCloud(m)) {
       try (SteeredGenerator g = new SteeredGenerator(device, c.connector);
           SteerTrace t = trace == null ? null : new SteerTrace(trace)) {
@@ -291,7 +295,7 @@ final class SteerGenerateCommand implements Callable<Integer> {
   /** The cloud: a gRPC connector, or an in-process service on a loaded model. */
   private Cloud openCloud(NDManager m) throws Exception {
     if (cloud.model != null) {
-      SteerModel model = SteerModel.load(cloud.model, m);
+      SteerModel model = SteerModel.load(cloud.model, m, weightsOption.weights);
       CloudService service =
           new CloudService(model, CloudServerConfig.builder().optBatching(false).build(), null);
       return new Cloud(

@@ -10,9 +10,11 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.persona4j.core.TensorRuntime;
+import io.persona4j.core.kernel.WeightPrecision;
 import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.steer.NaiveCoSteer;
 import io.persona4j.steer.SteerFixture;
+import io.persona4j.steer.SteerModel;
 import io.persona4j.steer.SteerParams;
 import io.persona4j.steer.SteeringRule;
 import java.nio.file.Files;
@@ -133,6 +135,26 @@ class SteerCliTest {
     assertThat(closed.code()).as(closed.err()).isZero();
     assertThat(tokens(trace(t2))).containsExactly(got);
     assertThat(closed.out()).isEqualTo(r.out());
+  }
+
+  @Test
+  void reducedPrecisionWeightsLoadForTheDeviceAndTheInProcessCloud() throws Exception {
+    try (NDManager m = TensorRuntime.newManager();
+        SteerModel d = SteerModel.load(device, m, WeightPrecision.INT8)) {
+      assertThat(d.model().decodePrecision()).isEqualTo(WeightPrecision.INT8);
+    }
+    for (String w : new String[] {"bf16", "int8"}) {
+      Path t = tmp.resolve("weights-" + w + ".jsonl");
+      CliTest.Run r = CliTest.run(generate("--cloud-model", cloud.toString(), t, "--weights", w));
+      assertThat(r.code()).as(r.err()).isZero();
+      assertThat(tokens(trace(t))).hasSize(12);
+    }
+    CliTest.Run bad =
+        CliTest.run(
+            generate(
+                "--cloud-model", cloud.toString(), tmp.resolve("bad.jsonl"), "--weights", "fp8"));
+    assertThat(bad.code()).isEqualTo(2);
+    assertThat(bad.err()).contains("weights 'fp8' is not one of f32, bf16, int8");
   }
 
   @Test

@@ -5,6 +5,7 @@
 package io.persona4j.steer;
 
 import ai.djl.ndarray.NDManager;
+import io.persona4j.core.kernel.WeightPrecision;
 import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.tokenizer.ChatTemplate;
 import io.persona4j.core.tokenizer.Tokenizer;
@@ -43,8 +44,20 @@ public final class SteerModel implements AutoCloseable {
    * @throws IOException naming the directory and what is wrong
    */
   public static SteerModel load(Path dir, NDManager parent) throws IOException {
+    return load(dir, parent, WeightPrecision.F32);
+  }
+
+  /**
+   * As {@link #load(Path, NDManager)}, with the precision decode steps stream the weights in
+   * ({@link LlamaModel#load(Path, NDManager, WeightPrecision)}).
+   *
+   * @throws IOException naming the directory and what is wrong
+   */
+  public static SteerModel load(Path dir, NDManager parent, WeightPrecision precision)
+      throws IOException {
     Objects.requireNonNull(dir, "dir");
-    LlamaModel model = LlamaModel.load(dir, parent);
+    Objects.requireNonNull(precision, "precision");
+    LlamaModel model = LlamaModel.load(dir, parent, precision);
     Tokenizer tokenizer = null;
     try {
       tokenizer = Tokenizer.fromDirectory(dir);
