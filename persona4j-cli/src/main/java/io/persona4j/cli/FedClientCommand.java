@@ -5,7 +5,6 @@
 package io.persona4j.cli;
 
 import io.grpc.ChannelCredentials;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.Status;
 import io.persona4j.federated.app.FederatedLoraClient;
 import io.persona4j.federated.app.LoraBase;
@@ -13,7 +12,6 @@ import io.persona4j.federated.privacy.PrivacyStack;
 import io.persona4j.privacy.RandomSource;
 import io.persona4j.transport.grpc.GrpcClient;
 import io.persona4j.transport.grpc.GrpcClientConfig;
-import io.persona4j.transport.grpc.TlsCredentials;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -116,21 +114,10 @@ final class FedClientCommand implements Callable<Integer> {
     if (!Files.isRegularFile(model.resolve("config.json"))) {
       throw new IllegalArgumentException("--model: no config.json in " + model);
     }
-    if (keyStore != null && trust == null) {
-      throw new IllegalArgumentException("--key-store (mutual TLS) needs --trust (TLS)");
-    }
+    ChannelCredentials credentials = ClientTls.credentials(trust, keyStore, keyStorePassword);
     if (!(giveUpAfter >= 0) || giveUpAfter > 1e9) {
       throw new IllegalArgumentException(
           "--give-up-after must be a number of seconds >= 0, got " + giveUpAfter);
-    }
-    ChannelCredentials credentials = InsecureChannelCredentials.create();
-    char[] pw = keyStorePassword.toCharArray();
-    if (trust != null) {
-      credentials =
-          TlsCredentials.client(
-              TlsCredentials.loadTrustStore(trust, pw),
-              keyStore == null ? null : TlsCredentials.loadPkcs12(keyStore, pw),
-              pw);
     }
     GrpcClientConfig cfg =
         GrpcClientConfig.builder()

@@ -6,7 +6,6 @@ package io.persona4j.cli;
 
 import ai.djl.ndarray.NDManager;
 import io.grpc.ChannelCredentials;
-import io.grpc.InsecureChannelCredentials;
 import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.tokenizer.StreamingDecoder;
 import io.persona4j.steer.SteerConfig;
@@ -24,7 +23,6 @@ import io.persona4j.steer.device.CloudConnector;
 import io.persona4j.steer.device.GrpcCloudConnector;
 import io.persona4j.steer.device.InProcessCloudConnector;
 import io.persona4j.steer.wire.WireFormat;
-import io.persona4j.transport.grpc.TlsCredentials;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -319,18 +317,7 @@ final class SteerGenerateCommand implements Callable<Integer> {
     }
     String tok =
         tokenFile != null ? Files.readString(tokenFile).strip() : token == null ? "" : token;
-    if (keyStore != null && trust == null) {
-      throw new IllegalArgumentException("--key-store (mutual TLS) needs --trust (TLS)");
-    }
-    ChannelCredentials credentials = InsecureChannelCredentials.create();
-    char[] pw = keyStorePassword.toCharArray();
-    if (trust != null) {
-      credentials =
-          TlsCredentials.client(
-              TlsCredentials.loadTrustStore(trust, pw),
-              keyStore == null ? null : TlsCredentials.loadPkcs12(keyStore, pw),
-              pw);
-    }
+    ChannelCredentials credentials = ClientTls.credentials(trust, keyStore, keyStorePassword);
     return new Cloud(
         new GrpcCloudConnector(
             address,
