@@ -28,6 +28,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
@@ -308,6 +310,16 @@ class HostileClientsTest {
       a.hello("a", GridHarness.token("a"));
       b.hello("b", GridHarness.token("b"));
       h.awaitClients(List.of("a", "b"));
+      // The two clients use separate connections, so the server may see a's end before b's header
+      // unless the test waits: the first end the server is about to handle is b's, and by then it
+      // has handled b's header (one stream's messages are handled in order).
+      CountDownLatch bEndReached = new CountDownLatch(1);
+      h.grid.injectFault(
+          m -> {
+            if (m.hasEnd()) {
+              bEndReached.countDown();
+            }
+          });
       Thread replies =
           Thread.ofVirtual()
               .start(
@@ -322,6 +334,9 @@ class HostileClientsTest {
                       b.send(header(ib, "b", 1, 4)); // does not fit: refused, data discarded
                       b.send(chunk(ib, 4));
                       b.send(end(ib));
+                      if (!bEndReached.await(10, TimeUnit.SECONDS)) {
+                        throw new IllegalStateException("the server never reached b's end");
+                      }
                       a.send(chunk(ia, 4));
                       a.send(end(ia));
                     } catch (Exception e) {
