@@ -42,6 +42,22 @@ public final class Generator {
     boolean stop(int row, long[] generated);
   }
 
+  /**
+   * Changes a row's next-token logits in place before the token is chosen (e.g. constrained
+   * decoding sets the logits of disallowed tokens to negative infinity).
+   */
+  @FunctionalInterface
+  public interface LogitsFilter {
+    /** No change. */
+    LogitsFilter NONE = (row, generated, logits) -> {};
+
+    /**
+     * Filters {@code logits} (the vocabulary's, in place) of row {@code row}, which generated
+     * {@code generated} so far (the newest last; empty before the first token).
+     */
+    void filter(int row, long[] generated, float[] logits);
+  }
+
   private final LlamaModel model;
 
   public Generator(LlamaModel model) {
@@ -80,7 +96,8 @@ public final class Generator {
         prompts,
         config,
         listener,
-        StopCondition.NONE);
+        StopCondition.NONE,
+        LogitsFilter.NONE);
   }
 
   /**
@@ -98,6 +115,20 @@ public final class Generator {
       SamplingConfig config,
       TokenListener listener,
       StopCondition stop) {
+    return generateFromEmbeddings(embeddings, valid, config, listener, stop, LogitsFilter.NONE);
+  }
+
+  /**
+   * As {@link #generateFromEmbeddings(NDArray, boolean[][], SamplingConfig, TokenListener,
+   * StopCondition)}, with {@code filter} applied to each row's logits before every token is chosen.
+   */
+  public GenerationResult generateFromEmbeddings(
+      NDArray embeddings,
+      boolean[][] valid,
+      SamplingConfig config,
+      TokenListener listener,
+      StopCondition stop,
+      LogitsFilter filter) {
     Shape s = embeddings.getShape();
     int b = valid.length;
     if (b == 0) {
@@ -125,7 +156,7 @@ public final class Generator {
       }
       noIds.add(new long[0]);
     }
-    return decode(m -> embeddings, valid, noIds, config, listener, stop);
+    return decode(m -> embeddings, valid, noIds, config, listener, stop, filter);
   }
 
   /**
@@ -143,7 +174,8 @@ public final class Generator {
       List<long[]> promptIds,
       SamplingConfig config,
       TokenListener listener,
-      StopCondition stop) {
+      StopCondition stop,
+      LogitsFilter filter) {
     int b = promptValid.length;
     int promptLen = promptValid[0].length;
     int maxPos = model.config().maxPositionEmbeddings();
@@ -206,6 +238,9 @@ public final class Generator {
         for (int r = 0; r < b; r++) {
           if (done[r]) {
             continue;
+          }
+          if (filter != LogitsFilter.NONE) {
+            filter.filter(r, toArray(out.get(r)), logits[r]);
           }
           long tok = samplers[r].next(logits[r], history[r], histLen[r]);
           next[r] = tok;
