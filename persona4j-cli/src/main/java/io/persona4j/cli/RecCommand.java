@@ -128,7 +128,10 @@ final class RecCommand implements Runnable {
     @Option(
         names = "--preset",
         defaultValue = "smoke",
-        description = "smoke (minutes, CI) or standard (about an hour on 2 cores).")
+        description =
+            "smoke (minutes, CI), standard (about an hour on 2 cores), grouped (users in 4"
+                + " behaviour groups; LoRA vs iLoRA K=4 vs random gate, checkpoint selection,"
+                + " all test users) or grouped-smoke (its CI variant).")
     String preset;
 
     @Option(names = "--data", description = DATA_HELP)
@@ -169,6 +172,18 @@ final class RecCommand implements Runnable {
 
     @Option(names = "--finetune-steps", description = "Override: adapter fine-tuning steps.")
     Long finetuneSteps;
+
+    @Option(
+        names = "--valid-users",
+        description = "Override: validation users of the checkpoint selection (0: all).")
+    Integer validUsers;
+
+    @Option(
+        names = "--checks",
+        description =
+            "Override: validation checks during fine-tuning (the best by validation HR x"
+                + " ValidRatio is tested; 0: the final weights).")
+    Integer checks;
 
     @Option(
         names = "--methods",
@@ -212,6 +227,12 @@ final class RecCommand implements Runnable {
       if (evalUsers != null) {
         b.optEvalUsers(evalUsers);
       }
+      if (validUsers != null) {
+        b.optValidUsers(validUsers);
+      }
+      if (checks != null) {
+        b.optChecks(checks);
+      }
       return b.build();
     }
 
@@ -244,9 +265,8 @@ final class RecCommand implements Runnable {
               System.err::println,
               List.of(ProgressListener.auto()));
       String command =
-          "bin/persona4j rec experiment --preset "
-              + preset
-              + (data == null ? "" : " --data " + data);
+          "bin/persona4j rec experiment "
+              + String.join(" ", spec.commandLine().getParseResult().originalArgs());
       ResultsWriter.write(r, command, machine(), o.json(), o.chart(), o.markdown());
       System.out.printf(
           "rec experiment %s: %.1f min; results in %s, %s, %s%n",

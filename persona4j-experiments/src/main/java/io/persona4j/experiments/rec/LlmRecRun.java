@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.persona4j.adapters.lora.LoraDropoutReseeding;
 import io.persona4j.adapters.moe.GateType;
 import io.persona4j.adapters.moe.MoeLoraConfig;
@@ -25,6 +26,7 @@ import io.persona4j.core.train.TrainingResult;
 import io.persona4j.experiments.common.FinetunePreset;
 import io.persona4j.rec.llara.AnswerMatch;
 import io.persona4j.rec.llara.BatchHook;
+import io.persona4j.rec.llara.ConstrainedEvaluator;
 import io.persona4j.rec.llara.GenerationEvaluator;
 import io.persona4j.rec.llara.HybridEmbedder;
 import io.persona4j.rec.llara.ItemCatalog;
@@ -58,6 +60,11 @@ public final class LlmRecRun {
   /** Prefix of the router parameters (trained at the router's learning-rate multiplier). */
   static final String ROUTER_PREFIX = "moe_gate.";
 
+  /** Tokens free generation may produce (LLaRA's default is 64; titles need far fewer). */
+  static final int MAX_NEW_TOKENS = 24;
+
+  private static final TrainingListener NO_LISTENER = new TrainingListener() {};
+
   /** What one run did. */
   public record Outcome(
       String method,
@@ -71,7 +78,27 @@ public final class LlmRecRun {
       double trainSamplesPerSecond,
       double evalSeconds,
       double evalPromptsPerSecond,
-      long trainableParameters) {}
+      long trainableParameters,
+      RecMetrics constrained,
+      List<CheckpointSelector.Check> checks,
+      long selectedStep,
+      boolean[] generationHits,
+      boolean[] constrainedHits,
+      boolean[] likelihoodHits,
+      float[][] gates) {
+    /** Per test sample: 1 if free generation named the target, else 0. */
+    public double[] generationHitValues() {
+      return values(generationHits);
+    }
+
+    static double[] values(boolean[] hits) {
+      double[] v = new double[hits.length];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = hits[i] ? 1 : 0;
+      }
+      return v;
+    }
+  }
 
   private LlmRecRun() {}
 
@@ -91,6 +118,33 @@ public final class LlmRecRun {
       List<TrainingListener> listeners,
       Path out)
       throws IOException {
+    return run(
+        baseModel, catalog, encoder, ft, method, seed, train, List.of(), 0, eval, listeners, out);
+  }
+
+  /**
+   * As {@link #run(Path, ItemCatalog, SequenceEncoder, FinetunePreset, RecPreset.Method, long,
+   * List, List, List, Path)}, selecting the checkpoint on {@code valid} with {@code checks} evenly
+   * spaced validation checks ({@link CheckpointSelector}; 0: the final weights); the test samples
+   * {@code eval} are evaluated once, after training, with the selected weights.
+   */
+  public static Outcome run(
+      Path baseModel,
+      ItemCatalog catalog,
+      SequenceEncoder encoder,
+      FinetunePreset ft,
+      RecPreset.Method method,
+      long seed,
+      List<RecSample> train,
+      List<RecSample> valid,
+      int checks,
+      List<RecSample> eval,
+      List<TrainingListener> listeners,
+      Path out)
+      throws IOException {
+    if (checks > 0 && valid.isEmpty()) {
+      throw new IllegalArgumentException("checkpoint selection needs validation samples");
+    }
     float[][] itemVectors = encoder.itemVectors();
     int gateDim = itemVectors[0].length;
     try (NDManager m = TensorRuntime.newManager();
@@ -119,6 +173,35 @@ public final class LlmRecRun {
 
       Map<String, NDArray> params = new LinkedHashMap<>(moe.trainableParameters().all());
       params.putAll(projector.parameters());
+      CheckpointSelector selector =
+          checks <= 0
+              ? null
+              : new CheckpointSelector(
+                  params,
+                  ft.steps(),
+                  checks,
+                  () -> {
+                    moe.train(false);
+                    try {
+                      RecMetrics g =
+                          AnswerMatch.metrics(
+                              new GenerationEvaluator(
+                                      llara,
+                                      PromptMode.HYBRID,
+                                      MAX_NEW_TOKENS,
+                                      ft.evalBatch(),
+                                      false)
+                                  .predict(valid).stream()
+                                      .map(GenerationEvaluator.Prediction::match)
+                                      .toList());
+                      RecMetrics c =
+                          new ConstrainedEvaluator(llara, PromptMode.HYBRID, ft.evalBatch())
+                              .evaluate(valid);
+                      return new CheckpointSelector.Validation(g, c);
+                    } finally {
+                      moe.train(true);
+                    }
+                  });
       moe.train(true);
       long start = System.nanoTime();
       TrainingResult r;
@@ -134,6 +217,7 @@ public final class LlmRecRun {
                           .setObjective(objective)
                           .addListener(objective)
                           .addListener(new LoraDropoutReseeding(moe.units(), seed))
+                          .addListener(selector == null ? NO_LISTENER : selector)
                           .setOptimizer(opt)
                           .setSchedule(
                               LearningRateSchedule.warmupCosine(
@@ -151,24 +235,48 @@ public final class LlmRecRun {
         moe.train(false);
       }
       double trainSeconds = (System.nanoTime() - start) / 1e9;
+      long selected = r.steps();
+      if (selector != null) {
+        selector.restoreBest();
+        selected = selector.best().step();
+      }
       if (out != null) {
         moe.save(out);
         projector.save(out.resolve("projector.safetensors"));
       }
       long evalStart = System.nanoTime();
       List<GenerationEvaluator.Prediction> predictions =
-          new GenerationEvaluator(llara, PromptMode.HYBRID, 24, ft.evalBatch(), false)
+          new GenerationEvaluator(llara, PromptMode.HYBRID, MAX_NEW_TOKENS, ft.evalBatch(), false)
               .predict(eval);
       RecMetrics metrics =
           AnswerMatch.metrics(
               predictions.stream().map(GenerationEvaluator.Prediction::match).toList());
+      List<ConstrainedEvaluator.Choice> choices =
+          new ConstrainedEvaluator(llara, PromptMode.HYBRID, ft.evalBatch()).predict(eval);
       if (out != null) {
-        writePredictions(out.resolve("predictions.jsonl"), predictions, catalog);
+        writePredictions(out.resolve("predictions.jsonl"), predictions, choices, catalog);
       }
-      double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
-      RecMetrics likelihood =
+      double[][] scores =
           new LikelihoodRanker(llara, PromptMode.HYBRID, Math.max(1, ft.evalBatch() / 4), true)
-              .evaluate(eval);
+              .scores(eval);
+      boolean[] genHits = new boolean[eval.size()];
+      boolean[] conHits = new boolean[eval.size()];
+      boolean[] likHits = new boolean[eval.size()];
+      for (int i = 0; i < eval.size(); i++) {
+        genHits[i] = predictions.get(i).match().correct();
+        conHits[i] = choices.get(i).correct();
+        likHits[i] = argmax(scores[i]) == eval.get(i).targetIndex();
+      }
+      long likCorrect = 0;
+      for (boolean h : likHits) {
+        likCorrect += h ? 1 : 0;
+      }
+      RecMetrics likelihood = new RecMetrics(eval.size(), eval.size(), likCorrect);
+      double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
+      float[][] gates =
+          method.gate() == GateType.LINEAR && method.experts() > 1
+              ? gates(moe.routerWeight().toFloatArray(), method.experts(), encoder, eval)
+              : null;
       double[] losses = r.losses();
       long trainable = params.values().stream().mapToLong(a -> a.getShape().size()).sum();
       return new Outcome(
@@ -183,25 +291,97 @@ public final class LlmRecRun {
           r.steps() * ft.batch() / trainSeconds,
           evalSeconds,
           eval.size() / evalSeconds,
-          trainable);
+          trainable,
+          ConstrainedEvaluator.metrics(choices),
+          selector == null ? List.of() : selector.checks(),
+          selected,
+          genHits,
+          conHits,
+          likHits,
+          gates);
     }
+  }
+
+  /** Index of the largest score (the first of equal ones), as {@link LikelihoodRanker} ranks. */
+  static int argmax(double[] scores) {
+    int best = 0;
+    for (int c = 1; c < scores.length; c++) {
+      if (scores[c] > scores[best]) {
+        best = c;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * The linear gate {@code softmax(W x)} of each sample, {@code W [K, d]} the router (row-major),
+   * {@code x} the encoder's representation of the sample's history: what the adapter mixes its
+   * experts with.
+   */
+  static float[][] gates(float[] router, int k, SequenceEncoder encoder, List<RecSample> samples) {
+    int[][] histories = new int[samples.size()][];
+    for (int i = 0; i < histories.length; i++) {
+      histories[i] = samples.get(i).history();
+    }
+    float[][] x = encoder.encode(histories);
+    int d = router.length / k;
+    float[][] g = new float[x.length][k];
+    for (int i = 0; i < x.length; i++) {
+      double[] z = new double[k];
+      double max = Double.NEGATIVE_INFINITY;
+      for (int e = 0; e < k; e++) {
+        double s = 0;
+        for (int j = 0; j < d; j++) {
+          s += (double) router[e * d + j] * x[i][j];
+        }
+        z[e] = s;
+        max = Math.max(max, s);
+      }
+      double sum = 0;
+      for (int e = 0; e < k; e++) {
+        z[e] = Math.exp(z[e] - max);
+        sum += z[e];
+      }
+      for (int e = 0; e < k; e++) {
+        g[i][e] = (float) (z[e] / sum);
+      }
+    }
+    return g;
   }
 
   /** One JSON line per test case: user, target title, generated text, valid, correct. */
   static void writePredictions(
       Path file, List<GenerationEvaluator.Prediction> predictions, ItemCatalog catalog)
       throws IOException {
+    writePredictions(file, predictions, null, catalog);
+  }
+
+  /**
+   * As {@link #writePredictions(Path, List, ItemCatalog)}, with each sample's constrained choice
+   * ({@code constrained}, {@code constrained_correct}) if {@code choices} is not null.
+   */
+  static void writePredictions(
+      Path file,
+      List<GenerationEvaluator.Prediction> predictions,
+      List<ConstrainedEvaluator.Choice> choices,
+      ItemCatalog catalog)
+      throws IOException {
     ObjectMapper json = new ObjectMapper();
     List<String> lines = new ArrayList<>();
-    for (GenerationEvaluator.Prediction p : predictions) {
-      lines.add(
+    for (int i = 0; i < predictions.size(); i++) {
+      GenerationEvaluator.Prediction p = predictions.get(i);
+      ObjectNode line =
           json.createObjectNode()
               .put("user", p.sample().user())
               .put("target", catalog.title(p.sample().target()))
               .put("generated", p.generated())
               .put("valid", p.match().valid())
-              .put("correct", p.match().correct())
-              .toString());
+              .put("correct", p.match().correct());
+      if (choices != null) {
+        line.put("constrained", catalog.title(choices.get(i).item()))
+            .put("constrained_correct", choices.get(i).correct());
+      }
+      lines.add(line.toString());
     }
     AtomicFiles.writeString(file, lines.isEmpty() ? "" : String.join("\n", lines) + "\n");
   }

@@ -48,7 +48,10 @@ public final class RecExperiment {
       Pretraining.Result base,
       List<MethodResult> results,
       List<LlmRecRun.Outcome> outcomes,
-      double seconds) {}
+      double seconds,
+      int validUsers,
+      BehaviourGroups groups,
+      int[] evalGroups) {}
 
   private RecExperiment() {}
 
@@ -95,6 +98,17 @@ public final class RecExperiment {
             data.trainLlm().size(),
             test.size(),
             evalSet.size()));
+    List<CandidateExample> validSet =
+        preset.validUsers() > 0 && preset.validUsers() < data.valid().size()
+            ? data.valid().subList(0, preset.validUsers())
+            : data.valid();
+    BehaviourGroups groups = null;
+    int[] evalGroups = null;
+    if (preset.groups() > 0) {
+      groups = BehaviourGroups.byGenreProfile(data, preset.groups(), PreparedData.SEED);
+      groups.checkLines().forEach(l -> log.accept("behaviour " + l));
+      evalGroups = groups.groupsOf(PreparedData.samples(evalSet));
+    }
     Map<String, MethodResult> results = new LinkedHashMap<>();
     results.put("Popularity", popularity(data, evalSet));
     log.accept("popularity: " + summary(results.get("Popularity")));
@@ -140,6 +154,7 @@ public final class RecExperiment {
       }
       List<RecSample> train = PreparedData.samples(data.trainLlm());
       List<RecSample> eval = PreparedData.samples(evalSet);
+      List<RecSample> valid = preset.checks() > 0 ? PreparedData.samples(validSet) : List.of();
       List<LlmRecRun.Outcome> outcomes = new ArrayList<>();
       for (RecPreset.Method method : preset.methods()) {
         List<Double> h = new ArrayList<>();
@@ -157,23 +172,40 @@ public final class RecExperiment {
                   method,
                   seed,
                   train,
+                  valid,
+                  preset.checks(),
                   eval,
                   listeners,
                   work.resolve("adapters").resolve(slug(method.name()) + "-" + seed));
           outcomes.add(o);
+          for (CheckpointSelector.Check c : o.checks()) {
+            log.accept(
+                String.format(
+                    "  validation at step %d: HR x ValidRatio %.4f (ValidRatio %.4f), constrained"
+                        + " HR@1 %.4f%s",
+                    c.step(),
+                    c.score(),
+                    c.generation().validRatio(),
+                    c.constrained().hitRatio(),
+                    c.step() == o.selectedStep() ? "  <- selected" : ""));
+          }
           h.add(o.test().hitRatio());
           v.add(o.test().validRatio());
           lk.add(o.likelihood().hitRatio());
           s.add(o.trainSeconds() + o.evalSeconds());
           log.accept(
               String.format(
-                  "%s seed %d: HR@1 %.4f, ValidRatio %.4f, likelihood HR@1 %.4f, loss %.3f ->"
-                      + " %.3f, %.1f samples/s training, %.2f prompts/s evaluation",
+                  "%s seed %d: HR@1 %.4f, ValidRatio %.4f, constrained HR@1 %.4f, likelihood"
+                      + " HR@1 %.4f, selected step %d of %d, loss %.3f -> %.3f, %.1f samples/s"
+                      + " training, %.2f prompts/s evaluation",
                   method.name(),
                   seed,
                   o.test().hitRatio(),
                   o.test().validRatio(),
+                  o.constrained().hitRatio(),
                   o.likelihood().hitRatio(),
+                  o.selectedStep(),
+                  o.steps(),
                   o.firstLoss(),
                   o.finalLoss(),
                   o.trainSamplesPerSecond(),
@@ -194,7 +226,10 @@ public final class RecExperiment {
           baseResult,
           List.copyOf(results.values()),
           outcomes,
-          (System.nanoTime() - start) / 1e9);
+          (System.nanoTime() - start) / 1e9,
+          preset.checks() > 0 ? valid.size() : 0,
+          groups,
+          evalGroups);
     } finally {
       sasrec.values().forEach(SasRecModel::close);
     }

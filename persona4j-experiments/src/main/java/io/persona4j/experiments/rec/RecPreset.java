@@ -29,6 +29,11 @@ import java.util.Objects;
  * @param base the pre-training of the small base model (once per run, seed of the first seed)
  * @param finetune LoRA / iLoRA fine-tuning settings
  * @param methods the LLM methods (popularity and SASRec always run)
+ * @param validUsers validation users of the checkpoint selection (the first ones; 0: all kept)
+ * @param checks validation checks during fine-tuning, evenly spaced; the best by validation HR x
+ *     ValidRatio is evaluated on the test users ({@link CheckpointSelector}); 0: the final weights
+ * @param groups behaviour groups: 0 for none, else the users are clustered by their genre profile
+ *     into this many groups ({@link BehaviourGroups}) and every result is also reported per group
  */
 public record RecPreset(
     String name,
@@ -38,7 +43,10 @@ public record RecPreset(
     int sasrecEpochs,
     BaseModelPreset base,
     FinetunePreset finetune,
-    List<Method> methods) {
+    List<Method> methods,
+    int validUsers,
+    int checks,
+    int groups) {
 
   /**
    * An LLM recommender: LoRA of total rank r split into {@code experts} experts (1 = plain LoRA,
@@ -59,6 +67,49 @@ public record RecPreset(
     Presets.atLeast("sasrecEpochs", sasrecEpochs, 1);
     Objects.requireNonNull(base, "base");
     Objects.requireNonNull(finetune, "finetune");
+    Presets.atLeast("validUsers", validUsers, 0);
+    Presets.atLeast("checks", checks, 0);
+    Presets.atLeast("groups", groups, 0);
+    if (groups == 1) {
+      throw new IllegalArgumentException("preset " + name + ": groups must be 0 (none) or >= 2");
+    }
+  }
+
+  /** LoRA, iLoRA K = 4 and its random-gate ablation: the grouped setting's comparison. */
+  static List<Method> groupedMethods() {
+    List<Method> all = allMethods();
+    return List.of(all.get(0), all.get(2), all.get(4));
+  }
+
+  /**
+   * The grouped setting: users clustered into 4 behaviour groups by genre profile; LoRA vs iLoRA (K
+   * = 4) vs the random gate at equal rank, checkpoints selected on 200 validation users, all test
+   * users evaluated once, 3 seeds.
+   */
+  public static RecPreset grouped() {
+    RecPreset s = standard();
+    return s.toBuilder()
+        .setName("grouped")
+        .optEvalUsers(0)
+        .optSasrecEpochs(20)
+        .setBase(s.base().toBuilder().setSteps(300).build())
+        .setFinetune(s.finetune().toBuilder().setSteps(100).build())
+        .optMethods(groupedMethods())
+        .optValidUsers(100)
+        .optChecks(4)
+        .optGroups(4)
+        .build();
+  }
+
+  /** The grouped setting on the smoke preset's subset: what CI runs. */
+  public static RecPreset groupedSmoke() {
+    return smoke().toBuilder()
+        .setName("grouped-smoke")
+        .optMethods(groupedMethods())
+        .optValidUsers(12)
+        .optChecks(2)
+        .optGroups(2)
+        .build();
   }
 
   /** The methods of the paper's comparison and ablations. */
@@ -151,9 +202,19 @@ public record RecPreset(
         .build();
   }
 
-  /** A preset by name: smoke or standard. */
+  /** A preset by name: smoke, standard, grouped or grouped-smoke. */
   public static RecPreset byName(String name) {
-    return Presets.byName(name, Map.of("smoke", RecPreset::smoke, "standard", RecPreset::standard));
+    return Presets.byName(
+        name,
+        Map.of(
+            "smoke",
+            RecPreset::smoke,
+            "standard",
+            RecPreset::standard,
+            "grouped",
+            RecPreset::grouped,
+            "grouped-smoke",
+            RecPreset::groupedSmoke));
   }
 
   /** A builder: name, base model and fine-tuning required. */
@@ -171,7 +232,10 @@ public record RecPreset(
         .optSasrecEpochs(sasrecEpochs)
         .setBase(base)
         .setFinetune(finetune)
-        .optMethods(methods);
+        .optMethods(methods)
+        .optValidUsers(validUsers)
+        .optChecks(checks)
+        .optGroups(groups);
   }
 
   /** Builds a {@link RecPreset}: {@code setX} required, {@code optX} optional. */
@@ -184,6 +248,9 @@ public record RecPreset(
     private BaseModelPreset base;
     private FinetunePreset finetune;
     private List<Method> methods = allMethods();
+    private int validUsers;
+    private int checks;
+    private int groups;
 
     private Builder() {}
 
@@ -235,10 +302,38 @@ public record RecPreset(
       return this;
     }
 
+    /** Validation users of the checkpoint selection, 0 for all (default 0). */
+    public Builder optValidUsers(int validUsers) {
+      this.validUsers = validUsers;
+      return this;
+    }
+
+    /** Validation checks during fine-tuning, 0 for none: the final weights (default 0). */
+    public Builder optChecks(int checks) {
+      this.checks = checks;
+      return this;
+    }
+
+    /** Behaviour groups, 0 for none (default 0). */
+    public Builder optGroups(int groups) {
+      this.groups = groups;
+      return this;
+    }
+
     /** The validated preset. */
     public RecPreset build() {
       return new RecPreset(
-          name, selection, evalUsers, seeds, sasrecEpochs, base, finetune, methods);
+          name,
+          selection,
+          evalUsers,
+          seeds,
+          sasrecEpochs,
+          base,
+          finetune,
+          methods,
+          validUsers,
+          checks,
+          groups);
     }
   }
 }

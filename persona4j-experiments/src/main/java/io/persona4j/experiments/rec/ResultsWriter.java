@@ -61,7 +61,19 @@ public final class ResultsWriter {
             .getParent()
             .relativize(chart.toAbsolutePath().normalize());
     String section = markdown(report, command, machine, rel);
+    if (report.groups() != null) {
+      Path groupChart = groupChart(chart);
+      GroupedReport g = new GroupedReport(report);
+      g.chart(groupChart);
+      section += g.markdown(rel.resolveSibling(groupChart.getFileName()));
+    }
     replaceSection(markdown, marker(report), section);
+  }
+
+  /** The grouped setting's chart next to {@code chart}: {@code <name>-groups.png}. */
+  public static Path groupChart(Path chart) {
+    String name = chart.getFileName().toString().replaceFirst("\\.png$", "");
+    return chart.resolveSibling(name + "-groups.png");
   }
 
   static String dataName(RecExperiment.Report r) {
@@ -118,17 +130,32 @@ public final class ResultsWriter {
                 Locale.ROOT,
                 " Adapters: total rank %d, alpha %.0f, dropout %.2f on q,k,v,o,gate,up,down; %d"
                     + " steps of %d, lr %.1e; hybrid item tokens from SASRec (64-d), curriculum"
-                    + " text -> hybrid.\n\n",
+                    + " text -> hybrid.",
                 ft.rank(),
                 ft.alpha(),
                 ft.dropout(),
                 ft.steps(),
                 ft.batch(),
                 ft.lr()));
+    if (r.validUsers() > 0) {
+      b.append(
+          String.format(
+              Locale.ROOT,
+              " Checkpoints: %d validation checks on %d validation users, the best by validation"
+                  + " HR x ValidRatio of free generation (ties: constrained HR@1, then the later"
+                  + " step) restored; the test users are evaluated once, with it.",
+              r.preset().checks(),
+              r.validUsers()));
+    } else {
+      b.append(" The final weights are evaluated (no checkpoint selection).");
+    }
     b.append(
-        "| method | HR@1 (20 candidates) | ValidRatio | HR@1 (likelihood) | HR@10 (full"
-            + " ranking) | NDCG@10 (full ranking) | time per seed (s) |\n");
-    b.append("| --- | --- | --- | --- | --- | --- | --- |\n");
+        " HR@1 (constrained): greedy decoding restricted by a prefix trie to the 20 candidate"
+            + " titles (ValidRatio 1 by construction).\n\n");
+    b.append(
+        "| method | HR@1 (20 candidates) | ValidRatio | HR@1 (constrained) | HR@1 (likelihood) |"
+            + " HR@10 (full ranking) | NDCG@10 (full ranking) | time per seed (s) |\n");
+    b.append("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
     for (MethodResult m : r.results()) {
       b.append("| ")
           .append(m.method())
@@ -136,6 +163,8 @@ public final class ResultsWriter {
           .append(pm(m.hr1()))
           .append(" | ")
           .append(pm(m.valid()))
+          .append(" | ")
+          .append(constrained(r, m.method()))
           .append(" | ")
           .append(m.hr1Likelihood().isEmpty() ? "–" : pm(m.hr1Likelihood()))
           .append(" | ")
@@ -148,6 +177,17 @@ public final class ResultsWriter {
     }
     b.append("\n![HR@1](").append(chart.toString().replace('\\', '/')).append(")\n");
     return b.toString();
+  }
+
+  /** Mean ± std over seeds of the constrained protocol's HR@1, "–" for non-LLM methods. */
+  static String constrained(RecExperiment.Report r, String method) {
+    List<Double> xs = new ArrayList<>();
+    for (LlmRecRun.Outcome o : r.outcomes()) {
+      if (o.method().equals(method) && o.constrained() != null) {
+        xs.add(o.constrained().hitRatio());
+      }
+    }
+    return xs.isEmpty() ? "–" : pm(xs);
   }
 
   static String pm(List<Double> xs) {
