@@ -103,10 +103,14 @@ public record RecPreset(
 
   /** The grouped setting on the smoke preset's subset: what CI runs. */
   public static RecPreset groupedSmoke() {
-    return smoke().toBuilder()
+    RecPreset s = smoke();
+    return s.toBuilder()
         .setName("grouped-smoke")
+        .optEvalUsers(16)
+        .setBase(s.base().toBuilder().setSteps(12).build())
+        .setFinetune(s.finetune().toBuilder().setSteps(8).build())
         .optMethods(groupedMethods())
-        .optValidUsers(12)
+        .optValidUsers(8)
         .optChecks(2)
         .optGroups(2)
         .build();

@@ -84,4 +84,70 @@ class RecExperimentSmokeTest {
         .content()
         .hasLineCount(preset.evalUsers());
   }
+
+  @Test
+  void groupedSmokePresetSelectsCheckpointsAndReportsPerGroup(@TempDir Path tmp) throws Exception {
+    Path data = SharedData.data("movielens-small");
+    List<String> log = new ArrayList<>();
+    RecPreset preset = RecPreset.groupedSmoke();
+    RecExperiment.Report r =
+        RecExperiment.run(preset, data, tmp.resolve("work"), log::add, List.of());
+
+    // The divergence check ran on training data and was logged.
+    assertThat(r.groups().count()).isEqualTo(preset.groups());
+    assertThat(log).anyMatch(l -> l.startsWith("behaviour random groups of the same sizes"));
+    assertThat(r.evalGroups()).hasSize(preset.evalUsers());
+    assertThat(java.util.Arrays.stream(r.evalGroups()).allMatch(g -> g >= 0 && g < 2)).isTrue();
+    assertThat(r.validUsers()).isEqualTo(preset.validUsers());
+    List<Long> checkSteps =
+        CheckpointSelector.checkSteps(preset.finetune().steps(), preset.checks());
+    assertThat(r.outcomes()).hasSize(3);
+    for (LlmRecRun.Outcome o : r.outcomes()) {
+      assertThat(o.checks()).extracting(CheckpointSelector.Check::step).isEqualTo(checkSteps);
+      assertThat(o.checks())
+          .allSatisfy(c -> assertThat(c.generation().total()).isEqualTo(preset.validUsers()));
+      assertThat(checkSteps).contains(o.selectedStep());
+      // Constrained decoding always names a candidate; the per-user hits add up to the metrics.
+      assertThat(o.constrained().validRatio()).isEqualTo(1.0);
+      assertThat(count(o.constrainedHits())).isEqualTo(o.constrained().correct());
+      assertThat(count(o.likelihoodHits())).isEqualTo(o.likelihood().correct());
+      assertThat(count(o.generationHits())).isEqualTo(o.test().correct());
+      assertThat(o.constrainedHits()).hasSize(preset.evalUsers());
+    }
+    // Only the linear gate with K > 1 has gates to report; each is a distribution.
+    assertThat(r.outcomes().get(0).gates()).isNull();
+    assertThat(r.outcomes().get(2).gates()).isNull();
+    float[][] gates = r.outcomes().get(1).gates();
+    assertThat(gates).hasDimensions(preset.evalUsers(), 4);
+    for (float[] g : gates) {
+      double s = 0;
+      for (float x : g) {
+        s += x;
+      }
+      assertThat(s).isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-5));
+    }
+
+    Path md = tmp.resolve("RESULTS.md");
+    ResultsWriter.write(r, "cmd", "machine", tmp.resolve("r.json"), tmp.resolve("c.png"), md);
+    String text = Files.readString(md);
+    assertThat(text)
+        .contains("#### Behaviour groups")
+        .contains("#### HR@1 per group")
+        .contains("| iLoRA K=4 − LLaRA-LoRA (K=1) | constrained |")
+        .contains("#### Expert usage of the linear gate")
+        .contains("#### Checkpoint selection")
+        .contains("HR@1 (constrained)");
+    assertThat(Files.readAllBytes(tmp.resolve("c-groups.png"))).startsWith(0x89, 'P', 'N', 'G');
+    assertThat(tmp.resolve("work/adapters/llara-lora-k-1-1/predictions.jsonl"))
+        .content()
+        .contains("\"constrained_correct\"");
+  }
+
+  static long count(boolean[] hits) {
+    long n = 0;
+    for (boolean h : hits) {
+      n += h ? 1 : 0;
+    }
+    return n;
+  }
 }
