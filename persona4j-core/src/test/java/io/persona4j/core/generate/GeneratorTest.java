@@ -158,6 +158,43 @@ class GeneratorTest {
   }
 
   @Test
+  void logitsFilterSeesEachRowsTokensAndRestrictsTheChoice() {
+    List<long[]> prompts = List.of(new long[] {1, 5, 9, 13}, new long[] {3});
+    int p = 4;
+    long[] ids = new long[prompts.size() * p];
+    boolean[][] valid = new boolean[prompts.size()][p];
+    for (int r = 0; r < prompts.size(); r++) {
+      long[] x = prompts.get(r);
+      for (int c = 0; c < x.length; c++) {
+        ids[r * p + p - x.length + c] = x[c];
+        valid[r][p - x.length + c] = true;
+      }
+    }
+    // Row r may only produce token 10 + r + (number of tokens so far); greedy must follow.
+    List<String> seen = new java.util.ArrayList<>();
+    try (NDManager m = manager.newSubManager()) {
+      GenerationResult g =
+          new Generator(model)
+              .generateFromEmbeddings(
+                  model.embed(m.create(ids, new Shape(prompts.size(), p))),
+                  valid,
+                  SamplingConfig.greedy(3, Set.of()),
+                  TokenListener.NONE,
+                  Generator.StopCondition.NONE,
+                  (row, generated, logits) -> {
+                    seen.add(row + ":" + Arrays.toString(generated));
+                    int allowed = 10 + row + generated.length;
+                    for (int v = 0; v < logits.length; v++) {
+                      logits[v] = v == allowed ? logits[v] : Float.NEGATIVE_INFINITY;
+                    }
+                  });
+      assertThat(g.tokens().get(0)).containsExactly(10, 11, 12);
+      assertThat(g.tokens().get(1)).containsExactly(11, 12, 13);
+      assertThat(seen).contains("0:[]", "0:[10, 11]", "1:[11]");
+    }
+  }
+
+  @Test
   void generationFromEmbeddingsIsGenerationFromIds() {
     List<long[]> prompts = List.of(new long[] {1, 5, 9, 13}, new long[] {1, 7}, new long[] {3});
     SamplingConfig config = new SamplingConfig(6, 0.9f, 20, 0.95f, 1f, Set.of(2L), 7);
