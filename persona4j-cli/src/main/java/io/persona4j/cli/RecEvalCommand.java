@@ -134,6 +134,7 @@ final class RecEvalCommand implements Callable<Integer> {
                   "hit_ratio_1", m.generation().hitRatio(),
                   "valid_ratio", m.generation().validRatio(),
                   "likelihood_hit_ratio_1", m.likelihood().hitRatio(),
+                  "constrained_hit_ratio_1", m.constrained().hitRatio(),
                   "seconds", m.seconds())));
       System.err.printf(Locale.ROOT, "evaluated %d users in %.1f s%n", eval.size(), m.seconds());
     }

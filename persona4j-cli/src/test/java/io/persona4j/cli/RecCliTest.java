@@ -157,6 +157,8 @@ class RecCliTest {
             String.format(
                 java.util.Locale.ROOT, "%.4f", m.get("likelihood_hit_ratio_1").asDouble()))
         .isEqualTo(trained.group(1));
+    // Constrained decoding is reported too (always a candidate; a hit rate in [0, 1]).
+    assertThat(m.get("constrained_hit_ratio_1").asDouble()).isBetween(0.0, 1.0);
 
     // Training recorded its user sample: another --max-users is refused, none means the same.
     assertThat(adapter.resolve(RecTrainingRecord.FILE)).isRegularFile();

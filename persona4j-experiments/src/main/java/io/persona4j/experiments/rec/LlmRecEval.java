@@ -10,6 +10,7 @@ import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.tokenizer.Tokenizer;
 import io.persona4j.rec.llara.AnswerMatch;
+import io.persona4j.rec.llara.ConstrainedEvaluator;
 import io.persona4j.rec.llara.GenerationEvaluator;
 import io.persona4j.rec.llara.HybridEmbedder;
 import io.persona4j.rec.llara.ItemCatalog;
@@ -32,8 +33,9 @@ import java.util.List;
  * item vectors and sequence representations it was trained with.
  */
 public final class LlmRecEval {
-  /** Both protocols' metrics. */
-  public record Metrics(RecMetrics generation, RecMetrics likelihood, double seconds) {}
+  /** The three protocols' metrics: free generation, likelihood ranking, constrained decoding. */
+  public record Metrics(
+      RecMetrics generation, RecMetrics likelihood, RecMetrics constrained, double seconds) {}
 
   private LlmRecEval() {}
 
@@ -75,16 +77,20 @@ public final class LlmRecEval {
               new HybridEmbedder(lm, projector, items),
               LlmRecRun.gateHook(moe, encoder, items[0].length));
       List<GenerationEvaluator.Prediction> p =
-          new GenerationEvaluator(llara, PromptMode.HYBRID, 24, batch, false).predict(samples);
+          new GenerationEvaluator(llara, PromptMode.HYBRID, LlmRecRun.MAX_NEW_TOKENS, batch, false)
+              .predict(samples);
+      List<ConstrainedEvaluator.Choice> choices =
+          new ConstrainedEvaluator(llara, PromptMode.HYBRID, batch).predict(samples);
       if (predictions != null) {
-        LlmRecRun.writePredictions(predictions, p, catalog);
+        LlmRecRun.writePredictions(predictions, p, choices, catalog);
       }
       RecMetrics gen =
           AnswerMatch.metrics(p.stream().map(GenerationEvaluator.Prediction::match).toList());
       RecMetrics lik =
           new LikelihoodRanker(llara, PromptMode.HYBRID, Math.max(1, batch / 4), true)
               .evaluate(samples);
-      return new Metrics(gen, lik, (System.nanoTime() - start) / 1e9);
+      return new Metrics(
+          gen, lik, ConstrainedEvaluator.metrics(choices), (System.nanoTime() - start) / 1e9);
     }
   }
 }
