@@ -265,7 +265,7 @@ final class RecCommand implements Runnable {
               System.err::println,
               List.of(ProgressListener.auto()));
       String command =
-          "bin/persona4j rec experiment "
+          "bin/persona4j "
               + String.join(" ", spec.commandLine().getParseResult().originalArgs());
       ResultsWriter.write(r, command, machine(), o.json(), o.chart(), o.markdown());
       System.out.printf(
