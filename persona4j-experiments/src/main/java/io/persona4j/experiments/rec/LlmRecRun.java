@@ -65,7 +65,20 @@ public final class LlmRecRun {
 
   private static final TrainingListener NO_LISTENER = new TrainingListener() {};
 
-  /** What one run did. */
+  /**
+   * What one run did.
+   *
+   * @param test free generation on the test samples
+   * @param likelihood likelihood ranking on the test samples
+   * @param constrained constrained decoding on the test samples
+   * @param checks the validation checks of the checkpoint selection (empty without one)
+   * @param selectedStep the step whose weights were tested
+   * @param generationHits per test sample whether free generation named the target
+   * @param constrainedHits the same for constrained decoding
+   * @param likelihoodHits the same for likelihood ranking
+   * @param gates per test sample the linear gate's expert weights (null for K = 1 and other
+   *     gates)
+   */
   public record Outcome(
       String method,
       long seed,
@@ -85,20 +98,7 @@ public final class LlmRecRun {
       boolean[] generationHits,
       boolean[] constrainedHits,
       boolean[] likelihoodHits,
-      float[][] gates) {
-    /** Per test sample: 1 if free generation named the target, else 0. */
-    public double[] generationHitValues() {
-      return values(generationHits);
-    }
-
-    static double[] values(boolean[] hits) {
-      double[] v = new double[hits.length];
-      for (int i = 0; i < v.length; i++) {
-        v[i] = hits[i] ? 1 : 0;
-      }
-      return v;
-    }
-  }
+      float[][] gates) {}
 
   private LlmRecRun() {}
 
