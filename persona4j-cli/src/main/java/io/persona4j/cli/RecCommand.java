@@ -265,8 +265,7 @@ final class RecCommand implements Runnable {
               System.err::println,
               List.of(ProgressListener.auto()));
       String command =
-          "bin/persona4j "
-              + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+          "bin/persona4j " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
       ResultsWriter.write(r, command, machine(), o.json(), o.chart(), o.markdown());
       System.out.printf(
           "rec experiment %s: %.1f min; results in %s, %s, %s%n",

@@ -76,8 +76,7 @@ public final class LlmRecRun {
    * @param generationHits per test sample whether free generation named the target
    * @param constrainedHits the same for constrained decoding
    * @param likelihoodHits the same for likelihood ranking
-   * @param gates per test sample the linear gate's expert weights (null for K = 1 and other
-   *     gates)
+   * @param gates per test sample the linear gate's expert weights (null for K = 1 and other gates)
    */
   public record Outcome(
       String method,
