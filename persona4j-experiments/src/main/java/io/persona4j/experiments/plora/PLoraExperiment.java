@@ -152,40 +152,55 @@ public final class PLoraExperiment {
     results.setLearningRates(lrs);
     results.write(out);
 
-    Double fewMultiplier = null;
+    // Seeds outermost, so that a run stopped early holds whole seeds of every task.
+    Map<PLoraMethod, Double> fewMultipliers = new LinkedHashMap<>();
+    Map<Integer, PLoraRunner.Data[]> tasks = new LinkedHashMap<>();
     for (int classes : preset.classes()) {
-      PLoraRunner.Data train = PLoraRunner.data(aTrain, classes, ids);
-      PLoraRunner.Data testA = PLoraRunner.data(aTest, classes, ids);
-      PLoraRunner.Data testB = PLoraRunner.data(bTest, classes, ids);
-      for (long seed : preset.seeds()) {
+      tasks.put(
+          classes,
+          new PLoraRunner.Data[] {
+            PLoraRunner.data(aTrain, classes, ids),
+            PLoraRunner.data(aTest, classes, ids),
+            PLoraRunner.data(bTest, classes, ids)
+          });
+    }
+    for (long seed : preset.seeds()) {
+      for (int classes : preset.classes()) {
+        PLoraRunner.Data train = tasks.get(classes)[0];
+        PLoraRunner.Data testA = tasks.get(classes)[1];
+        PLoraRunner.Data testB = tasks.get(classes)[2];
         for (PLoraMethod m : preset.methods(classes)) {
           double lr = lrs.get(m)[0];
           long t = System.nanoTime();
           try (PLoraRunner.Trained tr =
               runner.train(m, classes, train, lr, lrs.get(m)[1], preset.steps(), seed)) {
             double trainSeconds = secs(t);
+            long s = System.nanoTime();
             results.add(classes, m, seed, "a", 0, lr, testA, tr.predict(testA), trainSeconds);
             results.add(classes, m, seed, "b", 0, lr, testB, tr.predict(testB), 0);
             log.printf(
                 Locale.ROOT,
-                "%2d classes seed %d %-14s lr %-7s trained %.0f s | a: %s | b zero-shot: %s%n",
+                "%2d classes seed %d %-14s lr %-7s trained %.0f s, scored %.0f s | a: %s | b"
+                    + " zero-shot: %s%n",
                 classes,
                 seed,
                 m,
                 lr,
                 trainSeconds,
+                secs(s),
                 results.last(2).summary(),
                 results.last(1).summary());
             if (classes == selectClasses
                 && (m == PLoraMethod.PLORA || m == PLoraMethod.USER_EMB)
                 && tr.enrols()
                 && !preset.shots().isEmpty()) {
-              if (m == PLoraMethod.PLORA && fewMultiplier == null) {
-                fewMultiplier = selectFewShot(tr, selectUsers, classes, ids, lr, seed, results);
-                results.setFewShotMultiplier(fewMultiplier);
+              if (!fewMultipliers.containsKey(m)) {
+                // chosen once per method, on the first seed's model
+                double chosen = selectFewShot(tr, m, selectUsers, classes, ids, lr, seed, results);
+                fewMultipliers.put(m, chosen);
+                results.setFewShotMultiplier(m, chosen);
               }
-              double mult =
-                  fewMultiplier == null ? preset.fewShotLrMultipliers().get(0) : fewMultiplier;
+              double mult = fewMultipliers.get(m);
               fewShot(tr, m, fewUsers, classes, ids, lr * mult, seed, results);
             }
           }
@@ -199,9 +214,13 @@ public final class PLoraExperiment {
     return results;
   }
 
-  /** The few-shot learning-rate multiplier with the best validation accuracy at K = 10. */
+  /**
+   * The few-shot learning-rate multiplier of {@code method} with the best validation accuracy at K
+   * = 10 (the first on ties).
+   */
   private double selectFewShot(
       PLoraRunner.Trained tr,
+      PLoraMethod method,
       List<RatingData.UserRows> users,
       int classes,
       Map<String, long[]> ids,
@@ -229,10 +248,11 @@ public final class PLoraExperiment {
         }
       }
       double acc = Scores.of(pairs, classes).accuracy();
-      results.addFewShotSelection(mult, k, acc);
+      results.addFewShotSelection(method, mult, k, acc);
       log.printf(
           Locale.ROOT,
-          "select few-shot lr x%s (K = %d, %d users): validation accuracy %.4f (%.1f s)%n",
+          "select few-shot %-10s lr x%s (K = %d, %d users): validation accuracy %.4f (%.1f s)%n",
+          method,
           mult,
           k,
           users.size(),
