@@ -272,7 +272,9 @@ public final class PLoraResults {
       var += (x - mean) * (x - mean);
     }
     double sd = v.size() > 1 ? Math.sqrt(var / (v.size() - 1)) : 0;
-    return String.format(Locale.ROOT, "%.4f ± %.4f", mean, sd);
+    // fewer seeds than the preset's (a run stopped early): say how many
+    return String.format(Locale.ROOT, "%.4f ± %.4f", mean, sd)
+        + (v.size() < preset.seeds().size() ? " (n=" + v.size() + ")" : "");
   }
 
   private double meanOf(
