@@ -149,8 +149,8 @@ public record PLoraPreset(
    * authors' r 64 / alpha 128 / dropout 0.1 / d_u 512, p_rate 0.1; learning rates of task LoRA and
    * PLoRA from {1e-3, 3e-3} (user table at the same rate), of the frozen-encoder heads from {1e-3,
    * 1e-2}, few-shot at 10x or 100x, all chosen on validation rows. The encoder's forward and
-   * backward passes dominate; the whole preset took about 25 min on the shared two-core machine at
-   * load ~6-10 (see docs/RESULTS.md for the measured time).
+   * backward passes dominate; docs/RESULTS.md gives the preset's measured wall time on the shared
+   * two-core machine.
    */
   public static PLoraPreset standard() {
     return builder().build();
