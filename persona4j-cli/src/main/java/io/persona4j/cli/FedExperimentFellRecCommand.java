@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
     description = {
       "Federated LLM recommendation (FELLRec) on MovieLens: users in K-means clients, one frozen"
           + " base model pre-trained here, a LoRA per client; local-only, FedAvg-LoRA,"
-          + " FedProx-LoRA, FELLRec and centralized LoRA on every seed; candidate HR@1 and"
+          + " FedProx-LoRA, FELLRec (and its ablations in the tastes presets) and centralized LoRA"
+          + " on every seed; candidate HR@1 and"
           + " full-ranking Recall/NDCG@10 per client; writes results.json, results.md,"
           + " curves.png, hr1.png and ndcg10.png into --out."
     })
@@ -31,7 +32,10 @@ final class FedExperimentFellRecCommand implements Callable<Integer> {
   @Option(
       names = "--preset",
       defaultValue = "smoke",
-      description = "smoke (under a minute, CI) or standard (about 40 min on 2 cores).")
+      description =
+          "smoke (under a minute, CI), standard (about 40 min on 2 cores), tastes (clients of"
+              + " different tastes + a noisy client, FELLRec ablations, paired CIs per client;"
+              + " about an hour on 2 quiet cores) or tastes-smoke (CI).")
   String preset;
 
   @Option(names = "--data", description = RecCommand.DATA_HELP)
@@ -95,7 +99,7 @@ final class FedExperimentFellRecCommand implements Callable<Integer> {
     FellRecPreset p = resolve();
     Path dir = out != null ? out : Path.of("target", "fellrec-" + preset);
     Path w = work != null ? work : dir.resolve("work");
-    List<Method> ms = methods != null ? methods : List.of(Method.values());
+    List<Method> ms = methods != null ? methods : p.methods();
     if (publishTo != null && !ms.contains(Method.FELLREC)) {
       throw new IllegalArgumentException(
           "--publish-to publishes FELLRec's personalized adapters: --methods must include FELLREC");

@@ -50,9 +50,9 @@ public final class FellRec implements Strategy {
    * @param heating curriculum heating on (the paper); off: {@code w_i = 1} for every client from
    *     round 1, so every client mixes in the others at full similarity weight at once ({@code a},
    *     {@code b}, {@code temperature} then have no effect)
-   * @param similarity similarity weights on (the paper); off: {@code s_ij = 1} for all pairs
-   *     before heating, so aggregation is uniform over the clients (with heating on, the
-   *     off-diagonal weights are still scaled by {@code w_i})
+   * @param similarity similarity weights on (the paper); off: {@code s_ij = 1} for all pairs before
+   *     heating, so aggregation is uniform over the clients (with heating on, the off-diagonal
+   *     weights are still scaled by {@code w_i})
    */
   public record Config(
       double a, double b, double temperature, boolean heating, boolean similarity) {
