@@ -9,6 +9,7 @@ import io.persona4j.experiments.fellrec.FellRecPreset;
 import io.persona4j.experiments.fellrec.FellRecResults;
 import io.persona4j.experiments.fellrec.Method;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -94,6 +95,20 @@ final class FedExperimentFellRecCommand implements Callable<Integer> {
     return b.build();
   }
 
+  /** Writes the seeds finished so far (overwritten by the next seed and by the final results). */
+  private static void writePartial(FellRecExperiment.Report partial, String command, Path dir) {
+    try {
+      FellRecResults.write(
+          partial,
+          command + " (partial: " + partial.clientSizes().size() + " seed(s) finished)",
+          dir);
+      System.err.println(
+          "partial results of " + partial.clientSizes().size() + " seed(s) written to " + dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing partial results into " + dir, e);
+    }
+  }
+
   @Override
   public Integer call() throws IOException {
     FellRecPreset p = resolve();
@@ -104,15 +119,6 @@ final class FedExperimentFellRecCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--publish-to publishes FELLRec's personalized adapters: --methods must include FELLREC");
     }
-    FellRecExperiment.Report r =
-        FellRecExperiment.run(
-            p,
-            RecCommand.checkData(data),
-            baseModel,
-            w,
-            ms,
-            System.err::println,
-            publishTo == null ? null : new FellRecPublisher(publishTo, preset));
     StringBuilder command =
         new StringBuilder("bin/persona4j fed experiment fellrec --preset ").append(preset);
     if (seeds != null) {
@@ -121,9 +127,24 @@ final class FedExperimentFellRecCommand implements Callable<Integer> {
     if (rounds != null) {
       command.append(" --rounds ").append(rounds);
     }
+    if (methods != null) {
+      command
+          .append(" --methods ")
+          .append(String.join(",", methods.stream().map(Method::name).toList()));
+    }
     if (baseModel != null) {
       command.append(" --base-model ").append(baseModel);
     }
+    FellRecExperiment.Report r =
+        FellRecExperiment.run(
+            p,
+            RecCommand.checkData(data),
+            baseModel,
+            w,
+            ms,
+            System.err::println,
+            publishTo == null ? null : new FellRecPublisher(publishTo, preset),
+            partial -> writePartial(partial, command.toString(), dir));
     FellRecResults.Written files = FellRecResults.write(r, command.toString(), dir);
     System.out.print(FellRecResults.markdown(r, command.toString()));
     System.out.printf(

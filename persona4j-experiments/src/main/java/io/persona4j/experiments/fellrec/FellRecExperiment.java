@@ -158,6 +158,24 @@ public final class FellRecExperiment {
       Consumer<String> log,
       AdapterSink sink)
       throws IOException {
+    return run(preset, dataDir, baseModel, work, methods, log, sink, null);
+  }
+
+  /**
+   * As {@link #run(FellRecPreset, Path, Path, Path, List, Consumer, AdapterSink)}, handing the
+   * results of the seeds finished so far to {@code afterSeed} (null: none) after every seed but the
+   * last (e.g. to write partial results of a long run).
+   */
+  public static Report run(
+      FellRecPreset preset,
+      Path dataDir,
+      Path baseModel,
+      Path work,
+      List<Method> methods,
+      Consumer<String> log,
+      AdapterSink sink,
+      Consumer<Report> afterSeed)
+      throws IOException {
     long start = System.nanoTime();
     PreparedData data = PreparedData.load(dataDir, preset.selection(), log);
     InteractionDataset ds = data.dataset();
@@ -326,8 +344,53 @@ public final class FellRecExperiment {
                   run.seconds(),
                   s.evalSeconds));
         }
+        if (afterSeed != null && seed != preset.seeds().get(preset.seeds().size() - 1)) {
+          afterSeed.accept(
+              report(
+                  preset,
+                  dataDir,
+                  data,
+                  catalog,
+                  sizes,
+                  evaluated,
+                  baseResult,
+                  runs,
+                  start,
+                  clientIds,
+                  tastes,
+                  check));
+        }
       }
     }
+    return report(
+        preset,
+        dataDir,
+        data,
+        catalog,
+        sizes,
+        evaluated,
+        baseResult,
+        runs,
+        start,
+        clientIds,
+        tastes,
+        check);
+  }
+
+  private static Report report(
+      FellRecPreset preset,
+      Path dataDir,
+      PreparedData data,
+      ItemCatalog catalog,
+      Map<Long, int[]> sizes,
+      int evaluated,
+      Pretraining.Result baseResult,
+      Map<Method, List<Seeded>> runs,
+      long start,
+      List<String> clientIds,
+      TasteClients.Grouping tastes,
+      TasteClients.Check check) {
+    InteractionDataset ds = data.dataset();
     List<MethodResult> results = new ArrayList<>();
     for (Map.Entry<Method, List<Seeded>> e : runs.entrySet()) {
       List<Seeded> r = e.getValue();
@@ -354,7 +417,7 @@ public final class FellRecExperiment {
         ds.summary().toString(),
         data.users().length,
         catalog.itemCount(),
-        sizes,
+        new LinkedHashMap<>(sizes),
         evaluated,
         baseResult,
         results,

@@ -147,7 +147,7 @@ public final class FellRecResults {
                     + " history",
             sizes(r.clientSizes()),
             r.evaluatedPerSeed(),
-            p.seeds().size(),
+            r.clientSizes().size(),
             p.rounds(),
             p.finetune().steps(),
             p.finetune().batch(),
