@@ -67,6 +67,11 @@ final class FedExperimentFellRecCommand implements Callable<Integer> {
   Integer rounds;
 
   @Option(
+      names = "--eval-users",
+      description = "Override: test (and validation) users per client, 0 for all.")
+  Integer evalUsers;
+
+  @Option(
       names = "--methods",
       split = ",",
       description = "Override: methods to run, of ${COMPLETION-CANDIDATES}.")
@@ -92,18 +97,25 @@ final class FedExperimentFellRecCommand implements Callable<Integer> {
       TrainOptions.require(rounds >= 1, "--rounds", rounds, "must be >= 1");
       b.optRounds(rounds);
     }
+    if (evalUsers != null) {
+      TrainOptions.require(evalUsers >= 0, "--eval-users", evalUsers, "must be >= 0");
+      b.optEvalUsersPerClient(evalUsers);
+    }
     return b.build();
   }
 
-  /** Writes the seeds finished so far (overwritten by the next seed and by the final results). */
+  /**
+   * Writes the methods and seeds finished so far (overwritten after the next method and by the
+   * final results).
+   */
   private static void writePartial(FellRecExperiment.Report partial, String command, Path dir) {
     try {
-      FellRecResults.write(
-          partial,
-          command + " (partial: " + partial.clientSizes().size() + " seed(s) finished)",
-          dir);
-      System.err.println(
-          "partial results of " + partial.clientSizes().size() + " seed(s) written to " + dir);
+      String done =
+          partial.results().stream()
+              .map(m -> m.method().name() + " x" + m.hr1().size())
+              .collect(java.util.stream.Collectors.joining(", "));
+      FellRecResults.write(partial, command + " (partial: finished " + done + ")", dir);
+      System.err.println("partial results (" + done + ") written to " + dir);
     } catch (IOException e) {
       throw new UncheckedIOException("writing partial results into " + dir, e);
     }
@@ -126,6 +138,9 @@ final class FedExperimentFellRecCommand implements Callable<Integer> {
     }
     if (rounds != null) {
       command.append(" --rounds ").append(rounds);
+    }
+    if (evalUsers != null) {
+      command.append(" --eval-users ").append(evalUsers);
     }
     if (methods != null) {
       command

@@ -110,7 +110,7 @@ public final class FellRecClientReport {
   /** The paired comparison {@code a - b} on {@code client} ("all": every client's users). */
   static Paired compare(
       FellRecExperiment.MethodResult a, FellRecExperiment.MethodResult b, String client) {
-    int seeds = a.clients().size();
+    int seeds = Math.min(a.clients().size(), b.clients().size());
     List<Double> hitA = new ArrayList<>();
     List<Double> hitB = new ArrayList<>();
     List<Double> ndcgA = new ArrayList<>();

@@ -163,8 +163,9 @@ public final class FellRecExperiment {
 
   /**
    * As {@link #run(FellRecPreset, Path, Path, Path, List, Consumer, AdapterSink)}, handing the
-   * results of the seeds finished so far to {@code afterSeed} (null: none) after every seed but the
-   * last (e.g. to write partial results of a long run).
+   * results finished so far to {@code afterMethod} (null: none) after every method of every seed
+   * but the last one (e.g. to write partial results of a long run; methods without a finished seed
+   * are left out of those reports).
    */
   public static Report run(
       FellRecPreset preset,
@@ -174,7 +175,7 @@ public final class FellRecExperiment {
       List<Method> methods,
       Consumer<String> log,
       AdapterSink sink,
-      Consumer<Report> afterSeed)
+      Consumer<Report> afterMethod)
       throws IOException {
     long start = System.nanoTime();
     PreparedData data = PreparedData.load(dataDir, preset.selection(), log);
@@ -343,22 +344,25 @@ public final class FellRecExperiment {
                   run.aggregationShift(),
                   run.seconds(),
                   s.evalSeconds));
-        }
-        if (afterSeed != null && seed != preset.seeds().get(preset.seeds().size() - 1)) {
-          afterSeed.accept(
-              report(
-                  preset,
-                  dataDir,
-                  data,
-                  catalog,
-                  sizes,
-                  evaluated,
-                  baseResult,
-                  runs,
-                  start,
-                  clientIds,
-                  tastes,
-                  check));
+          boolean last =
+              seed == preset.seeds().get(preset.seeds().size() - 1)
+                  && method == methods.get(methods.size() - 1);
+          if (afterMethod != null && !last) {
+            afterMethod.accept(
+                report(
+                    preset,
+                    dataDir,
+                    data,
+                    catalog,
+                    sizes,
+                    evaluated,
+                    baseResult,
+                    runs,
+                    start,
+                    clientIds,
+                    tastes,
+                    check));
+          }
         }
       }
     }
@@ -394,6 +398,9 @@ public final class FellRecExperiment {
     List<MethodResult> results = new ArrayList<>();
     for (Map.Entry<Method, List<Seeded>> e : runs.entrySet()) {
       List<Seeded> r = e.getValue();
+      if (r.isEmpty()) {
+        continue;
+      }
       results.add(
           new MethodResult(
               e.getKey(),

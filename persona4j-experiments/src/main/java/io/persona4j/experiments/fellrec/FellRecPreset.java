@@ -265,7 +265,7 @@ public record FellRecPreset(
         .optNoisyUsers(60)
         .optEvalUsersPerClient(40)
         .optRounds(8)
-        .setFinetune(standard.finetune().toBuilder().setSteps(4).optLr(5e-3).build())
+        .setFinetune(standard.finetune().toBuilder().setSteps(4).build())
         .optMethods(WITH_ABLATIONS)
         .optSelectCheckpoint(true)
         .build();

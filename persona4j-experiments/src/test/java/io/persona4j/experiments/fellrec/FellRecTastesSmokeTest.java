@@ -31,13 +31,33 @@ class FellRecTastesSmokeTest {
     FellRecPreset preset = FellRecPreset.tastesSmoke();
     List<String> log = new ArrayList<>();
     long t0 = System.nanoTime();
+    List<FellRecExperiment.Report> partial = new ArrayList<>();
     FellRecExperiment.Report report =
         FellRecExperiment.run(
-            preset, SharedData.data("movielens-small"), null, work.resolve("work"), log::add);
+            preset,
+            SharedData.data("movielens-small"),
+            null,
+            work.resolve("work"),
+            preset.methods(),
+            log::add,
+            null,
+            partial::add);
     FellRecResults.Written files =
         FellRecResults.write(
             report, "fed experiment fellrec --preset tastes-smoke", work.resolve("out"));
     System.out.printf("tastes-smoke: %.1f s%n", (System.nanoTime() - t0) / 1e9);
+
+    // a partial report after every method but the last, holding the methods finished so far
+    assertThat(partial).hasSize(preset.methods().size() - 1);
+    for (int i = 0; i < partial.size(); i++) {
+      assertThat(partial.get(i).results())
+          .extracting(FellRecExperiment.MethodResult::method)
+          .containsExactlyElementsOf(preset.methods().subList(0, i + 1));
+    }
+    FellRecResults.write(partial.get(0), "partial", work.resolve("partial"));
+    assertThat(Files.readString(work.resolve("partial").resolve("results.md")))
+        .contains("| Local only |")
+        .doesNotContain("| FedAvg-LoRA |");
 
     // 3 taste clients + the noisy one, the same clients in every seed
     assertThat(report.clientIds())
