@@ -175,7 +175,7 @@ final class DecodeCommand implements Callable<Integer> {
     Map<String, Object> ready = new LinkedHashMap<>();
     ready.put("engine", engine);
     ready.put("rss_before_load_mib", Rss.currentMib());
-    if (engine.equals("persona4j") && torchThreads > 0) {
+    if (engine.startsWith("persona4j") && torchThreads > 0) {
       TensorRuntime.engine();
       JniUtils.setNumThreads(torchThreads);
     }
@@ -188,7 +188,7 @@ final class DecodeCommand implements Callable<Integer> {
       ready.put("rss_after_load_mib", Rss.currentMib());
       ready.put("peak_rss_after_load_mib", Rss.peakMib());
       ready.put("omp_wait_policy", System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"));
-      if (engine.equals("persona4j")) {
+      if (engine.startsWith("persona4j")) {
         ready.put("torch_intra_op_threads", JniUtils.getNumThreads());
       }
       out.println(READY + line(ready));
@@ -479,7 +479,7 @@ final class DecodeCommand implements Callable<Integer> {
       }
       for (Worker w : ws) {
         stats.put(w.name, w.request("STATS"));
-        if (w.engineName.equals("persona4j")) {
+        if (w.engineName.startsWith("persona4j")) {
           perplexity.put(w.name, num(w.request("PPL").get("perplexity")));
         }
       }

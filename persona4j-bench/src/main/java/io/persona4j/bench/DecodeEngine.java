@@ -60,11 +60,17 @@ interface DecodeEngine extends AutoCloseable {
   static DecodeEngine open(
       String name, Path dir, LlamaConfig config, WeightPrecision weights, int loraRank)
       throws IOException {
-    if (loraRank > 0 && !name.equals("persona4j")) {
+    if (loraRank > 0 && !name.startsWith("persona4j")) {
       throw new IllegalArgumentException("+lora is a persona4j engine option, not " + name);
     }
     return switch (name) {
-      case "persona4j" -> new Persona4j(dir, weights, loraRank);
+      case "persona4j" -> new Persona4j(dir, weights, loraRank, true);
+      case "persona4j-torch" -> {
+        if (weights != WeightPrecision.F32) {
+          throw new IllegalArgumentException("persona4j-torch is F32 only (PyTorch every step)");
+        }
+        yield new Persona4j(dir, weights, loraRank, false);
+      }
       case "jlama" -> new Jlama(dir, config, weights);
       default -> throw new IllegalArgumentException("unknown engine " + name);
     };
@@ -85,9 +91,14 @@ interface DecodeEngine extends AutoCloseable {
     private final LlamaModel model;
     private final LoraModel lora; // null without an adapter
 
-    Persona4j(Path dir, WeightPrecision weights, int loraRank) throws IOException {
+    /**
+     * @param kernel decode small batches on io.persona4j.core.kernel (generate --weights); false:
+     *     PyTorch computes every step (the F32 path before the in-place kernel, engine
+     *     persona4j-torch)
+     */
+    Persona4j(Path dir, WeightPrecision weights, int loraRank, boolean kernel) throws IOException {
       // config.json + safetensors, as users load (generate --weights)
-      this.model = LlamaModel.load(dir, manager, weights);
+      this.model = kernel ? LlamaModel.load(dir, manager, weights) : LlamaModel.load(dir, manager);
       if (loraRank > 0) { // unmerged and active, as generate --adapter and serving run it
         this.lora = LoraModel.of(model, manager);
         lora.add(
@@ -99,6 +110,7 @@ interface DecodeEngine extends AutoCloseable {
                     "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
                 .build(),
             1);
+        lora.setTrainable("bench", false); // frozen, as serving and generate --adapter load it
       } else {
         this.lora = null;
       }

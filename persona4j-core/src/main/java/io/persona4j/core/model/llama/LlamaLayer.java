@@ -11,12 +11,15 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import io.persona4j.core.config.LlamaConfig;
+import io.persona4j.core.kernel.LowRankDelta;
 import io.persona4j.core.kernel.PackedMatrix;
 import io.persona4j.core.kernel.WeightPrecision;
 import io.persona4j.core.model.AdditiveLinear;
 import io.persona4j.core.model.Linear;
 import io.persona4j.core.model.TorchOps;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -151,12 +154,40 @@ public final class LlamaLayer {
    * @return bytes of packed weights a decode step streams through this block
    */
   long useDecodeWeights(WeightPrecision precision) {
+    if (precision == WeightPrecision.F32) {
+      throw new IllegalArgumentException("F32 weights are read in place: useDecodeKernelInPlace");
+    }
     long bytes = 0;
     bytes += packGroup(qkv, Proj.Q, 3, precision);
     bytes += packGroup(null, Proj.O, 1, precision);
     bytes += packGroup(gateUp, Proj.GATE, 2, precision);
     bytes += packGroup(null, Proj.DOWN, 1, precision);
     return bytes;
+  }
+
+  /**
+   * Runs this block's small-batch projections on the decode kernel with the F32 weights read in
+   * place (no copy): the fused q/k/v and gate/up, o and down, and the separate parts (used when a
+   * group cannot run fused).
+   *
+   * @return whether every projection runs on the kernel now (false: no Vector API, or unusual
+   *     arrays; those projections stay on PyTorch)
+   */
+  boolean useDecodeKernelInPlace() {
+    List<Linear> all = new ArrayList<>();
+    for (Fused f : new Fused[] {qkv, gateUp}) {
+      if (f != null) {
+        all.add(f.linear());
+      }
+    }
+    for (Proj p : Proj.values()) {
+      all.add(linear(p));
+    }
+    boolean every = true;
+    for (Linear l : all) {
+      every &= l.useDecodeKernelInPlace();
+    }
+    return every;
   }
 
   private long packGroup(Fused fused, Proj first, int n, WeightPrecision precision) {
@@ -242,7 +273,7 @@ public final class LlamaLayer {
     NDArray k;
     NDArray v;
     if (qkv != null && qkv.usable(proj, Proj.Q)) {
-      NDArray fused = addDeltas(qkv.linear().forward(h), h, Proj.Q, 3); // [B, T, (nh+2nkv)*hd]
+      NDArray fused = fusedForward(qkv, h, Proj.Q); // [B, T, (nh+2nkv)*hd]
       NDArray y = fused.reshape(b, t, heads + 2L * kvHeads, headDim);
       NDList qkAndV = TorchOps.split(y, 2, heads + kvHeads, kvHeads); // [B,T,nh+nkv,hd], [..nkv..]
       NDList qk = TorchOps.split(rope.apply(qkAndV.get(0), angles), 2, heads, kvHeads);
@@ -285,7 +316,7 @@ public final class LlamaLayer {
     NDArray up;
     if (gateUp != null && gateUp.usable(proj, Proj.GATE)) {
       long inter = linear(Proj.GATE).outFeatures();
-      NDArray fused = addDeltas(gateUp.linear().forward(h), h, Proj.GATE, 2); // [B, T, 2I]
+      NDArray fused = fusedForward(gateUp, h, Proj.GATE); // [B, T, 2I]
       NDList gu = TorchOps.split(fused, 2, inter, inter); // [B, T, I] x 2
       gate = gu.get(0);
       up = gu.get(1);
@@ -295,6 +326,38 @@ public final class LlamaLayer {
     }
     NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up); // [B, T, I]
     return linear(Proj.DOWN).forward(act); // [B, T, H]
+  }
+
+  /**
+   * The fused projection of the parts starting at {@code first}, plus the deltas of those that are
+   * {@link AdditiveLinear}: on the decode kernel in one call when it applies and every delta is a
+   * {@link AdditiveLinear#kernelDeltas kernel term} (no PyTorch op per adapter), otherwise
+   * PyTorch's fused matmul and one delta per adapted part ({@link #addDeltas}).
+   */
+  private NDArray fusedForward(Fused f, NDArray h, Proj first) {
+    int n = f.parts().length;
+    if (f.linear().kernelApplies(h)) {
+      List<Linear.ColumnTerm> terms = new ArrayList<>();
+      int start = 0;
+      for (int i = 0; i < n && terms != null; i++) {
+        Linear l = proj[first.ordinal() + i];
+        if (l instanceof AdditiveLinear a) {
+          List<LowRankDelta> ds = a.kernelDeltas();
+          if (ds == null) {
+            terms = null;
+            break;
+          }
+          for (LowRankDelta d : ds) {
+            terms.add(new Linear.ColumnTerm(start, d));
+          }
+        }
+        start += (int) l.outFeatures();
+      }
+      if (terms != null) {
+        return f.linear().forwardKernel(h, terms); // [B, T, sum(out)]
+      }
+    }
+    return addDeltas(f.linear().forward(h), h, first, n); // [B, T, sum(out)]
   }
 
   /**
