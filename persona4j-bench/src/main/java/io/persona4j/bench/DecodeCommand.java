@@ -135,6 +135,14 @@ final class DecodeCommand implements Callable<Integer> {
               + " e.g. persona4j+lora/int8 (rank 8)")
   int loraRank = 0;
 
+  @Option(
+      names = "--profile",
+      description =
+          "also profile --new batch-1 decode steps of every Persona4j engine after the runs:"
+              + " PyTorch ops per step and their time (PyTorch's profiler), time in the Java"
+              + " kernel's projection calls, the rest (small ops, JNI/DJL overhead)")
+  boolean profile;
+
   @Option(names = "--json", description = "also write the results to this JSON file")
   Path json;
 
@@ -218,6 +226,12 @@ final class DecodeCommand implements Callable<Integer> {
           case "PPL" -> {
             if (e instanceof DecodeEngine.Persona4j p) {
               r.put("perplexity", p.perplexity(heldoutSequences(heldout, config.vocabSize())));
+            }
+          }
+          case "PROFILE" -> {
+            if (e instanceof DecodeEngine.Persona4j p) {
+              int n = Integer.parseInt(w[1]);
+              r.putAll(p.profile(prompts(1, promptLength, config.vocabSize()).get(0), n));
             }
           }
           case "QUIT" -> {
@@ -386,6 +400,7 @@ final class DecodeCommand implements Callable<Integer> {
     List<Map<String, Object>> summary = new ArrayList<>();
     Map<String, Map<String, Object>> stats = new LinkedHashMap<>();
     Map<String, Double> perplexity = new LinkedHashMap<>();
+    Map<String, Map<String, Object>> profiles = new LinkedHashMap<>();
     Map<String, Map<String, Object>> readies = new LinkedHashMap<>();
     Map<String, List<Map<String, Object>>> measured = new LinkedHashMap<>();
     int e = engines.size();
@@ -473,6 +488,17 @@ final class DecodeCommand implements Callable<Integer> {
             sum.put(
                 "jlama_bandwidth_fraction",
                 num(sum.get("jlama_decode_tokens_per_s")) / (bandwidth * 1e9 / refBytes));
+            int base = engines.indexOf(engines.get(k).replace("+lora", ""));
+            if (engines.get(k).contains("+lora") && base >= 0) { // adapter cost, round by round
+              double[] ratio = new double[n];
+              for (int i = 0; i < n; i++) {
+                ratio[i] = decode[k][i] / decode[base][i];
+              }
+              sum.put("base", engines.get(base));
+              sum.put("vs_base_decode_ratio", median(ratio));
+              sum.put("vs_base_decode_ratio_min", Arrays.stream(ratio).min().orElse(0));
+              sum.put("vs_base_decode_ratio_max", Arrays.stream(ratio).max().orElse(0));
+            }
             summary.add(sum);
           }
         }
@@ -481,6 +507,10 @@ final class DecodeCommand implements Callable<Integer> {
         stats.put(w.name, w.request("STATS"));
         if (w.engineName.startsWith("persona4j")) {
           perplexity.put(w.name, num(w.request("PPL").get("perplexity")));
+          if (profile) {
+            System.err.println("bench: profiling " + w.name);
+            profiles.put(w.name, w.request("PROFILE " + newTokens));
+          }
         }
       }
     } finally {
@@ -520,6 +550,37 @@ final class DecodeCommand implements Callable<Integer> {
           num(s.get("bandwidth_limit_tokens_per_s")),
           100 * num(s.get("bandwidth_fraction")),
           100 * num(s.get("jlama_bandwidth_fraction")));
+    }
+    if (summary.stream().anyMatch(x -> x.containsKey("base"))) {
+      System.out.println();
+      System.out.println(
+          "| batch | engine with LoRA | base | decode tok/s with / without | ratio (median of"
+              + " rounds, min-max) |");
+      System.out.println("|---|---|---|---|---|");
+      for (Map<String, Object> s : summary) {
+        if (s.containsKey("base")) {
+          double baseTps =
+              summary.stream()
+                  .filter(
+                      x ->
+                          x.get("engine").equals(s.get("base"))
+                              && x.get("batch").equals(s.get("batch")))
+                  .mapToDouble(x -> num(x.get("decode_tokens_per_s")))
+                  .findFirst()
+                  .orElse(Double.NaN);
+          System.out.printf(
+              Locale.ROOT,
+              "| %d | %s | %s | %.1f / %.1f | %.2f (%.2f-%.2f) |%n",
+              (int) s.get("batch"),
+              s.get("engine"),
+              s.get("base"),
+              num(s.get("decode_tokens_per_s")),
+              baseTps,
+              num(s.get("vs_base_decode_ratio")),
+              num(s.get("vs_base_decode_ratio_min")),
+              num(s.get("vs_base_decode_ratio_max")));
+        }
+      }
     }
     System.out.println();
     System.out.println(
@@ -575,7 +636,43 @@ final class DecodeCommand implements Callable<Integer> {
               : String.format(Locale.ROOT, " (%+.3f%% vs f32)", 100 * (p.getValue() / f32Ppl - 1)));
     }
 
+    if (!profiles.isEmpty()) {
+      System.out.println();
+      System.out.println(
+          "| engine | step ms | PyTorch ops / step | PyTorch op ms / step (profiled) | kernel calls"
+              + " / step | kernel ms / step | rest ms / step | top ops / step |");
+      System.out.println("|---|---|---|---|---|---|---|---|");
+      for (Map.Entry<String, Map<String, Object>> p : profiles.entrySet()) {
+        Map<String, Object> r = p.getValue();
+        StringBuilder top = new StringBuilder();
+        if (r.get("ops_by_name") instanceof List<?> ops) {
+          for (Object o : ops.subList(0, Math.min(6, ops.size()))) {
+            Map<?, ?> m = (Map<?, ?>) o;
+            top.append(
+                String.format(
+                    Locale.ROOT,
+                    "%s%s %.0f",
+                    top.isEmpty() ? "" : ", ",
+                    m.get("op"),
+                    num(m.get("per_step"))));
+          }
+        }
+        System.out.printf(
+            Locale.ROOT,
+            "| %s | %.1f | %.0f | %.1f | %.0f | %.1f | %.1f | %s |%n",
+            p.getKey(),
+            num(r.get("step_ms")),
+            num(r.get("torch_ops_per_step")),
+            num(r.get("torch_op_ms_per_step_profiled")),
+            num(r.get("kernel_calls_per_step")),
+            num(r.get("kernel_ms_per_step")),
+            num(r.get("rest_ms_per_step")),
+            top);
+      }
+    }
+
     if (json != null) {
+      all.put("decode_profile", profiles);
       all.put("machine", machine);
       all.put("model", config);
       all.put("parameters", config.parameterCount());

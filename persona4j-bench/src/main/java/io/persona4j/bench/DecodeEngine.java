@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -119,6 +120,11 @@ interface DecodeEngine extends AutoCloseable {
     @Override
     public long decodeWeightBytes() {
       return model.decodeWeightBytes();
+    }
+
+    /** {@link DecodeProfile#run} of this engine's model. */
+    Map<String, Object> profile(long[] prompt, int steps) throws IOException {
+      return DecodeProfile.run(model, prompt, steps);
     }
 
     /**

@@ -7,6 +7,7 @@ package io.persona4j.core.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.persona4j.core.kernel.KernelTimer;
 import io.persona4j.core.kernel.LowRankDelta;
 import io.persona4j.core.kernel.PackedMatrix;
 import java.nio.ByteOrder;
@@ -88,6 +89,7 @@ public class Linear {
     if (!kernelApplies(x)) {
       throw new IllegalStateException(name + ": the decode kernel does not apply to " + x);
     }
+    long t0 = KernelTimer.enabled() ? System.nanoTime() : 0;
     int rows = (int) (x.size() / inFeatures());
     PackedMatrix w;
     float[] b;
@@ -108,7 +110,11 @@ public class Linear {
     }
     long[] shape = x.getShape().getShape().clone(); // (DJL hands out x's own shape array)
     shape[shape.length - 1] = w.rows();
-    return x.getManager().create(y, new Shape(shape)); // [..., out]
+    NDArray out = x.getManager().create(y, new Shape(shape)); // [..., out]
+    if (t0 != 0) {
+      KernelTimer.add(System.nanoTime() - t0);
+    }
+    return out;
   }
 
   /**
