@@ -85,12 +85,40 @@ public class Linear {
    * @throws IllegalStateException if the kernel does not {@link #kernelApplies apply} to {@code x}
    */
   public NDArray forwardKernel(NDArray x, List<ColumnTerm> terms) {
-    DecodeWeights d = decode;
     if (!kernelApplies(x)) {
       throw new IllegalStateException(name + ": the decode kernel does not apply to " + x);
     }
     long t0 = KernelTimer.enabled() ? System.nanoTime() : 0;
     int rows = (int) (x.size() / inFeatures());
+    float[] y = kernelMultiply(x.toFloatArray(), rows, terms); // [rows, out]
+    long[] shape = x.getShape().getShape().clone(); // (DJL hands out x's own shape array)
+    shape[shape.length - 1] = outFeatures();
+    NDArray out = x.getManager().create(y, new Shape(shape)); // [..., out]
+    if (t0 != 0) {
+      KernelTimer.add(System.nanoTime() - t0);
+    }
+    return out;
+  }
+
+  /**
+   * Whether {@link #kernelMultiply} may run: decode weights are set, and the weight needs no
+   * gradient.
+   */
+  public boolean kernelReady() {
+    DecodeWeights d = decode;
+    return d != null && (d.packed() != null || !weight.hasGradient());
+  }
+
+  /**
+   * The decode kernel on rows already in the JVM: {@code in [rows, in] W^T + b + sum of terms},
+   * {@code [rows, out]}, for at most {@link PackedMatrix#MAX_DECODE_ROWS} rows (the caller checks
+   * {@link #kernelReady}).
+   */
+  public float[] kernelMultiply(float[] in, int rows, List<ColumnTerm> terms) {
+    DecodeWeights d = decode;
+    if (d == null || rows < 1 || rows > PackedMatrix.MAX_DECODE_ROWS) {
+      throw new IllegalStateException(name + ": no decode kernel for " + rows + " rows");
+    }
     PackedMatrix w;
     float[] b;
     if (d.packed() != null) {
@@ -103,18 +131,11 @@ public class Linear {
         TorchOps.inPlace(bias).order(ByteOrder.nativeOrder()).asFloatBuffer().get(0, b);
       }
     }
-    float[] in = x.toFloatArray(); // [rows, in]
     float[] y = w.multiply(in, rows, b); // [rows, out]
     for (ColumnTerm t : terms) {
       t.term().addTo(in, rows, y, w.rows(), t.column());
     }
-    long[] shape = x.getShape().getShape().clone(); // (DJL hands out x's own shape array)
-    shape[shape.length - 1] = w.rows();
-    NDArray out = x.getManager().create(y, new Shape(shape)); // [..., out]
-    if (t0 != 0) {
-      KernelTimer.add(System.nanoTime() - t0);
-    }
-    return out;
+    return y;
   }
 
   /**

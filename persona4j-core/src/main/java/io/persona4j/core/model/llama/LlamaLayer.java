@@ -11,8 +11,10 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import io.persona4j.core.config.LlamaConfig;
+import io.persona4j.core.kernel.KernelTimer;
 import io.persona4j.core.kernel.LowRankDelta;
 import io.persona4j.core.kernel.PackedMatrix;
+import io.persona4j.core.kernel.RowOps;
 import io.persona4j.core.kernel.WeightPrecision;
 import io.persona4j.core.model.AdditiveLinear;
 import io.persona4j.core.model.Linear;
@@ -259,21 +261,29 @@ public final class LlamaLayer {
    * @return {@code [B, T, H]}
    */
   NDArray forward(NDArray x, Rope.Angles angles, NDArray mask, Rope rope, DecoderCache cache) {
-    x = x.add(attention(inputNorm.forward(x), angles, mask, rope, cache)); // [B, T, H]
-    return x.add(mlp(postAttentionNorm.forward(x))); // [B, T, H]
+    x = x.add(attention(x, angles, mask, rope, cache)); // [B, T, H]
+    NDArray m = mlpOnKernel(x); // [B, T, H] or null
+    return x.add(m != null ? m : mlp(postAttentionNorm.forward(x))); // [B, T, H]
   }
 
-  /** Grouped-query self-attention with RoPE on normed hidden states {@code h [B, T, H]}. */
+  /**
+   * Grouped-query self-attention with RoPE on the input norm of the residual stream {@code x [B, T,
+   * H]}.
+   */
   private NDArray attention(
-      NDArray h, Rope.Angles angles, NDArray mask, Rope rope, DecoderCache cache) {
-    long b = h.getShape().get(0);
-    long t = h.getShape().get(1);
+      NDArray x, Rope.Angles angles, NDArray mask, Rope rope, DecoderCache cache) {
+    long b = x.getShape().get(0);
+    long t = x.getShape().get(1);
     int groups = heads / kvHeads;
     NDArray q;
     NDArray k;
     NDArray v;
-    if (qkv != null && qkv.usable(proj, Proj.Q)) {
-      NDArray fused = fusedForward(qkv, h, Proj.Q); // [B, T, (nh+2nkv)*hd]
+    NDArray fused = qkvOnKernel(x); // [B, T, (nh+2nkv)*hd] or null
+    NDArray h = fused == null ? inputNorm.forward(x) : null; // [B, T, H]
+    if (fused != null || (qkv != null && qkv.usable(proj, Proj.Q))) {
+      if (fused == null) {
+        fused = fusedForward(qkv, h, Proj.Q); // [B, T, (nh+2nkv)*hd]
+      }
       NDArray y = fused.reshape(b, t, heads + 2L * kvHeads, headDim);
       NDList qkAndV = TorchOps.split(y, 2, heads + kvHeads, kvHeads); // [B,T,nh+nkv,hd], [..nkv..]
       NDList qk = TorchOps.split(rope.apply(qkAndV.get(0), angles), 2, heads, kvHeads);
@@ -335,29 +345,111 @@ public final class LlamaLayer {
    * PyTorch's fused matmul and one delta per adapted part ({@link #addDeltas}).
    */
   private NDArray fusedForward(Fused f, NDArray h, Proj first) {
-    int n = f.parts().length;
     if (f.linear().kernelApplies(h)) {
-      List<Linear.ColumnTerm> terms = new ArrayList<>();
-      int start = 0;
-      for (int i = 0; i < n && terms != null; i++) {
-        Linear l = proj[first.ordinal() + i];
-        if (l instanceof AdditiveLinear a) {
-          List<LowRankDelta> ds = a.kernelDeltas();
-          if (ds == null) {
-            terms = null;
-            break;
-          }
-          for (LowRankDelta d : ds) {
-            terms.add(new Linear.ColumnTerm(start, d));
-          }
-        }
-        start += (int) l.outFeatures();
-      }
+      List<Linear.ColumnTerm> terms = kernelTerms(f, first);
       if (terms != null) {
         return f.linear().forwardKernel(h, terms); // [B, T, sum(out)]
       }
     }
-    return addDeltas(f.linear().forward(h), h, first, n); // [B, T, sum(out)]
+    return addDeltas(f.linear().forward(h), h, first, f.parts().length); // [B, T, sum(out)]
+  }
+
+  /**
+   * The {@link AdditiveLinear#kernelDeltas kernel terms} of the fused parts starting at {@code
+   * first}, at their columns of the fused output; null if one of them has none.
+   */
+  private List<Linear.ColumnTerm> kernelTerms(Fused f, Proj first) {
+    List<Linear.ColumnTerm> terms = new ArrayList<>();
+    int start = 0;
+    for (int i = 0; i < f.parts().length; i++) {
+      Linear l = proj[first.ordinal() + i];
+      if (l instanceof AdditiveLinear a) {
+        List<LowRankDelta> ds = a.kernelDeltas();
+        if (ds == null) {
+          return null;
+        }
+        for (LowRankDelta d : ds) {
+          terms.add(new Linear.ColumnTerm(start, d));
+        }
+      }
+      start += (int) l.outFeatures();
+    }
+    return terms;
+  }
+
+  /**
+   * The input norm and the fused q/k/v projection (with any adapter terms) of a small batch in one
+   * pass through the JVM: one copy of {@code x [B, T, H]} in, one array out, no PyTorch op between.
+   * Null when the kernel does not apply (then PyTorch computes the norm).
+   */
+  private NDArray qkvOnKernel(NDArray x) {
+    if (qkv == null || !qkv.usable(proj, Proj.Q) || !qkv.linear().kernelApplies(x)) {
+      return null;
+    }
+    List<Linear.ColumnTerm> terms = kernelTerms(qkv, Proj.Q);
+    if (terms == null) {
+      return null;
+    }
+    long t0 = KernelTimer.enabled() ? System.nanoTime() : 0;
+    int rows = (int) (x.size() / x.getShape().tail());
+    float[] h = inputNorm.forward(x.toFloatArray(), rows); // [rows, H]
+    if (h == null) {
+      return null;
+    }
+    float[] y = qkv.linear().kernelMultiply(h, rows, terms); // [rows, (nh+2nkv)*hd]
+    NDArray out =
+        x.getManager()
+            .create(y, new Shape(x.getShape().get(0), x.getShape().get(1), y.length / rows));
+    if (t0 != 0) {
+      KernelTimer.add(System.nanoTime() - t0);
+    }
+    return out;
+  }
+
+  /**
+   * The whole MLP sub-block of a small batch in one pass through the JVM: post-attention norm,
+   * fused gate/up, {@code silu(gate) * up} and down, each with its adapter terms; one copy of
+   * {@code x [B, T, H]} in, one array out ({@code [B, T, H]}), where PyTorch runs about 15 ops.
+   * Null when the kernel does not apply to every part (then PyTorch computes the block).
+   */
+  private NDArray mlpOnKernel(NDArray x) {
+    if (gateUp == null || !gateUp.usable(proj, Proj.GATE) || !gateUp.linear().kernelApplies(x)) {
+      return null;
+    }
+    Linear down = linear(Proj.DOWN);
+    List<Linear.ColumnTerm> downTerms = new ArrayList<>();
+    if (down instanceof AdditiveLinear a && a.fusable()) {
+      List<LowRankDelta> ds = a.kernelDeltas();
+      if (ds == null) {
+        return null;
+      }
+      ds.forEach(d -> downTerms.add(new Linear.ColumnTerm(0, d)));
+      down = a.base();
+    } else if (down.getClass() != Linear.class) {
+      return null; // another kind of replacement: its own forward
+    }
+    if (!down.kernelReady()) {
+      return null;
+    }
+    List<Linear.ColumnTerm> terms = kernelTerms(gateUp, Proj.GATE);
+    if (terms == null) {
+      return null;
+    }
+    long t0 = KernelTimer.enabled() ? System.nanoTime() : 0;
+    int rows = (int) (x.size() / x.getShape().tail());
+    float[] h = postAttentionNorm.forward(x.toFloatArray(), rows); // [rows, H]
+    if (h == null) {
+      return null;
+    }
+    int inter = (int) linear(Proj.GATE).outFeatures();
+    float[] gu = gateUp.linear().kernelMultiply(h, rows, terms); // [rows, 2I]
+    float[] act = RowOps.siluMul(gu, rows, inter); // [rows, I]
+    float[] y = down.kernelMultiply(act, rows, downTerms); // [rows, H]
+    NDArray out = x.getManager().create(y, x.getShape()); // [B, T, H]
+    if (t0 != 0) {
+      KernelTimer.add(System.nanoTime() - t0);
+    }
+    return out;
   }
 
   /**
