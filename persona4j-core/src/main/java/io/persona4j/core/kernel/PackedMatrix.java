@@ -114,7 +114,7 @@ public abstract sealed class PackedMatrix
   /**
    * Packs {@code w [rows, cols]} (row-major).
    *
-   * @throws IllegalArgumentException for {@link WeightPrecision#F32} (computed by PyTorch), a size
+   * @throws IllegalArgumentException for {@link WeightPrecision#F32} (see {@link #f32View}), a size
    *     mismatch or a non-finite weight
    */
   public static PackedMatrix pack(float[] w, int rows, int cols, WeightPrecision precision) {
@@ -126,7 +126,9 @@ public abstract sealed class PackedMatrix
     return switch (precision) {
       case BF16 -> Bf16.of(w, rows, cols);
       case INT8 -> Int8.of(w, rows, cols);
-      case F32 -> throw new IllegalArgumentException("F32 weights are computed by PyTorch");
+      case F32 ->
+          throw new IllegalArgumentException(
+              "F32 weights are not packed: f32View reads them in place");
     };
   }
 
