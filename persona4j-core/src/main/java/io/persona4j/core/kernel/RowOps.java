@@ -65,4 +65,60 @@ public final class RowOps {
     }
     return y;
   }
+
+  /**
+   * Rotary position embedding, in place, on the first {@code heads} heads of each row of {@code y
+   * [rows, cols]} ({@code headDim} columns each, from column 0): {@code x * cos + rotate_half(x) *
+   * sin}, {@code rotate_half(x) = (-x[d/2:], x[:d/2])}, with {@code cos, sin [rows, headDim]}; then
+   * the first {@code scaledHeads} of them are multiplied by {@code scale} (the attention's {@code 1
+   * / sqrt(headDim)} on the queries).
+   */
+  public static void rope(
+      float[] y,
+      int rows,
+      int cols,
+      int heads,
+      int headDim,
+      float[] cos,
+      float[] sin,
+      int scaledHeads,
+      float scale) {
+    int half = headDim / 2;
+    if (rows < 1
+        || y.length != (long) rows * cols
+        || (long) heads * headDim > cols
+        || headDim % 2 != 0
+        || cos.length != (long) rows * headDim
+        || sin.length != cos.length
+        || scaledHeads > heads) {
+      throw new IllegalArgumentException(
+          "rope of "
+              + heads
+              + " heads of "
+              + headDim
+              + " on "
+              + rows
+              + " rows of "
+              + cols
+              + " with "
+              + cos.length
+              + " cos values");
+    }
+    float[] rotated = new float[headDim];
+    for (int r = 0; r < rows; r++) {
+      int a = r * headDim;
+      for (int h = 0; h < heads; h++) {
+        int off = r * cols + h * headDim;
+        for (int i = 0; i < half; i++) {
+          rotated[i] = -y[off + i + half];
+          rotated[i + half] = y[off + i];
+        }
+        float s = h < scaledHeads ? scale : 1f;
+        for (int i = 0; i < headDim; i++) {
+          float v = y[off + i] * cos[a + i] + rotated[i] * sin[a + i];
+          y[off + i] = h < scaledHeads ? v * s : v;
+        }
+      }
+    }
+  }
 }

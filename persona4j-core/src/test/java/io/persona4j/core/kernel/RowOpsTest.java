@@ -37,4 +37,23 @@ class RowOpsTest {
     assertThatThrownBy(() -> RowOps.siluMul(new float[5], 1, 2))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void ropeRotatesTheFirstHeadsAndScalesTheQueries() {
+    // one row of 3 heads of 2 (the third untouched): rotate_half(x0, x1) = (-x1, x0)
+    float c = 0.6f;
+    float n = 0.8f;
+    float[] y = {1, 2, 3, 4, 5, 6};
+    RowOps.rope(y, 1, 6, 2, 2, new float[] {c, c}, new float[] {n, n}, 1, 0.5f);
+    assertThat((double) y[0]).isCloseTo(0.5 * (1 * c - 2 * n), within(1e-6)); // query: scaled
+    assertThat((double) y[1]).isCloseTo(0.5 * (2 * c + 1 * n), within(1e-6));
+    assertThat((double) y[2]).isCloseTo(3 * c - 4 * n, within(1e-6)); // key: not scaled
+    assertThat((double) y[3]).isCloseTo(4 * c + 3 * n, within(1e-6));
+    assertThat(y[4]).isEqualTo(5f);
+    assertThat(y[5]).isEqualTo(6f);
+    assertThatThrownBy(
+            () -> RowOps.rope(new float[6], 1, 6, 4, 2, new float[2], new float[2], 1, 1f))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("4 heads of 2");
+  }
 }

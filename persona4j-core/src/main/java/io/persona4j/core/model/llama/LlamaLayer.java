@@ -278,12 +278,17 @@ public final class LlamaLayer {
     NDArray q;
     NDArray k;
     NDArray v;
-    NDArray fused = qkvOnKernel(x); // [B, T, (nh+2nkv)*hd] or null
-    NDArray h = fused == null ? inputNorm.forward(x) : null; // [B, T, H]
-    if (fused != null || (qkv != null && qkv.usable(proj, Proj.Q))) {
-      if (fused == null) {
-        fused = fusedForward(qkv, h, Proj.Q); // [B, T, (nh+2nkv)*hd]
-      }
+    // with the kernel: q and k already rotated, q already scaled by 1 / sqrt(hd)
+    NDArray rotated = qkvOnKernel(x, angles); // [B, T, (nh+2nkv)*hd] or null
+    NDArray h = rotated == null ? inputNorm.forward(x) : null; // [B, T, H]
+    if (rotated != null) {
+      NDArray y = rotated.reshape(b, t, heads + 2L * kvHeads, headDim);
+      NDList qkv3 = TorchOps.split(y, 2, heads, kvHeads, kvHeads); // [B, T, nh|nkv|nkv, hd]
+      q = qkv3.get(0); // [B, T, nh, hd]
+      k = qkv3.get(1); // [B, T, nkv, hd]
+      v = qkv3.get(2); // [B, T, nkv, hd]
+    } else if (qkv != null && qkv.usable(proj, Proj.Q)) {
+      NDArray fused = fusedForward(qkv, h, Proj.Q); // [B, T, (nh+2nkv)*hd]
       NDArray y = fused.reshape(b, t, heads + 2L * kvHeads, headDim);
       NDList qkAndV = TorchOps.split(y, 2, heads + kvHeads, kvHeads); // [B,T,nh+nkv,hd], [..nkv..]
       NDList qk = TorchOps.split(rope.apply(qkAndV.get(0), angles), 2, heads, kvHeads);
@@ -305,7 +310,8 @@ public final class LlamaLayer {
     // Query heads of one group share a KV head: fold the group into the query axis. With one
     // position (decoding), [B, 1, nh, hd] already is [B, nkv, g, hd] in memory: no transposes.
     NDArray qh = t == 1 ? q : q.transpose(0, 2, 1, 3); // [B, 1, nh, hd] or [B, nh, T, hd]
-    NDArray qg = qh.mul(queryScale()).reshape(b, kvHeads, groups * t, headDim); // [B, nkv, g*T, hd]
+    NDArray qs = rotated != null ? qh : qh.mul(queryScale()); // scaled by 1 / sqrt(hd)
+    NDArray qg = qs.reshape(b, kvHeads, groups * t, headDim); // [B, nkv, g*T, hd]
     NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)); // [B, nkv, g*T, S]
     if (mask != null) {
       scores = scores.add(mask); // [B, nkv, g*T, S]
@@ -378,11 +384,12 @@ public final class LlamaLayer {
   }
 
   /**
-   * The input norm and the fused q/k/v projection (with any adapter terms) of a small batch in one
-   * pass through the JVM: one copy of {@code x [B, T, H]} in, one array out, no PyTorch op between.
-   * Null when the kernel does not apply (then PyTorch computes the norm).
+   * The input norm, the fused q/k/v projection (with any adapter terms), RoPE on q and k and the
+   * query scale {@code 1 / sqrt(hd)} of a small batch in one pass through the JVM: one copy of
+   * {@code x [B, T, H]} in, one array out, no PyTorch op between. Null when the kernel does not
+   * apply (then PyTorch computes all of it).
    */
-  private NDArray qkvOnKernel(NDArray x) {
+  private NDArray qkvOnKernel(NDArray x, Rope.Angles angles) {
     if (qkv == null || !qkv.usable(proj, Proj.Q) || !qkv.linear().kernelApplies(x)) {
       return null;
     }
@@ -397,6 +404,9 @@ public final class LlamaLayer {
       return null;
     }
     float[] y = qkv.linear().kernelMultiply(h, rows, terms); // [rows, (nh+2nkv)*hd]
+    float[][] cs = angles.inJvm(); // cos, sin [rows, hd]
+    float scale = (float) (1.0 / Math.sqrt(headDim)); // as queryScale()
+    RowOps.rope(y, rows, y.length / rows, heads + kvHeads, headDim, cs[0], cs[1], heads, scale);
     NDArray out =
         x.getManager()
             .create(y, new Shape(x.getShape().get(0), x.getShape().get(1), y.length / rows));
