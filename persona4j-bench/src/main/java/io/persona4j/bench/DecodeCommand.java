@@ -143,6 +143,14 @@ final class DecodeCommand implements Callable<Integer> {
               + " kernel's projection calls, the rest (small ops, JNI/DJL overhead)")
   boolean profile;
 
+  @Option(
+      names = "--lora-pairs",
+      description =
+          "also, for every '+lora' engine, this many pairs of batch-1 runs in its own JVM with"
+              + " the adapter active and inactive in turn (--new tokens): the adapter's cost"
+              + " without the noise between worker JVMs (default ${DEFAULT-VALUE}: off)")
+  int loraPairs = 0;
+
   @Option(names = "--json", description = "also write the results to this JSON file")
   Path json;
 
@@ -226,6 +234,15 @@ final class DecodeCommand implements Callable<Integer> {
           case "PPL" -> {
             if (e instanceof DecodeEngine.Persona4j p) {
               r.put("perplexity", p.perplexity(heldoutSequences(heldout, config.vocabSize())));
+            }
+          }
+          case "LORAPAIRS" -> {
+            if (e instanceof DecodeEngine.Persona4j p) {
+              r.putAll(
+                  p.loraPairs(
+                      prompts(1, promptLength, config.vocabSize()).get(0),
+                      Integer.parseInt(w[2]),
+                      Integer.parseInt(w[1])));
             }
           }
           case "PROFILE" -> {
@@ -401,6 +418,7 @@ final class DecodeCommand implements Callable<Integer> {
     Map<String, Map<String, Object>> stats = new LinkedHashMap<>();
     Map<String, Double> perplexity = new LinkedHashMap<>();
     Map<String, Map<String, Object>> profiles = new LinkedHashMap<>();
+    Map<String, Map<String, Object>> pairResults = new LinkedHashMap<>();
     Map<String, Map<String, Object>> readies = new LinkedHashMap<>();
     Map<String, List<Map<String, Object>>> measured = new LinkedHashMap<>();
     int e = engines.size();
@@ -507,6 +525,10 @@ final class DecodeCommand implements Callable<Integer> {
         stats.put(w.name, w.request("STATS"));
         if (w.engineName.startsWith("persona4j")) {
           perplexity.put(w.name, num(w.request("PPL").get("perplexity")));
+          if (loraPairs > 0 && w.name.contains("+lora")) {
+            System.err.println("bench: adapter on/off pairs in " + w.name);
+            pairResults.put(w.name, w.request("LORAPAIRS " + loraPairs + " " + newTokens));
+          }
           if (profile) {
             System.err.println("bench: profiling " + w.name);
             profiles.put(w.name, w.request("PROFILE " + newTokens));
@@ -636,6 +658,29 @@ final class DecodeCommand implements Callable<Integer> {
               : String.format(Locale.ROOT, " (%+.3f%% vs f32)", 100 * (p.getValue() / f32Ppl - 1)));
     }
 
+    if (!pairResults.isEmpty()) {
+      System.out.println();
+      System.out.println(
+          "| engine | adapter on/off pairs in one JVM | decode tok/s on / off (medians) | ratio"
+              + " (median of pairs, min-max) |");
+      System.out.println("|---|---|---|---|");
+      for (Map.Entry<String, Map<String, Object>> p : pairResults.entrySet()) {
+        double[] on = toDoubles(p.getValue().get("with_tokens_per_s"));
+        double[] off = toDoubles(p.getValue().get("without_tokens_per_s"));
+        double[] ratio = toDoubles(p.getValue().get("ratio"));
+        System.out.printf(
+            Locale.ROOT,
+            "| %s | %d | %.1f / %.1f | %.2f (%.2f-%.2f) |%n",
+            p.getKey(),
+            ratio.length,
+            median(on),
+            median(off),
+            median(ratio),
+            Arrays.stream(ratio).min().orElse(0),
+            Arrays.stream(ratio).max().orElse(0));
+      }
+    }
+
     if (!profiles.isEmpty()) {
       System.out.println();
       System.out.println(
@@ -675,6 +720,7 @@ final class DecodeCommand implements Callable<Integer> {
 
     if (json != null) {
       all.put("decode_profile", profiles);
+      all.put("lora_pairs", pairResults);
       all.put("machine", machine);
       all.put("model", config);
       all.put("parameters", config.parameterCount());
@@ -737,6 +783,13 @@ final class DecodeCommand implements Callable<Integer> {
   @SuppressWarnings("unchecked")
   private static long[] toLongs(Object o) {
     return ((List<Number>) o).stream().mapToLong(Number::longValue).toArray();
+  }
+
+  private static double[] toDoubles(Object o) {
+    if (o instanceof double[] d) {
+      return d;
+    }
+    return ((List<?>) o).stream().mapToDouble(DecodeCommand::num).toArray();
   }
 
   private static double num(Object o) {

@@ -122,6 +122,43 @@ interface DecodeEngine extends AutoCloseable {
       return model.decodeWeightBytes();
     }
 
+    /**
+     * The adapter's cost measured in this one process: {@code pairs} pairs of batch-1 generations,
+     * with the adapter active and inactive in turn (alternating which goes first), each pair's
+     * decode tok/s ratio. Adjacent runs of one JVM see the same machine state more closely than
+     * runs of two worker JVMs.
+     */
+    Map<String, Object> loraPairs(long[] prompt, int newTokens, int pairs) {
+      if (lora == null) {
+        throw new IllegalStateException("no adapter: start the engine with +lora");
+      }
+      double[] with = new double[pairs];
+      double[] without = new double[pairs];
+      for (int i = 0; i < pairs; i++) {
+        for (int k = 0; k < 2; k++) {
+          boolean on = (i + k) % 2 == 0;
+          if (on) {
+            lora.activate("bench");
+          } else {
+            lora.deactivate("bench");
+          }
+          Run r = generate(List.of(prompt), newTokens);
+          (on ? with : without)[i] = r.decodeTokensPerSecond();
+        }
+      }
+      lora.activate("bench");
+      double[] ratio = new double[pairs];
+      for (int i = 0; i < pairs; i++) {
+        ratio[i] = with[i] / without[i];
+      }
+      Map<String, Object> r = new java.util.LinkedHashMap<>();
+      r.put("pairs", pairs);
+      r.put("with_tokens_per_s", with);
+      r.put("without_tokens_per_s", without);
+      r.put("ratio", ratio);
+      return r;
+    }
+
     /** {@link DecodeProfile#run} of this engine's model. */
     Map<String, Object> profile(long[] prompt, int steps) throws IOException {
       return DecodeProfile.run(model, prompt, steps);
