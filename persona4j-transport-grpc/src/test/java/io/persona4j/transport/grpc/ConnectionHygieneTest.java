@@ -13,6 +13,7 @@ import io.grpc.ServerCredentials;
 import io.grpc.Status;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -144,7 +145,7 @@ class ConnectionHygieneTest {
         for (int i = 0; i < 3; i++) {
           kept.add(new Socket("127.0.0.1", h.grid.port()));
         }
-        Thread.sleep(300); // the server accepted them
+        awaitOpen(h, 3); // the server accepted them
         for (int i = 0; i < 2; i++) {
           try (Socket extra = new Socket("127.0.0.1", h.grid.port())) {
             assertThat(secondsUntilClosed(extra, System.nanoTime()))
@@ -169,7 +170,7 @@ class ConnectionHygieneTest {
         }
       }
       // once they are closed, the address may connect again
-      Thread.sleep(300);
+      awaitOpen(h, 0);
       h.connect("alice", TestApps.echo());
     }
   }
@@ -280,6 +281,21 @@ class ConnectionHygieneTest {
       assertThat(c.awaitStopped(Duration.ofSeconds(30))).as("stopped, not retrying").isTrue();
       assertThat(c.transportMismatch())
           .hasValueSatisfying(m -> assertThat(m).contains("speaks plaintext gRPC").contains("TLS"));
+    }
+  }
+
+  /**
+   * Waits (at most 10 s) until the server counts {@code n} connections from the loopback address.
+   */
+  static void awaitOpen(GridHarness h, int n) throws Exception {
+    InetAddress loopback = InetAddress.getByName("127.0.0.1");
+    long end = System.nanoTime() + 10_000_000_000L;
+    while (h.grid.connections().open(loopback) != n) {
+      if (System.nanoTime() > end) {
+        throw new AssertionError(
+            "the server counts " + h.grid.connections().open(loopback) + " connections, not " + n);
+      }
+      Thread.sleep(10);
     }
   }
 }
