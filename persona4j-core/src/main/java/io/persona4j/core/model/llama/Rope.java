@@ -26,10 +26,7 @@ public final class Rope {
 
   /**
    * cos and sin of the rotation angles of some positions, computed once per forward pass and shared
-   * by every layer.
-   *
-   * @param cos {@code [B, T, 1, headDim]}
-   * @param sin {@code [B, T, 1, headDim]}
+   * by every layer: {@code cos} and {@code sin}, {@code [B, T, 1, headDim]} each.
    */
   public static final class Angles {
     private final NDArray cos;
