@@ -135,6 +135,22 @@ final class DecodeCommand implements Callable<Integer> {
               + " e.g. persona4j+lora/int8 (rank 8)")
   int loraRank = 0;
 
+  @Option(
+      names = "--profile",
+      description =
+          "also profile --new batch-1 decode steps of every Persona4j engine after the runs:"
+              + " PyTorch ops per step and their time (PyTorch's profiler), time in the Java"
+              + " kernel's projection calls, the rest (small ops, JNI/DJL overhead)")
+  boolean profile;
+
+  @Option(
+      names = "--lora-pairs",
+      description =
+          "also, for every '+lora' engine, this many pairs of batch-1 runs in its own JVM with"
+              + " the adapter active and inactive in turn (--new tokens): the adapter's cost"
+              + " without the noise between worker JVMs (default ${DEFAULT-VALUE}: off)")
+  int loraPairs = 0;
+
   @Option(names = "--json", description = "also write the results to this JSON file")
   Path json;
 
@@ -175,7 +191,7 @@ final class DecodeCommand implements Callable<Integer> {
     Map<String, Object> ready = new LinkedHashMap<>();
     ready.put("engine", engine);
     ready.put("rss_before_load_mib", Rss.currentMib());
-    if (engine.equals("persona4j") && torchThreads > 0) {
+    if (engine.startsWith("persona4j") && torchThreads > 0) {
       TensorRuntime.engine();
       JniUtils.setNumThreads(torchThreads);
     }
@@ -188,7 +204,7 @@ final class DecodeCommand implements Callable<Integer> {
       ready.put("rss_after_load_mib", Rss.currentMib());
       ready.put("peak_rss_after_load_mib", Rss.peakMib());
       ready.put("omp_wait_policy", System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"));
-      if (engine.equals("persona4j")) {
+      if (engine.startsWith("persona4j")) {
         ready.put("torch_intra_op_threads", JniUtils.getNumThreads());
       }
       out.println(READY + line(ready));
@@ -218,6 +234,21 @@ final class DecodeCommand implements Callable<Integer> {
           case "PPL" -> {
             if (e instanceof DecodeEngine.Persona4j p) {
               r.put("perplexity", p.perplexity(heldoutSequences(heldout, config.vocabSize())));
+            }
+          }
+          case "LORAPAIRS" -> {
+            if (e instanceof DecodeEngine.Persona4j p) {
+              r.putAll(
+                  p.loraPairs(
+                      prompts(1, promptLength, config.vocabSize()).get(0),
+                      Integer.parseInt(w[2]),
+                      Integer.parseInt(w[1])));
+            }
+          }
+          case "PROFILE" -> {
+            if (e instanceof DecodeEngine.Persona4j p) {
+              int n = Integer.parseInt(w[1]);
+              r.putAll(p.profile(prompts(1, promptLength, config.vocabSize()).get(0), n));
             }
           }
           case "QUIT" -> {
@@ -386,6 +417,8 @@ final class DecodeCommand implements Callable<Integer> {
     List<Map<String, Object>> summary = new ArrayList<>();
     Map<String, Map<String, Object>> stats = new LinkedHashMap<>();
     Map<String, Double> perplexity = new LinkedHashMap<>();
+    Map<String, Map<String, Object>> profiles = new LinkedHashMap<>();
+    Map<String, Map<String, Object>> pairResults = new LinkedHashMap<>();
     Map<String, Map<String, Object>> readies = new LinkedHashMap<>();
     Map<String, List<Map<String, Object>>> measured = new LinkedHashMap<>();
     int e = engines.size();
@@ -473,14 +506,33 @@ final class DecodeCommand implements Callable<Integer> {
             sum.put(
                 "jlama_bandwidth_fraction",
                 num(sum.get("jlama_decode_tokens_per_s")) / (bandwidth * 1e9 / refBytes));
+            int base = engines.indexOf(engines.get(k).replace("+lora", ""));
+            if (engines.get(k).contains("+lora") && base >= 0) { // adapter cost, round by round
+              double[] ratio = new double[n];
+              for (int i = 0; i < n; i++) {
+                ratio[i] = decode[k][i] / decode[base][i];
+              }
+              sum.put("base", engines.get(base));
+              sum.put("vs_base_decode_ratio", median(ratio));
+              sum.put("vs_base_decode_ratio_min", Arrays.stream(ratio).min().orElse(0));
+              sum.put("vs_base_decode_ratio_max", Arrays.stream(ratio).max().orElse(0));
+            }
             summary.add(sum);
           }
         }
       }
       for (Worker w : ws) {
         stats.put(w.name, w.request("STATS"));
-        if (w.engineName.equals("persona4j")) {
+        if (w.engineName.startsWith("persona4j")) {
           perplexity.put(w.name, num(w.request("PPL").get("perplexity")));
+          if (loraPairs > 0 && w.name.contains("+lora")) {
+            System.err.println("bench: adapter on/off pairs in " + w.name);
+            pairResults.put(w.name, w.request("LORAPAIRS " + loraPairs + " " + newTokens));
+          }
+          if (profile) {
+            System.err.println("bench: profiling " + w.name);
+            profiles.put(w.name, w.request("PROFILE " + newTokens));
+          }
         }
       }
     } finally {
@@ -520,6 +572,37 @@ final class DecodeCommand implements Callable<Integer> {
           num(s.get("bandwidth_limit_tokens_per_s")),
           100 * num(s.get("bandwidth_fraction")),
           100 * num(s.get("jlama_bandwidth_fraction")));
+    }
+    if (summary.stream().anyMatch(x -> x.containsKey("base"))) {
+      System.out.println();
+      System.out.println(
+          "| batch | engine with LoRA | base | decode tok/s with / without | ratio (median of"
+              + " rounds, min-max) |");
+      System.out.println("|---|---|---|---|---|");
+      for (Map<String, Object> s : summary) {
+        if (s.containsKey("base")) {
+          double baseTps =
+              summary.stream()
+                  .filter(
+                      x ->
+                          x.get("engine").equals(s.get("base"))
+                              && x.get("batch").equals(s.get("batch")))
+                  .mapToDouble(x -> num(x.get("decode_tokens_per_s")))
+                  .findFirst()
+                  .orElse(Double.NaN);
+          System.out.printf(
+              Locale.ROOT,
+              "| %d | %s | %s | %.1f / %.1f | %.2f (%.2f-%.2f) |%n",
+              (int) s.get("batch"),
+              s.get("engine"),
+              s.get("base"),
+              num(s.get("decode_tokens_per_s")),
+              baseTps,
+              num(s.get("vs_base_decode_ratio")),
+              num(s.get("vs_base_decode_ratio_min")),
+              num(s.get("vs_base_decode_ratio_max")));
+        }
+      }
     }
     System.out.println();
     System.out.println(
@@ -575,7 +658,69 @@ final class DecodeCommand implements Callable<Integer> {
               : String.format(Locale.ROOT, " (%+.3f%% vs f32)", 100 * (p.getValue() / f32Ppl - 1)));
     }
 
+    if (!pairResults.isEmpty()) {
+      System.out.println();
+      System.out.println(
+          "| engine | adapter on/off pairs in one JVM | decode tok/s on / off (medians) | ratio"
+              + " (median of pairs, min-max) |");
+      System.out.println("|---|---|---|---|");
+      for (Map.Entry<String, Map<String, Object>> p : pairResults.entrySet()) {
+        double[] on = toDoubles(p.getValue().get("with_tokens_per_s"));
+        double[] off = toDoubles(p.getValue().get("without_tokens_per_s"));
+        double[] ratio = toDoubles(p.getValue().get("ratio"));
+        System.out.printf(
+            Locale.ROOT,
+            "| %s | %d | %.1f / %.1f | %.2f (%.2f-%.2f) |%n",
+            p.getKey(),
+            ratio.length,
+            median(on),
+            median(off),
+            median(ratio),
+            Arrays.stream(ratio).min().orElse(0),
+            Arrays.stream(ratio).max().orElse(0));
+      }
+    }
+
+    if (!profiles.isEmpty()) {
+      System.out.println();
+      System.out.println(
+          "| engine | step ms | kernel ms / step | PyTorch ops / step | kernel calls / step"
+              + " | profiled: step ms = PyTorch op ms + kernel ms + rest ms | top ops / step |");
+      System.out.println("|---|---|---|---|---|---|---|");
+      for (Map.Entry<String, Map<String, Object>> p : profiles.entrySet()) {
+        Map<String, Object> r = p.getValue();
+        StringBuilder top = new StringBuilder();
+        if (r.get("ops_by_name") instanceof List<?> ops) {
+          for (Object o : ops.subList(0, Math.min(6, ops.size()))) {
+            Map<?, ?> m = (Map<?, ?>) o;
+            top.append(
+                String.format(
+                    Locale.ROOT,
+                    "%s%s %.0f",
+                    top.isEmpty() ? "" : ", ",
+                    m.get("op"),
+                    num(m.get("per_step"))));
+          }
+        }
+        System.out.printf(
+            Locale.ROOT,
+            "| %s | %.1f | %.1f | %.0f | %.0f | %.1f = %.1f + %.1f + %.1f | %s |%n",
+            p.getKey(),
+            num(r.get("step_ms")),
+            num(r.get("kernel_ms_per_step")),
+            num(r.get("torch_ops_per_step")),
+            num(r.get("kernel_calls_per_step")),
+            num(r.get("profiled_step_ms")),
+            num(r.get("profiled_torch_op_ms_per_step")),
+            num(r.get("profiled_kernel_ms_per_step")),
+            num(r.get("profiled_rest_ms_per_step")),
+            top);
+      }
+    }
+
     if (json != null) {
+      all.put("decode_profile", profiles);
+      all.put("lora_pairs", pairResults);
       all.put("machine", machine);
       all.put("model", config);
       all.put("parameters", config.parameterCount());
@@ -638,6 +783,13 @@ final class DecodeCommand implements Callable<Integer> {
   @SuppressWarnings("unchecked")
   private static long[] toLongs(Object o) {
     return ((List<Number>) o).stream().mapToLong(Number::longValue).toArray();
+  }
+
+  private static double[] toDoubles(Object o) {
+    if (o instanceof double[] d) {
+      return d;
+    }
+    return ((List<?>) o).stream().mapToDouble(DecodeCommand::num).toArray();
   }
 
   private static double num(Object o) {

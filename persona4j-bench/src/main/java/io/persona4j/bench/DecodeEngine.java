@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -60,11 +61,17 @@ interface DecodeEngine extends AutoCloseable {
   static DecodeEngine open(
       String name, Path dir, LlamaConfig config, WeightPrecision weights, int loraRank)
       throws IOException {
-    if (loraRank > 0 && !name.equals("persona4j")) {
+    if (loraRank > 0 && !name.startsWith("persona4j")) {
       throw new IllegalArgumentException("+lora is a persona4j engine option, not " + name);
     }
     return switch (name) {
-      case "persona4j" -> new Persona4j(dir, weights, loraRank);
+      case "persona4j" -> new Persona4j(dir, weights, loraRank, true);
+      case "persona4j-torch" -> {
+        if (weights != WeightPrecision.F32) {
+          throw new IllegalArgumentException("persona4j-torch is F32 only (PyTorch every step)");
+        }
+        yield new Persona4j(dir, weights, loraRank, false);
+      }
       case "jlama" -> new Jlama(dir, config, weights);
       default -> throw new IllegalArgumentException("unknown engine " + name);
     };
@@ -85,9 +92,14 @@ interface DecodeEngine extends AutoCloseable {
     private final LlamaModel model;
     private final LoraModel lora; // null without an adapter
 
-    Persona4j(Path dir, WeightPrecision weights, int loraRank) throws IOException {
+    /**
+     * @param kernel decode small batches on io.persona4j.core.kernel (generate --weights); false:
+     *     PyTorch computes every step (the F32 path before the in-place kernel, engine
+     *     persona4j-torch)
+     */
+    Persona4j(Path dir, WeightPrecision weights, int loraRank, boolean kernel) throws IOException {
       // config.json + safetensors, as users load (generate --weights)
-      this.model = LlamaModel.load(dir, manager, weights);
+      this.model = kernel ? LlamaModel.load(dir, manager, weights) : LlamaModel.load(dir, manager);
       if (loraRank > 0) { // unmerged and active, as generate --adapter and serving run it
         this.lora = LoraModel.of(model, manager);
         lora.add(
@@ -99,6 +111,7 @@ interface DecodeEngine extends AutoCloseable {
                     "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
                 .build(),
             1);
+        lora.setTrainable("bench", false); // frozen, as serving and generate --adapter load it
       } else {
         this.lora = null;
       }
@@ -107,6 +120,48 @@ interface DecodeEngine extends AutoCloseable {
     @Override
     public long decodeWeightBytes() {
       return model.decodeWeightBytes();
+    }
+
+    /**
+     * The adapter's cost measured in this one process: {@code pairs} pairs of batch-1 generations,
+     * with the adapter active and inactive in turn (alternating which goes first), each pair's
+     * decode tok/s ratio. Adjacent runs of one JVM see the same machine state more closely than
+     * runs of two worker JVMs.
+     */
+    Map<String, Object> loraPairs(long[] prompt, int newTokens, int pairs) {
+      if (lora == null) {
+        throw new IllegalStateException("no adapter: start the engine with +lora");
+      }
+      double[] with = new double[pairs];
+      double[] without = new double[pairs];
+      for (int i = 0; i < pairs; i++) {
+        for (int k = 0; k < 2; k++) {
+          boolean on = (i + k) % 2 == 0;
+          if (on) {
+            lora.activate("bench");
+          } else {
+            lora.deactivate("bench");
+          }
+          Run r = generate(List.of(prompt), newTokens);
+          (on ? with : without)[i] = r.decodeTokensPerSecond();
+        }
+      }
+      lora.activate("bench");
+      double[] ratio = new double[pairs];
+      for (int i = 0; i < pairs; i++) {
+        ratio[i] = with[i] / without[i];
+      }
+      Map<String, Object> r = new java.util.LinkedHashMap<>();
+      r.put("pairs", pairs);
+      r.put("with_tokens_per_s", with);
+      r.put("without_tokens_per_s", without);
+      r.put("ratio", ratio);
+      return r;
+    }
+
+    /** {@link DecodeProfile#run} of this engine's model. */
+    Map<String, Object> profile(long[] prompt, int steps) throws IOException {
+      return DecodeProfile.run(model, prompt, steps);
     }
 
     /**

@@ -5,17 +5,26 @@
 package io.persona4j.checks;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.persona4j.adapters.lora.LoraConfig;
 import io.persona4j.adapters.lora.LoraModel;
 import io.persona4j.adapters.lora.LoraUnit;
+import io.persona4j.adapters.plora.PLoraModel;
+import io.persona4j.adapters.plora.PLoraObjective;
 import io.persona4j.cli.Persona4j;
 import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.io.DType;
 import io.persona4j.core.model.ModelInit;
+import io.persona4j.core.model.bert.BertModel;
 import io.persona4j.core.model.llama.LlamaModel;
+import io.persona4j.core.tokenizer.Tokenizer;
+import io.persona4j.core.train.Batch;
+import io.persona4j.core.train.ClassificationHead;
+import io.persona4j.core.train.Example;
+import io.persona4j.core.train.Pooling;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -49,7 +58,10 @@ class DocExamplesTest {
   }
 
   /** Example class name -> its check. */
-  static final Map<String, Check> CHECKS = Map.of("EmbedPersona", DocExamplesTest::embedPersona);
+  static final Map<String, Check> CHECKS =
+      Map.of(
+          "EmbedPersona", DocExamplesTest::embedPersona,
+          "PLoraQuickstart", DocExamplesTest::ploraQuickstart);
 
   @TempDir static Path tmp;
 
@@ -120,6 +132,64 @@ class DocExamplesTest {
     String base = cli(generate);
     assertThat(printed).startsWith("Hello").isEqualTo(withAdapter);
     assertThat(printed).as("the adapter changes the output").isNotEqualTo(base);
+  }
+
+  /**
+   * PLORA.md's library example on a tiny random BERT: the trained users' vectors change the answer
+   * (alice, who likes everything, above bob, who likes nothing), few-shot enrolment moves the new
+   * user above the zero-shot answer, and the adapter it saved holds the three users and gives the
+   * printed answer for the new one.
+   */
+  static void ploraQuickstart(DocExamples.Example e, Path compiled, Path scratch) throws Exception {
+    Path bert = scratch.resolve("bert");
+    cli(
+        "model",
+        "init",
+        "--family",
+        "bert",
+        "--layers",
+        "2",
+        "--hidden",
+        "32",
+        "--heads",
+        "4",
+        "--vocab",
+        "300",
+        "--out",
+        bert.toString());
+    Path adapter = scratch.resolve("adapter");
+    String printed = DocExamples.run(e, compiled, bert.toString(), adapter.toString());
+    Map<String, Double> like = new java.util.LinkedHashMap<>();
+    for (String line : printed.strip().split("\n")) {
+      String[] kv = line.split(": ");
+      like.put(kv[0], Double.parseDouble(kv[1]));
+    }
+    assertThat(like).as(printed).containsOnlyKeys("alice", "bob", "carol", "zero-shot");
+    assertThat(like.get("alice")).as(printed).isGreaterThan(like.get("bob"));
+    assertThat(like.get("carol")).as(printed).isGreaterThan(like.get("zero-shot"));
+    try (NDManager m = TensorRuntime.newManager();
+        BertModel model = BertModel.load(bert, m);
+        Tokenizer tok = Tokenizer.fromDirectory(bert);
+        PLoraModel plora = PLoraModel.load(model, adapter, 1, m);
+        ClassificationHead head = ClassificationHead.of(plora.modulesToSave(), m)) {
+      assertThat(plora.users().ids()).containsExactly("alice", "bob", "carol");
+      List<Example> query = List.of(Example.classification(tok.encode("a good movie", true), 1));
+      float carol;
+      try (NDManager s = m.newSubManager()) {
+        carol =
+            new PLoraObjective(
+                    (ids, mask) -> model.forward(ids, mask, null),
+                    Pooling.MEAN,
+                    head,
+                    plora,
+                    PLoraObjective.fromTable(plora, Map.of(query.get(0), "carol")),
+                    false)
+                .logits(Batch.of(query, 0), s)
+                .softmax(-1)
+                .toFloatArray()[1];
+      }
+      assertThat((double) carol).isCloseTo(like.get("carol"), within(1e-4));
+    }
   }
 
   static ai.djl.ndarray.NDArray random(NDManager m, SplittableRandom r, Shape shape) {

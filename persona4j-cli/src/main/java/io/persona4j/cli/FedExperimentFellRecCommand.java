@@ -9,6 +9,7 @@ import io.persona4j.experiments.fellrec.FellRecPreset;
 import io.persona4j.experiments.fellrec.FellRecResults;
 import io.persona4j.experiments.fellrec.Method;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -23,7 +24,8 @@ import picocli.CommandLine.Option;
     description = {
       "Federated LLM recommendation (FELLRec) on MovieLens: users in K-means clients, one frozen"
           + " base model pre-trained here, a LoRA per client; local-only, FedAvg-LoRA,"
-          + " FedProx-LoRA, FELLRec and centralized LoRA on every seed; candidate HR@1 and"
+          + " FedProx-LoRA, FELLRec (and its ablations in the tastes presets) and centralized LoRA"
+          + " on every seed; candidate HR@1 and"
           + " full-ranking Recall/NDCG@10 per client; writes results.json, results.md,"
           + " curves.png, hr1.png and ndcg10.png into --out."
     })
@@ -31,7 +33,10 @@ final class FedExperimentFellRecCommand implements Callable<Integer> {
   @Option(
       names = "--preset",
       defaultValue = "smoke",
-      description = "smoke (under a minute, CI) or standard (about 40 min on 2 cores).")
+      description =
+          "smoke (under a minute, CI), standard (about 40 min on 2 cores), tastes (clients of"
+              + " different tastes + a noisy client, FELLRec ablations, paired CIs per client;"
+              + " about an hour on 2 quiet cores) or tastes-smoke (CI).")
   String preset;
 
   @Option(names = "--data", description = RecCommand.DATA_HELP)
@@ -62,6 +67,11 @@ final class FedExperimentFellRecCommand implements Callable<Integer> {
   Integer rounds;
 
   @Option(
+      names = "--eval-users",
+      description = "Override: test (and validation) users per client, 0 for all.")
+  Integer evalUsers;
+
+  @Option(
       names = "--methods",
       split = ",",
       description = "Override: methods to run, of ${COMPLETION-CANDIDATES}.")
@@ -87,7 +97,28 @@ final class FedExperimentFellRecCommand implements Callable<Integer> {
       TrainOptions.require(rounds >= 1, "--rounds", rounds, "must be >= 1");
       b.optRounds(rounds);
     }
+    if (evalUsers != null) {
+      TrainOptions.require(evalUsers >= 0, "--eval-users", evalUsers, "must be >= 0");
+      b.optEvalUsersPerClient(evalUsers);
+    }
     return b.build();
+  }
+
+  /**
+   * Writes the methods and seeds finished so far (overwritten after the next method and by the
+   * final results).
+   */
+  private static void writePartial(FellRecExperiment.Report partial, String command, Path dir) {
+    try {
+      String done =
+          partial.results().stream()
+              .map(m -> m.method().name() + " x" + m.hr1().size())
+              .collect(java.util.stream.Collectors.joining(", "));
+      FellRecResults.write(partial, command + " (partial: finished " + done + ")", dir);
+      System.err.println("partial results (" + done + ") written to " + dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing partial results into " + dir, e);
+    }
   }
 
   @Override
@@ -95,10 +126,29 @@ final class FedExperimentFellRecCommand implements Callable<Integer> {
     FellRecPreset p = resolve();
     Path dir = out != null ? out : Path.of("target", "fellrec-" + preset);
     Path w = work != null ? work : dir.resolve("work");
-    List<Method> ms = methods != null ? methods : List.of(Method.values());
+    List<Method> ms = methods != null ? methods : p.methods();
     if (publishTo != null && !ms.contains(Method.FELLREC)) {
       throw new IllegalArgumentException(
           "--publish-to publishes FELLRec's personalized adapters: --methods must include FELLREC");
+    }
+    StringBuilder command =
+        new StringBuilder("bin/persona4j fed experiment fellrec --preset ").append(preset);
+    if (seeds != null) {
+      command.append(" --seeds ").append(seeds);
+    }
+    if (rounds != null) {
+      command.append(" --rounds ").append(rounds);
+    }
+    if (evalUsers != null) {
+      command.append(" --eval-users ").append(evalUsers);
+    }
+    if (methods != null) {
+      command
+          .append(" --methods ")
+          .append(String.join(",", methods.stream().map(Method::name).toList()));
+    }
+    if (baseModel != null) {
+      command.append(" --base-model ").append(baseModel);
     }
     FellRecExperiment.Report r =
         FellRecExperiment.run(
@@ -108,18 +158,8 @@ final class FedExperimentFellRecCommand implements Callable<Integer> {
             w,
             ms,
             System.err::println,
-            publishTo == null ? null : new FellRecPublisher(publishTo, preset));
-    StringBuilder command =
-        new StringBuilder("bin/persona4j fed experiment fellrec --preset ").append(preset);
-    if (seeds != null) {
-      command.append(" --seeds ").append(seeds);
-    }
-    if (rounds != null) {
-      command.append(" --rounds ").append(rounds);
-    }
-    if (baseModel != null) {
-      command.append(" --base-model ").append(baseModel);
-    }
+            publishTo == null ? null : new FellRecPublisher(publishTo, preset),
+            partial -> writePartial(partial, command.toString(), dir));
     FellRecResults.Written files = FellRecResults.write(r, command.toString(), dir);
     System.out.print(FellRecResults.markdown(r, command.toString()));
     System.out.printf(

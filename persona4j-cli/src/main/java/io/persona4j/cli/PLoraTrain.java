@@ -10,6 +10,7 @@ import io.persona4j.adapters.plora.PLoraConfig;
 import io.persona4j.adapters.plora.PLoraModel;
 import io.persona4j.adapters.plora.PLoraObjective;
 import io.persona4j.adapters.plora.PLoraReseeding;
+import io.persona4j.adapters.plora.PLoraUserOrder;
 import io.persona4j.adapters.plora.UserTable;
 import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.model.ModelFingerprint;
@@ -54,9 +55,10 @@ final class PLoraTrain {
   static int run(Path model, Path data, Path evalData, Path out, TrainOptions o, PLoraConfig config)
       throws IOException {
     java.io.PrintStream err = System.err;
-    if (o.resume || o.checkpointEvery > 0) {
+    Path checkpoints = out.resolve("checkpoints");
+    if (o.resume && !Files.isDirectory(checkpoints)) {
       throw new IllegalArgumentException(
-          "--checkpoint-every and --resume are not supported with --method plora yet");
+          "--resume: no checkpoints in " + checkpoints + " (train with --checkpoint-every first)");
     }
     ClassLabels labels = ClassLabels.scan(data, o.pooling.pooling);
     try (NDManager m = TensorRuntime.newManager();
@@ -129,16 +131,23 @@ final class PLoraTrain {
                 .optGradientAccumulation(o.gradAccum)
                 .optSeed(o.seed)
                 .addListener(new PLoraReseeding(plora, o.seed))
+                .addListener(new PLoraUserOrder(plora))
                 .addListener(ProgressListener.auto())
                 .addListener(new MetricsJsonl(out.resolve("metrics.jsonl")))
                 .addListener(new LossPlot(out.resolve("loss.png")));
         if (eval != null) {
           b.optEvalData(eval.examples()).optEvalEvery(o.evalEvery > 0 ? o.evalEvery : (int) steps);
         }
+        if (o.checkpointEvery > 0 || o.resume) {
+          b.optCheckpoints(checkpoints, o.checkpointEvery);
+        }
         long start = System.nanoTime();
         TrainingResult r;
         plora.train(true);
         try (Trainer trainer = b.build()) {
+          if (o.resume) {
+            trainer.resume(checkpoints);
+          }
           r = trainer.train();
         } finally {
           plora.train(false);
@@ -150,17 +159,27 @@ final class PLoraTrain {
         List<EvalMetrics> evals = r.evaluations();
         long trainable = params.values().stream().mapToLong(NDArray::size).sum();
         long tableSize = plora.users().table() == null ? 0 : plora.users().table().size();
-        err.printf(
-            "trained %d steps in %.1f s: train loss %.4f -> %.4f%s%n",
-            r.steps(),
-            seconds,
-            losses[0],
-            losses[losses.length - 1],
-            evals.isEmpty()
-                ? ""
-                : String.format(
-                    ", eval loss %.4f, eval accuracy %.4f",
-                    evals.get(evals.size() - 1).loss(), evals.get(evals.size() - 1).accuracy()));
+        long stepsRun = r.history().size();
+        if (stepsRun == 0) {
+          // A resumed run that had already reached its last step: no loss to report.
+          err.printf(
+              "nothing to train: the run in %s already finished at step %d of %d; raise"
+                  + " --max-steps (or --epochs) to train further%n",
+              checkpoints, r.steps(), steps);
+        } else {
+          err.printf(
+              "trained %d steps%s in %.1f s: train loss %.4f -> %.4f%s%n",
+              stepsRun,
+              stepsRun == r.steps() ? "" : " (resumed; now at step " + r.steps() + ")",
+              seconds,
+              losses[0],
+              losses[losses.length - 1],
+              evals.isEmpty()
+                  ? ""
+                  : String.format(
+                      ", eval loss %.4f, eval accuracy %.4f",
+                      evals.get(evals.size() - 1).loss(), evals.get(evals.size() - 1).accuracy()));
+        }
         err.printf(
             "trainable parameters: %,d shared (A, B, P, head) + %,d in %d user vectors%n",
             trainable - tableSize, tableSize, plora.users().size());

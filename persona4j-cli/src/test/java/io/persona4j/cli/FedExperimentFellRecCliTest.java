@@ -27,6 +27,14 @@ class FedExperimentFellRecCliTest {
     assertThat(p.rounds()).isEqualTo(3);
     assertThat(p.finetune().steps()).isEqualTo(FellRecPreset.standard().finetune().steps());
 
+    FedExperimentFellRecCommand tastes = new FedExperimentFellRecCommand();
+    new CommandLine(tastes).parseArgs("--preset", "tastes", "--seeds", "1");
+    FellRecPreset t = tastes.resolve();
+    assertThat(t.methods()).isEqualTo(FellRecPreset.WITH_ABLATIONS);
+    assertThat(t.seeds()).containsExactly(1L);
+    assertThat(t.noisyUsers()).isEqualTo(FellRecPreset.tastes().noisyUsers());
+    assertThat(help.out()).contains("tastes-smoke").contains("FELLREC_NO_HEATING");
+
     FedExperimentFellRecCommand two = new FedExperimentFellRecCommand();
     new CommandLine(two).parseArgs("--methods", "FELLREC,FELLREC_SPLIT");
     assertThat(two.methods).containsExactly(Method.FELLREC, Method.FELLREC_SPLIT);
@@ -36,6 +44,7 @@ class FedExperimentFellRecCliTest {
     assertThat(bad.err()).contains("--seeds 0");
     CliTest.Run unknown = CliTest.run("fed", "experiment", "fellrec", "--preset", "huge");
     assertThat(unknown.code()).isNotZero();
-    assertThat(unknown.err()).contains("'huge' is not one of smoke, standard");
+    assertThat(unknown.err())
+        .contains("'huge' is not one of smoke, standard, tastes, tastes-smoke");
   }
 }

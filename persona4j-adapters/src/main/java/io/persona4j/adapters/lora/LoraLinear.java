@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import io.persona4j.core.kernel.LowRankDelta;
 import io.persona4j.core.model.AdditiveLinear;
 import io.persona4j.core.model.Linear;
 import java.util.ArrayList;
@@ -161,6 +162,12 @@ public final class LoraLinear extends Linear implements AdditiveLinear {
       throw new IllegalStateException(
           name() + ": adapters " + merged + " are merged; unmerge before training");
     }
+    if (!training && base.kernelApplies(x)) {
+      List<LowRankDelta> terms = kernelDeltas();
+      if (terms != null) { // base and adapters in one kernel call, no PyTorch op per adapter
+        return base.forwardKernel(x, terms.stream().map(t -> new ColumnTerm(0, t)).toList());
+      }
+    }
     NDArray y;
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
@@ -191,6 +198,29 @@ public final class LoraLinear extends Linear implements AdditiveLinear {
       }
     }
     return d;
+  }
+
+  /**
+   * The active, unmerged adapters as terms of the decode kernel (A and B read in place), or null in
+   * training mode or when one of them has a gate or trainable arrays ({@link
+   * LoraUnit#kernelDelta}).
+   */
+  @Override
+  public List<LowRankDelta> kernelDeltas() {
+    if (training) {
+      return null;
+    }
+    List<LowRankDelta> terms = new ArrayList<>(active.size());
+    for (String n : active) {
+      if (!merged.contains(n)) {
+        LowRankDelta d = units.get(n).kernelDelta();
+        if (d == null) {
+          return null;
+        }
+        terms.add(d);
+      }
+    }
+    return terms;
   }
 
   /** In training mode (dropout, gradients) the decoder calls {@link #forward} instead. */

@@ -11,6 +11,8 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
+import io.persona4j.core.kernel.LowRankDelta;
+import io.persona4j.core.model.TorchOps;
 import java.util.Arrays;
 
 /**
@@ -30,6 +32,7 @@ public final class LoraUnit implements AutoCloseable {
   private final NDArray scaleArray; // scale as a scalar array on this unit's manager
   private final LoraDropout dropout;
   private final RankGate gate;
+  private volatile Boolean inPlace; // whether A and B can be read in place (checked once)
 
   /** As {@link #LoraUnit(NDManager, NDArray, NDArray, double, LoraDropout, RankGate)}, ungated. */
   public LoraUnit(NDManager parent, NDArray a, NDArray b, double scale, LoraDropout dropout) {
@@ -169,6 +172,34 @@ public final class LoraUnit implements AutoCloseable {
     dims[0] = w.getShape().get(0);
     dims[dims.length - 1] = rank();
     return w.reshape(new Shape(dims));
+  }
+
+  /**
+   * This unit as a term of the small-batch decode kernel, A and B read in place (no copy; made per
+   * call, so every change of their values is seen), or null when the kernel cannot compute it: a
+   * gated unit, trainable arrays (gradients must reach them through PyTorch), or arrays that are
+   * not contiguous float32 on the CPU.
+   */
+  public LowRankDelta kernelDelta() {
+    if (gate != null || a.hasGradient() || b.hasGradient()) {
+      return null;
+    }
+    Boolean ok = inPlace;
+    if (ok == null) {
+      ok = TorchOps.readableInPlace(a) && TorchOps.readableInPlace(b);
+      inPlace = ok;
+    }
+    if (!ok) {
+      return null;
+    }
+    int r = rank();
+    return LowRankDelta.of(
+        TorchOps.inPlace(a),
+        TorchOps.inPlace(b),
+        r,
+        Math.toIntExact(a.getShape().get(1)),
+        Math.toIntExact(b.getShape().get(0)),
+        (float) scale);
   }
 
   /**

@@ -5,6 +5,8 @@
 package io.persona4j.core.kernel;
 
 import io.persona4j.core.io.HalfFloats;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Objects;
 import java.util.stream.IntStream;
 
@@ -16,7 +18,8 @@ import java.util.stream.IntStream;
  * of another ({@link #rows(int, int)}): the fused q/k/v and gate/up projections share one packing
  * with their parts. Instances are immutable and safe to use from several threads.
  */
-public abstract sealed class PackedMatrix permits PackedMatrix.Bf16, PackedMatrix.Int8 {
+public abstract sealed class PackedMatrix
+    permits PackedMatrix.Bf16, PackedMatrix.Int8, PackedMatrix.F32View {
   /**
    * Largest number of input rows (batch x positions) the kernel is used for; more go to PyTorch.
    */
@@ -111,7 +114,7 @@ public abstract sealed class PackedMatrix permits PackedMatrix.Bf16, PackedMatri
   /**
    * Packs {@code w [rows, cols]} (row-major).
    *
-   * @throws IllegalArgumentException for {@link WeightPrecision#F32} (computed by PyTorch), a size
+   * @throws IllegalArgumentException for {@link WeightPrecision#F32} (see {@link #f32View}), a size
    *     mismatch or a non-finite weight
    */
   public static PackedMatrix pack(float[] w, int rows, int cols, WeightPrecision precision) {
@@ -123,8 +126,94 @@ public abstract sealed class PackedMatrix permits PackedMatrix.Bf16, PackedMatri
     return switch (precision) {
       case BF16 -> Bf16.of(w, rows, cols);
       case INT8 -> Int8.of(w, rows, cols);
-      case F32 -> throw new IllegalArgumentException("F32 weights are computed by PyTorch");
+      case F32 ->
+          throw new IllegalArgumentException(
+              "F32 weights are not packed: f32View reads them in place");
     };
+  }
+
+  /**
+   * Whether {@link #f32View} works on this JVM: the Vector API reads native memory only from JDK 22
+   * on (see {@code NativeFloats}); on JDK 21 F32 steps stay on PyTorch.
+   */
+  public static boolean f32ViewSupported() {
+    return NativeFloats.AVAILABLE;
+  }
+
+  /**
+   * A view of F32 weights {@code [rows, cols]} that live elsewhere (PyTorch's memory, read in
+   * place, no copy): {@code direct} must be a direct buffer of exactly {@code rows * cols}
+   * native-order floats that stays valid while the view is used. Made per call by the caller, which
+   * asks for the buffer each time, so in-place changes of the weights (a merged adapter, a training
+   * step) are always seen.
+   *
+   * @throws IllegalArgumentException if the buffer is not direct or its size does not fit
+   * @throws IllegalStateException if {@link #f32ViewSupported()} is false
+   */
+  public static F32View f32View(ByteBuffer direct, int rows, int cols) {
+    if (!direct.isDirect() || rows < 1 || cols < 1 || direct.capacity() != 4L * rows * cols) {
+      throw new IllegalArgumentException(
+          "buffer of "
+              + direct.capacity()
+              + " bytes (direct: "
+              + direct.isDirect()
+              + ") is not ["
+              + rows
+              + ", "
+              + cols
+              + "] floats");
+    }
+    if (!NativeFloats.AVAILABLE) {
+      throw new IllegalStateException("F32 views need JDK 22 or newer");
+    }
+    ByteBuffer b = direct.duplicate().order(ByteOrder.nativeOrder());
+    return new F32View(NativeFloats.segment(b), b, 0, rows, cols);
+  }
+
+  /** F32 weights read in place ({@link #f32View}). */
+  public static final class F32View extends PackedMatrix {
+    final Object segment; // MemorySegment of buffer
+    final ByteBuffer buffer; // [allRows, cols], native order
+
+    private F32View(Object segment, ByteBuffer buffer, int rowOffset, int rows, int cols) {
+      super(rowOffset, rows, cols);
+      this.segment = segment;
+      this.buffer = buffer;
+    }
+
+    @Override
+    public WeightPrecision precision() {
+      return WeightPrecision.F32;
+    }
+
+    @Override
+    public long streamedBytes() {
+      return 4L * rows * cols;
+    }
+
+    @Override
+    public F32View rows(int start, int end) {
+      Objects.checkFromToIndex(start, end, rows);
+      return new F32View(segment, buffer, rowOffset + start, end - start, cols);
+    }
+
+    @Override
+    public float[] dequantize() {
+      float[] w = new float[rows * cols];
+      buffer.asFloatBuffer().get(rowOffset * cols, w);
+      return w;
+    }
+
+    @Override
+    float dot(int row, float[] x, int xOff) {
+      return VectorKernels.dotF32(segment, buffer, 4L * (rowOffset + row) * cols, x, xOff, cols);
+    }
+
+    @Override
+    void dot4(int row, float[] x, int xOff, float[] out) {
+      VectorKernels.dot4F32(
+          segment, buffer, 4L * (rowOffset + row) * cols, x, xOff, cols, cols, out);
+    }
   }
 
   /** bfloat16 weights (round to nearest even, {@link HalfFloats#f32ToBf16}). */

@@ -4,6 +4,7 @@
  */
 package io.persona4j.core.kernel;
 
+import java.nio.ByteBuffer;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -28,6 +29,97 @@ final class VectorKernels {
       VectorSpecies.of(int.class, VectorShape.forBitSize(L * 32));
 
   private VectorKernels() {}
+
+  /**
+   * {@code sum_i x[xOff + i] * w[i]} for {@code n} native-order floats of the direct buffer {@code
+   * wb} (whose segment is {@code w}, {@link NativeFloats#segment}) from byte offset {@code wOff}.
+   */
+  static float dotF32(Object w, ByteBuffer wb, long wOff, float[] x, int xOff, int n) {
+    FloatVector acc0 = FloatVector.zero(F);
+    FloatVector acc1 = FloatVector.zero(F);
+    int i = 0;
+    for (int upper = n - 2 * L; i <= upper; i += 2 * L) {
+      acc0 = load(w, wOff, i).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
+      acc1 = load(w, wOff, i + L).fma(FloatVector.fromArray(F, x, xOff + i + L), acc1);
+    }
+    for (int upper = n - L; i <= upper; i += L) {
+      acc0 = load(w, wOff, i).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
+    }
+    float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    for (; i < n; i++) {
+      sum += wb.getFloat((int) (wOff + 4L * i)) * x[xOff + i];
+    }
+    return sum;
+  }
+
+  private static FloatVector load(Object w, long wOff, int i) {
+    return NativeFloats.load(F, w, wOff + 4L * i);
+  }
+
+  /** {@link #dotF32} of one weight row with 4 input rows at once (as {@link #dot4Bf16}). */
+  static void dot4F32(
+      Object w, ByteBuffer wb, long wOff, float[] x, int xOff, int stride, int n, float[] out) {
+    FloatVector a0 = FloatVector.zero(F);
+    FloatVector b0 = FloatVector.zero(F);
+    FloatVector a1 = FloatVector.zero(F);
+    FloatVector b1 = FloatVector.zero(F);
+    FloatVector a2 = FloatVector.zero(F);
+    FloatVector b2 = FloatVector.zero(F);
+    FloatVector a3 = FloatVector.zero(F);
+    FloatVector b3 = FloatVector.zero(F);
+    int x1 = xOff + stride;
+    int x2 = x1 + stride;
+    int x3 = x2 + stride;
+    int i = 0;
+    for (int upper = n - 2 * L; i <= upper; i += 2 * L) {
+      FloatVector u = load(w, wOff, i);
+      FloatVector v = load(w, wOff, i + L);
+      a0 = u.fma(FloatVector.fromArray(F, x, xOff + i), a0);
+      b0 = v.fma(FloatVector.fromArray(F, x, xOff + i + L), b0);
+      a1 = u.fma(FloatVector.fromArray(F, x, x1 + i), a1);
+      b1 = v.fma(FloatVector.fromArray(F, x, x1 + i + L), b1);
+      a2 = u.fma(FloatVector.fromArray(F, x, x2 + i), a2);
+      b2 = v.fma(FloatVector.fromArray(F, x, x2 + i + L), b2);
+      a3 = u.fma(FloatVector.fromArray(F, x, x3 + i), a3);
+      b3 = v.fma(FloatVector.fromArray(F, x, x3 + i + L), b3);
+    }
+    for (int upper = n - L; i <= upper; i += L) {
+      FloatVector u = load(w, wOff, i);
+      a0 = u.fma(FloatVector.fromArray(F, x, xOff + i), a0);
+      a1 = u.fma(FloatVector.fromArray(F, x, x1 + i), a1);
+      a2 = u.fma(FloatVector.fromArray(F, x, x2 + i), a2);
+      a3 = u.fma(FloatVector.fromArray(F, x, x3 + i), a3);
+    }
+    float s0 = a0.add(b0).reduceLanes(VectorOperators.ADD);
+    float s1 = a1.add(b1).reduceLanes(VectorOperators.ADD);
+    float s2 = a2.add(b2).reduceLanes(VectorOperators.ADD);
+    float s3 = a3.add(b3).reduceLanes(VectorOperators.ADD);
+    for (; i < n; i++) {
+      float wi = wb.getFloat((int) (wOff + 4L * i));
+      s0 += wi * x[xOff + i];
+      s1 += wi * x[x1 + i];
+      s2 += wi * x[x2 + i];
+      s3 += wi * x[x3 + i];
+    }
+    out[0] = s0;
+    out[1] = s1;
+    out[2] = s2;
+    out[3] = s3;
+  }
+
+  /** {@code sum_i x[xOff + i] * y[yOff + i]} for {@code n} elements of two float arrays. */
+  static float dot(float[] y, int yOff, float[] x, int xOff, int n) {
+    FloatVector acc = FloatVector.zero(F);
+    int i = 0;
+    for (int upper = n - L; i <= upper; i += L) {
+      acc = FloatVector.fromArray(F, y, yOff + i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
+    }
+    float sum = acc.reduceLanes(VectorOperators.ADD);
+    for (; i < n; i++) {
+      sum += y[yOff + i] * x[xOff + i];
+    }
+    return sum;
+  }
 
   /** {@code sum_i x[xOff + i] * bf16(w[wOff + i])} for {@code n} elements. */
   static float dotBf16(short[] w, int wOff, float[] x, int xOff, int n) {

@@ -7,16 +7,17 @@ package io.persona4j.core.kernel;
 import java.util.Locale;
 
 /**
- * The precision a model's projection weights are streamed in while decoding small batches.
+ * The precision a model's projection weights are streamed in while decoding small batches (steps of
+ * at most {@link PackedMatrix#MAX_DECODE_ROWS} rows, which run on this package's Java Vector API
+ * kernel).
  *
- * <p>{@link #F32} is the reference: PyTorch computes every step. {@link #BF16} and {@link #INT8}
- * pack each projection (and the LM head) once at load time into a {@link PackedMatrix}; steps with
- * at most {@link PackedMatrix#MAX_DECODE_ROWS} rows then run this package's Java Vector API kernel
- * on the packed bytes. Prefill and training stay on PyTorch, which computes with the same (rounded)
- * weights.
+ * <p>{@link #F32} is the reference: the kernel reads PyTorch's F32 weights in place (no copy; on a
+ * JDK without native-memory vector loads, PyTorch computes every step). {@link #BF16} and {@link
+ * #INT8} pack each projection (and the LM head) once at load time into a {@link PackedMatrix}.
+ * Prefill and training stay on PyTorch, which computes with the same (rounded) weights.
  */
 public enum WeightPrecision {
-  /** 32-bit floats, computed by PyTorch (4 bytes per weight). */
+  /** 32-bit floats, read in place from PyTorch's arrays (4 bytes per weight). */
   F32(4),
   /** bfloat16, round to nearest even (2 bytes per weight). */
   BF16(2),

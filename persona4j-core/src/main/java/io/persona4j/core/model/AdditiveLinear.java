@@ -5,6 +5,8 @@
 package io.persona4j.core.model;
 
 import ai.djl.ndarray.NDArray;
+import io.persona4j.core.kernel.LowRankDelta;
+import java.util.List;
 
 /**
  * A linear layer that adds a term to an unchanged base layer: {@code forward(x) = base().forward(x)
@@ -29,5 +31,15 @@ public interface AdditiveLinear {
    */
   default boolean fusable() {
     return true;
+  }
+
+  /**
+   * The same term as {@link #delta} for the small-batch decode kernel, which adds it to the base
+   * output without a PyTorch op ({@link Linear#forwardKernel}): the low-rank terms to add (empty
+   * when there is nothing to add), or null when the term cannot be expressed so (per-row or gated
+   * adapters, training); the decoder then calls {@link #delta}.
+   */
+  default List<LowRankDelta> kernelDeltas() {
+    return null;
   }
 }

@@ -4,13 +4,17 @@
  */
 package io.persona4j.core.model;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import io.persona4j.core.kernel.NativeFloats;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
@@ -77,6 +81,41 @@ public final class TorchOps {
   /** Concatenates along {@code axis} into a new contiguous array. */
   public static NDArray concat(int axis, NDArray... parts) {
     return NDArrays.concat(new NDList(parts), axis);
+  }
+
+  /**
+   * Whether {@link #inPlace} may read {@code x}: a dense float32 PyTorch array on the CPU whose
+   * elements are contiguous, on a JDK that can read native memory ({@link NativeFloats}). DJL
+   * exposes no stride query, so this asks twice for a direct view: a contiguous array answers with
+   * its own memory both times, any other with a new copy each time (two copies that stay on {@code
+   * x}'s manager until it closes: call this once per array, at setup, not per step).
+   */
+  public static boolean readableInPlace(NDArray x) {
+    if (!(x instanceof PtNDArray)
+        || x.getDataType() != DataType.FLOAT32
+        || !x.getDevice().equals(Device.cpu())
+        || x.isSparse()
+        || x.size() == 0) {
+      return false;
+    }
+    if (!NativeFloats.AVAILABLE) {
+      return false;
+    }
+    ByteBuffer first = x.toByteBuffer(true);
+    ByteBuffer second = x.toByteBuffer(true);
+    return first.isDirect()
+        && second.isDirect()
+        && first.capacity() == 4L * x.size()
+        && NativeFloats.address(first) == NativeFloats.address(second);
+  }
+
+  /**
+   * The memory of {@code x} itself, no copy: a direct buffer of native-order float32 values, valid
+   * while {@code x} is open. Only for arrays that passed {@link #readableInPlace} (any other would
+   * be copied). Asked anew on each use, so in-place writes of {@code x} are always seen.
+   */
+  public static ByteBuffer inPlace(NDArray x) {
+    return x.toByteBuffer(true);
   }
 
   private static NDIndex index(NDArray x, int axis, long start, long end) {

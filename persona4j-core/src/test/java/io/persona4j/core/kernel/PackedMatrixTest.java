@@ -181,7 +181,7 @@ class PackedMatrixTest {
   @Test
   void badInputsAreRejectedWithTheirValues() {
     assertThatThrownBy(() -> PackedMatrix.pack(new float[4], 2, 2, WeightPrecision.F32))
-        .hasMessageContaining("PyTorch");
+        .hasMessageContaining("F32 weights are not packed: f32View reads them in place");
     assertThatThrownBy(() -> PackedMatrix.pack(new float[5], 2, 2, WeightPrecision.INT8))
         .hasMessageContaining("5 floats are not [2, 2]");
     assertThatThrownBy(

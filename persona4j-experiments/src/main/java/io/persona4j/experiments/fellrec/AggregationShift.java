@@ -9,9 +9,12 @@ import io.persona4j.federated.Instruction;
 import io.persona4j.federated.Reply;
 import io.persona4j.federated.ServerState;
 import io.persona4j.federated.Strategy;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * A {@link Strategy} decorator measuring how much aggregation moved the clients' parameters: for
@@ -22,6 +25,7 @@ public final class AggregationShift implements Strategy {
   private final Strategy inner;
   private double total;
   private long replies;
+  private final List<Map<String, Double>> losses = new ArrayList<>();
 
   /** Measures {@code inner}. */
   public AggregationShift(Strategy inner) {
@@ -38,6 +42,14 @@ public final class AggregationShift implements Strategy {
       int round, List<Reply> replies, List<Failure> failures, ServerState state) {
     ServerState next = inner.aggregate(round, replies, failures, state);
     synchronized (this) {
+      Map<String, Double> l = new TreeMap<>();
+      for (Reply r : replies) {
+        Double loss = r.metrics().get(Reply.LOSS);
+        if (loss != null) {
+          l.put(r.clientId(), loss);
+        }
+      }
+      losses.add(l);
       for (Reply r : replies) {
         total += r.parameters().distance(next.parametersFor(r.clientId()));
         this.replies++;
@@ -49,6 +61,14 @@ public final class AggregationShift implements Strategy {
   @Override
   public Set<String> requiredMetrics() {
     return inner.requiredMetrics();
+  }
+
+  /**
+   * Per aggregated round, the final local training loss each replying client reported (client id to
+   * loss; clients without a loss metric left out).
+   */
+  public synchronized List<Map<String, Double>> trainingLosses() {
+    return List.copyOf(losses);
   }
 
   /** Mean distance per aggregated reply so far (0 before any). */

@@ -34,8 +34,19 @@ import java.util.function.Function;
  * </ul>
  */
 public final class ClientEvaluator {
-  /** One client's results. */
-  public record Result(int samples, int hits, RankingMetrics ranking, List<String> generated) {}
+  /**
+   * One client's results.
+   *
+   * @param hit1 per test sample, whether the target ranked first among the candidates
+   * @param ranks per test sample, the target's 0-based full-ranking rank
+   */
+  public record Result(
+      int samples,
+      int hits,
+      RankingMetrics ranking,
+      List<String> generated,
+      boolean[] hit1,
+      int[] ranks) {}
 
   private final LlamaModel model;
   private final LoraModel lora;
@@ -87,7 +98,7 @@ public final class ClientEvaluator {
   /** Loads {@code params} into {@code adapter} and evaluates it on {@code test}. */
   public Result evaluate(String adapter, ParameterSet params, List<RecSample> test) {
     if (test.isEmpty()) {
-      return new Result(0, 0, new RankingMetrics(), List.of());
+      return new Result(0, 0, new RankingMetrics(), List.of(), new boolean[0], new int[0]);
     }
     synchronized (lora) {
       lora.activate(adapter);
@@ -97,9 +108,11 @@ public final class ClientEvaluator {
       double[][] scores =
           new LikelihoodRanker(llara, PromptMode.TEXT, Math.max(1, batch / 4), true).scores(test);
       int hits = 0;
+      boolean[] hit1 = new boolean[test.size()];
       for (int i = 0; i < test.size(); i++) {
         if (argmax(scores[i]) == test.get(i).targetIndex()) {
           hits++;
+          hit1[i] = true;
         }
       }
       List<String> generated = new ArrayList<>();
@@ -112,11 +125,13 @@ public final class ClientEvaluator {
       RankingMetrics ranking = new RankingMetrics();
       List<String> texts = generated.stream().map(g -> g.isBlank() ? " " : " " + g).toList();
       float[][] q = embedder.embed(texts);
+      int[] ranks = new int[test.size()];
       for (int i = 0; i < test.size(); i++) {
         RecSample s = test.get(i);
-        ranking.add(GroundedRanking.rank(catalog, q[i], s.target(), excluded.apply(s)));
+        ranks[i] = GroundedRanking.rank(catalog, q[i], s.target(), excluded.apply(s));
+        ranking.add(ranks[i]);
       }
-      return new Result(test.size(), hits, ranking, generated);
+      return new Result(test.size(), hits, ranking, generated, hit1, ranks);
     }
   }
 

@@ -14,8 +14,11 @@ import io.persona4j.rec.llara.PromptMode;
 import io.persona4j.rec.llara.RecSample;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
 
 /**
  * Groups the users of a prepared data set into federated clients, as FELLRec's reference code does
@@ -93,6 +96,23 @@ public final class ClientSplit {
    */
   public static List<ClientData> clients(
       PreparedData data, ClientPartition partition, LlaraPrompt prompt, int evalUsersPerClient) {
+    return clients(data, partition, prompt, evalUsersPerClient, -1, 0);
+  }
+
+  /**
+   * As {@link #clients(PreparedData, ClientPartition, LlaraPrompt, int)}, with the training data of
+   * client {@code noisyClient} (-1: none) corrupted: every training example's target is replaced by
+   * an item drawn uniformly (seeded by {@code noiseSeed}) from the catalog items outside the
+   * example's history and candidates, and takes the target's place among the candidates. Its
+   * validation and test samples stay its users' real next items.
+   */
+  public static List<ClientData> clients(
+      PreparedData data,
+      ClientPartition partition,
+      LlaraPrompt prompt,
+      int evalUsersPerClient,
+      int noisyClient,
+      long noiseSeed) {
     int[] users = data.users();
     if (partition.numUsers() != users.length) {
       throw new IllegalArgumentException(
@@ -106,8 +126,16 @@ public final class ClientSplit {
     List<List<Example>> train = lists(k);
     List<List<Example>> valid = lists(k);
     List<List<RecSample>> test = lists(k);
+    if (noisyClient >= partition.numClients()) {
+      throw new IllegalArgumentException(
+          "noisyClient must be < " + partition.numClients() + ", got " + noisyClient);
+    }
+    SplittableRandom noise = new SplittableRandom(noiseSeed);
+    int items = data.dataset().numItems();
     for (RecSample s : PreparedData.samples(data.trainLlm())) {
-      train.get(clientOf.get(s.user())).add(prompt.encode(s, PromptMode.TEXT).toExample());
+      int c = clientOf.get(s.user());
+      RecSample t = c == noisyClient ? corrupt(s, items, noise) : s;
+      train.get(c).add(prompt.encode(t, PromptMode.TEXT).toExample());
     }
     for (RecSample s : PreparedData.samples(data.valid())) {
       List<Example> v = valid.get(clientOf.get(s.user()));
@@ -131,6 +159,27 @@ public final class ClientSplit {
       out.add(new ClientData(clientId(c), mine, train.get(c), valid.get(c), test.get(c)));
     }
     return out;
+  }
+
+  /** {@code s} with its target replaced by a random item outside its history and candidates. */
+  static RecSample corrupt(RecSample s, int items, SplittableRandom r) {
+    Set<Integer> taken = new HashSet<>();
+    for (int i : s.history()) {
+      taken.add(i);
+    }
+    int[] candidates = s.candidates();
+    for (int i : candidates) {
+      taken.add(i);
+    }
+    if (taken.size() >= items) {
+      throw new IllegalArgumentException("no item left to corrupt the target of user " + s.user());
+    }
+    int item;
+    do {
+      item = 1 + r.nextInt(items);
+    } while (taken.contains(item));
+    candidates[s.targetIndex()] = item;
+    return new RecSample(s.user(), s.history(), candidates, item);
   }
 
   private static <T> List<List<T>> lists(int k) {

@@ -50,7 +50,24 @@ public final class FellRecExperiment {
       "This user has watched [HistoryHere] in the previous. Please predict the next movie this user"
           + " will watch. Answer:";
 
-  /** One method's results over the seeds. */
+  /**
+   * One client's per-sample outcomes of one method and seed (the same samples, in the same order,
+   * for every method of the seed).
+   *
+   * @param hit1 whether the target ranked first among the 20 candidates
+   * @param ranks the target's 0-based full-ranking rank
+   */
+  public record ClientOutcome(String client, boolean[] hit1, int[] ranks) {}
+
+  /**
+   * One method's results over the seeds (every list has one entry per seed).
+   *
+   * @param validLossPerClient {@code [round - 1][client]} per seed
+   * @param selectedRound the round evaluated per seed (the last one, or the best on validation)
+   * @param clients per seed, per client, the per-sample outcomes
+   * @param trainLossPerClient per seed, {@code [round - 1][client]} training losses the clients
+   *     reported to the server (empty without a server)
+   */
   public record MethodResult(
       Method method,
       List<Double> hr1,
@@ -61,9 +78,19 @@ public final class FellRecExperiment {
       List<Long> bytes,
       List<Double> aggregationShift,
       List<Double> seconds,
-      List<String> sampleGenerations) {}
+      List<String> sampleGenerations,
+      List<double[][]> validLossPerClient,
+      List<Integer> selectedRound,
+      List<List<ClientOutcome>> clients,
+      List<double[][]> trainLossPerClient) {}
 
-  /** Everything a run produced. */
+  /**
+   * Everything a run produced.
+   *
+   * @param clientIds the clients, in order
+   * @param noisyClient the id of the client with corrupted training data, null if none
+   * @param tasteCheck the genre-divergence check of the clients, null unless grouped by genre
+   */
   public record Report(
       FellRecPreset preset,
       Path data,
@@ -74,18 +101,21 @@ public final class FellRecExperiment {
       int evaluatedPerSeed,
       Pretraining.Result base,
       List<MethodResult> results,
-      double seconds) {}
+      double seconds,
+      List<String> clientIds,
+      String noisyClient,
+      TasteClients.Check tasteCheck) {}
 
   private FellRecExperiment() {}
 
   /**
-   * Runs {@code preset} on {@code dataDir} with every method of {@link Method}; {@code work} holds
-   * the SASRec model and the pre-trained base (unless {@code baseModel} is given).
+   * Runs {@code preset} on {@code dataDir} with the preset's methods; {@code work} holds the SASRec
+   * model and the pre-trained base (unless {@code baseModel} is given).
    */
   public static Report run(
       FellRecPreset preset, Path dataDir, Path baseModel, Path work, Consumer<String> log)
       throws IOException {
-    return run(preset, dataDir, baseModel, work, List.of(Method.values()), log);
+    return run(preset, dataDir, baseModel, work, preset.methods(), log);
   }
 
   /** As {@link #run(FellRecPreset, Path, Path, Path, Consumer)} with the given methods. */
@@ -128,17 +158,51 @@ public final class FellRecExperiment {
       Consumer<String> log,
       AdapterSink sink)
       throws IOException {
+    return run(preset, dataDir, baseModel, work, methods, log, sink, null);
+  }
+
+  /**
+   * As {@link #run(FellRecPreset, Path, Path, Path, List, Consumer, AdapterSink)}, handing the
+   * results finished so far to {@code afterMethod} (null: none) after every method of every seed
+   * but the last one (e.g. to write partial results of a long run; methods without a finished seed
+   * are left out of those reports).
+   */
+  public static Report run(
+      FellRecPreset preset,
+      Path dataDir,
+      Path baseModel,
+      Path work,
+      List<Method> methods,
+      Consumer<String> log,
+      AdapterSink sink,
+      Consumer<Report> afterMethod)
+      throws IOException {
     long start = System.nanoTime();
     PreparedData data = PreparedData.load(dataDir, preset.selection(), log);
     InteractionDataset ds = data.dataset();
     ItemCatalog catalog = data.catalog();
     LlaraPromptConfig promptConfig =
         LlaraPromptConfig.movies(preset.finetune().maxPrompt()).withTemplate(OPEN_TEMPLATE);
-    float[][] userEmbeddings;
-    try (SasRecModel sasrec =
-        SasRecTraining.train(
-            data, preset.sasrecEpochs(), preset.seeds().get(0), work.resolve("sasrec"), log)) {
-      userEmbeddings = ClientSplit.userEmbeddings(data, sasrec.itemEmbeddingMatrix());
+    float[][] userEmbeddings = null;
+    TasteClients.Grouping tastes = null;
+    TasteClients.Check check = null;
+    if (preset.grouping() == FellRecPreset.Grouping.SASREC_KMEANS) {
+      try (SasRecModel sasrec =
+          SasRecTraining.train(
+              data, preset.sasrecEpochs(), preset.seeds().get(0), work.resolve("sasrec"), log)) {
+        userEmbeddings = ClientSplit.userEmbeddings(data, sasrec.itemEmbeddingMatrix());
+      }
+    } else {
+      tastes = TasteClients.group(data, preset.clients(), preset.noisyUsers(), PreparedData.SEED);
+      check = TasteClients.check(data, tastes.partition(), 200, PreparedData.SEED);
+      log.accept(
+          "clients by K-means on genre profiles (sizes "
+              + Arrays.toString(tastes.partition().sizes())
+              + (tastes.noisyClient() >= 0
+                  ? "; " + ClientSplit.clientId(tastes.noisyClient()) + " has corrupted targets"
+                  : "")
+              + "):\n"
+              + check.describe().strip());
     }
     Pretraining.Result baseResult = null;
     Path base = baseModel;
@@ -149,6 +213,7 @@ public final class FellRecExperiment {
     Map<Method, List<Seeded>> runs = new LinkedHashMap<>();
     methods.forEach(m -> runs.put(m, new ArrayList<>()));
     Map<Long, int[]> sizes = new LinkedHashMap<>();
+    List<String> clientIds = List.of();
     int evaluated = 0;
     try (NDManager m = TensorRuntime.newManager();
         LlamaModel lm = LlamaModel.load(base, m);
@@ -180,16 +245,28 @@ public final class FellRecExperiment {
               .optTargets("q_proj", "v_proj")
               .build();
       for (long seed : preset.seeds()) {
-        ClientPartition partition = ClientSplit.partition(userEmbeddings, preset.clients(), seed);
+        ClientPartition partition =
+            tastes != null
+                ? tastes.partition()
+                : ClientSplit.partition(userEmbeddings, preset.clients(), seed);
         sizes.put(seed, partition.sizes());
         List<ClientData> clients =
-            ClientSplit.clients(data, partition, prompt, preset.evalUsersPerClient());
+            ClientSplit.clients(
+                data,
+                partition,
+                prompt,
+                preset.evalUsersPerClient(),
+                tastes != null ? tastes.noisyClient() : -1,
+                PreparedData.SEED);
+        clientIds = clients.stream().map(ClientData::id).toList();
         evaluated = clients.stream().mapToInt(c -> c.test().size()).sum();
         log.accept(
             String.format(
-                "seed %d: clients (K-means on unit-length mean SASRec item embeddings) of %s users, %s"
-                    + " training examples, %d test samples",
+                "seed %d: clients (%s) of %s users, %s training examples, %d test samples",
                 seed,
+                tastes != null
+                    ? "K-means on genre profiles"
+                    : "K-means on unit-length mean SASRec item embeddings",
                 Arrays.toString(partition.sizes()),
                 clients.stream().map(c -> c.train().size()).toList(),
                 evaluated));
@@ -227,10 +304,12 @@ public final class FellRecExperiment {
           int n = 0;
           RankingMetrics ranking = new RankingMetrics();
           List<String> samples = new ArrayList<>();
+          List<ClientOutcome> outcomes = new ArrayList<>();
           for (ClientData c : clients) {
             String adapter = method == Method.CENTRALIZED ? MethodRunner.CENTRAL : c.id();
             ClientEvaluator.Result r =
                 evaluator.evaluate(adapter, run.finalParameters().get(c.id()), c.test());
+            outcomes.add(new ClientOutcome(c.id(), r.hit1(), r.ranks()));
             hits += r.hits();
             n += r.samples();
             ranking.addAll(r.ranking());
@@ -245,30 +324,83 @@ public final class FellRecExperiment {
                   ranking.hitRate(10),
                   ranking.ndcg(10),
                   (System.nanoTime() - e0) / 1e9,
-                  samples);
+                  samples,
+                  outcomes);
           runs.get(method).add(s);
           log.accept(
               String.format(
-                  "%s seed %d: HR@1 %.4f, Recall@10 %.4f, NDCG@10 %.4f; validation loss %s;"
-                      + " %d messages, %d bytes; aggregation shift %.4f; %.1f s train + %.1f s"
-                      + " eval",
+                  "%s seed %d: HR@1 %.4f, Recall@10 %.4f, NDCG@10 %.4f; validation loss %s"
+                      + " (evaluated: round %d); %d messages, %d bytes; aggregation shift %.4f;"
+                      + " %.1f s train + %.1f s eval",
                   method.label(),
                   seed,
                   s.hr1,
                   s.recall10,
                   s.ndcg10,
                   format(run.validLoss()),
+                  run.selectedRound(),
                   run.messages(),
                   run.bytesDown() + run.bytesUp(),
                   run.aggregationShift(),
                   run.seconds(),
                   s.evalSeconds));
+          boolean last =
+              seed == preset.seeds().get(preset.seeds().size() - 1)
+                  && method == methods.get(methods.size() - 1);
+          if (afterMethod != null && !last) {
+            afterMethod.accept(
+                report(
+                    preset,
+                    dataDir,
+                    data,
+                    catalog,
+                    sizes,
+                    evaluated,
+                    baseResult,
+                    runs,
+                    start,
+                    clientIds,
+                    tastes,
+                    check));
+          }
         }
       }
     }
+    return report(
+        preset,
+        dataDir,
+        data,
+        catalog,
+        sizes,
+        evaluated,
+        baseResult,
+        runs,
+        start,
+        clientIds,
+        tastes,
+        check);
+  }
+
+  private static Report report(
+      FellRecPreset preset,
+      Path dataDir,
+      PreparedData data,
+      ItemCatalog catalog,
+      Map<Long, int[]> sizes,
+      int evaluated,
+      Pretraining.Result baseResult,
+      Map<Method, List<Seeded>> runs,
+      long start,
+      List<String> clientIds,
+      TasteClients.Grouping tastes,
+      TasteClients.Check check) {
+    InteractionDataset ds = data.dataset();
     List<MethodResult> results = new ArrayList<>();
     for (Map.Entry<Method, List<Seeded>> e : runs.entrySet()) {
       List<Seeded> r = e.getValue();
+      if (r.isEmpty()) {
+        continue;
+      }
       results.add(
           new MethodResult(
               e.getKey(),
@@ -280,7 +412,11 @@ public final class FellRecExperiment {
               r.stream().map(x -> x.run.bytesDown() + x.run.bytesUp()).toList(),
               r.stream().map(x -> x.run.aggregationShift()).toList(),
               r.stream().map(x -> x.run.seconds() + x.evalSeconds).toList(),
-              r.isEmpty() ? List.of() : r.get(0).generations));
+              r.isEmpty() ? List.of() : r.get(0).generations,
+              r.stream().map(x -> x.run.validLossPerClient()).toList(),
+              r.stream().map(x -> x.run.selectedRound()).toList(),
+              r.stream().map(x -> x.outcomes).toList(),
+              r.stream().map(x -> x.run.trainLossPerClient()).toList()));
     }
     return new Report(
         preset,
@@ -288,11 +424,16 @@ public final class FellRecExperiment {
         ds.summary().toString(),
         data.users().length,
         catalog.itemCount(),
-        sizes,
+        new LinkedHashMap<>(sizes),
         evaluated,
         baseResult,
         results,
-        (System.nanoTime() - start) / 1e9);
+        (System.nanoTime() - start) / 1e9,
+        clientIds,
+        tastes != null && tastes.noisyClient() >= 0
+            ? ClientSplit.clientId(tastes.noisyClient())
+            : null,
+        check);
   }
 
   private record Seeded(
@@ -301,7 +442,8 @@ public final class FellRecExperiment {
       double recall10,
       double ndcg10,
       double evalSeconds,
-      List<String> generations) {}
+      List<String> generations,
+      List<ClientOutcome> outcomes) {}
 
   /**
    * Pre-trains the small base model on the training users' histories, the catalog and the open

@@ -21,7 +21,8 @@ import java.util.Objects;
  * @param selection which users and training positions (shared with {@code rec experiment})
  * @param evalUsersPerClient test users evaluated per client, and validation users whose loss is
  *     tracked per round (0: all of the client's users)
- * @param clients number of clients (K-means clusters of users), {@code >= 1}
+ * @param clients number of clients (K-means clusters of users), {@code >= 1}; with {@code
+ *     noisyUsers > 0} the noisy client comes on top
  * @param seeds one run of every method per seed (seed of LoRA init, data order, K-means)
  * @param sasrecEpochs SASRec epochs (its item embeddings give the user embeddings)
  * @param base the small base model pre-trained once per run
@@ -34,6 +35,12 @@ import java.util.Objects;
  * @param proxMu FedProx's proximal coefficient
  * @param fellrec FELLRec's heating and temperature
  * @param maxNewTokens tokens generated per test prompt for the full-ranking grounding
+ * @param grouping how users become clients
+ * @param noisyUsers users (a seeded random sample) moved into one extra client whose training
+ *     targets are corrupted (0: no such client; only with {@link Grouping#GENRE_KMEANS})
+ * @param methods the methods a run compares by default, in table order
+ * @param selectCheckpoint evaluate each method at the round with the lowest mean validation loss
+ *     (false: after the last round)
  */
 public record FellRecPreset(
     String name,
@@ -48,7 +55,25 @@ public record FellRecPreset(
     int clientLayers,
     double proxMu,
     FellRec.Config fellrec,
-    int maxNewTokens) {
+    int maxNewTokens,
+    Grouping grouping,
+    int noisyUsers,
+    List<Method> methods,
+    boolean selectCheckpoint) {
+
+  /** How the users are grouped into clients. */
+  public enum Grouping {
+    /**
+     * K-means (seeded per run seed) on each user's unit-length mean SASRec item embedding, as the
+     * FELLRec reference code groups users.
+     */
+    SASREC_KMEANS,
+    /**
+     * K-means (fixed seed, the same clients for every run seed) on each user's genre profile of its
+     * training items, so that clients differ in taste ({@link TasteClients}).
+     */
+    GENRE_KMEANS
+  }
 
   /** Validates the fields (errors name the field and its value). */
   public FellRecPreset {
@@ -64,6 +89,16 @@ public record FellRecPreset(
     Objects.requireNonNull(finetune, "finetune");
     requireAtLeast("clientLayers", clientLayers, 0);
     requireAtLeast("maxNewTokens", maxNewTokens, 1);
+    Objects.requireNonNull(grouping, "grouping");
+    requireAtLeast("noisyUsers", noisyUsers, 0);
+    if (noisyUsers > 0 && grouping != Grouping.GENRE_KMEANS) {
+      throw new IllegalArgumentException(
+          "preset " + name + ": noisyUsers " + noisyUsers + " needs grouping GENRE_KMEANS");
+    }
+    methods = List.copyOf(methods);
+    if (methods.isEmpty()) {
+      throw new IllegalArgumentException("preset " + name + ": methods must not be empty");
+    }
     if (seeds.isEmpty()) {
       throw new IllegalArgumentException("preset " + name + ": seeds must not be empty");
     }
@@ -84,6 +119,34 @@ public record FellRecPreset(
               + " layers");
     }
   }
+
+  /**
+   * The methods of the original comparison: local-only, FedAvg, FedProx, FELLRec, FELLRec with
+   * split learning, centralized.
+   */
+  public static final List<Method> CLASSIC =
+      List.of(
+          Method.LOCAL_ONLY,
+          Method.FEDAVG,
+          Method.FEDPROX,
+          Method.FELLREC,
+          Method.FELLREC_SPLIT,
+          Method.CENTRALIZED);
+
+  /**
+   * The methods of the taste presets: the baselines, FELLRec and its three ablations (split
+   * learning left out: it reproduces {@link Method#FELLREC} exactly).
+   */
+  public static final List<Method> WITH_ABLATIONS =
+      List.of(
+          Method.LOCAL_ONLY,
+          Method.FEDAVG,
+          Method.FEDPROX,
+          Method.FELLREC,
+          Method.FELLREC_NO_HEATING,
+          Method.FELLREC_B5,
+          Method.FELLREC_NO_SIMILARITY,
+          Method.CENTRALIZED);
 
   private static void requireAtLeast(String field, long value, long min) {
     Presets.atLeast(field, value, min);
@@ -185,10 +248,56 @@ public record FellRecPreset(
         .build();
   }
 
-  /** A preset by name: smoke or standard. */
+  /**
+   * Clients of different tastes plus a noisy client, FELLRec with its three ablations, on all 671
+   * users: 5 genre-profile K-means clients and one client of 60 random users whose training targets
+   * are random items; 8 rounds x 4 local steps at lr 5e-3 (the standard preset's lr 1e-2 reached
+   * its best validation loss after 8 steps), each method evaluated at its best validation round; 40
+   * test users per client; 3 seeds. About 50 minutes on 2 loaded cores with a cached base model
+   * (pre-training it adds about 10 minutes).
+   */
+  public static FellRecPreset tastes() {
+    FellRecPreset standard = standard();
+    return standard.toBuilder()
+        .setName("tastes")
+        .optGrouping(Grouping.GENRE_KMEANS)
+        .optClients(5)
+        .optNoisyUsers(60)
+        .optEvalUsersPerClient(40)
+        .optRounds(8)
+        .setFinetune(standard.finetune().toBuilder().setSteps(4).build())
+        .optMethods(WITH_ABLATIONS)
+        .optSelectCheckpoint(true)
+        .build();
+  }
+
+  /** {@link #tastes()} at the smoke preset's size (CI, well under a minute). */
+  public static FellRecPreset tastesSmoke() {
+    return smoke().toBuilder()
+        .setName("tastes-smoke")
+        .optGrouping(Grouping.GENRE_KMEANS)
+        .optClients(3)
+        .optNoisyUsers(8)
+        .optEvalUsersPerClient(4)
+        .optRounds(3)
+        .optMethods(WITH_ABLATIONS)
+        .optSelectCheckpoint(true)
+        .build();
+  }
+
+  /** A preset by name: smoke, standard, tastes or tastes-smoke. */
   public static FellRecPreset byName(String name) {
     return Presets.byName(
-        name, Map.of("smoke", FellRecPreset::smoke, "standard", FellRecPreset::standard));
+        name,
+        Map.of(
+            "smoke",
+            FellRecPreset::smoke,
+            "standard",
+            FellRecPreset::standard,
+            "tastes",
+            FellRecPreset::tastes,
+            "tastes-smoke",
+            FellRecPreset::tastesSmoke));
   }
 
   /** A builder: name, base model and fine-tuning required. */
@@ -211,7 +320,11 @@ public record FellRecPreset(
         .optClientLayers(clientLayers)
         .optProxMu(proxMu)
         .optFellrec(fellrec)
-        .optMaxNewTokens(maxNewTokens);
+        .optMaxNewTokens(maxNewTokens)
+        .optGrouping(grouping)
+        .optNoisyUsers(noisyUsers)
+        .optMethods(methods)
+        .optSelectCheckpoint(selectCheckpoint);
   }
 
   /** Builds a {@link FellRecPreset}: {@code setX} required, {@code optX} optional. */
@@ -229,6 +342,10 @@ public record FellRecPreset(
     private double proxMu = 0.01;
     private FellRec.Config fellrec = FellRec.Config.defaults();
     private int maxNewTokens = 16;
+    private Grouping grouping = Grouping.SASREC_KMEANS;
+    private int noisyUsers = 0;
+    private List<Method> methods = CLASSIC;
+    private boolean selectCheckpoint = false;
 
     private Builder() {}
 
@@ -310,6 +427,30 @@ public record FellRecPreset(
       return this;
     }
 
+    /** How users become clients (default {@link Grouping#SASREC_KMEANS}). */
+    public Builder optGrouping(Grouping grouping) {
+      this.grouping = grouping;
+      return this;
+    }
+
+    /** Users of the extra noisy client (default 0: none). */
+    public Builder optNoisyUsers(int noisyUsers) {
+      this.noisyUsers = noisyUsers;
+      return this;
+    }
+
+    /** The methods a run compares by default (default {@link #CLASSIC}). */
+    public Builder optMethods(List<Method> methods) {
+      this.methods = methods;
+      return this;
+    }
+
+    /** Evaluate at the best validation round (default false: the last round). */
+    public Builder optSelectCheckpoint(boolean selectCheckpoint) {
+      this.selectCheckpoint = selectCheckpoint;
+      return this;
+    }
+
     /** The validated preset. */
     public FellRecPreset build() {
       return new FellRecPreset(
@@ -325,7 +466,11 @@ public record FellRecPreset(
           clientLayers,
           proxMu,
           fellrec,
-          maxNewTokens);
+          maxNewTokens,
+          grouping,
+          noisyUsers,
+          methods,
+          selectCheckpoint);
     }
   }
 }

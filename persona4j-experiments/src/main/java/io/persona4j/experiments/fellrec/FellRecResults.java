@@ -23,14 +23,21 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Writes a {@link FellRecExperiment.Report}: {@code results.json} (every per-seed number), {@code
- * results.md} (the table, mean +- std over seeds), {@code curves.png} (mean client validation loss
- * per round, averaged over seeds, one line per method) and {@code hr1.png} / {@code ndcg10.png}
- * (bar charts with error bars).
+ * Writes a {@link FellRecExperiment.Report}: {@code results.json} (every per-seed number,
+ * per-client curves and per-sample outcomes), {@code results.md} (the table, mean +- std over
+ * seeds, and the per-client tables with paired CIs of {@link FellRecClientReport}), {@code
+ * curves.png} (mean client validation loss per round, averaged over seeds, one line per method),
+ * {@code hr1.png} / {@code ndcg10.png} (bar charts with error bars) and, with a noisy client,
+ * {@code curves-noisy.png} (that client's validation loss per round).
  */
 public final class FellRecResults {
-  /** The files written. */
-  public record Written(Path json, Path markdown, Path curves, Path hr1Chart, Path ndcgChart) {}
+  /**
+   * The files written.
+   *
+   * @param noisyCurves the noisy client's validation curves, null without a noisy client
+   */
+  public record Written(
+      Path json, Path markdown, Path curves, Path hr1Chart, Path ndcgChart, Path noisyCurves) {}
 
   private FellRecResults() {}
 
@@ -44,14 +51,22 @@ public final class FellRecResults {
             dir.resolve("results.md"),
             dir.resolve("curves.png"),
             dir.resolve("hr1.png"),
-            dir.resolve("ndcg10.png"));
+            dir.resolve("ndcg10.png"),
+            report.noisyClient() == null ? null : dir.resolve("curves-noisy.png"));
     writeJson(report, command, out.json());
     AtomicFiles.writeString(out.markdown(), markdown(report, command));
     List<LineChart.Series> series = new ArrayList<>();
     List<BarChart.Bar> hr = new ArrayList<>();
     List<BarChart.Bar> ndcg = new ArrayList<>();
+    int index = 0;
     for (FellRecExperiment.MethodResult r : report.results()) {
-      series.add(LineChart.Series.of(r.method().label(), meanCurve(r.validLoss())));
+      double[] y = meanCurve(r.validLoss());
+      double[] x = new double[y.length];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = i + 1;
+      }
+      series.add(
+          new LineChart.Series(r.method().label(), FellRecClientReport.color(index++), x, y, true));
       hr.add(new BarChart.Bar(r.method().label(), mean(r.hr1()), std(r.hr1())));
       ndcg.add(new BarChart.Bar(r.method().label(), mean(r.ndcg10()), std(r.ndcg10())));
     }
@@ -73,6 +88,9 @@ public final class FellRecResults {
         "Full-ranking NDCG@10, BIGRec grounding (" + report.preset().name() + ")",
         "NDCG@10",
         ndcg);
+    if (out.noisyCurves() != null) {
+      FellRecClientReport.writeClientCurves(report, report.noisyClient(), out.noisyCurves());
+    }
     return out;
   }
 
@@ -109,8 +127,7 @@ public final class FellRecResults {
     b.append(
         String.format(
             Locale.ROOT,
-            "Data: %s (%s). %d users in %d clients (K-means on unit-length mean SASRec item embeddings of"
-                + " each user's training history; sizes per seed %s); %d test samples per seed"
+            "Data: %s (%s). %d users in %d clients (%s; sizes per seed %s); %d test samples per seed"
                 + " (each client's model on its own users); %d seeds; %d rounds x %d local steps"
                 + " (batch %d, lr %.0e), LoRA r=%d alpha=%.0f dropout %.2f on q_proj,v_proj;"
                 + " FELLRec keeps the LoRA of the first %d layer(s) and the last layer on the"
@@ -118,10 +135,19 @@ public final class FellRecResults {
             r.data(),
             r.dataSummary(),
             r.users(),
-            p.clients(),
+            r.clientIds().isEmpty() ? p.clients() : r.clientIds().size(),
+            p.grouping() == FellRecPreset.Grouping.GENRE_KMEANS
+                ? "K-means with a fixed seed on the genre profiles of the users' training items"
+                    + (p.noisyUsers() > 0
+                        ? ", plus one client of "
+                            + p.noisyUsers()
+                            + " random users whose training targets are random items"
+                        : "")
+                : "K-means on unit-length mean SASRec item embeddings of each user's training"
+                    + " history",
             sizes(r.clientSizes()),
             r.evaluatedPerSeed(),
-            p.seeds().size(),
+            r.clientSizes().size(),
             p.rounds(),
             p.finetune().steps(),
             p.finetune().batch(),
@@ -173,7 +199,14 @@ public final class FellRecResults {
             + " (last-token final hidden state) and every catalog title the same way; all items"
             + " ranked by L2 distance, the user's earlier items excluded (BIGRec grounding)."
             + " Metrics pool all clients' test samples (clients weighted by test size); mean +-"
-            + " sample std over seeds.\n");
+            + " sample std over seeds.");
+    if (p.selectCheckpoint()) {
+      b.append(
+          " Each method is evaluated after the round with the lowest mean validation loss"
+              + " (rounds per seed in the tables below); the test split is read once, at the end.");
+    }
+    b.append('\n');
+    b.append(FellRecClientReport.markdown(r));
     return b.toString();
   }
 
@@ -201,6 +234,24 @@ public final class FellRecResults {
     if (r.base() != null) {
       root.set("base", json.valueToTree(r.base()));
     }
+    root.set("clientIds", json.valueToTree(r.clientIds()));
+    root.put("noisyClient", r.noisyClient());
+    if (r.tasteCheck() != null) {
+      ObjectNode check = root.putObject("tasteCheck");
+      check.set("tvDistance", json.valueToTree(r.tasteCheck().distance()));
+      check.set("randomTvDistance", json.valueToTree(r.tasteCheck().randomDistance()));
+      check.set("topNextItemGenres", json.valueToTree(r.tasteCheck().topGenres()));
+    }
+    ArrayNode paired = root.putArray("paired");
+    for (FellRecClientReport.Paired p : FellRecClientReport.paired(r)) {
+      ObjectNode o = paired.addObject();
+      o.put("first", p.first().label());
+      o.put("second", p.second().label());
+      o.put("client", p.client());
+      o.set("hr1Diff", json.valueToTree(p.hr1()));
+      o.set("mcNemar", json.valueToTree(p.mcNemar()));
+      o.set("ndcg10Diff", json.valueToTree(p.ndcg10()));
+    }
     ArrayNode methods = root.putArray("methods");
     for (FellRecExperiment.MethodResult m : r.results()) {
       ObjectNode o = methods.addObject();
@@ -218,6 +269,22 @@ public final class FellRecResults {
       o.set("aggregationShift", json.valueToTree(m.aggregationShift()));
       o.set("seconds", json.valueToTree(m.seconds()));
       o.set("sampleGenerations", json.valueToTree(m.sampleGenerations()));
+      o.set("selectedRound", json.valueToTree(m.selectedRound()));
+      o.set("validLossPerClient", json.valueToTree(m.validLossPerClient()));
+      o.set("trainLossPerClient", json.valueToTree(m.trainLossPerClient()));
+      ArrayNode seeds = o.putArray("perClientPerSeed");
+      for (List<FellRecExperiment.ClientOutcome> perSeed : m.clients()) {
+        ArrayNode cs = seeds.addArray();
+        for (FellRecExperiment.ClientOutcome c : perSeed) {
+          ObjectNode co = cs.addObject();
+          co.put("client", c.client());
+          co.put("hr1", FellRecClientReport.hr1(c));
+          co.put("recall10", FellRecClientReport.recall10(c));
+          co.put("ndcg10", FellRecClientReport.ndcg10(c));
+          co.set("hit1", json.valueToTree(c.hit1()));
+          co.set("ranks", json.valueToTree(c.ranks()));
+        }
+      }
     }
     AtomicFiles.write(file, json.writeValueAsBytes(root));
   }
@@ -244,6 +311,10 @@ public final class FellRecResults {
     m.put("proxMu", p.proxMu());
     m.put("fellrec", p.fellrec());
     m.put("maxNewTokens", p.maxNewTokens());
+    m.put("grouping", p.grouping());
+    m.put("noisyUsers", p.noisyUsers());
+    m.put("methods", p.methods());
+    m.put("selectCheckpoint", p.selectCheckpoint());
     return m;
   }
 }

@@ -4,6 +4,8 @@
  */
 package io.persona4j.experiments.fellrec;
 
+import io.persona4j.federated.strategy.FellRec;
+
 /** The methods compared by the FELLRec experiment, in table order. */
 public enum Method {
   /** Each client trains its own LoRA on its own data; nothing is sent. */
@@ -24,6 +26,12 @@ public enum Method {
    * SplitLearningFellRec}). Needs k >= 1.
    */
   FELLREC_SPLIT("FELLRec (split learning)"),
+  /** Ablation: {@link #FELLREC} with curriculum heating off (every {@code w_i = 1}). */
+  FELLREC_NO_HEATING("FELLRec, heating off"),
+  /** Ablation: {@link #FELLREC} with heating exponent divisor {@code b = 5}. */
+  FELLREC_B5("FELLRec, b = 5"),
+  /** Ablation: {@link #FELLREC} with similarity weights off (uniform before heating). */
+  FELLREC_NO_SIMILARITY("FELLRec, similarity off"),
   /** All data in one client (the privacy-violating upper bound). */
   CENTRALIZED("Centralized LoRA");
 
@@ -36,6 +44,33 @@ public enum Method {
   /** The name in tables and charts. */
   public String label() {
     return label;
+  }
+
+  /**
+   * Whether this is FELLRec's adapter-level aggregation with split storage ({@link #FELLREC} or one
+   * of its ablations).
+   */
+  public boolean fellrecVariant() {
+    return this == FELLREC
+        || this == FELLREC_NO_HEATING
+        || this == FELLREC_B5
+        || this == FELLREC_NO_SIMILARITY;
+  }
+
+  /**
+   * The FELLRec config this method runs, given the preset's: {@code preset} for {@link #FELLREC}
+   * and {@link #FELLREC_SPLIT}, with the ablation's one change for the ablations.
+   *
+   * @throws IllegalArgumentException for a method that is not FELLRec
+   */
+  public FellRec.Config fellrecConfig(FellRec.Config preset) {
+    return switch (this) {
+      case FELLREC, FELLREC_SPLIT -> preset;
+      case FELLREC_NO_HEATING -> preset.toBuilder().optHeating(false).build();
+      case FELLREC_B5 -> preset.toBuilder().optB(5).build();
+      case FELLREC_NO_SIMILARITY -> preset.toBuilder().optSimilarity(false).build();
+      default -> throw new IllegalArgumentException(name() + " is not a FELLRec method");
+    };
   }
 
   /** Whether the method talks to a server. */

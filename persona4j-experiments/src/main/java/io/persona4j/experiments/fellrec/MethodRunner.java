@@ -48,16 +48,55 @@ public final class MethodRunner {
   /** Adapter name of the centralized run. */
   public static final String CENTRAL = "central";
 
-  /** What one method's training produced. */
+  /**
+   * What one method's training produced.
+   *
+   * @param finalParameters each client's adapter to evaluate: after the last round, or after the
+   *     round with the lowest validation loss when the preset selects checkpoints
+   * @param validLoss mean validation loss after each round (clients weighted by their examples)
+   * @param validLossPerClient {@code [round - 1][client]}: each client's validation loss with its
+   *     own adapter after each round
+   * @param selectedRound the round whose parameters {@code finalParameters} holds (1-based)
+   * @param trainLossPerClient {@code [round - 1][client]}: the final local training loss each
+   *     client reported to the server (empty for methods without a server, NaN for a client that
+   *     did not report)
+   */
   public record Run(
       Method method,
       Map<String, ParameterSet> finalParameters,
       double[] validLoss,
+      double[][] validLossPerClient,
+      int selectedRound,
       long messages,
       long bytesDown,
       long bytesUp,
       double aggregationShift,
-      double seconds) {}
+      double seconds,
+      double[][] trainLossPerClient) {
+    /** A run before checkpoint selection (per-client curves and selection filled in later). */
+    Run(
+        Method method,
+        Map<String, ParameterSet> finalParameters,
+        double[] validLoss,
+        long messages,
+        long bytesDown,
+        long bytesUp,
+        double aggregationShift,
+        double seconds) {
+      this(
+          method,
+          finalParameters,
+          validLoss,
+          new double[0][],
+          validLoss.length,
+          messages,
+          bytesDown,
+          bytesUp,
+          aggregationShift,
+          seconds,
+          new double[0][]);
+    }
+  }
 
   private final LlamaModel model;
   private final LoraModel lora;
@@ -65,6 +104,7 @@ public final class MethodRunner {
   private final FellRecPreset preset;
   private final long padId;
   private final double maxGradNorm;
+  private Tracker tracker;
 
   /**
    * @param lora holds one adapter per client id and {@value #CENTRAL}, all with the same layout
@@ -105,6 +145,7 @@ public final class MethodRunner {
   /** Trains {@code method} from {@code init} (the whole adapter) with {@code seed}. */
   public Run run(Method method, long seed, ParameterSet init) throws IOException {
     long start = System.nanoTime();
+    tracker = new Tracker();
     Run r =
         switch (method) {
           case LOCAL_ONLY -> localOnly(seed, init);
@@ -114,15 +155,21 @@ public final class MethodRunner {
                   .run(seed, init, (round, full) -> validationLoss(round, full, false));
           default -> federated(method, seed, init);
         };
+    Tracker t = tracker;
+    tracker = null;
+    boolean select = preset.selectCheckpoint() && t.best > 0;
     return new Run(
         r.method(),
-        r.finalParameters(),
+        select ? t.bestParameters : r.finalParameters(),
         r.validLoss(),
+        t.perClient.toArray(new double[0][]),
+        select ? t.best : r.validLoss().length,
         r.messages(),
         r.bytesDown(),
         r.bytesUp(),
         r.aggregationShift(),
-        (System.nanoTime() - start) / 1e9);
+        (System.nanoTime() - start) / 1e9,
+        r.trainLossPerClient());
   }
 
   /** The training client of client {@code c} (its adapter, its data). */
@@ -188,7 +235,7 @@ public final class MethodRunner {
     Map<String, SplitStorageClient> split = new LinkedHashMap<>();
     for (int c = 0; c < clients.size(); c++) {
       ClientApp app = trainingClient(c, seed);
-      if (method == Method.FELLREC) {
+      if (method.fellrecVariant()) {
         SplitStorageClient s = new SplitStorageClient(app, init, preset.clientLayers(), layers);
         split.put(clients.get(c).id(), s);
         app = s;
@@ -199,10 +246,11 @@ public final class MethodRunner {
         switch (method) {
           case FEDAVG -> new FedAvg();
           case FEDPROX -> new FedProx(preset.proxMu());
-          case FELLREC -> new FellRec(preset.fellrec(), Map.of());
+          case FELLREC, FELLREC_NO_HEATING, FELLREC_B5, FELLREC_NO_SIMILARITY ->
+              new FellRec(method.fellrecConfig(preset.fellrec()), Map.of());
           default -> throw new IllegalArgumentException("not a federated method: " + method);
         };
-    if (method == Method.FELLREC) {
+    if (method.fellrecVariant()) {
       ParameterSet shared = SplitStorageClient.shared(init, preset.clientLayers(), layers);
       return serve(
           method,
@@ -251,36 +299,69 @@ public final class MethodRunner {
       for (ClientData d : clients) {
         out.put(d.id(), f.apply(method == Method.CENTRALIZED ? CENTRAL : d.id()));
       }
+      List<Map<String, Double>> reported = measured.trainingLosses();
+      double[][] trainLoss = new double[reported.size()][clients.size()];
+      for (int t = 0; t < reported.size(); t++) {
+        for (int c = 0; c < clients.size(); c++) {
+          trainLoss[t][c] = reported.get(t).getOrDefault(clients.get(c).id(), Double.NaN);
+        }
+      }
       return new Run(
           method,
           out,
           curve,
+          new double[0][],
+          preset.rounds(),
           grid.messages(),
           grid.bytesDown(),
           grid.bytesUp(),
           measured.meanShift(),
-          0);
+          0,
+          trainLoss);
     }
   }
 
   /**
    * Mean per-token validation loss over all clients' validation examples (each client weighted by
-   * its number of examples), each client evaluated with its own adapter parameters.
+   * its number of examples), each client evaluated with its own adapter parameters. Records each
+   * client's loss and, when the mean is the lowest so far, every client's parameters (the
+   * validation checkpoint).
    */
   private double validationLoss(
       int round, Function<String, ParameterSet> paramsOf, boolean central) {
     double sum = 0;
     long n = 0;
-    for (ClientData d : clients) {
+    double[] perClient = new double[clients.size()];
+    Map<String, ParameterSet> params = new LinkedHashMap<>();
+    for (int c = 0; c < clients.size(); c++) {
+      ClientData d = clients.get(c);
       String adapter = central ? CENTRAL : d.id();
+      ParameterSet p = paramsOf.apply(adapter);
+      params.put(d.id(), p);
       LoraClientApp eval = new LoraClientApp(model, lora, adapter, d.valid(), config(0, 1));
-      Instruction in =
-          new Instruction(
-              Instruction.Task.EVALUATE, round, adapter, paramsOf.apply(adapter), Map.of());
+      Instruction in = new Instruction(Instruction.Task.EVALUATE, round, adapter, p, Map.of());
       Reply r = eval.evaluate(in);
-      sum += r.metrics().get(Reply.LOSS) * d.valid().size();
+      perClient[c] = r.metrics().get(Reply.LOSS);
+      sum += perClient[c] * d.valid().size();
       n += d.valid().size();
     }
-    return sum / n;
+    double mean = sum / n;
+    if (tracker != null) {
+      tracker.perClient.add(perClient);
+      if (mean < tracker.bestLoss) {
+        tracker.bestLoss = mean;
+        tracker.best = round;
+        tracker.bestParameters = params;
+      }
+    }
+    return mean;
+  }
+
+  /** Per-client curves and the best validation checkpoint of the run in progress. */
+  private static final class Tracker {
+    final List<double[]> perClient = new ArrayList<>();
+    double bestLoss = Double.POSITIVE_INFINITY;
+    int best = -1;
+    Map<String, ParameterSet> bestParameters;
   }
 }

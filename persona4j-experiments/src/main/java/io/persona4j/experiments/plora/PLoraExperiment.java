@@ -33,6 +33,7 @@ public final class PLoraExperiment {
   private final TextEncoder textEncoder;
   private final NDManager manager;
   private final PrintStream log;
+  private PLoraRunner runner;
 
   public PLoraExperiment(
       PLoraPreset preset,
@@ -99,7 +100,7 @@ public final class PLoraExperiment {
     long t0 = System.nanoTime();
     FrozenFeatures features = FrozenFeatures.compute(bert, ids, 64);
     log.printf(Locale.ROOT, "frozen features of %d texts in %.1f s%n", ids.size(), secs(t0));
-    PLoraRunner runner = new PLoraRunner(bert, preset, features, manager);
+    runner = new PLoraRunner(bert, preset, features, manager);
     PLoraResults results = new PLoraResults(preset, modelDescription, data);
 
     // Learning rates on group "a" validation rows (first seed, 10 classes, or the first task).
@@ -152,44 +153,40 @@ public final class PLoraExperiment {
     results.setLearningRates(lrs);
     results.write(out);
 
-    Double fewMultiplier = null;
+    // The main comparison first (every task's baselines and PLoRA, seed by seed), the ablations
+    // after it: a run stopped early holds whole seeds of the main comparison.
+    Map<PLoraMethod, Double> fewMultipliers = new LinkedHashMap<>();
+    Map<Integer, PLoraRunner.Data[]> tasks = new LinkedHashMap<>();
     for (int classes : preset.classes()) {
-      PLoraRunner.Data train = PLoraRunner.data(aTrain, classes, ids);
-      PLoraRunner.Data testA = PLoraRunner.data(aTest, classes, ids);
-      PLoraRunner.Data testB = PLoraRunner.data(bTest, classes, ids);
+      tasks.put(
+          classes,
+          new PLoraRunner.Data[] {
+            PLoraRunner.data(aTrain, classes, ids),
+            PLoraRunner.data(aTest, classes, ids),
+            PLoraRunner.data(bTest, classes, ids)
+          });
+    }
+    for (boolean ablations : new boolean[] {false, true}) {
       for (long seed : preset.seeds()) {
-        for (PLoraMethod m : preset.methods(classes)) {
-          double lr = lrs.get(m)[0];
-          long t = System.nanoTime();
-          try (PLoraRunner.Trained tr =
-              runner.train(m, classes, train, lr, lrs.get(m)[1], preset.steps(), seed)) {
-            double trainSeconds = secs(t);
-            results.add(classes, m, seed, "a", 0, lr, testA, tr.predict(testA), trainSeconds);
-            results.add(classes, m, seed, "b", 0, lr, testB, tr.predict(testB), 0);
-            log.printf(
-                Locale.ROOT,
-                "%2d classes seed %d %-14s lr %-7s trained %.0f s | a: %s | b zero-shot: %s%n",
+        for (int classes : preset.classes()) {
+          for (PLoraMethod m : preset.methods(classes)) {
+            if (m.isAblation() != ablations) {
+              continue;
+            }
+            runMethod(
+                m,
                 classes,
                 seed,
-                m,
-                lr,
-                trainSeconds,
-                results.last(2).summary(),
-                results.last(1).summary());
-            if (classes == selectClasses
-                && (m == PLoraMethod.PLORA || m == PLoraMethod.USER_EMB)
-                && tr.enrols()
-                && !preset.shots().isEmpty()) {
-              if (m == PLoraMethod.PLORA && fewMultiplier == null) {
-                fewMultiplier = selectFewShot(tr, selectUsers, classes, ids, lr, seed, results);
-                results.setFewShotMultiplier(fewMultiplier);
-              }
-              double mult =
-                  fewMultiplier == null ? preset.fewShotLrMultipliers().get(0) : fewMultiplier;
-              fewShot(tr, m, fewUsers, classes, ids, lr * mult, seed, results);
-            }
+                tasks.get(classes),
+                lrs,
+                fewMultipliers,
+                selectClasses,
+                fewUsers,
+                selectUsers,
+                ids,
+                results);
+            results.write(out);
           }
-          results.write(out);
         }
       }
     }
@@ -199,9 +196,64 @@ public final class PLoraExperiment {
     return results;
   }
 
-  /** The few-shot learning-rate multiplier with the best validation accuracy at K = 10. */
+  /** Trains {@code m} on one task and seed, scores it, and (PLoRA, user-id embedding) few-shot. */
+  private void runMethod(
+      PLoraMethod m,
+      int classes,
+      long seed,
+      PLoraRunner.Data[] task,
+      Map<PLoraMethod, double[]> lrs,
+      Map<PLoraMethod, Double> fewMultipliers,
+      int selectClasses,
+      List<RatingData.UserRows> fewUsers,
+      List<RatingData.UserRows> selectUsers,
+      Map<String, long[]> ids,
+      PLoraResults results) {
+    PLoraRunner.Data train = task[0];
+    PLoraRunner.Data testA = task[1];
+    PLoraRunner.Data testB = task[2];
+    double lr = lrs.get(m)[0];
+    long t = System.nanoTime();
+    try (PLoraRunner.Trained tr =
+        runner.train(m, classes, train, lr, lrs.get(m)[1], preset.steps(), seed)) {
+      double trainSeconds = secs(t);
+      long s = System.nanoTime();
+      results.add(classes, m, seed, "a", 0, lr, testA, tr.predict(testA), trainSeconds);
+      results.add(classes, m, seed, "b", 0, lr, testB, tr.predict(testB), 0);
+      log.printf(
+          Locale.ROOT,
+          "%2d classes seed %d %-14s lr %-7s trained %.0f s, scored %.0f s | a: %s | b zero-shot:"
+              + " %s%n",
+          classes,
+          seed,
+          m,
+          lr,
+          trainSeconds,
+          secs(s),
+          results.last(2).summary(),
+          results.last(1).summary());
+      if (classes == selectClasses
+          && (m == PLoraMethod.PLORA || m == PLoraMethod.USER_EMB)
+          && tr.enrols()
+          && !preset.shots().isEmpty()) {
+        if (!fewMultipliers.containsKey(m)) {
+          // chosen once per method, on the first seed's model
+          double chosen = selectFewShot(tr, m, selectUsers, classes, ids, lr, seed, results);
+          fewMultipliers.put(m, chosen);
+          results.setFewShotMultiplier(m, chosen);
+        }
+        fewShot(tr, m, fewUsers, classes, ids, lr * fewMultipliers.get(m), seed, results);
+      }
+    }
+  }
+
+  /**
+   * The few-shot learning-rate multiplier of {@code method} with the best validation accuracy at K
+   * = 10 (the first on ties).
+   */
   private double selectFewShot(
       PLoraRunner.Trained tr,
+      PLoraMethod method,
       List<RatingData.UserRows> users,
       int classes,
       Map<String, long[]> ids,
@@ -229,10 +281,11 @@ public final class PLoraExperiment {
         }
       }
       double acc = Scores.of(pairs, classes).accuracy();
-      results.addFewShotSelection(mult, k, acc);
+      results.addFewShotSelection(method, mult, k, acc);
       log.printf(
           Locale.ROOT,
-          "select few-shot lr x%s (K = %d, %d users): validation accuracy %.4f (%.1f s)%n",
+          "select few-shot %-10s lr x%s (K = %d, %d users): validation accuracy %.4f (%.1f s)%n",
+          method,
           mult,
           k,
           users.size(),

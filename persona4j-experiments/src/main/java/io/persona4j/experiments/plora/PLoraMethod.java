@@ -48,4 +48,9 @@ public enum PLoraMethod {
   public boolean isPLora() {
     return this == PLORA || this == PLORA_NO_PDROP || this == PLORA_MI;
   }
+
+  /** Whether this is one of PLoRA's ablations (run after the main comparison). */
+  public boolean isAblation() {
+    return this == PLORA_NO_PDROP || this == PLORA_MI;
+  }
 }

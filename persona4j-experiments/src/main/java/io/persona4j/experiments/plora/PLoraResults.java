@@ -74,7 +74,7 @@ public final class PLoraResults {
   private final List<Selection> selections = new ArrayList<>();
   private final List<Map<String, Object>> fewShotSelections = new ArrayList<>();
   private Map<PLoraMethod, double[]> learningRates = Map.of();
-  private Double fewShotMultiplier;
+  private final Map<PLoraMethod, Double> fewShotMultipliers = new LinkedHashMap<>();
   private double wallSeconds = Double.NaN;
   private final int usersA;
   private final int usersB;
@@ -137,8 +137,9 @@ public final class PLoraResults {
     selections.add(new Selection(m.name(), lr, mult, steps, acc));
   }
 
-  void addFewShotSelection(double multiplier, int k, double acc) {
+  void addFewShotSelection(PLoraMethod method, double multiplier, int k, double acc) {
     Map<String, Object> s = new LinkedHashMap<>();
+    s.put("method", method.name());
     s.put("lr_multiplier", multiplier);
     s.put("shots", k);
     s.put("validation_accuracy", acc);
@@ -149,8 +150,9 @@ public final class PLoraResults {
     this.learningRates = new LinkedHashMap<>(lrs);
   }
 
-  void setFewShotMultiplier(double m) {
-    this.fewShotMultiplier = m;
+  /** The few-shot learning-rate multiplier chosen for {@code method} (over its own rate). */
+  void setFewShotMultiplier(PLoraMethod method, double m) {
+    fewShotMultipliers.put(method, m);
   }
 
   void setWallSeconds(double s) {
@@ -175,7 +177,10 @@ public final class PLoraResults {
     learningRates.forEach(
         (m, v) -> lrDoc.put(m.name(), Map.of("lr", v[0], "user_table_lr_multiplier", v[1])));
     doc.put("learning_rates", lrDoc);
-    doc.put("few_shot_lr_multiplier", fewShotMultiplier);
+    doc.put("few_shot_lr_multiplier", fewShotMultipliers.get(PLoraMethod.PLORA));
+    Map<String, Double> fewDoc = new LinkedHashMap<>();
+    fewShotMultipliers.forEach((m, v) -> fewDoc.put(m.name(), v));
+    doc.put("few_shot_lr_multipliers", fewDoc);
     doc.put("selection", selections);
     doc.put("few_shot_selection", fewShotSelections);
     doc.put("wall_seconds", wallSeconds);
@@ -267,7 +272,9 @@ public final class PLoraResults {
       var += (x - mean) * (x - mean);
     }
     double sd = v.size() > 1 ? Math.sqrt(var / (v.size() - 1)) : 0;
-    return String.format(Locale.ROOT, "%.4f ± %.4f", mean, sd);
+    // fewer seeds than the preset's (a run stopped early): say how many
+    return String.format(Locale.ROOT, "%.4f ± %.4f", mean, sd)
+        + (v.size() < preset.seeds().size() ? " (n=" + v.size() + ")" : "");
   }
 
   private double meanOf(
@@ -308,12 +315,13 @@ public final class PLoraResults {
         (m, v) ->
             lr.add(m.name() + " " + v[0] + (m.isPLora() ? " (user table x" + v[1] + ")" : "")));
     sb.append(String.join(", ", lr));
-    if (fewShotMultiplier != null) {
-      sb.append(
-          String.format(
-              Locale.ROOT,
-              "; few-shot PLoRA at %s x the PLoRA rate (chosen on group b validation rows)",
-              fewShotMultiplier));
+    if (!fewShotMultipliers.isEmpty()) {
+      List<String> few = new ArrayList<>();
+      fewShotMultipliers.forEach(
+          (m, v) -> few.add(String.format(Locale.ROOT, "%s at %s x its rate", m.label(), v)));
+      sb.append("; few-shot: ")
+          .append(String.join(", ", few))
+          .append(" (chosen on group b validation rows)");
     }
     sb.append(".\n\n");
     for (int classes : preset.classes()) {

@@ -65,6 +65,49 @@ class FellRecPresetTest {
   }
 
   @Test
+  void tastePresetsGroupByGenreWithANoisyClientAndTheAblations() {
+    for (FellRecPreset p :
+        List.of(FellRecPreset.byName("tastes"), FellRecPreset.byName("tastes-smoke"))) {
+      assertThat(p.grouping()).isEqualTo(FellRecPreset.Grouping.GENRE_KMEANS);
+      assertThat(p.noisyUsers()).isPositive();
+      assertThat(p.selectCheckpoint()).isTrue();
+      assertThat(p.methods())
+          .contains(
+              Method.FELLREC,
+              Method.FELLREC_NO_HEATING,
+              Method.FELLREC_B5,
+              Method.FELLREC_NO_SIMILARITY,
+              Method.LOCAL_ONLY,
+              Method.FEDAVG,
+              Method.FEDPROX,
+              Method.CENTRALIZED);
+    }
+    assertThat(FellRecPreset.tastes().seeds()).hasSize(3);
+    // the original presets keep their methods and last-round evaluation
+    assertThat(FellRecPreset.standard().methods()).isEqualTo(FellRecPreset.CLASSIC);
+    assertThat(FellRecPreset.standard().selectCheckpoint()).isFalse();
+    assertThatThrownBy(() -> FellRecPreset.smoke().toBuilder().optNoisyUsers(5).build())
+        .hasMessageContaining("noisyUsers 5 needs grouping GENRE_KMEANS");
+    assertThatThrownBy(() -> FellRecPreset.smoke().toBuilder().optMethods(List.of()).build())
+        .hasMessageContaining("methods must not be empty");
+  }
+
+  @Test
+  void ablationConfigsChangeOneSwitchOfThePresets() {
+    FellRec.Config base = FellRec.Config.defaults();
+    assertThat(Method.FELLREC.fellrecConfig(base)).isEqualTo(base);
+    assertThat(Method.FELLREC_NO_HEATING.fellrecConfig(base))
+        .isEqualTo(base.toBuilder().optHeating(false).build());
+    assertThat(Method.FELLREC_B5.fellrecConfig(base)).isEqualTo(base.toBuilder().optB(5).build());
+    assertThat(Method.FELLREC_NO_SIMILARITY.fellrecConfig(base))
+        .isEqualTo(base.toBuilder().optSimilarity(false).build());
+    assertThatThrownBy(() -> Method.FEDAVG.fellrecConfig(base))
+        .hasMessageContaining("FEDAVG is not a FELLRec method");
+    assertThat(Method.FELLREC_B5.fellrecVariant()).isTrue();
+    assertThat(Method.FELLREC_SPLIT.fellrecVariant()).isFalse();
+  }
+
+  @Test
   void aPresetChangedThroughItsBuilderKeepsEveryOtherField() {
     FellRecPreset smoke = FellRecPreset.smoke();
     FellRecPreset longer = smoke.toBuilder().optRounds(7).build();

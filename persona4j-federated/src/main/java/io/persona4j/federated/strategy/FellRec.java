@@ -11,6 +11,7 @@ import io.persona4j.federated.Reply;
 import io.persona4j.federated.ServerState;
 import io.persona4j.federated.Strategy;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -40,13 +41,21 @@ import java.util.Set;
 public final class FellRec implements Strategy {
 
   /**
-   * FELLRec hyper-parameters.
+   * FELLRec hyper-parameters and the ablation switches. Build with {@link #builder()} (every field
+   * optional, defaults the paper's) or the canonical constructor.
    *
    * @param a heating numerator, {@code > 0} (paper 0.7)
    * @param b heating exponent divisor, {@code > 0} (paper 1 or 5)
    * @param temperature softmax temperature of the losses, {@code > 0} (paper 0.05)
+   * @param heating curriculum heating on (the paper); off: {@code w_i = 1} for every client from
+   *     round 1, so every client mixes in the others at full similarity weight at once ({@code a},
+   *     {@code b}, {@code temperature} then have no effect)
+   * @param similarity similarity weights on (the paper); off: {@code s_ij = 1} for all pairs before
+   *     heating, so aggregation is uniform over the clients (with heating on, the off-diagonal
+   *     weights are still scaled by {@code w_i})
    */
-  public record Config(double a, double b, double temperature) {
+  public record Config(
+      double a, double b, double temperature, boolean heating, boolean similarity) {
     /** Validates the fields. */
     public Config {
       if (!(a > 0) || Double.isInfinite(a)) {
@@ -61,9 +70,75 @@ public final class FellRec implements Strategy {
       }
     }
 
-    /** The paper's defaults: a = 0.7, b = 1, temperature 0.05. */
+    /** The paper's method (heating and similarity weights on) with these hyper-parameters. */
+    public Config(double a, double b, double temperature) {
+      this(a, b, temperature, true, true);
+    }
+
+    /** The paper's defaults: a = 0.7, b = 1, temperature 0.05, heating and similarity on. */
     public static Config defaults() {
       return new Config(0.7, 1.0, 0.05);
+    }
+
+    /** A builder starting from {@link #defaults()}. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** A builder holding this config's values (to change some of them). */
+    public Builder toBuilder() {
+      return builder()
+          .optA(a)
+          .optB(b)
+          .optTemperature(temperature)
+          .optHeating(heating)
+          .optSimilarity(similarity);
+    }
+
+    /** Builds a {@link Config}: every field optional ({@code optX}), defaults the paper's. */
+    public static final class Builder {
+      private double a = 0.7;
+      private double b = 1.0;
+      private double temperature = 0.05;
+      private boolean heating = true;
+      private boolean similarity = true;
+
+      private Builder() {}
+
+      /** Heating numerator (default 0.7). */
+      public Builder optA(double a) {
+        this.a = a;
+        return this;
+      }
+
+      /** Heating exponent divisor (default 1). */
+      public Builder optB(double b) {
+        this.b = b;
+        return this;
+      }
+
+      /** Loss softmax temperature (default 0.05). */
+      public Builder optTemperature(double temperature) {
+        this.temperature = temperature;
+        return this;
+      }
+
+      /** Curriculum heating on or off (default on). */
+      public Builder optHeating(boolean heating) {
+        this.heating = heating;
+        return this;
+      }
+
+      /** Similarity weights on or off (default on; off: uniform). */
+      public Builder optSimilarity(boolean similarity) {
+        this.similarity = similarity;
+        return this;
+      }
+
+      /** The validated config. */
+      public Config build() {
+        return new Config(a, b, temperature, heating, similarity);
+      }
     }
   }
 
@@ -129,8 +204,9 @@ public final class FellRec implements Strategy {
   }
 
   /**
-   * The heated similarity matrix: {@code s_ij = (cos_ij + 1)/2}, off-diagonal entries of row i
-   * multiplied by {@link #heating heating weight} {@code w_i}.
+   * The heated similarity matrix: {@code s_ij = (cos_ij + 1)/2} ({@code 1} when {@link
+   * Config#similarity()} is off), off-diagonal entries of row i multiplied by {@link #heating
+   * heating weight} {@code w_i}.
    */
   public static double[][] similarityWeights(
       List<ParameterSet> thetas, double[] losses, int e, Config config) {
@@ -139,16 +215,19 @@ public final class FellRec implements Strategy {
       throw new IllegalArgumentException("losses.length " + losses.length + " != clients " + k);
     }
     double[] norms = new double[k];
-    for (int i = 0; i < k; i++) {
+    for (int i = 0; i < k && config.similarity(); i++) {
       norms[i] = thetas.get(i).l2Norm();
     }
     double[] w = heating(losses, e, config);
     double[][] s = new double[k][k];
     for (int i = 0; i < k; i++) {
       for (int j = i; j < k; j++) {
-        double denom = norms[i] * norms[j];
-        double cos = denom == 0 ? 0 : thetas.get(i).dot(thetas.get(j)) / denom;
-        double sim = (cos + 1) / 2;
+        double sim = 1;
+        if (config.similarity()) {
+          double denom = norms[i] * norms[j];
+          double cos = denom == 0 ? 0 : thetas.get(i).dot(thetas.get(j)) / denom;
+          sim = (cos + 1) / 2;
+        }
         s[i][j] = sim;
         s[j][i] = sim;
       }
@@ -165,7 +244,8 @@ public final class FellRec implements Strategy {
 
   /**
    * Curriculum heating weights {@code w_i = tanh(a / l~_i^(e + 1/b))} with {@code l~ =
-   * softmax(losses / temperature)}.
+   * softmax(losses / temperature)}; all 1 when {@link Config#heating()} is off (the losses are
+   * still checked).
    */
   public static double[] heating(double[] losses, int e, Config config) {
     if (e < 0) {
@@ -187,6 +267,10 @@ public final class FellRec implements Strategy {
     }
     double exponent = e + 1.0 / config.b();
     double[] w = new double[k];
+    if (!config.heating()) {
+      Arrays.fill(w, 1.0);
+      return w;
+    }
     for (int i = 0; i < k; i++) {
       double normalized = p[i] / z;
       w[i] = Math.tanh(config.a() / Math.pow(normalized, exponent));

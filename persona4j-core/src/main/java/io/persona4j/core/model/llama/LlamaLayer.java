@@ -11,12 +11,17 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import io.persona4j.core.config.LlamaConfig;
+import io.persona4j.core.kernel.KernelTimer;
+import io.persona4j.core.kernel.LowRankDelta;
 import io.persona4j.core.kernel.PackedMatrix;
+import io.persona4j.core.kernel.RowOps;
 import io.persona4j.core.kernel.WeightPrecision;
 import io.persona4j.core.model.AdditiveLinear;
 import io.persona4j.core.model.Linear;
 import io.persona4j.core.model.TorchOps;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -151,12 +156,40 @@ public final class LlamaLayer {
    * @return bytes of packed weights a decode step streams through this block
    */
   long useDecodeWeights(WeightPrecision precision) {
+    if (precision == WeightPrecision.F32) {
+      throw new IllegalArgumentException("F32 weights are read in place: useDecodeKernelInPlace");
+    }
     long bytes = 0;
     bytes += packGroup(qkv, Proj.Q, 3, precision);
     bytes += packGroup(null, Proj.O, 1, precision);
     bytes += packGroup(gateUp, Proj.GATE, 2, precision);
     bytes += packGroup(null, Proj.DOWN, 1, precision);
     return bytes;
+  }
+
+  /**
+   * Runs this block's small-batch projections on the decode kernel with the F32 weights read in
+   * place (no copy): the fused q/k/v and gate/up, o and down, and the separate parts (used when a
+   * group cannot run fused).
+   *
+   * @return whether every projection runs on the kernel now (false: no Vector API, or unusual
+   *     arrays; those projections stay on PyTorch)
+   */
+  boolean useDecodeKernelInPlace() {
+    List<Linear> all = new ArrayList<>();
+    for (Fused f : new Fused[] {qkv, gateUp}) {
+      if (f != null) {
+        all.add(f.linear());
+      }
+    }
+    for (Proj p : Proj.values()) {
+      all.add(linear(p));
+    }
+    boolean every = true;
+    for (Linear l : all) {
+      every &= l.useDecodeKernelInPlace();
+    }
+    return every;
   }
 
   private long packGroup(Fused fused, Proj first, int n, WeightPrecision precision) {
@@ -228,21 +261,34 @@ public final class LlamaLayer {
    * @return {@code [B, T, H]}
    */
   NDArray forward(NDArray x, Rope.Angles angles, NDArray mask, Rope rope, DecoderCache cache) {
-    x = x.add(attention(inputNorm.forward(x), angles, mask, rope, cache)); // [B, T, H]
-    return x.add(mlp(postAttentionNorm.forward(x))); // [B, T, H]
+    x = x.add(attention(x, angles, mask, rope, cache)); // [B, T, H]
+    NDArray m = mlpOnKernel(x); // [B, T, H] or null
+    return x.add(m != null ? m : mlp(postAttentionNorm.forward(x))); // [B, T, H]
   }
 
-  /** Grouped-query self-attention with RoPE on normed hidden states {@code h [B, T, H]}. */
+  /**
+   * Grouped-query self-attention with RoPE on the input norm of the residual stream {@code x [B, T,
+   * H]}.
+   */
   private NDArray attention(
-      NDArray h, Rope.Angles angles, NDArray mask, Rope rope, DecoderCache cache) {
-    long b = h.getShape().get(0);
-    long t = h.getShape().get(1);
+      NDArray x, Rope.Angles angles, NDArray mask, Rope rope, DecoderCache cache) {
+    long b = x.getShape().get(0);
+    long t = x.getShape().get(1);
     int groups = heads / kvHeads;
     NDArray q;
     NDArray k;
     NDArray v;
-    if (qkv != null && qkv.usable(proj, Proj.Q)) {
-      NDArray fused = addDeltas(qkv.linear().forward(h), h, Proj.Q, 3); // [B, T, (nh+2nkv)*hd]
+    // with the kernel: q and k already rotated, q already scaled by 1 / sqrt(hd)
+    NDArray rotated = qkvOnKernel(x, angles); // [B, T, (nh+2nkv)*hd] or null
+    NDArray h = rotated == null ? inputNorm.forward(x) : null; // [B, T, H]
+    if (rotated != null) {
+      NDArray y = rotated.reshape(b, t, heads + 2L * kvHeads, headDim);
+      NDList qkv3 = TorchOps.split(y, 2, heads, kvHeads, kvHeads); // [B, T, nh|nkv|nkv, hd]
+      q = qkv3.get(0); // [B, T, nh, hd]
+      k = qkv3.get(1); // [B, T, nkv, hd]
+      v = qkv3.get(2); // [B, T, nkv, hd]
+    } else if (qkv != null && qkv.usable(proj, Proj.Q)) {
+      NDArray fused = fusedForward(qkv, h, Proj.Q); // [B, T, (nh+2nkv)*hd]
       NDArray y = fused.reshape(b, t, heads + 2L * kvHeads, headDim);
       NDList qkAndV = TorchOps.split(y, 2, heads + kvHeads, kvHeads); // [B,T,nh+nkv,hd], [..nkv..]
       NDList qk = TorchOps.split(rope.apply(qkAndV.get(0), angles), 2, heads, kvHeads);
@@ -264,7 +310,8 @@ public final class LlamaLayer {
     // Query heads of one group share a KV head: fold the group into the query axis. With one
     // position (decoding), [B, 1, nh, hd] already is [B, nkv, g, hd] in memory: no transposes.
     NDArray qh = t == 1 ? q : q.transpose(0, 2, 1, 3); // [B, 1, nh, hd] or [B, nh, T, hd]
-    NDArray qg = qh.mul(queryScale()).reshape(b, kvHeads, groups * t, headDim); // [B, nkv, g*T, hd]
+    NDArray qs = rotated != null ? qh : qh.mul(queryScale()); // scaled by 1 / sqrt(hd)
+    NDArray qg = qs.reshape(b, kvHeads, groups * t, headDim); // [B, nkv, g*T, hd]
     NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)); // [B, nkv, g*T, S]
     if (mask != null) {
       scores = scores.add(mask); // [B, nkv, g*T, S]
@@ -285,7 +332,7 @@ public final class LlamaLayer {
     NDArray up;
     if (gateUp != null && gateUp.usable(proj, Proj.GATE)) {
       long inter = linear(Proj.GATE).outFeatures();
-      NDArray fused = addDeltas(gateUp.linear().forward(h), h, Proj.GATE, 2); // [B, T, 2I]
+      NDArray fused = fusedForward(gateUp, h, Proj.GATE); // [B, T, 2I]
       NDList gu = TorchOps.split(fused, 2, inter, inter); // [B, T, I] x 2
       gate = gu.get(0);
       up = gu.get(1);
@@ -295,6 +342,124 @@ public final class LlamaLayer {
     }
     NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up); // [B, T, I]
     return linear(Proj.DOWN).forward(act); // [B, T, H]
+  }
+
+  /**
+   * The fused projection of the parts starting at {@code first}, plus the deltas of those that are
+   * {@link AdditiveLinear}: on the decode kernel in one call when it applies and every delta is a
+   * {@link AdditiveLinear#kernelDeltas kernel term} (no PyTorch op per adapter), otherwise
+   * PyTorch's fused matmul and one delta per adapted part ({@link #addDeltas}).
+   */
+  private NDArray fusedForward(Fused f, NDArray h, Proj first) {
+    if (f.linear().kernelApplies(h)) {
+      List<Linear.ColumnTerm> terms = kernelTerms(f, first);
+      if (terms != null) {
+        return f.linear().forwardKernel(h, terms); // [B, T, sum(out)]
+      }
+    }
+    return addDeltas(f.linear().forward(h), h, first, f.parts().length); // [B, T, sum(out)]
+  }
+
+  /**
+   * The {@link AdditiveLinear#kernelDeltas kernel terms} of the fused parts starting at {@code
+   * first}, at their columns of the fused output; null if one of them has none.
+   */
+  private List<Linear.ColumnTerm> kernelTerms(Fused f, Proj first) {
+    List<Linear.ColumnTerm> terms = new ArrayList<>();
+    int start = 0;
+    for (int i = 0; i < f.parts().length; i++) {
+      Linear l = proj[first.ordinal() + i];
+      if (l instanceof AdditiveLinear a) {
+        List<LowRankDelta> ds = a.kernelDeltas();
+        if (ds == null) {
+          return null;
+        }
+        for (LowRankDelta d : ds) {
+          terms.add(new Linear.ColumnTerm(start, d));
+        }
+      }
+      start += (int) l.outFeatures();
+    }
+    return terms;
+  }
+
+  /**
+   * The input norm, the fused q/k/v projection (with any adapter terms), RoPE on q and k and the
+   * query scale {@code 1 / sqrt(hd)} of a small batch in one pass through the JVM: one copy of
+   * {@code x [B, T, H]} in, one array out, no PyTorch op between. Null when the kernel does not
+   * apply (then PyTorch computes all of it).
+   */
+  private NDArray qkvOnKernel(NDArray x, Rope.Angles angles) {
+    if (qkv == null || !qkv.usable(proj, Proj.Q) || !qkv.linear().kernelApplies(x)) {
+      return null;
+    }
+    List<Linear.ColumnTerm> terms = kernelTerms(qkv, Proj.Q);
+    if (terms == null) {
+      return null;
+    }
+    long t0 = KernelTimer.enabled() ? System.nanoTime() : 0;
+    int rows = (int) (x.size() / x.getShape().tail());
+    float[] h = inputNorm.forward(x.toFloatArray(), rows); // [rows, H]
+    if (h == null) {
+      return null;
+    }
+    float[] y = qkv.linear().kernelMultiply(h, rows, terms); // [rows, (nh+2nkv)*hd]
+    float[][] cs = angles.inJvm(); // cos, sin [rows, hd]
+    float scale = (float) (1.0 / Math.sqrt(headDim)); // as queryScale()
+    RowOps.rope(y, rows, y.length / rows, heads + kvHeads, headDim, cs[0], cs[1], heads, scale);
+    NDArray out =
+        x.getManager()
+            .create(y, new Shape(x.getShape().get(0), x.getShape().get(1), y.length / rows));
+    if (t0 != 0) {
+      KernelTimer.add(System.nanoTime() - t0);
+    }
+    return out;
+  }
+
+  /**
+   * The whole MLP sub-block of a small batch in one pass through the JVM: post-attention norm,
+   * fused gate/up, {@code silu(gate) * up} and down, each with its adapter terms; one copy of
+   * {@code x [B, T, H]} in, one array out ({@code [B, T, H]}), where PyTorch runs about 15 ops.
+   * Null when the kernel does not apply to every part (then PyTorch computes the block).
+   */
+  private NDArray mlpOnKernel(NDArray x) {
+    if (gateUp == null || !gateUp.usable(proj, Proj.GATE) || !gateUp.linear().kernelApplies(x)) {
+      return null;
+    }
+    Linear down = linear(Proj.DOWN);
+    List<Linear.ColumnTerm> downTerms = new ArrayList<>();
+    if (down instanceof AdditiveLinear a && a.fusable()) {
+      List<LowRankDelta> ds = a.kernelDeltas();
+      if (ds == null) {
+        return null;
+      }
+      ds.forEach(d -> downTerms.add(new Linear.ColumnTerm(0, d)));
+      down = a.base();
+    } else if (down.getClass() != Linear.class) {
+      return null; // another kind of replacement: its own forward
+    }
+    if (!down.kernelReady()) {
+      return null;
+    }
+    List<Linear.ColumnTerm> terms = kernelTerms(gateUp, Proj.GATE);
+    if (terms == null) {
+      return null;
+    }
+    long t0 = KernelTimer.enabled() ? System.nanoTime() : 0;
+    int rows = (int) (x.size() / x.getShape().tail());
+    float[] h = postAttentionNorm.forward(x.toFloatArray(), rows); // [rows, H]
+    if (h == null) {
+      return null;
+    }
+    int inter = (int) linear(Proj.GATE).outFeatures();
+    float[] gu = gateUp.linear().kernelMultiply(h, rows, terms); // [rows, 2I]
+    float[] act = RowOps.siluMul(gu, rows, inter); // [rows, I]
+    float[] y = down.kernelMultiply(act, rows, downTerms); // [rows, H]
+    NDArray out = x.getManager().create(y, x.getShape()); // [B, T, H]
+    if (t0 != 0) {
+      KernelTimer.add(System.nanoTime() - t0);
+    }
+    return out;
   }
 
   /**

@@ -53,6 +53,7 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
   private Path checkpointDirectory; // null unless loaded from a directory
   private WeightPrecision decodePrecision = WeightPrecision.F32;
   private long decodeWeightBytes; // packed bytes a decode step streams (0 while F32)
+  private boolean decodeKernel; // small-batch steps run on io.persona4j.core.kernel
 
   private LlamaModel(
       LlamaConfig config,
@@ -149,8 +150,8 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
   }
 
   /**
-   * Loads a Hugging Face model directory and, for {@code precision} BF16 or INT8, packs its
-   * projections and LM head for small-batch decoding ({@link #useDecodeWeights}).
+   * Loads a Hugging Face model directory and chooses its small-batch decode weights ({@link
+   * #useDecodeWeights}): BF16 or INT8 packs its projections and LM head, F32 reads them in place.
    */
   public static LlamaModel load(Path dir, NDManager parent, WeightPrecision precision)
       throws IOException {
@@ -166,20 +167,33 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
 
   /**
    * Decodes small batches (at most {@link io.persona4j.core.kernel.PackedMatrix#MAX_DECODE_ROWS}
-   * rows per step) on weights packed in {@code precision}: every projection of every block and the
-   * LM head are packed once by {@link io.persona4j.core.kernel.PackedMatrix} and computed by its
-   * Java Vector API kernel (the JVM needs {@code --add-modules jdk.incubator.vector}). The F32
-   * weights are overwritten with the rounded values, so prefill and anything else PyTorch computes
-   * use the same weights (a tied embedding is rounded with the LM head). F32 leaves the model
-   * unchanged. Call once, before injecting adapters; merging an adapter afterwards is refused.
+   * rows per step) on this package's Java Vector API kernel ({@code io.persona4j.core.kernel}; the
+   * JVM needs {@code --add-modules jdk.incubator.vector}), with the projection and LM head weights
+   * in {@code precision}. BF16 and INT8 pack every projection of every block and the LM head once;
+   * the F32 weights are overwritten with the rounded values, so prefill and anything else PyTorch
+   * computes use the same weights (a tied embedding is rounded with the LM head); merging an
+   * adapter afterwards is refused. F32 reads PyTorch's weights in place (no copy, nothing rounded;
+   * merges and in-place updates are seen by the next step); without the Vector API, F32 leaves
+   * every step on PyTorch. Unmerged LoRA adapters are added by the kernel too ({@link
+   * io.persona4j.core.model.AdditiveLinear#kernelDeltas}). Prefill, training and batches of more
+   * than 8 rows stay on PyTorch. Call once, before injecting adapters.
    *
-   * @throws IllegalStateException if decode weights were already chosen
+   * @throws IllegalStateException if decode weights were already chosen, or BF16/INT8 without the
+   *     Vector API
    */
   public synchronized void useDecodeWeights(WeightPrecision precision) {
-    if (decodePrecision != WeightPrecision.F32) {
+    if (decodeKernel) {
       throw new IllegalStateException("decode weights are already " + decodePrecision.cliName());
     }
     if (precision == WeightPrecision.F32) {
+      boolean every = lmHead.useDecodeKernelInPlace();
+      for (LlamaLayer layer : layers) {
+        every &= layer.useDecodeKernelInPlace();
+      }
+      decodeKernel = true;
+      if (!every) {
+        LOG.debug("F32 decode kernel not used for every projection (Vector API missing?)");
+      }
       return;
     }
     if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
@@ -195,6 +209,12 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
     bytes += LlamaLayer.packInPlace(lmHead, precision).streamedBytes();
     decodePrecision = precision;
     decodeWeightBytes = bytes;
+    decodeKernel = true;
+  }
+
+  /** Whether small-batch decode steps run the projections on the Java kernel. */
+  public boolean usesDecodeKernel() {
+    return decodeKernel && lmHead.usesDecodeKernel();
   }
 
   /** The precision small-batch decode steps stream the projection weights in. */

@@ -6,6 +6,10 @@ package io.persona4j.core.model.llama;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import io.persona4j.core.kernel.RowOps;
+import io.persona4j.core.model.TorchOps;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.Objects;
 
 /** Root-mean-square layer norm as in Llama: {@code w * x / sqrt(mean(x^2) + eps)}. */
@@ -13,6 +17,7 @@ public final class RmsNorm {
   private final NDArray weight;
   private final float eps;
   private volatile NDArray epsArray; // eps as a scalar array, lives as long as the weight
+  private volatile Boolean inPlace; // whether the weight can be read in place (checked once)
 
   /**
    * @param weight {@code [H]}
@@ -33,6 +38,24 @@ public final class RmsNorm {
   public NDArray forward(NDArray x) {
     NDArray rms = x.square().mean(new int[] {-1}, true).add(epsArray()).sqrt(); // [..., 1]
     return x.div(rms).mul(weight); // [..., H]
+  }
+
+  /**
+   * {@link #forward} on {@code rows} rows already in the JVM ({@code x [rows, H]}), with the weight
+   * read in place (the small-batch decode path, {@link RowOps#rmsNorm}); null when the weight
+   * cannot be read in place.
+   */
+  float[] forward(float[] x, int rows) {
+    Boolean ok = inPlace;
+    if (ok == null) {
+      ok = TorchOps.readableInPlace(weight);
+      inPlace = ok;
+    }
+    if (!ok || weight.hasGradient()) {
+      return null;
+    }
+    FloatBuffer w = TorchOps.inPlace(weight).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    return RowOps.rmsNorm(x, rows, w, eps);
   }
 
   private NDArray epsArray() {

@@ -26,12 +26,40 @@ public final class Rope {
 
   /**
    * cos and sin of the rotation angles of some positions, computed once per forward pass and shared
-   * by every layer.
-   *
-   * @param cos {@code [B, T, 1, headDim]}
-   * @param sin {@code [B, T, 1, headDim]}
+   * by every layer: {@code cos} and {@code sin}, {@code [B, T, 1, headDim]} each.
    */
-  public record Angles(NDArray cos, NDArray sin) {}
+  public static final class Angles {
+    private final NDArray cos;
+    private final NDArray sin;
+    private float[][] rows; // cos and sin [B * T, d] in the JVM, read on first use
+
+    Angles(NDArray cos, NDArray sin) {
+      this.cos = cos;
+      this.sin = sin;
+    }
+
+    /** {@code [B, T, 1, d]}. */
+    public NDArray cos() {
+      return cos;
+    }
+
+    /** {@code [B, T, 1, d]}. */
+    public NDArray sin() {
+      return sin;
+    }
+
+    /**
+     * cos and sin as {@code [B * T, d]} floats (one copy each per forward pass, shared by layers).
+     */
+    float[][] inJvm() {
+      float[][] r = rows;
+      if (r == null) {
+        r = new float[][] {cos.toFloatArray(), sin.toFloatArray()};
+        rows = r;
+      }
+      return r;
+    }
+  }
 
   private Rope(int headDim, NDArray cos, NDArray sin, NDArray rotateHalf) {
     this.headDim = headDim;
