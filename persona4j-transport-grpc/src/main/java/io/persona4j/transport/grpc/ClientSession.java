@@ -343,7 +343,7 @@ final class ClientSession implements StreamObserver<Inbound> {
     long now = System.nanoTime();
     int failures = inetAddress == null ? 0 : grid.throttle().failed(inetAddress, now);
     state = State.ENDED;
-    out.close(status);
+    // reported before the stream closes, so that whoever sees the refusal finds it logged
     grid.events()
         .loginRefused(
             address,
@@ -351,6 +351,7 @@ final class ClientSession implements StreamObserver<Inbound> {
             reason,
             failures,
             grid.throttle().settings().delay(failures));
+    out.close(status);
   }
 
   private void deliver(Pending p, ReplyHeader h, ParameterSet params, long bytesUp)
@@ -478,9 +479,9 @@ final class ClientSession implements StreamObserver<Inbound> {
   }
 
   /**
-   * Ends the session once: fails every pending instruction at once with {@code kind} and {@code
-   * reason}, returns reservations, closes the stream with {@code status} (null: the peer is gone
-   * already), detaches from the grid and reports the end.
+   * Ends the session once: returns reservations, reports the end, fails every pending instruction
+   * at once with {@code kind} and {@code reason}, closes the stream with {@code status} (null: the
+   * peer is gone already) and detaches from the grid.
    */
   private void end(Failure.Kind kind, String reason, Status status) {
     String id;
@@ -496,6 +497,9 @@ final class ClientSession implements StreamObserver<Inbound> {
       }
       id = clientId;
     }
+    // reported first, so that whoever sees an effect of the end (a failed request, the closed
+    // stream, the client gone from the grid) finds it logged
+    grid.events().sessionEnded(id, address, reason);
     long bytes = 0;
     for (Pending p : pending.values()) {
       p.fail(kind, reason, bytes);
@@ -508,7 +512,6 @@ final class ClientSession implements StreamObserver<Inbound> {
     }
     grid.detach(this);
     grid.connections().streamClosed(remote);
-    grid.events().sessionEnded(id, address, reason);
   }
 
   @Override

@@ -169,8 +169,8 @@ final class ConnectionLimiter {
           String why = admit(remote, child);
           if (why != null) {
             buf.remove(i);
+            refused(remote.getAddress(), why); // reported before the peer can see the close
             child.unsafe().closeForcibly();
-            refused(remote.getAddress(), why);
           } else {
             child.closeFuture().addListener(f -> release(remote));
           }
