@@ -52,24 +52,7 @@ class ClassifyCliTest {
 
   @BeforeAll
   static void train() throws IOException {
-    bert = tmp.resolve("bert");
-    CliTest.Run init =
-        CliTest.run(
-            "model",
-            "init",
-            "--family",
-            "bert",
-            "--layers",
-            "2",
-            "--hidden",
-            "32",
-            "--heads",
-            "4",
-            "--vocab",
-            "300",
-            "--out",
-            bert.toString());
-    assertThat(init.code()).as(init.err()).isZero();
+    bert = CliTest.tinyBert(tmp.resolve("bert"));
     Path data = Files.write(tmp.resolve("train.jsonl"), rows(0, 48), StandardCharsets.UTF_8);
     Path eval = Files.write(tmp.resolve("eval.jsonl"), rows(3, 16), StandardCharsets.UTF_8);
     adapter = tmp.resolve("classifier");

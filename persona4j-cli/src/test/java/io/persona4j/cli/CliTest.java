@@ -25,6 +25,30 @@ class CliTest {
 
   record Run(int code, String out, String err) {}
 
+  /**
+   * A random-weight 2-layer BERT encoder (hidden 32, vocabulary 300) made by {@code model init}.
+   */
+  static Path tinyBert(Path dir) {
+    Run init =
+        run(
+            "model",
+            "init",
+            "--family",
+            "bert",
+            "--layers",
+            "2",
+            "--hidden",
+            "32",
+            "--heads",
+            "4",
+            "--vocab",
+            "300",
+            "--out",
+            dir.toString());
+    assertThat(init.code()).as(init.err()).isZero();
+    return dir;
+  }
+
   static synchronized Run run(String... args) {
     PrintStream oldOut = System.out;
     PrintStream oldErr = System.err;

@@ -56,24 +56,7 @@ class PLoraCliTest {
 
   @BeforeAll
   static void train() throws IOException {
-    bert = tmp.resolve("bert");
-    CliTest.Run init =
-        CliTest.run(
-            "model",
-            "init",
-            "--family",
-            "bert",
-            "--layers",
-            "2",
-            "--hidden",
-            "32",
-            "--heads",
-            "4",
-            "--vocab",
-            "300",
-            "--out",
-            bert.toString());
-    assertThat(init.code()).as(init.err()).isZero();
+    bert = CliTest.tinyBert(tmp.resolve("bert"));
     List<String> data = new ArrayList<>();
     data.addAll(rows("a", true, 24, 0));
     data.addAll(rows("b", true, 24, 1));

@@ -25,27 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
  * every user's vector), with both dropouts and personalized dropout drawing.
  */
 class PLoraResumeCliTest {
-  static Path bert(Path dir) {
-    CliTest.Run init =
-        CliTest.run(
-            "model",
-            "init",
-            "--family",
-            "bert",
-            "--layers",
-            "2",
-            "--hidden",
-            "32",
-            "--heads",
-            "4",
-            "--vocab",
-            "300",
-            "--out",
-            dir.toString());
-    assertThat(init.code()).as(init.err()).isZero();
-    return dir;
-  }
-
   static Path data(Path file, String... users) throws IOException {
     List<String> rows = new ArrayList<>();
     for (int u = 0; u < users.length; u++) {
@@ -96,7 +75,7 @@ class PLoraResumeCliTest {
 
   @Test
   void resumedRunEqualsAnUninterruptedOneByteForByte(@TempDir Path tmp) throws IOException {
-    Path bert = bert(tmp.resolve("bert"));
+    Path bert = CliTest.tinyBert(tmp.resolve("bert"));
     Path data = data(tmp.resolve("train.jsonl"), "a", "b", "c", "d");
     Path whole = tmp.resolve("whole");
     Path parts = tmp.resolve("parts");
@@ -131,7 +110,7 @@ class PLoraResumeCliTest {
 
   @Test
   void resumeNeedsCheckpointsAndTheSameUsers(@TempDir Path tmp) throws IOException {
-    Path bert = bert(tmp.resolve("bert"));
+    Path bert = CliTest.tinyBert(tmp.resolve("bert"));
     Path data = data(tmp.resolve("train.jsonl"), "a", "b", "c");
     CliTest.Run none = train(bert, data, tmp.resolve("fresh"), "--max-steps", "4", "--resume");
     assertThat(none.code()).isEqualTo(1);
