@@ -6,7 +6,6 @@ package io.persona4j.bench;
 
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.config.LlamaConfig;
@@ -16,7 +15,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +26,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -264,121 +261,6 @@ final class DecodeCommand implements Callable<Integer> {
 
   // ---------------------------------------------------------------- driver (spawns the workers)
 
-  /** A worker JVM and its line protocol. */
-  private final class Worker implements AutoCloseable {
-    final String name;
-    final Process process;
-    final PrintWriter in;
-    final BufferedReader out;
-    final Map<String, Object> ready;
-    final WeightPrecision weights;
-    final String engineName;
-
-    Worker(String spec) throws IOException {
-      this.name = spec;
-      String policy = ompWaitPolicy;
-      String rest = spec;
-      if (rest.contains("@")) {
-        policy = rest.substring(rest.indexOf('@') + 1);
-        rest = rest.substring(0, rest.indexOf('@'));
-      }
-      int threads =
-          rest.contains(":")
-              ? Integer.parseInt(rest.substring(rest.indexOf(':') + 1))
-              : torchThreads;
-      rest = rest.contains(":") ? rest.substring(0, rest.indexOf(':')) : rest;
-      this.weights =
-          WeightPrecision.parse(
-              rest.contains("/")
-                  ? rest.substring(rest.indexOf('/') + 1)
-                  : DecodeCommand.this.weights);
-      String engineName = rest.contains("/") ? rest.substring(0, rest.indexOf('/')) : rest;
-      boolean lora = engineName.endsWith("+lora");
-      engineName =
-          lora ? engineName.substring(0, engineName.length() - "+lora".length()) : engineName;
-      this.engineName = engineName;
-      List<String> cmd = new ArrayList<>();
-      cmd.add(
-          ProcessHandle.current()
-              .info()
-              .command()
-              .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-      cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-      cmd.add("-cp");
-      cmd.add(System.getProperty("java.class.path"));
-      cmd.add(Bench.class.getName());
-      cmd.addAll(
-          List.of(
-              "decode",
-              "--engine",
-              engineName,
-              "--dir",
-              dir.toString(),
-              "--prompt",
-              Integer.toString(promptLength),
-              "--torch-threads",
-              Integer.toString(threads),
-              "--weights",
-              weights.cliName(),
-              "--heldout",
-              heldout.toString(),
-              "--lora-rank",
-              Integer.toString(lora ? 8 : 0)));
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
-      if (policy.equalsIgnoreCase("default")) {
-        pb.environment().remove("OMP_WAIT_POLICY"); // libgomp's default: spin briefly, then sleep
-      } else if (!policy.equalsIgnoreCase("inherit")) {
-        pb.environment().put("OMP_WAIT_POLICY", policy);
-      }
-      this.process = pb.start();
-      this.in =
-          new PrintWriter(
-              new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8), true);
-      this.out =
-          new BufferedReader(
-              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-      this.ready = read(READY);
-    }
-
-    Map<String, Object> request(String cmd) throws IOException {
-      in.println(cmd);
-      return read(RESULT);
-    }
-
-    private Map<String, Object> read(String prefix) throws IOException {
-      for (String l; (l = out.readLine()) != null; ) {
-        if (l.startsWith(prefix)) {
-          return Json.MAPPER.readValue(
-              l.substring(prefix.length()), new TypeReference<Map<String, Object>>() {});
-        }
-        System.err.println(l);
-      }
-      throw new IOException(name + " worker ended unexpectedly (exit " + exit() + ")");
-    }
-
-    private int exit() {
-      try {
-        return process.waitFor();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return -1;
-      }
-    }
-
-    @Override
-    public void close() {
-      in.println("QUIT");
-      try {
-        if (!process.waitFor(30, TimeUnit.SECONDS)) {
-          process.destroy();
-        }
-      } catch (InterruptedException e) {
-        process.destroy();
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
   private int driver(LlamaConfig config) throws Exception {
     Map<String, Object> machine = Machine.describeAndPrint();
     System.out.printf(
@@ -427,10 +309,10 @@ final class DecodeCommand implements Callable<Integer> {
     }
     int[] refs = new int[e]; // each engine's Jlama reference
     long[][] firstRows = new long[e][];
-    List<Worker> ws = new ArrayList<>();
+    List<DecodeWorkerProcess> ws = new ArrayList<>();
     try {
       for (String spec : engines) {
-        Worker w = new Worker(spec);
+        DecodeWorkerProcess w = new DecodeWorkerProcess(spec, this);
         ws.add(w);
         readies.put(w.name, w.ready);
         measured.put(w.name, new ArrayList<>());
@@ -450,13 +332,13 @@ final class DecodeCommand implements Callable<Integer> {
       }
       System.err.println("bench: warming up");
       for (int i = 0; i < warmup; i++) {
-        for (Worker w : ws) {
+        for (DecodeWorkerProcess w : ws) {
           w.request("RUN 1 " + Math.min(newTokens, 32));
         }
       }
       for (int b : batches) {
         if (b > 1) {
-          for (Worker w : ws) {
+          for (DecodeWorkerProcess w : ws) {
             w.request("RUN " + b + " " + Math.min(newTokens, 16));
           }
         }
@@ -521,7 +403,7 @@ final class DecodeCommand implements Callable<Integer> {
           }
         }
       }
-      for (Worker w : ws) {
+      for (DecodeWorkerProcess w : ws) {
         stats.put(w.name, w.request("STATS"));
         if (w.engineName.startsWith("persona4j")) {
           perplexity.put(w.name, num(w.request("PPL").get("perplexity")));
@@ -536,7 +418,7 @@ final class DecodeCommand implements Callable<Integer> {
         }
       }
     } finally {
-      for (Worker w : ws) {
+      for (DecodeWorkerProcess w : ws) {
         w.close();
       }
     }
