@@ -32,7 +32,8 @@ import picocli.CommandLine.Option;
       RecCommand.Prepare.class,
       RecTrainCommand.class,
       RecEvalCommand.class,
-      RecCommand.Experiment.class
+      RecCommand.Experiment.class,
+      RecBaseCommand.class
     })
 final class RecCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

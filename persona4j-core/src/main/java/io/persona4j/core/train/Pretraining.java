@@ -76,6 +76,35 @@ public final class Pretraining {
     }
   }
 
+  /**
+   * A document of the corpus: plain text learned on every token ({@code completion} null), or a
+   * context followed by a completion where only the completion (and EOS) is learned, as in
+   * instruction data.
+   *
+   * @param text the whole document, or the context of a completion
+   * @param completion the learned continuation of {@code text}, or null
+   */
+  public record Document(String text, String completion) {
+    public Document {
+      if (text == null) {
+        throw new IllegalArgumentException("a document needs text");
+      }
+      if (completion != null && completion.isEmpty()) {
+        throw new IllegalArgumentException("empty completion (use null for a plain document)");
+      }
+    }
+
+    /** A plain document, every token learned. */
+    public static Document plain(String text) {
+      return new Document(text, null);
+    }
+
+    /** The whole text (context and completion). */
+    public String fullText() {
+      return completion == null ? text : text + completion;
+    }
+  }
+
   /** What a run did. */
   public record Result(
       long steps, double firstLoss, double finalLoss, long tokens, int windows, double seconds) {}
@@ -89,6 +118,18 @@ public final class Pretraining {
    */
   public static Result run(
       Config config, List<String> documents, Path out, List<TrainingListener> listeners)
+      throws IOException {
+    return runDocuments(config, documents.stream().map(Document::plain).toList(), out, listeners);
+  }
+
+  /**
+   * As {@link #run(Config, List, Path, List)} on documents that may be context + completion pairs:
+   * the tokenizer is learned from their whole text; a completion document longer than {@code
+   * maxLen} is skipped (counted in {@code pretraining.json} as {@code skipped}), since cutting it
+   * would separate the completion from its context.
+   */
+  public static Result runDocuments(
+      Config config, List<Document> documents, Path out, List<TrainingListener> listeners)
       throws IOException {
     if (documents.isEmpty()) {
       throw new IllegalArgumentException("pretraining needs at least one document");
@@ -106,11 +147,21 @@ public final class Pretraining {
             config.maxLen());
     ModelInit.write(lc, config.seed(), 0.02f, DType.F32, out);
     TokenizerJsonWriter.writeByteLevelBpe(
-        out.resolve("tokenizer.json"), config.vocab(), documents, config.specialTokens());
+        out.resolve("tokenizer.json"),
+        config.vocab(),
+        documents.stream().map(Document::fullText).toList(),
+        config.specialTokens());
     try (NDManager m = TensorRuntime.newManager();
         LlamaModel lm = LlamaModel.load(out, m);
         Tokenizer tok = Tokenizer.fromDirectory(out)) {
-      List<Example> windows = windows(tok, documents, config.maxLen());
+      List<Document> plain = documents.stream().filter(d -> d.completion() == null).toList();
+      List<Example> windows =
+          new ArrayList<>(
+              windows(tok, plain.stream().map(Document::text).toList(), config.maxLen()));
+      List<Document> pairs = documents.stream().filter(d -> d.completion() != null).toList();
+      List<Example> completions = completions(tok, pairs, config.maxLen());
+      int skipped = pairs.size() - completions.size();
+      windows.addAll(completions);
       long tokens = windows.stream().mapToLong(e -> e.ids().length).sum();
       Trainer.Builder b =
           Trainer.builder()
@@ -143,7 +194,7 @@ public final class Pretraining {
               tokens,
               windows.size(),
               (System.nanoTime() - start) / 1e9);
-      writeProvenance(config, result, out);
+      writeProvenance(config, result, pairs.size() - skipped, skipped, out);
       return result;
     }
   }
@@ -167,7 +218,30 @@ public final class Pretraining {
     return out;
   }
 
-  private static void writeProvenance(Config c, Result r, Path out) throws IOException {
+  /**
+   * Each context + completion as BOS context completion EOS with only the completion and EOS
+   * learned; those longer than {@code maxLen} are left out.
+   */
+  public static List<Example> completions(Tokenizer tok, List<Document> docs, int maxLen) {
+    long[] eos = tok.eosIds();
+    List<long[]> contexts = tok.encodeAll(docs.stream().map(Document::text).toList(), true);
+    List<long[]> answers = tok.encodeAll(docs.stream().map(Document::completion).toList(), false);
+    List<Example> out = new ArrayList<>();
+    for (int i = 0; i < docs.size(); i++) {
+      long[] a = answers.get(i);
+      long[] done = eos.length == 0 ? a : Arrays.copyOf(a, a.length + 1);
+      if (eos.length > 0) {
+        done[a.length] = eos[0];
+      }
+      if (done.length > 0 && contexts.get(i).length + done.length <= maxLen) {
+        out.add(Example.completion(contexts.get(i), done));
+      }
+    }
+    return out;
+  }
+
+  private static void writeProvenance(Config c, Result r, int completionDocs, int skipped, Path out)
+      throws IOException {
     ObjectMapper json = new ObjectMapper();
     ObjectNode root = json.valueToTree(c);
     FormatVersion.stamp(root, 1);
@@ -176,6 +250,8 @@ public final class Pretraining {
     root.put("final_loss", r.finalLoss());
     root.put("tokens", r.tokens());
     root.put("windows", r.windows());
+    root.put("completion_documents", completionDocs);
+    root.put("skipped", skipped);
     root.put("seconds", r.seconds());
     AtomicFiles.write(
         out.resolve("pretraining.json"),

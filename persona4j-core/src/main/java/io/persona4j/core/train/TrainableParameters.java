@@ -91,6 +91,16 @@ public final class TrainableParameters {
     return of(all);
   }
 
+  /**
+   * These parameters less those named in {@code names} (names not among them are ignored), in the
+   * same order: what an optimizer updates on a step where an objective froze some of them.
+   */
+  public TrainableParameters without(Set<String> names) {
+    Map<String, NDArray> kept = new LinkedHashMap<>(params);
+    kept.keySet().removeAll(names);
+    return new TrainableParameters(kept);
+  }
+
   /** Parameters by name, in a fixed order (the order updates and checkpoints use). */
   public Map<String, NDArray> asMap() {
     return params;

@@ -7,6 +7,7 @@ package io.persona4j.core.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.util.Set;
 
 /**
  * What a training run minimizes: a model's forward pass and loss on a batch.
@@ -24,6 +25,17 @@ public interface TrainingObjective {
    * @return a float32 scalar on {@code m}
    */
   NDArray lossSum(Batch batch, NDManager m);
+
+  /**
+   * Names of trainable parameters to leave out of the update of the step whose micro-batches were
+   * just run (asked once per step, after the last backward pass, before the optimizer): as
+   * PyTorch's optimizers skip a parameter whose {@code requires_grad} was switched off for a batch,
+   * so that neither its momentum nor its weight decay moves it. LLaRA freezes its projector on
+   * text-only batches this way. The default freezes nothing.
+   */
+  default Set<String> frozenThisStep() {
+    return Set.of();
+  }
 
   /**
    * Evaluation of {@code batch} (called without gradient recording). The default reports the loss

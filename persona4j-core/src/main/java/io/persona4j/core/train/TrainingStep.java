@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import io.persona4j.core.TensorRuntime;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * One optimizer step, as every trainer in Persona4j takes it: {@link Trainer} (and so federated
@@ -23,7 +24,8 @@ import java.util.Objects;
  *       #meanLoss}), and its backward pass;
  *   <li>global-norm clipping ({@link GradientClipping}) or, without it, the norm alone;
  *   <li>{@link #requireFinite}: a non-finite loss or norm stops training before any update;
- *   <li>the optimizer's update at the step's learning rate, then gradients zeroed.
+ *   <li>the optimizer's update at the step's learning rate of every parameter the objective did not
+ *       freeze for this step ({@link TrainingObjective#frozenThisStep}), then gradients zeroed.
  * </ol>
  *
  * A split step runs the same pieces on two parties: the client takes the batch, the loss and the
@@ -113,7 +115,11 @@ public final class TrainingStep {
       params.zeroGradients();
       throw e;
     }
-    optimizer.step(params, learningRate);
+    Set<String> frozen = objective.frozenThisStep();
+    TrainableParameters updated = frozen.isEmpty() ? params : params.without(frozen);
+    if (updated.size() > 0) {
+      optimizer.step(updated, learningRate);
+    }
     params.zeroGradients();
     return new Result(loss, norm, targets, tokens);
   }

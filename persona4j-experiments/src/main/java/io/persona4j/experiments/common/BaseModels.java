@@ -35,6 +35,26 @@ public final class BaseModels {
   }
 
   /**
+   * The copying corpus: the training users' histories and the catalog as plain documents, then
+   * {@code copyPerUser} LLaRA prompts per user whose answer is a listed candidate copied verbatim
+   * ({@link CopyCorpus}, 5..20 candidates; only the answer is learned). Training data only.
+   */
+  public static List<Pretraining.Document> copyCorpus(
+      PreparedData data, ItemCatalog catalog, int copyPerUser, int maxLen, long seed)
+      throws IOException {
+    List<Pretraining.Document> docs = new ArrayList<>();
+    HistoryCorpus.documents(data.trainSequences(), catalog, 20).stream()
+        .map(Pretraining.Document::plain)
+        .forEach(docs::add);
+    HistoryCorpus.catalogDocuments(catalog, 20).stream()
+        .map(Pretraining.Document::plain)
+        .forEach(docs::add);
+    docs.addAll(
+        CopyCorpus.documents(CopyCorpus.samples(data, copyPerUser, 5, seed), catalog, maxLen));
+    return docs;
+  }
+
+  /**
    * Pre-trains the base model of {@code preset} on {@code docs} into {@code out} (warm-up over the
    * first 5% of steps), logging a line before and after.
    *
@@ -44,6 +64,31 @@ public final class BaseModels {
       BaseModelPreset preset,
       long seed,
       List<String> docs,
+      int prompts,
+      Path out,
+      Consumer<String> log,
+      List<TrainingListener> listeners)
+      throws IOException {
+    return pretrainDocuments(
+        preset,
+        seed,
+        docs.stream().map(Pretraining.Document::plain).toList(),
+        prompts,
+        out,
+        log,
+        listeners);
+  }
+
+  /**
+   * As {@link #pretrain}, on documents that may be context + completion pairs ({@link
+   * #copyCorpus}).
+   *
+   * @param prompts how many of {@code docs} are prompts with answers (for the log)
+   */
+  public static Pretraining.Result pretrainDocuments(
+      BaseModelPreset preset,
+      long seed,
+      List<Pretraining.Document> docs,
       int prompts,
       Path out,
       Consumer<String> log,
@@ -69,7 +114,7 @@ public final class BaseModels {
             "base model: pre-training a %d-layer, hidden-%d Llama on %d documents (histories,"
                 + " catalog, %d prompts with answers)",
             preset.layers(), preset.hidden(), docs.size(), prompts));
-    Pretraining.Result r = Pretraining.run(config, docs, out, listeners);
+    Pretraining.Result r = Pretraining.runDocuments(config, docs, out, listeners);
     log.accept(
         String.format(
             "base model: %d steps, loss %.3f -> %.3f, %.0f s",

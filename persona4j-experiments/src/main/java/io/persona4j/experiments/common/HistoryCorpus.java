@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The pre-training corpus of the small base model: what the training users watched, as text ("This
@@ -62,18 +63,31 @@ public final class HistoryCorpus {
   /** As {@link #promptDocuments(List, ItemCatalog, int)} with prompts written by {@code config}. */
   public static List<String> promptDocuments(
       List<RecSample> samples, ItemCatalog catalog, LlaraPromptConfig config) throws IOException {
+    return withPromptWriter(
+        catalog,
+        config,
+        prompt -> {
+          List<String> docs = new ArrayList<>(samples.size());
+          for (var sample : samples) {
+            docs.add(prompt.text(sample, PromptMode.TEXT) + prompt.answer(sample.target()));
+          }
+          return docs;
+        });
+  }
+
+  /**
+   * Runs {@code body} with a {@link LlaraPrompt} of {@code config} that only writes text: the
+   * prompt text needs no tokenizer, but LlaraPrompt wants one, so a throwaway stands in.
+   */
+  static <T> T withPromptWriter(
+      ItemCatalog catalog, LlaraPromptConfig config, Function<LlaraPrompt, T> body)
+      throws IOException {
     Path dir = Files.createTempDirectory("persona4j-corpus");
     Path file = dir.resolve("tokenizer.json");
     try {
-      // The prompt text needs no tokenizer; LlaraPrompt wants one, so a throwaway stands in.
       TokenizerJsonWriter.writeByteLevelBpe(file, 260, List.of("a"));
       try (Tokenizer tok = Tokenizer.load(file)) {
-        var prompt = new LlaraPrompt(tok, catalog, config);
-        List<String> docs = new ArrayList<>(samples.size());
-        for (var sample : samples) {
-          docs.add(prompt.text(sample, PromptMode.TEXT) + prompt.answer(sample.target()));
-        }
-        return docs;
+        return body.apply(new LlaraPrompt(tok, catalog, config));
       }
     } finally {
       Files.deleteIfExists(file);

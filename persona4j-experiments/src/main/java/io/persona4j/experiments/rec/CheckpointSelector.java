@@ -24,9 +24,16 @@ import java.util.function.Supplier;
  * steps (the last one included) the model is evaluated on the validation samples and the parameters
  * of the best check are kept in host memory; {@link #restoreBest()} copies them back in place after
  * training. The score is validation HR x ValidRatio of free generation (= correct / total, {@link
- * RecMetrics#hitRatio()}), the paper's rule; ties (e.g. every check at 0 when free generation never
- * names a candidate) go to the higher constrained-decoding HR@1, then to the later check. Only
- * validation data is read.
+ * RecMetrics#hitRatio()}), the paper's rule; ties at a positive score go to the higher
+ * constrained-decoding HR@1, then to the later check.
+ *
+ * <p><b>When the rule is undefined.</b> Where free generation never names the target at a check
+ * (score 0, e.g. ValidRatio 0 because the model does not copy titles), the rule has nothing to say
+ * about it; a check at 0 never beats an earlier one with a positive score, and among checks at 0
+ * the later one wins. So if every check scores 0 the final weights are tested: every method is then
+ * tested after the same number of steps, instead of at a step picked by a tie-breaker that differs
+ * between checks by a few validation users (which confounded method comparisons with training
+ * length). Only validation data is read.
  */
 public final class CheckpointSelector implements TrainingListener {
   /** One validation check. */
@@ -38,6 +45,9 @@ public final class CheckpointSelector implements TrainingListener {
     boolean beats(Check o) {
       if (score() != o.score()) {
         return score() > o.score();
+      }
+      if (score() == 0) {
+        return step > o.step;
       }
       if (constrained.hitRatio() != o.constrained.hitRatio()) {
         return constrained.hitRatio() > o.constrained.hitRatio();

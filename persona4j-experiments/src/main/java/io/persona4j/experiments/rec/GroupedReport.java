@@ -20,11 +20,12 @@ import java.util.function.Function;
 
 /**
  * The grouped setting's report: per behaviour group and overall, each LLM method's HR@1 under the
- * three protocols (constrained generation, likelihood ranking, free generation) as mean ± std over
- * seeds; paired comparisons over test users (each user's hit averaged over the seeds, bootstrap 95%
- * CI of the per-user difference; McNemar per seed on the hit/miss pairs); the linear gate's expert
- * usage per group (mean gate, gate entropy, adjusted Rand index of the top expert against the
- * groups); and the validation checks of the checkpoint selection. Also the chart.
+ * four protocols (greedy constrained generation, beam search over the candidate trie, likelihood
+ * ranking, free generation) as mean ± std over seeds; paired comparisons over test users (each
+ * user's hit averaged over the seeds, bootstrap 95% CI of the per-user difference; McNemar per seed
+ * on the hit/miss pairs); the linear gate's expert usage per group (mean gate, gate entropy,
+ * adjusted Rand index of the top expert against the groups); and the validation checks of the
+ * checkpoint selection. Also the chart.
  */
 final class GroupedReport {
   /** Bootstrap resamples' seed (fixed: the intervals are reproducible). */
@@ -51,6 +52,7 @@ final class GroupedReport {
 
   static {
     PROTOCOLS.put("constrained", LlmRecRun.Outcome::constrainedHits);
+    PROTOCOLS.put("beam " + LlmRecRun.BEAM_WIDTH, LlmRecRun.Outcome::beamHits);
     PROTOCOLS.put("likelihood", LlmRecRun.Outcome::likelihoodHits);
     PROTOCOLS.put("free generation", LlmRecRun.Outcome::generationHits);
   }
@@ -246,7 +248,7 @@ final class GroupedReport {
 
     b.append(
         "\n#### Checkpoint selection (validation HR x ValidRatio of free generation; ties by"
-            + " constrained HR@1, then the later step)\n\n");
+            + " constrained HR@1, then the later step; all checks at 0: the final weights)\n\n");
     b.append(
         "| method | seed | step: validation HR x ValidRatio / constrained HR@1 | selected |\n");
     b.append("| --- | --- | --- | --- |\n");

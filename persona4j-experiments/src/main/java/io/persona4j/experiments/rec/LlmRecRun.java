@@ -26,6 +26,7 @@ import io.persona4j.core.train.TrainingResult;
 import io.persona4j.experiments.common.FinetunePreset;
 import io.persona4j.rec.llara.AnswerMatch;
 import io.persona4j.rec.llara.BatchHook;
+import io.persona4j.rec.llara.BeamEvaluator;
 import io.persona4j.rec.llara.ConstrainedEvaluator;
 import io.persona4j.rec.llara.GenerationEvaluator;
 import io.persona4j.rec.llara.HybridEmbedder;
@@ -60,6 +61,9 @@ public final class LlmRecRun {
   /** Prefix of the router parameters (trained at the router's learning-rate multiplier). */
   static final String ROUTER_PREFIX = "moe_gate.";
 
+  /** Width of the beam protocol (beam search over the candidate trie). */
+  public static final int BEAM_WIDTH = 5;
+
   /** Tokens free generation may produce (LLaRA's default is 64; titles need far fewer). */
   static final int MAX_NEW_TOKENS = 24;
 
@@ -77,6 +81,9 @@ public final class LlmRecRun {
    * @param constrainedHits the same for constrained decoding
    * @param likelihoodHits the same for likelihood ranking
    * @param gates per test sample the linear gate's expert weights (null for K = 1 and other gates)
+   * @param beam beam search of width {@link #BEAM_WIDTH} over the candidate trie on the test
+   *     samples
+   * @param beamHits per test sample whether the beam's answer is the target
    */
   public record Outcome(
       String method,
@@ -97,7 +104,9 @@ public final class LlmRecRun {
       boolean[] generationHits,
       boolean[] constrainedHits,
       boolean[] likelihoodHits,
-      float[][] gates) {}
+      float[][] gates,
+      RecMetrics beam,
+      boolean[] beamHits) {}
 
   private LlmRecRun() {}
 
@@ -255,13 +264,19 @@ public final class LlmRecRun {
       if (out != null) {
         writePredictions(out.resolve("predictions.jsonl"), predictions, choices, catalog);
       }
-      double[][] scores =
+      double[][][] tokenLp =
           new LikelihoodRanker(llara, PromptMode.HYBRID, Math.max(1, ft.evalBatch() / 4), true)
-              .scores(eval);
+              .tokenLogProbs(eval);
+      double[][] scores = LikelihoodRanker.sums(tokenLp);
+      List<ConstrainedEvaluator.Choice> beams =
+          new BeamEvaluator(llara, PromptMode.HYBRID, ft.evalBatch(), BEAM_WIDTH)
+              .choose(eval, tokenLp);
       boolean[] genHits = new boolean[eval.size()];
       boolean[] conHits = new boolean[eval.size()];
       boolean[] likHits = new boolean[eval.size()];
+      boolean[] beamHits = new boolean[eval.size()];
       for (int i = 0; i < eval.size(); i++) {
+        beamHits[i] = beams.get(i).correct();
         genHits[i] = predictions.get(i).match().correct();
         conHits[i] = choices.get(i).correct();
         likHits[i] = argmax(scores[i]) == eval.get(i).targetIndex();
@@ -297,7 +312,9 @@ public final class LlmRecRun {
           genHits,
           conHits,
           likHits,
-          gates);
+          gates,
+          ConstrainedEvaluator.metrics(beams),
+          beamHits);
     }
   }
 

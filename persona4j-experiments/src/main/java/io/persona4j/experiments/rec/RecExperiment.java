@@ -283,6 +283,18 @@ public final class RecExperiment {
       Consumer<String> log,
       List<TrainingListener> listeners)
       throws IOException {
+    if (preset.copyPromptsPerUser() > 0) {
+      List<Pretraining.Document> docs =
+          BaseModels.copyCorpus(
+              data,
+              catalog,
+              preset.copyPromptsPerUser(),
+              preset.base().maxLen(),
+              preset.seeds().get(0));
+      long copies = docs.stream().filter(d -> d.completion() != null).count();
+      return BaseModels.pretrainDocuments(
+          preset.base(), preset.seeds().get(0), docs, (int) copies, out, log, listeners);
+    }
     List<String> prompts =
         HistoryCorpus.promptDocuments(
             PreparedData.samples(data.trainPretrain()), catalog, preset.base().maxLen());

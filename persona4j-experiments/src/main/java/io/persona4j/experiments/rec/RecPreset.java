@@ -34,6 +34,11 @@ import java.util.Objects;
  *     ValidRatio is evaluated on the test users ({@link CheckpointSelector}); 0: the final weights
  * @param groups behaviour groups: 0 for none, else the users are clustered by their genre profile
  *     into this many groups ({@link BehaviourGroups}) and every result is also reported per group
+ * @param copyPromptsPerUser 0: the base model's corpus holds the older positions' prompts with
+ *     their true answers ({@code selection.pretrainPromptsPerUser}); otherwise this many copying
+ *     prompts per user whose answer is a randomly drawn listed candidate ({@link
+ *     io.persona4j.experiments.common.CopyCorpus}), so the base model learns to copy a title
+ *     without learning which one to recommend
  */
 public record RecPreset(
     String name,
@@ -46,7 +51,8 @@ public record RecPreset(
     List<Method> methods,
     int validUsers,
     int checks,
-    int groups) {
+    int groups,
+    int copyPromptsPerUser) {
 
   /**
    * An LLM recommender: LoRA of total rank r split into {@code experts} experts (1 = plain LoRA,
@@ -70,6 +76,7 @@ public record RecPreset(
     Presets.atLeast("validUsers", validUsers, 0);
     Presets.atLeast("checks", checks, 0);
     Presets.atLeast("groups", groups, 0);
+    Presets.atLeast("copyPromptsPerUser", copyPromptsPerUser, 0);
     if (groups == 1) {
       throw new IllegalArgumentException("preset " + name + ": groups must be 0 (none) or >= 2");
     }
@@ -98,6 +105,8 @@ public record RecPreset(
         .optValidUsers(100)
         .optChecks(4)
         .optGroups(4)
+        .optSelection(s.selection().toBuilder().optPretrainPromptsPerUser(0).build())
+        .optCopyPromptsPerUser(16)
         .build();
   }
 
@@ -113,6 +122,8 @@ public record RecPreset(
         .optValidUsers(8)
         .optChecks(2)
         .optGroups(2)
+        .optSelection(s.selection().toBuilder().optPretrainPromptsPerUser(0).build())
+        .optCopyPromptsPerUser(2)
         .build();
   }
 
@@ -239,7 +250,8 @@ public record RecPreset(
         .optMethods(methods)
         .optValidUsers(validUsers)
         .optChecks(checks)
-        .optGroups(groups);
+        .optGroups(groups)
+        .optCopyPromptsPerUser(copyPromptsPerUser);
   }
 
   /** Builds a {@link RecPreset}: {@code setX} required, {@code optX} optional. */
@@ -255,6 +267,7 @@ public record RecPreset(
     private int validUsers;
     private int checks;
     private int groups;
+    private int copyPromptsPerUser;
 
     private Builder() {}
 
@@ -324,6 +337,12 @@ public record RecPreset(
       return this;
     }
 
+    /** Copying prompts per user in the base model's corpus, 0 for none (default 0). */
+    public Builder optCopyPromptsPerUser(int copyPromptsPerUser) {
+      this.copyPromptsPerUser = copyPromptsPerUser;
+      return this;
+    }
+
     /** The validated preset. */
     public RecPreset build() {
       return new RecPreset(
@@ -337,7 +356,8 @@ public record RecPreset(
           methods,
           validUsers,
           checks,
-          groups);
+          groups,
+          copyPromptsPerUser);
     }
   }
 }

@@ -110,18 +110,26 @@ public final class ResultsWriter {
             r.preset().seeds()));
     BaseModelPreset base = r.preset().base();
     FinetunePreset ft = r.preset().finetune();
+    String corpus =
+        r.preset().copyPromptsPerUser() > 0
+            ? "the training users' histories, the catalog titles and "
+                + r.preset().copyPromptsPerUser()
+                + " copying prompts per user (LLaRA prompts whose answer is a randomly drawn"
+                + " listed candidate: the base learns to copy a title, not which to recommend)"
+            : "the training users' histories, the catalog titles and older text-only prompts"
+                + " with answers";
     String baseText =
         r.base() == null
-            ? "Base model: " + r.baseModel() + " (given)."
+            ? "Base model: " + r.baseModel() + " (given" + givenBase(r.baseModel()) + ")."
             : String.format(
                 Locale.ROOT,
-                "Base model: Llama, %d layers, hidden %d, vocab %d, pre-trained %d steps on the"
-                    + " training users' histories, the catalog titles and older text-only prompts"
-                    + " with answers (loss %.3f -> %.3f).",
+                "Base model: Llama, %d layers, hidden %d, vocab %d, pre-trained %d steps on %s"
+                    + " (loss %.3f -> %.3f).",
                 base.layers(),
                 base.hidden(),
                 base.vocab(),
                 r.base().steps(),
+                corpus,
                 r.base().firstLoss(),
                 r.base().finalLoss());
     b.append(baseText)
@@ -143,7 +151,8 @@ public final class ResultsWriter {
               Locale.ROOT,
               " Checkpoints: %d validation checks on %d validation users, the best by validation"
                   + " HR x ValidRatio of free generation (ties: constrained HR@1, then the later"
-                  + " step) restored; the test users are evaluated once, with it.",
+                  + " step; every check at 0: the final weights) restored; the test users are"
+                  + " evaluated once, with it.",
               r.preset().checks(),
               r.validUsers()));
     } else {
@@ -151,11 +160,17 @@ public final class ResultsWriter {
     }
     b.append(
         " HR@1 (constrained): greedy decoding restricted by a prefix trie to the 20 candidate"
-            + " titles (ValidRatio 1 by construction).\n\n");
+            + " titles (ValidRatio 1 by construction); HR@1 (beam "
+            + LlmRecRun.BEAM_WIDTH
+            + "): beam search of width "
+            + LlmRecRun.BEAM_WIDTH
+            + " over the same trie (raw log-probabilities, no length normalization).\n\n");
     b.append(
-        "| method | HR@1 (20 candidates) | ValidRatio | HR@1 (constrained) | HR@1 (likelihood) |"
-            + " HR@10 (full ranking) | NDCG@10 (full ranking) | time per seed (s) |\n");
-    b.append("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        "| method | HR@1 (20 candidates) | ValidRatio | HR@1 (constrained) | HR@1 (beam "
+            + LlmRecRun.BEAM_WIDTH
+            + ") | HR@1 (likelihood) | HR@10 (full ranking) | NDCG@10 (full ranking) | time per"
+            + " seed (s) |\n");
+    b.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
     for (MethodResult m : r.results()) {
       b.append("| ")
           .append(m.method())
@@ -165,6 +180,8 @@ public final class ResultsWriter {
           .append(pm(m.valid()))
           .append(" | ")
           .append(constrained(r, m.method()))
+          .append(" | ")
+          .append(beam(r, m.method()))
           .append(" | ")
           .append(m.hr1Likelihood().isEmpty() ? "–" : pm(m.hr1Likelihood()))
           .append(" | ")
@@ -185,6 +202,60 @@ public final class ResultsWriter {
     for (LlmRecRun.Outcome o : r.outcomes()) {
       if (o.method().equals(method) && o.constrained() != null) {
         xs.add(o.constrained().hitRatio());
+      }
+    }
+    return xs.isEmpty() ? "–" : pm(xs);
+  }
+
+  /**
+   * What a given base model's own files say of it: its pre-training ({@code pretraining.json}:
+   * size, steps, loss) and its ValidRatio check ({@code base-check.json} of {@code rec base}), or
+   * nothing where they are missing or unreadable.
+   */
+  static String givenBase(Path dir) {
+    StringBuilder out = new StringBuilder();
+    ObjectMapper json = new ObjectMapper();
+    try {
+      Path pre = dir.resolve("pretraining.json");
+      if (java.nio.file.Files.isRegularFile(pre)) {
+        var n = json.readTree(pre.toFile());
+        out.append(
+            String.format(
+                Locale.ROOT,
+                "; Llama, %d layers, hidden %d, pre-trained %d steps (loss %.3f -> %.3f, %.0f s),"
+                    + " %d copying prompts in its corpus",
+                n.path("layers").asInt(),
+                n.path("hidden").asInt(),
+                n.path("steps").asLong(),
+                n.path("first_loss").asDouble(),
+                n.path("final_loss").asDouble(),
+                n.path("seconds").asDouble(),
+                n.path("completion_documents").asLong()));
+      }
+      Path check = dir.resolve("base-check.json");
+      if (java.nio.file.Files.isRegularFile(check)) {
+        var n = json.readTree(check.toFile());
+        out.append(
+            String.format(
+                Locale.ROOT,
+                "; free-generation ValidRatio %.4f, HR@1 %.4f on %d validation users before any"
+                    + " adapter",
+                n.path("valid_ratio").asDouble(),
+                n.path("hr1").asDouble(),
+                n.path("samples").asLong()));
+      }
+    } catch (java.io.IOException e) {
+      return "";
+    }
+    return out.toString();
+  }
+
+  /** Mean ± std over seeds of the beam protocol's HR@1, "–" for non-LLM methods. */
+  static String beam(RecExperiment.Report r, String method) {
+    List<Double> xs = new ArrayList<>();
+    for (LlmRecRun.Outcome o : r.outcomes()) {
+      if (o.method().equals(method) && o.beam() != null) {
+        xs.add(o.beam().hitRatio());
       }
     }
     return xs.isEmpty() ? "–" : pm(xs);

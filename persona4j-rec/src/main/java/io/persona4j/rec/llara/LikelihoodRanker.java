@@ -61,14 +61,39 @@ public final class LikelihoodRanker {
 
   /** Per sample, the log-probability of each candidate's answer, in candidate order. */
   public double[][] scores(List<RecSample> samples) {
-    double[][] out = new double[samples.size()][];
+    return sums(tokenLogProbs(samples));
+  }
+
+  /** Per sample and candidate the sum of its tokens' log-probabilities: the candidate's score. */
+  public static double[][] sums(double[][][] tokenLogProbs) {
+    double[][] out = new double[tokenLogProbs.length][];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = new double[tokenLogProbs[i].length];
+      for (int c = 0; c < out[i].length; c++) {
+        double sum = 0;
+        for (double lp : tokenLogProbs[i][c]) {
+          sum += lp;
+        }
+        out[i][c] = sum;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Per sample, candidate and answer token (EOS last if scored with EOS) the log-probability of
+   * that token given the prompt and the candidate's earlier tokens: what the likelihood protocol
+   * sums and what beam search over the candidate trie ({@link BeamEvaluator}) walks.
+   */
+  public double[][][] tokenLogProbs(List<RecSample> samples) {
+    double[][][] out = new double[samples.size()][][];
     Progress progress = Progress.start("likelihood ranking (samples)", Math.max(1, samples.size()));
     try (Autograd.NoGrad ignored = Autograd.noGrad();
         NDManager m = TensorRuntime.newManager()) {
       for (int i = 0; i < samples.size(); i += batchSize) {
         List<RecSample> chunk = samples.subList(i, Math.min(samples.size(), i + batchSize));
         try (NDManager bm = m.newSubManager()) {
-          double[][] s = scoreBatch(chunk, bm);
+          double[][][] s = scoreBatch(chunk, bm);
           System.arraycopy(s, 0, out, i, s.length);
         }
         progress.update(i + chunk.size());
@@ -100,7 +125,7 @@ public final class LikelihoodRanker {
     return best;
   }
 
-  private double[][] scoreBatch(List<RecSample> samples, NDManager m) {
+  private double[][][] scoreBatch(List<RecSample> samples, NDManager m) {
     LlaraPrompt prompt = model.prompt();
     LlamaModel decoder = model.decoder();
     int b = samples.size();
@@ -142,7 +167,7 @@ public final class LikelihoodRanker {
     // Segments: -1 prompt, c candidate c, -2 padding; positions restart after the prompt.
     int[][] segment = new int[b][t];
     long[] positions = new long[b * t];
-    List<long[]> picks = new ArrayList<>(); // {flat slot, token, row, candidate}
+    List<long[]> picks = new ArrayList<>(); // {flat slot, token, row, candidate, position}
     for (int r = 0; r < b; r++) {
       Arrays.fill(segment[r], -2);
       int pl = promptLen[r];
@@ -157,7 +182,7 @@ public final class LikelihoodRanker {
           segment[r][start + j] = c;
           positions[r * t + start + j] = pl + j;
           int from = j == 0 ? pl - 1 : start + j - 1; // the slot whose logits predict token j
-          picks.add(new long[] {(long) r * t + from, a[j], r, c});
+          picks.add(new long[] {(long) r * t + from, a[j], r, c, j});
         }
         start += a.length;
       }
@@ -168,9 +193,12 @@ public final class LikelihoodRanker {
         decoder.hidden(
             model.embeds(batch, m), m.create(positions, new Shape(b, t)), mask, null); // [B,T,H]
     NDArray flat = h.reshape(-1, h.getShape().get(2)); // [B*T, H]
-    double[][] scores = new double[b][];
+    double[][][] scores = new double[b][][];
     for (int r = 0; r < b; r++) {
-      scores[r] = new double[answers[r].length];
+      scores[r] = new double[answers[r].length][];
+      for (int c = 0; c < answers[r].length; c++) {
+        scores[r][c] = new double[answers[r][c].length];
+      }
     }
     for (int from = 0; from < picks.size(); from += LM_HEAD_CHUNK) {
       int n = Math.min(LM_HEAD_CHUNK, picks.size() - from);
@@ -186,7 +214,7 @@ public final class LikelihoodRanker {
         float[] lp = logp.gather(cm.create(tokens, new Shape(n, 1)), -1).toFloatArray(); // [n]
         for (int i = 0; i < n; i++) {
           long[] pick = picks.get(from + i);
-          scores[(int) pick[2]][(int) pick[3]] += lp[i];
+          scores[(int) pick[2]][(int) pick[3]][(int) pick[4]] = lp[i];
         }
       }
     }

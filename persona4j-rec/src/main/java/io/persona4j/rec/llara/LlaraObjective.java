@@ -18,6 +18,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -40,8 +41,9 @@ import java.util.SplittableRandom;
  * this object as a listener too ({@code .addListener(objective)}); training without that fails.
  *
  * <p>LLaRA freezes the projector (requires_grad = False) in text-only batches, so Adam skips it
- * there; here the projector simply gets a zero gradient in them, and AdamW still applies its
- * momentum and weight decay to it on those steps.
+ * there; here {@link #frozenThisStep} names the projector's parameters after a step whose
+ * micro-batches were all text-only, and the trainer leaves them out of that step's update (no
+ * momentum, no weight decay, no Adam step count).
  */
 public final class LlaraObjective implements TrainingObjective, TrainingListener {
   /** Which prompts the training batches use. */
@@ -67,6 +69,7 @@ public final class LlaraObjective implements TrainingObjective, TrainingListener
   private int call;
   private long hybridBatches;
   private long textBatches;
+  private boolean hybridInStep;
 
   /**
    * @throws IllegalArgumentException if the curriculum needs hybrid prompts and the model has no
@@ -140,13 +143,30 @@ public final class LlaraObjective implements TrainingObjective, TrainingListener
           "LlaraObjective does not know the training step: register it as a trainer listener"
               + " too (Trainer.Builder.addListener(objective))");
     }
+    if (call == 0) {
+      hybridInStep = false;
+    }
     PromptMode mode = modeAt(step, call++, maxSteps);
     if (mode == PromptMode.HYBRID) {
       hybridBatches++;
+      hybridInStep = true;
     } else {
       textBatches++;
     }
     return loss(batch, mode, m);
+  }
+
+  /**
+   * The projector's parameters (as {@link ItemProjector#parameters()} names them) after a step
+   * whose micro-batches were all text-only, else none: LLaRA's freezing of the projector on
+   * text-only batches.
+   */
+  @Override
+  public Set<String> frozenThisStep() {
+    if (hybridInStep || !model.supportsHybrid()) {
+      return Set.of();
+    }
+    return model.embedder().projector().parameters().keySet();
   }
 
   /** Evaluation with hybrid prompts (text-only when the model has no embedder). */
