@@ -94,6 +94,46 @@ class CheckpointSelectorTest {
     }
   }
 
+  @Test
+  void whenEveryCheckScoresZeroTheFinalWeightsAreTested() {
+    try (NDManager m = TensorRuntime.newManager()) {
+      NDArray w = m.create(new float[] {0});
+      // ValidRatio 0 at every check (the model never names a candidate): HR x VR is 0 throughout,
+      // and the constrained HR (best at step 3) must not pick an earlier step.
+      Deque<CheckpointSelector.Validation> script =
+          new ArrayDeque<>(List.of(zero(0.2), zero(0.6), zero(0.1), zero(0.3)));
+      CheckpointSelector s = new CheckpointSelector(Map.of("w", w), 12, 4, script::removeFirst);
+      run(s, w, 12, m);
+      assertThat(s.checks()).allSatisfy(c -> assertThat(c.score()).isZero());
+      assertThat(s.best().step()).isEqualTo(12);
+      s.restoreBest();
+      assertThat(w.toFloatArray()).containsExactly(12f);
+
+      // One check with a valid hit beats later checks at 0: the paper's rule applies where
+      // it is defined.
+      Deque<CheckpointSelector.Validation> s2 =
+          new ArrayDeque<>(List.of(zero(0.9), v(1, 0.1), zero(0.9), zero(0.9)));
+      CheckpointSelector sel = new CheckpointSelector(Map.of("w", w), 12, 4, s2::removeFirst);
+      run(sel, w, 12, m);
+      assertThat(sel.best().step()).isEqualTo(6);
+    }
+  }
+
+  private static void run(CheckpointSelector s, NDArray w, int steps, NDManager m) {
+    Ctx ctx = new Ctx();
+    for (long step = 1; step <= steps; step++) {
+      ctx.step = step;
+      w.set(new ai.djl.ndarray.index.NDIndex("..."), m.create(new float[] {step}));
+      s.onStep(ctx, (StepMetrics) null);
+    }
+  }
+
+  /** No valid answer of 20 (ValidRatio 0), constrained HR {@code c}. */
+  static CheckpointSelector.Validation zero(double c) {
+    return new CheckpointSelector.Validation(
+        new RecMetrics(20, 0, 0), new RecMetrics(20, 20, Math.round(c * 20)));
+  }
+
   /** {@code correct} of 20 by free generation, constrained HR {@code c}. */
   static CheckpointSelector.Validation v(int correct, double c) {
     return new CheckpointSelector.Validation(

@@ -113,7 +113,14 @@ class RecExperimentSmokeTest {
       assertThat(count(o.likelihoodHits())).isEqualTo(o.likelihood().correct());
       assertThat(count(o.generationHits())).isEqualTo(o.test().correct());
       assertThat(o.constrainedHits()).hasSize(preset.evalUsers());
+      // The beam protocol too names a candidate every time.
+      assertThat(o.beam().validRatio()).isEqualTo(1.0);
+      assertThat(count(o.beamHits())).isEqualTo(o.beam().correct());
     }
+    // The base model learned from the copying corpus: prompts whose answer is a listed candidate.
+    JsonNode pre =
+        new ObjectMapper().readTree(tmp.resolve("work/base-model/pretraining.json").toFile());
+    assertThat(pre.get("completion_documents").asLong()).isPositive();
     // Only the linear gate with K > 1 has gates to report; each is a distribution.
     assertThat(r.outcomes().get(0).gates()).isNull();
     assertThat(r.outcomes().get(2).gates()).isNull();
@@ -134,6 +141,9 @@ class RecExperimentSmokeTest {
         .contains("#### Behaviour groups")
         .contains("#### HR@1 per group")
         .contains("| iLoRA K=4 − LLaRA-LoRA (K=1) | constrained |")
+        .contains("| iLoRA K=4 − LLaRA-LoRA (K=1) | beam 5 |")
+        .contains("HR@1 (beam 5)")
+        .contains("copying prompts per user")
         .contains("#### Expert usage of the linear gate")
         .contains("#### Checkpoint selection")
         .contains("HR@1 (constrained)");

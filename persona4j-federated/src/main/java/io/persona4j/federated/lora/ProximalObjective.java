@@ -58,4 +58,9 @@ final class ProximalObjective implements TrainingObjective {
   public Evaluation evaluate(Batch batch, NDManager m) {
     return delegate.evaluate(batch, m);
   }
+
+  @Override
+  public java.util.Set<String> frozenThisStep() {
+    return delegate.frozenThisStep();
+  }
 }

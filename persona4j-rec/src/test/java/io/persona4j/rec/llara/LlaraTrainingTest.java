@@ -9,8 +9,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.persona4j.core.train.AdamW;
 import io.persona4j.core.train.Example;
 import io.persona4j.core.train.LearningRateSchedule;
+import io.persona4j.core.train.StepMetrics;
 import io.persona4j.core.train.TrainableParameters;
 import io.persona4j.core.train.Trainer;
+import io.persona4j.core.train.TrainingContext;
+import io.persona4j.core.train.TrainingListener;
 import io.persona4j.core.train.TrainingResult;
 import java.nio.file.Path;
 import java.util.List;
@@ -73,6 +76,91 @@ class LlaraTrainingTest {
       assertThat(likText.correct()).as("likelihood hits, text prompts").isGreaterThanOrEqualTo(12);
       assertThat(gen.valid()).as("valid generations").isGreaterThanOrEqualTo(18);
       assertThat(gen.correct()).as("generation hits").isGreaterThanOrEqualTo(18);
+    }
+  }
+
+  @Test
+  void textOnlyStepsLeaveTheProjectorUnchangedAsLlaraFreezesIt() throws Exception {
+    int steps = 30;
+    try (LlaraFixture f = LlaraFixture.create(dir)) {
+      LlaraModel model = f.llara(BatchHook.NONE);
+      LlaraObjective objective = new LlaraObjective(model, LlaraObjective.Curriculum.CURRICULUM, 7);
+      TrainableParameters params =
+          TrainableParameters.merge(
+              TrainableParameters.allOf(f.model), TrainableParameters.of(f.projector.parameters()));
+      List<String> changedOnText = new java.util.ArrayList<>();
+      int[] counts = new int[4]; // text steps, hybrid steps, hybrid steps that moved it, decoder
+      TrainingListener watch =
+          new TrainingListener() {
+            float[] before = projector();
+            float[] decoder = f.model.weights().get("model.norm.weight").toFloatArray();
+            long hybridSoFar;
+
+            float[] projector() {
+              List<Float> all = new java.util.ArrayList<>();
+              for (var a : f.projector.parameters().values()) {
+                for (float x : a.toFloatArray()) {
+                  all.add(x);
+                }
+              }
+              float[] out = new float[all.size()];
+              for (int i = 0; i < out.length; i++) {
+                out[i] = all.get(i);
+              }
+              return out;
+            }
+
+            @Override
+            public void onStep(TrainingContext context, StepMetrics metrics) {
+              boolean hybrid = objective.hybridBatches() > hybridSoFar;
+              hybridSoFar = objective.hybridBatches();
+              float[] now = projector();
+              if (metrics.learningRate() == 0) {
+                // The warm-up's first step has learning rate 0: nothing moves.
+                before = now;
+                return;
+              }
+              boolean moved = !java.util.Arrays.equals(now, before);
+              if (hybrid) {
+                counts[1]++;
+                counts[2] += moved ? 1 : 0;
+              } else {
+                counts[0]++;
+                if (moved) {
+                  changedOnText.add("step " + context.step());
+                }
+              }
+              float[] d = f.model.weights().get("model.norm.weight").toFloatArray();
+              counts[3] += java.util.Arrays.equals(d, decoder) ? 0 : 1;
+              decoder = d;
+              before = now;
+            }
+          };
+      try (Trainer t =
+          Trainer.builder()
+              .setParameters(params)
+              .setObjective(objective)
+              // Weight decay and momentum would move the projector on every step after its first
+              // hybrid one, were it not left out of the text-only steps' updates.
+              .setOptimizer(AdamW.builder().optWeightDecay(0.1).build())
+              .setSchedule(LearningRateSchedule.warmupCosine(3e-3, 2, steps))
+              .setTrainData(objective.register(LlaraFixture.nextItemTask(64, 4, 1)))
+              .setMaxSteps(steps)
+              .optMicroBatchSize(8)
+              .optPadId(f.prompt.padId())
+              .optSeed(4)
+              .addListener(objective)
+              .addListener(watch)
+              .build()) {
+        t.train();
+      }
+      // Text-only steps after hybrid ones occurred, and none of them moved the projector; every
+      // hybrid step did, and the decoder trained on every step.
+      assertThat(counts[0]).as("text-only steps").isGreaterThanOrEqualTo(5);
+      assertThat(counts[1]).as("hybrid steps").isGreaterThanOrEqualTo(5);
+      assertThat(changedOnText).as("text-only steps that moved the projector").isEmpty();
+      assertThat(counts[2]).as("hybrid steps that moved the projector").isEqualTo(counts[1]);
+      assertThat(counts[3]).as("steps that moved the decoder").isEqualTo(counts[0] + counts[1]);
     }
   }
 }
