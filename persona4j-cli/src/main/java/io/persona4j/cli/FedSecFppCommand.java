@@ -69,6 +69,12 @@ final class FedSecFppCommand implements Callable<Integer> {
   @Option(names = "--warmup-steps", description = "Local steps before SecFPP's clustering.")
   Integer warmupSteps;
 
+  @Option(names = "--lr", description = "AdamW learning rate of prompts and heads.")
+  Double learningRate;
+
+  @Option(names = "--virtual-tokens", description = "Soft prompt length.")
+  Integer virtualTokens;
+
   @Option(names = "--no-movielens", description = "Skip the MovieLens setting.")
   boolean noMovielens;
 
@@ -82,28 +88,32 @@ final class FedSecFppCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     SecFppPreset p = SecFppPreset.named(preset);
-    p =
-        new SecFppPreset(
-            p.name(),
-            p.clients(),
-            trainPerClient != null ? trainPerClient : p.trainPerClient(),
-            p.testPerClient(),
-            p.maxTokens(),
-            p.virtualTokens(),
-            rounds != null ? rounds : p.rounds(),
-            localSteps != null ? localSteps : p.localSteps(),
-            warmupSteps != null ? warmupSteps : p.warmupSteps(),
-            p.batchSize(),
-            p.learningRate(),
-            p.clipNorm(),
-            seeds != null ? LongStream.rangeClosed(1, seeds).boxed().toList() : p.seeds(),
-            p.alphas(),
-            p.epsilons(),
-            p.movielens() && !noMovielens,
-            p.domains(),
-            p.clusterMaxK(),
-            p.clusterRestarts(),
-            p.clusterIterations());
+    SecFppPreset.Builder b = p.toBuilder();
+    if (trainPerClient != null) {
+      b.optTrainPerClient(trainPerClient);
+    }
+    if (rounds != null) {
+      b.optRounds(rounds);
+    }
+    if (localSteps != null) {
+      b.optLocalSteps(localSteps);
+    }
+    if (warmupSteps != null) {
+      b.optWarmupSteps(warmupSteps);
+    }
+    if (learningRate != null) {
+      b.optLearningRate(learningRate);
+    }
+    if (virtualTokens != null) {
+      b.optVirtualTokens(virtualTokens);
+    }
+    if (seeds != null) {
+      b.optSeeds(LongStream.rangeClosed(1, seeds).boxed().toList());
+    }
+    if (noMovielens) {
+      b.optMovielens(false);
+    }
+    p = b.build();
     Path reviewsDir = Installation.dataSet("--reviews", reviews, "amazon-food-reviews");
     Path movielensDir = Installation.dataSet("--movielens", movielens, RecCommand.DEFAULT_DATA);
     Path dir = out != null ? out : Path.of("target", "secfpp-" + p.name());

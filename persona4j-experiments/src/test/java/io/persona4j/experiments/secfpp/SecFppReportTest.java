@@ -50,7 +50,9 @@ class SecFppReportTest {
         k > 0 ? List.of(0, 1) : List.of(),
         ari,
         List.of(),
-        0.25);
+        0.25,
+        Double.NaN,
+        Double.NaN);
   }
 
   @Test
