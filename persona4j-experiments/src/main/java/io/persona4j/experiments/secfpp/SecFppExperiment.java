@@ -85,6 +85,9 @@ public final class SecFppExperiment {
           train.add(SecFppRunner.examples(c.trainTexts(), c.trainLabels(), textEncoder));
           test.add(SecFppRunner.examples(c.testTexts(), c.testLabels(), textEncoder));
         }
+        results.add(
+            MajorityBaseline.run(
+                s.getKey(), seed, s.getValue(), domains.getOrDefault(s.getKey(), List.of())));
         List<Object[]> runs = new ArrayList<>();
         runs.add(new Object[] {SecFppMethod.LOCAL, 0.0});
         runs.add(new Object[] {SecFppMethod.FEDAVG, 0.0});
