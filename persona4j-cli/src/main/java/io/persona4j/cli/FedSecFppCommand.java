@@ -75,6 +75,16 @@ final class FedSecFppCommand implements Callable<Integer> {
   @Option(names = "--virtual-tokens", description = "Soft prompt length.")
   Integer virtualTokens;
 
+  @Option(
+      names = "--cluster-restarts",
+      description = "Initializations per k of SecFPP's secure clustering.")
+  Integer clusterRestarts;
+
+  @Option(
+      names = "--cluster-iterations",
+      description = "Largest number of Lloyd iterations per restart (each is two secure sums).")
+  Integer clusterIterations;
+
   @Option(names = "--no-movielens", description = "Skip the MovieLens setting.")
   boolean noMovielens;
 
@@ -109,6 +119,12 @@ final class FedSecFppCommand implements Callable<Integer> {
     }
     if (seeds != null) {
       b.optSeeds(LongStream.rangeClosed(1, seeds).boxed().toList());
+    }
+    if (clusterRestarts != null) {
+      b.optClusterRestarts(clusterRestarts);
+    }
+    if (clusterIterations != null) {
+      b.optClusterIterations(clusterIterations);
     }
     if (noMovielens) {
       b.optMovielens(false);

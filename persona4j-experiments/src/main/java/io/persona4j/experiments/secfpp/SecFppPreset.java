@@ -211,6 +211,8 @@ public record SecFppPreset(
     private double learningRate;
     private List<Long> seeds;
     private boolean movielens;
+    private int clusterRestarts;
+    private int clusterIterations;
 
     private Builder(SecFppPreset base) {
       this.base = base;
@@ -223,6 +225,18 @@ public record SecFppPreset(
       learningRate = base.learningRate;
       seeds = base.seeds;
       movielens = base.movielens;
+      clusterRestarts = base.clusterRestarts;
+      clusterIterations = base.clusterIterations;
+    }
+
+    public Builder optClusterRestarts(int v) {
+      clusterRestarts = v;
+      return this;
+    }
+
+    public Builder optClusterIterations(int v) {
+      clusterIterations = v;
+      return this;
     }
 
     public Builder optTrainPerClient(int v) {
@@ -292,8 +306,8 @@ public record SecFppPreset(
           movielens,
           base.domains,
           base.clusterMaxK,
-          base.clusterRestarts,
-          base.clusterIterations);
+          clusterRestarts,
+          clusterIterations);
     }
   }
 }
