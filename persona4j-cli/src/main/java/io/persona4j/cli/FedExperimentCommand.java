@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
     subcommands = {
       FedExperimentFellRecCommand.class,
       FedSecFppCommand.class,
-      FedSecFppSweepCommand.class
+      FedSecFppSweepCommand.class,
+      FedSecFppProbeCommand.class
     })
 final class FedExperimentCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

@@ -7,8 +7,11 @@ package io.persona4j.cli;
 import ai.djl.ndarray.NDManager;
 import io.persona4j.core.TensorRuntime;
 import io.persona4j.experiments.secfpp.SecFppExperiment;
+import io.persona4j.experiments.secfpp.SecFppMethod;
 import io.persona4j.experiments.secfpp.SecFppPreset;
 import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.LongStream;
 import picocli.CommandLine.Command;
@@ -85,6 +88,21 @@ final class FedSecFppCommand implements Callable<Integer> {
       description = "Largest number of Lloyd iterations per restart (each is two secure sums).")
   Integer clusterIterations;
 
+  @Option(
+      names = "--methods",
+      split = ",",
+      description =
+          "Methods to run (default LOCAL,FEDAVG,DP,SECFPP,SECFPP_DATA; also SECFPP_SHARED_INIT,"
+              + " a labelled variant); the MAJORITY baseline always runs.")
+  List<SecFppMethod> methods;
+
+  @Option(
+      names = "--previous",
+      description =
+          "results.json of an earlier run of the same preset and seeds, reported together with"
+              + " this run (e.g. to add a variant to a finished run).")
+  Path previous;
+
   @Option(names = "--no-movielens", description = "Skip the MovieLens setting.")
   boolean noMovielens;
 
@@ -139,8 +157,14 @@ final class FedSecFppCommand implements Callable<Integer> {
     }
     try (NDManager m = TensorRuntime.newManager();
         ExperimentEncoder enc = ExperimentEncoder.open(model, p.maxTokens(), m)) {
-      new SecFppExperiment(p, enc.bert(), enc.text(), m, System.out)
-          .run(reviewsDir, movielensDir, dir);
+      SecFppExperiment e = new SecFppExperiment(p, enc.bert(), enc.text(), m, System.out);
+      if (methods != null) {
+        e.optMethods(EnumSet.copyOf(methods));
+      }
+      if (previous != null) {
+        e.optPrevious(SecFppExperiment.readRuns(previous));
+      }
+      e.run(reviewsDir, movielensDir, dir);
     }
     System.out.println(
         "results: " + dir.resolve("results.md") + ", " + dir.resolve("results.json"));

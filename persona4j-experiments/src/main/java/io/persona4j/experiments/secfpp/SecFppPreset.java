@@ -154,8 +154,10 @@ public record SecFppPreset(
 
   /**
    * The two-domain federation only (issue 17): all-MiniLM-L6-v2, 20 clients (10 Amazon review
-   * clients, 10 MovieLens users) of 16 + 16 examples, 32 tokens, 4 virtual tokens, 3 rounds of 4
-   * local steps (batch 4), 8 warm-up steps before SecFPP's clustering, 3 seeds, epsilon 1, 4, 8.
+   * clients, 10 MovieLens users) of 16 training, 16 validation and 16 test examples, 32 tokens, 4
+   * virtual tokens, 2 rounds of 4 local steps (batch 4) at lr 0.01 (chosen on validation by {@code
+   * fed experiment secfpp-sweep}, see docs/RESULTS.md), 8 warm-up steps before SecFPP's clustering,
+   * 3 seeds, epsilon 1, 4, 8.
    */
   public static SecFppPreset domainsPreset() {
     return new SecFppPreset(
@@ -166,11 +168,11 @@ public record SecFppPreset(
         16,
         32,
         4,
-        3,
+        2,
         4,
         8,
         4,
-        0.05,
+        0.01,
         1.0,
         List.of(1L, 2L, 3L),
         List.of(),

@@ -122,7 +122,10 @@ public final class SecFppRunner {
           domains.size() + " domains for " + train.size() + " clients");
     }
     long start = System.nanoTime();
-    boolean secfpp = method == SecFppMethod.SECFPP || method == SecFppMethod.SECFPP_DATA;
+    boolean secfpp =
+        method == SecFppMethod.SECFPP
+            || method == SecFppMethod.SECFPP_DATA
+            || method == SecFppMethod.SECFPP_SHARED_INIT;
     boolean trainLocal = method == SecFppMethod.LOCAL || secfpp;
     Map<String, SecFppClientApp> apps = new TreeMap<>();
     SoftPromptConfig pc =
@@ -142,7 +145,7 @@ public final class SecFppRunner {
                 trainLocal,
                 8,
                 seed * 31 + 1,
-                seed * 1000 + i,
+                method == SecFppMethod.SECFPP_SHARED_INIT ? seed * 1000 : seed * 1000 + i,
                 encoder.config().padTokenId(),
                 method == SecFppMethod.SECFPP_DATA
                     ? SecFppClientConfig.ClusterSignal.DATA_EMBEDDING
@@ -206,7 +209,7 @@ public final class SecFppRunner {
           }
           eps = dp.epsilon();
         }
-        case SECFPP, SECFPP_DATA -> {
+        case SECFPP, SECFPP_DATA, SECFPP_SHARED_INIT -> {
           Map<String, ClientApp> secured = new TreeMap<>();
           apps.forEach((id, a) -> secured.put(id, new SecAggClientApp(a, RandomSource.secure())));
           try (InMemoryGrid grid = new InMemoryGrid(secured, 2)) {
