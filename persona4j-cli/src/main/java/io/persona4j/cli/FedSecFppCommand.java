@@ -92,15 +92,15 @@ final class FedSecFppCommand implements Callable<Integer> {
       names = "--methods",
       split = ",",
       description =
-          "Methods to run (default LOCAL,FEDAVG,DP,SECFPP,SECFPP_DATA; also SECFPP_SHARED_INIT,"
-              + " a labelled variant); the MAJORITY baseline always runs.")
+          "Methods to run, of LOCAL,FEDAVG,DP,SECFPP,SECFPP_DATA (default: all); the MAJORITY"
+              + " baseline always runs.")
   List<SecFppMethod> methods;
 
   @Option(
       names = "--previous",
       description =
           "results.json of an earlier run of the same preset and seeds, reported together with"
-              + " this run (e.g. to add a variant to a finished run).")
+              + " this run (e.g. to add a method to a finished run).")
   Path previous;
 
   @Option(names = "--no-movielens", description = "Skip the MovieLens setting.")

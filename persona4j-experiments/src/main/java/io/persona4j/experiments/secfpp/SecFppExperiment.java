@@ -37,13 +37,7 @@ public final class SecFppExperiment {
   private final TextEncoder textEncoder;
   private final NDManager manager;
   private final PrintStream log;
-  private Set<SecFppMethod> methods =
-      EnumSet.of(
-          SecFppMethod.LOCAL,
-          SecFppMethod.FEDAVG,
-          SecFppMethod.DP,
-          SecFppMethod.SECFPP,
-          SecFppMethod.SECFPP_DATA);
+  private Set<SecFppMethod> methods = EnumSet.allOf(SecFppMethod.class);
   private List<RunResult> previous = List.of();
 
   public SecFppExperiment(
@@ -60,9 +54,8 @@ public final class SecFppExperiment {
   }
 
   /**
-   * The methods to run (default: every method but {@link SecFppMethod#SECFPP_SHARED_INIT}); the
-   * majority baseline always runs (it trains nothing). {@code SECFPP_DATA} runs on settings with
-   * known domains only.
+   * The methods to run (default: all); the majority baseline always runs (it trains nothing).
+   * {@code SECFPP_DATA} runs on settings with known domains only.
    */
   public SecFppExperiment optMethods(Set<SecFppMethod> methods) {
     if (methods.isEmpty()) {
@@ -161,9 +154,6 @@ public final class SecFppExperiment {
         }
         if (methods.contains(SecFppMethod.SECFPP_DATA) && domains.containsKey(setting)) {
           runs.add(new Object[] {SecFppMethod.SECFPP_DATA, 0.0});
-        }
-        if (methods.contains(SecFppMethod.SECFPP_SHARED_INIT)) {
-          runs.add(new Object[] {SecFppMethod.SECFPP_SHARED_INIT, 0.0});
         }
         for (Object[] r : runs) {
           RunResult res =

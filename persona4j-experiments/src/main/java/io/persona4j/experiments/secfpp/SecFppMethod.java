@@ -17,12 +17,6 @@ package io.persona4j.experiments.secfpp;
  *   <li>{@code SECFPP_DATA}: a diagnostic variant (not the paper's), the same as {@code SECFPP} but
  *       clustering on each client's mean frozen-encoder embedding of its training texts instead of
  *       its warm-up prompt drift (run on the two-domain setting only).
- *   <li>{@code SECFPP_SHARED_INIT}: a labelled variant (not the paper's as shipped here), the same
- *       as {@code SECFPP} (warm-up drift of P_G as the clustering signal) but every client
- *       initializes its local head from one public seed (which also seeds the order of its own
- *       minibatches) instead of a per-client seed, so that the clients' warm-up moves start from
- *       the same model, as P_G0 already does (in the paper's CLIP setting the classifier, the text
- *       encoder's class embeddings, is common to all clients). Run only when asked for.
  * </ul>
  */
 public enum SecFppMethod {
@@ -30,6 +24,5 @@ public enum SecFppMethod {
   FEDAVG,
   DP,
   SECFPP,
-  SECFPP_DATA,
-  SECFPP_SHARED_INIT
+  SECFPP_DATA
 }

@@ -23,7 +23,7 @@ import java.util.stream.Collectors;
  */
 public final class SecFppReport {
   /** The methods every other is compared with. */
-  static final List<String> REFERENCES = List.of("SECFPP", "SECFPP_DATA", "SECFPP_SHARED_INIT");
+  static final List<String> REFERENCES = List.of("SECFPP", "SECFPP_DATA");
 
   private SecFppReport() {}
 

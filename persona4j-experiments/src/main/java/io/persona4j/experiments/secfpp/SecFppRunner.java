@@ -122,10 +122,7 @@ public final class SecFppRunner {
           domains.size() + " domains for " + train.size() + " clients");
     }
     long start = System.nanoTime();
-    boolean secfpp =
-        method == SecFppMethod.SECFPP
-            || method == SecFppMethod.SECFPP_DATA
-            || method == SecFppMethod.SECFPP_SHARED_INIT;
+    boolean secfpp = method == SecFppMethod.SECFPP || method == SecFppMethod.SECFPP_DATA;
     boolean trainLocal = method == SecFppMethod.LOCAL || secfpp;
     Map<String, SecFppClientApp> apps = new TreeMap<>();
     SoftPromptConfig pc =
@@ -145,7 +142,7 @@ public final class SecFppRunner {
                 trainLocal,
                 8,
                 seed * 31 + 1,
-                method == SecFppMethod.SECFPP_SHARED_INIT ? seed * 1000 : seed * 1000 + i,
+                seed * 1000 + i,
                 encoder.config().padTokenId(),
                 method == SecFppMethod.SECFPP_DATA
                     ? SecFppClientConfig.ClusterSignal.DATA_EMBEDDING
@@ -209,7 +206,7 @@ public final class SecFppRunner {
           }
           eps = dp.epsilon();
         }
-        case SECFPP, SECFPP_DATA, SECFPP_SHARED_INIT -> {
+        case SECFPP, SECFPP_DATA -> {
           Map<String, ClientApp> secured = new TreeMap<>();
           apps.forEach((id, a) -> secured.put(id, new SecAggClientApp(a, RandomSource.secure())));
           try (InMemoryGrid grid = new InMemoryGrid(secured, 2)) {

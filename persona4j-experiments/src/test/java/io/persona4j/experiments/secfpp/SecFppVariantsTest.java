@@ -22,7 +22,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The drift probe, the shared-initialization variant and adding runs to a finished run. */
+/** The drift probe and adding runs to a finished run. */
 class SecFppVariantsTest {
   private static BertModel tinyBert(NDManager m) throws Exception {
     return BertModel.load(
@@ -64,7 +64,7 @@ class SecFppVariantsTest {
   }
 
   @Test
-  void variantAddedToAFinishedRunIsReportedBesideItsRuns(@TempDir Path dir) throws Exception {
+  void methodAddedToAFinishedRunIsReportedBesideItsRuns(@TempDir Path dir) throws Exception {
     SecFppPreset p = domainsOnly().toBuilder().optValidPerClient(0).build();
     Path first = dir.resolve("first");
     Path second = dir.resolve("second");
@@ -90,20 +90,20 @@ class SecFppVariantsTest {
       }
       all =
           new SecFppExperiment(p, bert, te, m, quiet)
-              .optMethods(EnumSet.of(SecFppMethod.SECFPP_SHARED_INIT))
+              .optMethods(EnumSet.of(SecFppMethod.SECFPP_DATA))
               .optPrevious(read)
               .run(reviews, movies, second);
     }
-    // alpha 0.1 and domains: MAJORITY once each (from the first run), LOCAL, the variant
+    // alpha 0.1 and domains: MAJORITY once each (from the first run), LOCAL; then SECFPP_DATA on
+    // the domains setting only
     assertThat(all)
         .extracting(RunResult::method)
-        .containsExactly(
-            "MAJORITY", "LOCAL", "MAJORITY", "LOCAL", "SECFPP_SHARED_INIT", "SECFPP_SHARED_INIT");
-    RunResult variant = all.get(5);
-    assertThat(variant.setting()).isEqualTo("domains");
-    assertThat(variant.clusters()).isBetween(1, 3);
-    assertThat(variant.withinDomainCosine()).isBetween(-1.0, 1.0);
+        .containsExactly("MAJORITY", "LOCAL", "MAJORITY", "LOCAL", "SECFPP_DATA");
+    RunResult added = all.get(4);
+    assertThat(added.setting()).isEqualTo("domains");
+    assertThat(added.clusters()).isBetween(1, 3);
+    assertThat(added.withinDomainCosine()).isBetween(-1.0, 1.0);
     assertThat(Files.readString(second.resolve("results.md")))
-        .contains("| SECFPP_SHARED_INIT - LOCAL | ", "| SECFPP_SHARED_INIT - MAJORITY | ");
+        .contains("| SECFPP_DATA - LOCAL | ", "| SECFPP_DATA - MAJORITY | ");
   }
 }
