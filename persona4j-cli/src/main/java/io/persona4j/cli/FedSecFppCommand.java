@@ -130,6 +130,9 @@ final class FedSecFppCommand implements Callable<Integer> {
       b.optWarmupSteps(warmupSteps);
     }
     if (learningRate != null) {
+      if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
+        throw new IllegalArgumentException("--lr must be a finite number > 0, got " + learningRate);
+      }
       b.optLearningRate(learningRate);
     }
     if (virtualTokens != null) {
