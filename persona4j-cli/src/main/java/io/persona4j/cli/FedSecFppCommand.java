@@ -72,6 +72,13 @@ final class FedSecFppCommand implements Callable<Integer> {
   @Option(names = "--warmup-steps", description = "Local steps before SecFPP's clustering.")
   Integer warmupSteps;
 
+  @Option(
+      names = "--valid-per-client",
+      description =
+          "Validation examples per client (from the training source; 0: no validation split, as"
+              + " the domains preset had before issue 17's sweep).")
+  Integer validPerClient;
+
   @Option(names = "--lr", description = "AdamW learning rate of prompts and heads.")
   Double learningRate;
 
@@ -128,6 +135,9 @@ final class FedSecFppCommand implements Callable<Integer> {
     }
     if (warmupSteps != null) {
       b.optWarmupSteps(warmupSteps);
+    }
+    if (validPerClient != null) {
+      b.optValidPerClient(validPerClient);
     }
     if (learningRate != null) {
       if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
