@@ -106,26 +106,17 @@ public final class SecFppDriftProbe {
 
   private Moves moves(List<List<Example>> train, long seed, ClientSeed seeds, boolean data)
       throws Exception {
-    SoftPromptConfig pc =
-        new SoftPromptConfig(
-            preset.virtualTokens(),
-            encoder.config().hiddenSize(),
-            SoftPromptConfig.Init.RANDOM,
-            0.02);
+    SoftPromptConfig pc = SecFppRunner.promptConfig(preset, encoder);
     List<double[]> full = new ArrayList<>();
     List<double[]> projected = new ArrayList<>();
     for (int i = 0; i < train.size(); i++) {
       SecFppClientConfig cc =
-          new SecFppClientConfig(
-              preset.learningRate(),
-              preset.localSteps(),
-              preset.warmupSteps(),
-              preset.batchSize(),
-              true,
-              8,
-              seed * 31 + 1,
+          SecFppRunner.clientConfig(
+              preset,
+              encoder,
+              seed,
               seeds.of(i),
-              encoder.config().padTokenId(),
+              true,
               data
                   ? SecFppClientConfig.ClusterSignal.DATA_EMBEDDING
                   : SecFppClientConfig.ClusterSignal.PROMPT_DRIFT);

@@ -125,25 +125,16 @@ public final class SecFppRunner {
     boolean secfpp = method == SecFppMethod.SECFPP || method == SecFppMethod.SECFPP_DATA;
     boolean trainLocal = method == SecFppMethod.LOCAL || secfpp;
     Map<String, SecFppClientApp> apps = new TreeMap<>();
-    SoftPromptConfig pc =
-        new SoftPromptConfig(
-            preset.virtualTokens(),
-            encoder.config().hiddenSize(),
-            SoftPromptConfig.Init.RANDOM,
-            0.02);
+    SoftPromptConfig pc = promptConfig(preset, encoder);
     try {
       for (int i = 0; i < train.size(); i++) {
         SecFppClientConfig cc =
-            new SecFppClientConfig(
-                preset.learningRate(),
-                preset.localSteps(),
-                preset.warmupSteps(),
-                preset.batchSize(),
-                trainLocal,
-                8,
-                seed * 31 + 1,
+            clientConfig(
+                preset,
+                encoder,
+                seed,
                 seed * 1000 + i,
-                encoder.config().padTokenId(),
+                trainLocal,
                 method == SecFppMethod.SECFPP_DATA
                     ? SecFppClientConfig.ClusterSignal.DATA_EMBEDDING
                     : SecFppClientConfig.ClusterSignal.PROMPT_DRIFT);
@@ -300,6 +291,36 @@ public final class SecFppRunner {
     } finally {
       apps.values().forEach(SecFppClientApp::close);
     }
+  }
+
+  /** The clients' prompt shape: the preset's virtual tokens, random init at scale 0.02. */
+  static SoftPromptConfig promptConfig(SecFppPreset preset, BertModel encoder) {
+    return new SoftPromptConfig(
+        preset.virtualTokens(), encoder.config().hiddenSize(), SoftPromptConfig.Init.RANDOM, 0.02);
+  }
+
+  /**
+   * A client's settings: the preset's training, an 8-d projection from the seed's shared projection
+   * seed, and {@code clientSeed} for its head and minibatch order.
+   */
+  static SecFppClientConfig clientConfig(
+      SecFppPreset preset,
+      BertModel encoder,
+      long seed,
+      long clientSeed,
+      boolean trainLocal,
+      SecFppClientConfig.ClusterSignal signal) {
+    return new SecFppClientConfig(
+        preset.learningRate(),
+        preset.localSteps(),
+        preset.warmupSteps(),
+        preset.batchSize(),
+        trainLocal,
+        8,
+        seed * 31 + 1,
+        clientSeed,
+        encoder.config().padTokenId(),
+        signal);
   }
 
   /** Rounds 1..R, one server call each, telling {@code probe} after each. */
