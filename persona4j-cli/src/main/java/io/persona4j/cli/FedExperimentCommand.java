@@ -11,7 +11,12 @@ import picocli.CommandLine.Command;
     name = "experiment",
     mixinStandardHelpOptions = true,
     description = "Run a federated experiment end to end and write its results.",
-    subcommands = {FedExperimentFellRecCommand.class, FedSecFppCommand.class})
+    subcommands = {
+      FedExperimentFellRecCommand.class,
+      FedSecFppCommand.class,
+      FedSecFppSweepCommand.class,
+      FedSecFppProbeCommand.class
+    })
 final class FedExperimentCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 

@@ -7,8 +7,11 @@ package io.persona4j.cli;
 import ai.djl.ndarray.NDManager;
 import io.persona4j.core.TensorRuntime;
 import io.persona4j.experiments.secfpp.SecFppExperiment;
+import io.persona4j.experiments.secfpp.SecFppMethod;
 import io.persona4j.experiments.secfpp.SecFppPreset;
 import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.LongStream;
 import picocli.CommandLine.Command;
@@ -69,6 +72,44 @@ final class FedSecFppCommand implements Callable<Integer> {
   @Option(names = "--warmup-steps", description = "Local steps before SecFPP's clustering.")
   Integer warmupSteps;
 
+  @Option(
+      names = "--valid-per-client",
+      description =
+          "Validation examples per client (from the training source; 0: no validation split, as"
+              + " the domains preset had before issue 17's sweep).")
+  Integer validPerClient;
+
+  @Option(names = "--lr", description = "AdamW learning rate of prompts and heads.")
+  Double learningRate;
+
+  @Option(names = "--virtual-tokens", description = "Soft prompt length.")
+  Integer virtualTokens;
+
+  @Option(
+      names = "--cluster-restarts",
+      description = "Initializations per k of SecFPP's secure clustering.")
+  Integer clusterRestarts;
+
+  @Option(
+      names = "--cluster-iterations",
+      description = "Largest number of Lloyd iterations per restart (each is two secure sums).")
+  Integer clusterIterations;
+
+  @Option(
+      names = "--methods",
+      split = ",",
+      description =
+          "Methods to run, of LOCAL,FEDAVG,DP,SECFPP,SECFPP_DATA (default: all); the MAJORITY"
+              + " baseline always runs.")
+  List<SecFppMethod> methods;
+
+  @Option(
+      names = "--previous",
+      description =
+          "results.json of an earlier run of the same preset and seeds, reported together with"
+              + " this run (e.g. to add a method to a finished run).")
+  Path previous;
+
   @Option(names = "--no-movielens", description = "Skip the MovieLens setting.")
   boolean noMovielens;
 
@@ -82,28 +123,44 @@ final class FedSecFppCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     SecFppPreset p = SecFppPreset.named(preset);
-    p =
-        new SecFppPreset(
-            p.name(),
-            p.clients(),
-            trainPerClient != null ? trainPerClient : p.trainPerClient(),
-            p.testPerClient(),
-            p.maxTokens(),
-            p.virtualTokens(),
-            rounds != null ? rounds : p.rounds(),
-            localSteps != null ? localSteps : p.localSteps(),
-            warmupSteps != null ? warmupSteps : p.warmupSteps(),
-            p.batchSize(),
-            p.learningRate(),
-            p.clipNorm(),
-            seeds != null ? LongStream.rangeClosed(1, seeds).boxed().toList() : p.seeds(),
-            p.alphas(),
-            p.epsilons(),
-            p.movielens() && !noMovielens,
-            p.domains(),
-            p.clusterMaxK(),
-            p.clusterRestarts(),
-            p.clusterIterations());
+    SecFppPreset.Builder b = p.toBuilder();
+    if (trainPerClient != null) {
+      b.optTrainPerClient(trainPerClient);
+    }
+    if (rounds != null) {
+      b.optRounds(rounds);
+    }
+    if (localSteps != null) {
+      b.optLocalSteps(localSteps);
+    }
+    if (warmupSteps != null) {
+      b.optWarmupSteps(warmupSteps);
+    }
+    if (validPerClient != null) {
+      b.optValidPerClient(validPerClient);
+    }
+    if (learningRate != null) {
+      if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
+        throw new IllegalArgumentException("--lr must be a finite number > 0, got " + learningRate);
+      }
+      b.optLearningRate(learningRate);
+    }
+    if (virtualTokens != null) {
+      b.optVirtualTokens(virtualTokens);
+    }
+    if (seeds != null) {
+      b.optSeeds(LongStream.rangeClosed(1, seeds).boxed().toList());
+    }
+    if (clusterRestarts != null) {
+      b.optClusterRestarts(clusterRestarts);
+    }
+    if (clusterIterations != null) {
+      b.optClusterIterations(clusterIterations);
+    }
+    if (noMovielens) {
+      b.optMovielens(false);
+    }
+    p = b.build();
     Path reviewsDir = Installation.dataSet("--reviews", reviews, "amazon-food-reviews");
     Path movielensDir = Installation.dataSet("--movielens", movielens, RecCommand.DEFAULT_DATA);
     Path dir = out != null ? out : Path.of("target", "secfpp-" + p.name());
@@ -113,8 +170,14 @@ final class FedSecFppCommand implements Callable<Integer> {
     }
     try (NDManager m = TensorRuntime.newManager();
         ExperimentEncoder enc = ExperimentEncoder.open(model, p.maxTokens(), m)) {
-      new SecFppExperiment(p, enc.bert(), enc.text(), m, System.out)
-          .run(reviewsDir, movielensDir, dir);
+      SecFppExperiment e = new SecFppExperiment(p, enc.bert(), enc.text(), m, System.out);
+      if (methods != null) {
+        e.optMethods(EnumSet.copyOf(methods));
+      }
+      if (previous != null) {
+        e.optPrevious(SecFppExperiment.readRuns(previous));
+      }
+      e.run(reviewsDir, movielensDir, dir);
     }
     System.out.println(
         "results: " + dir.resolve("results.md") + ", " + dir.resolve("results.json"));

@@ -28,6 +28,10 @@ import java.util.List;
  *     restart kept every cluster large enough), SecFPP only
  * @param promptDrift mean over clients of {@code ||P - P_0|| / ||P_0||}, P the client's final full
  *     prompt (P_G + P_L) and P_0 the common initial prompt
+ * @param withinDomainCosine SecFPP on a setting with known domains: mean cosine similarity of the
+ *     clients' clustering vectors {@code z} over pairs of clients of the same domain (a
+ *     simulation-side diagnostic; the protocol never reveals z), else NaN
+ * @param betweenDomainCosine the same over pairs of clients of different domains, else NaN
  */
 public record RunResult(
     String setting,
@@ -45,7 +49,9 @@ public record RunResult(
     List<Integer> assignment,
     double adjustedRand,
     List<Double> withinSumOfSquares,
-    double promptDrift) {
+    double promptDrift,
+    double withinDomainCosine,
+    double betweenDomainCosine) {
   /** Copies the lists. */
   public RunResult {
     clientAccuracies = List.copyOf(clientAccuracies);

@@ -11,10 +11,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 
@@ -84,8 +87,10 @@ public final class SecFppDatasets {
     List<List<String>> trainPool = shuffled(train, rng);
     List<List<String>> testPool = shuffled(test, rng);
     List<ClientData> out = new ArrayList<>();
+    List<double[]> mixes = new ArrayList<>();
     for (int c = 0; c < preset.clients(); c++) {
       double[] p = Dirichlet.symmetric(rng, alpha, REVIEW_CLASSES.size());
+      mixes.add(p);
       List<String> trT = new ArrayList<>();
       List<Integer> trL = new ArrayList<>();
       List<String> teT = new ArrayList<>();
@@ -93,6 +98,48 @@ public final class SecFppDatasets {
       draw(trainPool, p, preset.trainPerClient(), rng, trT, trL);
       draw(testPool, p, preset.testPerClient(), rng, teT, teL);
       out.add(new ClientData(trT, trL, teT, teL));
+    }
+    return withValidation(
+        out, trainPool, test, mixes, preset, new SplittableRandom(seed * 7_919 + 0x5A11D));
+  }
+
+  /**
+   * Adds a validation split to each client: {@code preset.validPerClient()} examples drawn with the
+   * client's label mix from what the clients left of the training pools, skipping any text that is
+   * also a test text of the data set or a training text of the federation (the CSV files hold a few
+   * duplicate reviews). Uses its own random stream, so the training and test draws do not depend on
+   * whether a validation split is asked for.
+   */
+  private static List<ClientData> withValidation(
+      List<ClientData> clients,
+      List<List<String>> leftTrainPools,
+      List<List<String>> allTest,
+      List<double[]> mixes,
+      SecFppPreset preset,
+      SplittableRandom rng) {
+    if (preset.validPerClient() == 0) {
+      return clients;
+    }
+    Set<String> taken = new HashSet<>();
+    allTest.forEach(taken::addAll);
+    clients.forEach(c -> taken.addAll(c.trainTexts()));
+    List<List<String>> pools = new ArrayList<>();
+    for (List<String> l : leftTrainPools) {
+      List<String> kept = new ArrayList<>();
+      Set<String> seen = new HashSet<>();
+      for (String t : l) {
+        if (!taken.contains(t) && seen.add(t)) {
+          kept.add(t);
+        }
+      }
+      pools.add(kept);
+    }
+    List<ClientData> out = new ArrayList<>();
+    for (int c = 0; c < clients.size(); c++) {
+      List<String> t = new ArrayList<>();
+      List<Integer> l = new ArrayList<>();
+      draw(pools, mixes.get(c), preset.validPerClient(), rng, t, l);
+      out.add(clients.get(c).withValidation(t, l));
     }
     return out;
   }
@@ -142,7 +189,8 @@ public final class SecFppDatasets {
   /**
    * MovieLens latest-small: {@code preset.clients()} users with at least {@code train + test}
    * ratings (seeded choice); each example is a movie's "title. genres" text, labelled by whether
-   * that user rated it 4 or more; the user's ratings are split at random into train and test.
+   * that user rated it 4 or more; the user's ratings are split at random into train, test and
+   * validation (a user rates a movie once, so the three are disjoint).
    */
   public static List<ClientData> movielens(Path dir, SecFppPreset preset, long seed)
       throws IOException {
@@ -175,8 +223,17 @@ public final class SecFppDatasets {
       draw(testPool, testShare, preset.testPerClient(), rng, teT, teL);
       out.add(new ClientData(trT, trL, teT, teL));
     }
-    out.addAll(movielens(movielens, preset, preset.clients() - half, seed));
-    return out;
+    List<ClientData> all =
+        new ArrayList<>(
+            withValidation(
+                out,
+                trainPool,
+                test,
+                Collections.nCopies(half, trainShare),
+                preset,
+                new SplittableRandom(seed * 6_151 + 0x5A11D)));
+    all.addAll(movielens(movielens, preset, preset.clients() - half, seed));
+    return all;
   }
 
   /** The known domain (0 reviews, 1 MovieLens) of client {@code i} of {@link #domains}. */
@@ -217,7 +274,7 @@ public final class SecFppDatasets {
           .computeIfAbsent(Long.parseLong(f[0]), k -> new ArrayList<>())
           .add(new long[] {Long.parseLong(f[1]), Math.round(Double.parseDouble(f[2]) * 2)});
     }
-    int need = preset.trainPerClient() + preset.testPerClient();
+    int need = preset.trainPerClient() + preset.testPerClient() + preset.validPerClient();
     List<Long> eligible = new ArrayList<>();
     byUser.forEach(
         (u, r) -> {
@@ -248,6 +305,10 @@ public final class SecFppDatasets {
       List<Integer> trL = new ArrayList<>();
       List<String> teT = new ArrayList<>();
       List<Integer> teL = new ArrayList<>();
+      List<String> vaT = new ArrayList<>();
+      List<Integer> vaL = new ArrayList<>();
+      int trainEnd = preset.trainPerClient();
+      int testEnd = trainEnd + preset.testPerClient();
       for (int i = 0; i < need; i++) {
         String text = movies.get(r.get(i)[0]);
         if (text == null) {
@@ -255,15 +316,18 @@ public final class SecFppDatasets {
               dir.resolve("ratings.csv") + ": movie " + r.get(i)[0] + " is not in movies.csv");
         }
         int label = r.get(i)[1] >= 8 ? 1 : 0;
-        if (i < preset.trainPerClient()) {
+        if (i < trainEnd) {
           trT.add(text);
           trL.add(label);
-        } else {
+        } else if (i < testEnd) {
           teT.add(text);
           teL.add(label);
+        } else {
+          vaT.add(text);
+          vaL.add(label);
         }
       }
-      out.put(c, new ClientData(trT, trL, teT, teL));
+      out.put(c, new ClientData(trT, trL, vaT, vaL, teT, teL));
     }
     return new ArrayList<>(out.values());
   }

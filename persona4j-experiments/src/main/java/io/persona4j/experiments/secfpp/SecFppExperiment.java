@@ -5,6 +5,7 @@
 package io.persona4j.experiments.secfpp;
 
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.persona4j.core.io.AtomicFiles;
@@ -15,10 +16,12 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The SecFPP experiment: for every setting (Amazon reviews at each alpha, MovieLens), seed and
@@ -34,6 +37,8 @@ public final class SecFppExperiment {
   private final TextEncoder textEncoder;
   private final NDManager manager;
   private final PrintStream log;
+  private Set<SecFppMethod> methods = EnumSet.allOf(SecFppMethod.class);
+  private List<RunResult> previous = List.of();
 
   public SecFppExperiment(
       SecFppPreset preset,
@@ -49,6 +54,42 @@ public final class SecFppExperiment {
   }
 
   /**
+   * The methods to run (default: all); the majority baseline always runs (it trains nothing).
+   * {@code SECFPP_DATA} runs on settings with known domains only.
+   */
+  public SecFppExperiment optMethods(Set<SecFppMethod> methods) {
+    if (methods.isEmpty()) {
+      throw new IllegalArgumentException("methods must not be empty");
+    }
+    this.methods = EnumSet.copyOf(methods);
+    return this;
+  }
+
+  /**
+   * Runs of an earlier invocation on the same preset and seeds (its {@code results.json}, see
+   * {@link #readRuns}), reported together with this invocation's runs; the majority baseline is not
+   * repeated where they hold it.
+   */
+  public SecFppExperiment optPrevious(List<RunResult> previous) {
+    this.previous = List.copyOf(previous);
+    return this;
+  }
+
+  /** The runs of a {@code results.json} this experiment wrote. */
+  public static List<RunResult> readRuns(Path resultsJson) throws IOException {
+    JsonMapper json = JsonMapper.builder().build();
+    JsonNode runs = json.readTree(resultsJson.toFile()).get("runs");
+    if (runs == null || !runs.isArray()) {
+      throw new IOException(resultsJson + ": no array field 'runs' (not a SecFPP results.json)");
+    }
+    List<RunResult> out = new ArrayList<>();
+    for (JsonNode r : runs) {
+      out.add(json.treeToValue(r, RunResult.class));
+    }
+    return out;
+  }
+
+  /**
    * Runs everything and writes the results.
    *
    * @param reviews the amazon-food-reviews directory
@@ -57,7 +98,7 @@ public final class SecFppExperiment {
    */
   public List<RunResult> run(Path reviews, Path movielens, Path out) throws Exception {
     Files.createDirectories(out);
-    List<RunResult> results = new ArrayList<>();
+    List<RunResult> results = new ArrayList<>(previous);
     SecFppRunner runner = new SecFppRunner(encoder, preset, manager);
     for (long seed : preset.seeds()) {
       Map<String, List<ClientData>> settings = new LinkedHashMap<>();
@@ -85,14 +126,33 @@ public final class SecFppExperiment {
           train.add(SecFppRunner.examples(c.trainTexts(), c.trainLabels(), textEncoder));
           test.add(SecFppRunner.examples(c.testTexts(), c.testLabels(), textEncoder));
         }
-        List<Object[]> runs = new ArrayList<>();
-        runs.add(new Object[] {SecFppMethod.LOCAL, 0.0});
-        runs.add(new Object[] {SecFppMethod.FEDAVG, 0.0});
-        for (double e : preset.epsilons()) {
-          runs.add(new Object[] {SecFppMethod.DP, e});
+        String setting = s.getKey();
+        if (previous.stream()
+            .noneMatch(
+                r ->
+                    r.setting().equals(setting)
+                        && r.seed() == seed
+                        && r.method().equals(MajorityBaseline.NAME))) {
+          results.add(
+              MajorityBaseline.run(
+                  setting, seed, s.getValue(), domains.getOrDefault(setting, List.of())));
         }
-        runs.add(new Object[] {SecFppMethod.SECFPP, 0.0});
-        if (domains.containsKey(s.getKey())) {
+        List<Object[]> runs = new ArrayList<>();
+        if (methods.contains(SecFppMethod.LOCAL)) {
+          runs.add(new Object[] {SecFppMethod.LOCAL, 0.0});
+        }
+        if (methods.contains(SecFppMethod.FEDAVG)) {
+          runs.add(new Object[] {SecFppMethod.FEDAVG, 0.0});
+        }
+        if (methods.contains(SecFppMethod.DP)) {
+          for (double e : preset.epsilons()) {
+            runs.add(new Object[] {SecFppMethod.DP, e});
+          }
+        }
+        if (methods.contains(SecFppMethod.SECFPP)) {
+          runs.add(new Object[] {SecFppMethod.SECFPP, 0.0});
+        }
+        if (methods.contains(SecFppMethod.SECFPP_DATA) && domains.containsKey(setting)) {
           runs.add(new Object[] {SecFppMethod.SECFPP_DATA, 0.0});
         }
         for (Object[] r : runs) {

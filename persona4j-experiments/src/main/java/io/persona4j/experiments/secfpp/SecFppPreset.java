@@ -13,6 +13,9 @@ import java.util.List;
  * @param clients number of clients per setting, {@code >= 2}
  * @param trainPerClient training examples per client, {@code >= 1}
  * @param testPerClient test examples per client, {@code >= 1}
+ * @param validPerClient validation examples per client, {@code >= 0}, drawn from the training
+ *     source (never the test split) and disjoint from the client's training and test texts; the
+ *     hyper-parameter sweep ({@link SecFppSweep}) evaluates on them
  * @param maxTokens token limit per text (incl. special tokens), {@code >= 2}
  * @param virtualTokens soft prompt length, {@code >= 1}
  * @param rounds federated rounds, {@code >= 1}
@@ -36,6 +39,7 @@ public record SecFppPreset(
     int clients,
     int trainPerClient,
     int testPerClient,
+    int validPerClient,
     int maxTokens,
     int virtualTokens,
     int rounds,
@@ -64,6 +68,9 @@ public record SecFppPreset(
               + trainPerClient
               + ", "
               + testPerClient);
+    }
+    if (validPerClient < 0) {
+      throw new IllegalArgumentException("validPerClient must be >= 0, got " + validPerClient);
     }
     if (maxTokens < 2) {
       throw new IllegalArgumentException("maxTokens must be >= 2, got " + maxTokens);
@@ -96,6 +103,7 @@ public record SecFppPreset(
         6,
         8,
         6,
+        4,
         24,
         2,
         2,
@@ -125,6 +133,7 @@ public record SecFppPreset(
         20,
         16,
         16,
+        0,
         32,
         4,
         2,
@@ -145,8 +154,10 @@ public record SecFppPreset(
 
   /**
    * The two-domain federation only (issue 17): all-MiniLM-L6-v2, 20 clients (10 Amazon review
-   * clients, 10 MovieLens users) of 16 + 16 examples, 32 tokens, 4 virtual tokens, 3 rounds of 4
-   * local steps (batch 4), 8 warm-up steps before SecFPP's clustering, 3 seeds, epsilon 1, 4, 8.
+   * clients, 10 MovieLens users) of 16 training, 16 validation and 16 test examples, 32 tokens, 4
+   * virtual tokens, 2 rounds of 4 local steps (batch 4) at lr 0.01 (chosen on validation by {@code
+   * fed experiment secfpp-sweep}, see docs/RESULTS.md), 8 warm-up steps before SecFPP's clustering,
+   * 3 seeds, epsilon 1, 4, 8.
    */
   public static SecFppPreset domainsPreset() {
     return new SecFppPreset(
@@ -154,13 +165,14 @@ public record SecFppPreset(
         20,
         16,
         16,
+        16,
         32,
         4,
-        3,
+        2,
         4,
         8,
         4,
-        0.05,
+        0.01,
         1.0,
         List.of(1L, 2L, 3L),
         List.of(),
@@ -182,5 +194,122 @@ public record SecFppPreset(
           throw new IllegalArgumentException(
               "preset must be smoke, standard or domains, got '" + name + "'");
     };
+  }
+
+  /** A builder starting from this preset's values (for command-line overrides and the sweep). */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Overrides of a preset's values; every setting is optional and defaults to the preset's. */
+  public static final class Builder {
+    private final SecFppPreset base;
+    private int trainPerClient;
+    private int validPerClient;
+    private int virtualTokens;
+    private int rounds;
+    private int localSteps;
+    private int warmupSteps;
+    private double learningRate;
+    private List<Long> seeds;
+    private boolean movielens;
+    private int clusterRestarts;
+    private int clusterIterations;
+
+    private Builder(SecFppPreset base) {
+      this.base = base;
+      trainPerClient = base.trainPerClient;
+      validPerClient = base.validPerClient;
+      virtualTokens = base.virtualTokens;
+      rounds = base.rounds;
+      localSteps = base.localSteps;
+      warmupSteps = base.warmupSteps;
+      learningRate = base.learningRate;
+      seeds = base.seeds;
+      movielens = base.movielens;
+      clusterRestarts = base.clusterRestarts;
+      clusterIterations = base.clusterIterations;
+    }
+
+    public Builder optClusterRestarts(int v) {
+      clusterRestarts = v;
+      return this;
+    }
+
+    public Builder optClusterIterations(int v) {
+      clusterIterations = v;
+      return this;
+    }
+
+    public Builder optTrainPerClient(int v) {
+      trainPerClient = v;
+      return this;
+    }
+
+    public Builder optValidPerClient(int v) {
+      validPerClient = v;
+      return this;
+    }
+
+    public Builder optVirtualTokens(int v) {
+      virtualTokens = v;
+      return this;
+    }
+
+    public Builder optRounds(int v) {
+      rounds = v;
+      return this;
+    }
+
+    public Builder optLocalSteps(int v) {
+      localSteps = v;
+      return this;
+    }
+
+    public Builder optWarmupSteps(int v) {
+      warmupSteps = v;
+      return this;
+    }
+
+    public Builder optLearningRate(double v) {
+      learningRate = v;
+      return this;
+    }
+
+    public Builder optSeeds(List<Long> v) {
+      seeds = v;
+      return this;
+    }
+
+    public Builder optMovielens(boolean v) {
+      movielens = v;
+      return this;
+    }
+
+    /** The preset with the overrides (validated by the record's constructor). */
+    public SecFppPreset build() {
+      return new SecFppPreset(
+          base.name,
+          base.clients,
+          trainPerClient,
+          base.testPerClient,
+          validPerClient,
+          base.maxTokens,
+          virtualTokens,
+          rounds,
+          localSteps,
+          warmupSteps,
+          base.batchSize,
+          learningRate,
+          base.clipNorm,
+          seeds,
+          base.alphas,
+          base.epsilons,
+          movielens,
+          base.domains,
+          base.clusterMaxK,
+          clusterRestarts,
+          clusterIterations);
+    }
   }
 }

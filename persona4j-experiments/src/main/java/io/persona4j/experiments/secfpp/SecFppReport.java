@@ -43,9 +43,11 @@ public final class SecFppReport {
       for (int d : domainIds) {
         sb.append(' ').append(label(d)).append(" acc. |");
       }
-      sb.append(" prompt drift | k per seed | ARI per seed |\n|---|");
+      sb.append(
+          " prompt drift | k per seed | ARI per seed | z cosine within / between domains per"
+              + " seed |\n|---|");
       domainIds.forEach(d -> sb.append("---|"));
-      sb.append("---|---|---|\n");
+      sb.append("---|---|---|---|\n");
       for (Map.Entry<String, List<RunResult>> m : byMethod(rs).entrySet()) {
         sb.append("| ").append(m.getKey()).append(" |");
         for (int d : domainIds) {
@@ -55,7 +57,10 @@ public final class SecFppReport {
         }
         double[] drift = m.getValue().stream().mapToDouble(RunResult::promptDrift).toArray();
         double[] dms = PairedStats.meanStd(drift);
-        sb.append(String.format(Locale.ROOT, " %.3f ± %.3f |", dms[0], dms[1]));
+        sb.append(
+            m.getKey().equals(MajorityBaseline.NAME)
+                ? " – |"
+                : String.format(Locale.ROOT, " %.3f ± %.3f |", dms[0], dms[1]));
         boolean sec = m.getValue().get(0).clusters() > 0;
         sb.append(' ')
             .append(
@@ -69,6 +74,19 @@ public final class SecFppReport {
                 sec && !m.getValue().get(0).domains().isEmpty()
                     ? m.getValue().stream()
                         .map(r -> String.format(Locale.ROOT, "%.2f", r.adjustedRand()))
+                        .collect(Collectors.joining(", "))
+                    : "–")
+            .append(" | ")
+            .append(
+                sec && !Double.isNaN(m.getValue().get(0).withinDomainCosine())
+                    ? m.getValue().stream()
+                        .map(
+                            r ->
+                                String.format(
+                                    Locale.ROOT,
+                                    "%.2f / %.2f",
+                                    r.withinDomainCosine(),
+                                    r.betweenDomainCosine()))
                         .collect(Collectors.joining(", "))
                     : "–")
             .append(" |\n");
@@ -92,61 +110,73 @@ public final class SecFppReport {
     sb.append("\n|---|");
     domainIds.forEach(d -> sb.append("---|---|"));
     sb.append('\n');
-    boolean any = false;
+    List<String[]> pairs = new ArrayList<>();
     for (String refName : REFERENCES) {
-      List<RunResult> ref = methods.get(refName);
-      if (ref == null) {
-        continue;
-      }
-      for (Map.Entry<String, List<RunResult>> m : methods.entrySet()) {
-        if (m.getKey().equals(refName)) {
-          continue;
-        }
-        any = true;
-        sb.append("| ").append(refName).append(" - ").append(m.getKey()).append(" |");
-        for (int d : domainIds) {
-          List<Double> a = new ArrayList<>();
-          List<Double> b = new ArrayList<>();
-          List<Boolean> ha = new ArrayList<>();
-          List<Boolean> hb = new ArrayList<>();
-          for (RunResult x : ref) {
-            RunResult y = sameSeed(m.getValue(), x.seed());
-            if (y == null) {
-              continue;
-            }
-            for (int c = 0; c < x.clientAccuracies().size(); c++) {
-              if (d >= 0 && x.domains().get(c) != d) {
-                continue;
-              }
-              a.add(x.clientAccuracies().get(c));
-              b.add(y.clientAccuracies().get(c));
-              for (int e = 0; e < x.hits().get(c).length; e++) {
-                ha.add(x.hits().get(c)[e]);
-                hb.add(y.hits().get(c)[e]);
-              }
-            }
-          }
-          if (a.isEmpty()) {
-            sb.append(" – | – |");
-            continue;
-          }
-          PairedStats.Interval ci =
-              PairedStats.bootstrap95(
-                  a.stream().mapToDouble(Double::doubleValue).toArray(),
-                  b.stream().mapToDouble(Double::doubleValue).toArray(),
-                  17);
-          PairedStats.McNemar t = PairedStats.mcNemar(bools(ha), bools(hb));
-          sb.append(' ')
-              .append(ci.format())
-              .append(String.format(Locale.ROOT, " (n=%d) |", ci.units()))
-              .append(
-                  String.format(
-                      Locale.ROOT, " %d / %d, p=%.3g |", t.onlyA(), t.onlyB(), t.exactP()));
-        }
-        sb.append('\n');
+      if (methods.containsKey(refName)) {
+        methods.keySet().stream()
+            .filter(m -> !m.equals(refName))
+            .forEach(m -> pairs.add(new String[] {refName, m}));
       }
     }
-    return any ? sb.toString() : "";
+    if (methods.containsKey(MajorityBaseline.NAME)) {
+      // every other method against the trivial baseline (the references' rows are above)
+      methods.keySet().stream()
+          .filter(m -> !m.equals(MajorityBaseline.NAME) && !REFERENCES.contains(m))
+          .forEach(m -> pairs.add(new String[] {m, MajorityBaseline.NAME}));
+    }
+    for (String[] pair : pairs) {
+      row(sb, pair[0], methods.get(pair[0]), pair[1], methods.get(pair[1]), domainIds);
+    }
+    return pairs.isEmpty() ? "" : sb.toString();
+  }
+
+  private static void row(
+      StringBuilder sb,
+      String refName,
+      List<RunResult> ref,
+      String otherName,
+      List<RunResult> other,
+      List<Integer> domainIds) {
+    sb.append("| ").append(refName).append(" - ").append(otherName).append(" |");
+    for (int d : domainIds) {
+      List<Double> a = new ArrayList<>();
+      List<Double> b = new ArrayList<>();
+      List<Boolean> ha = new ArrayList<>();
+      List<Boolean> hb = new ArrayList<>();
+      for (RunResult x : ref) {
+        RunResult y = sameSeed(other, x.seed());
+        if (y == null) {
+          continue;
+        }
+        for (int c = 0; c < x.clientAccuracies().size(); c++) {
+          if (d >= 0 && x.domains().get(c) != d) {
+            continue;
+          }
+          a.add(x.clientAccuracies().get(c));
+          b.add(y.clientAccuracies().get(c));
+          for (int e = 0; e < x.hits().get(c).length; e++) {
+            ha.add(x.hits().get(c)[e]);
+            hb.add(y.hits().get(c)[e]);
+          }
+        }
+      }
+      if (a.isEmpty()) {
+        sb.append(" – | – |");
+        continue;
+      }
+      PairedStats.Interval ci =
+          PairedStats.bootstrap95(
+              a.stream().mapToDouble(Double::doubleValue).toArray(),
+              b.stream().mapToDouble(Double::doubleValue).toArray(),
+              17);
+      PairedStats.McNemar t = PairedStats.mcNemar(bools(ha), bools(hb));
+      sb.append(' ')
+          .append(ci.format())
+          .append(String.format(Locale.ROOT, " (n=%d) |", ci.units()))
+          .append(
+              String.format(Locale.ROOT, " %d / %d, p=%.3g |", t.onlyA(), t.onlyB(), t.exactP()));
+    }
+    sb.append('\n');
   }
 
   /** One bar chart per setting: mean ± std over seeds of the accuracy per domain and method. */

@@ -12,11 +12,13 @@ import io.persona4j.experiments.common.PairedStats;
 import io.persona4j.federated.ClientApp;
 import io.persona4j.federated.ClientSampler;
 import io.persona4j.federated.FederatedServer;
+import io.persona4j.federated.Grid;
 import io.persona4j.federated.Instruction;
 import io.persona4j.federated.ParameterSet;
 import io.persona4j.federated.Reply;
 import io.persona4j.federated.ServerConfig;
 import io.persona4j.federated.ServerState;
+import io.persona4j.federated.Strategy;
 import io.persona4j.federated.privacy.ClippingClient;
 import io.persona4j.federated.privacy.DpConfig;
 import io.persona4j.federated.privacy.DpFedAvg;
@@ -66,13 +68,20 @@ public final class SecFppRunner {
     return out;
   }
 
+  /** Told after every round of a run; the sweep evaluates the clients on validation data here. */
+  @FunctionalInterface
+  public interface RoundProbe {
+    /**
+     * @param round the round just finished (1-based)
+     * @param apps the clients, by id
+     * @param state the server's state after the round ({@code null} for local-only training)
+     */
+    void afterRound(int round, Map<String, SecFppClientApp> apps, ServerState state)
+        throws Exception;
+  }
+
   /**
-   * Runs {@code method} ({@code epsilon} for DP, else ignored) on the clients' encoded data.
-   *
-   * @param train per-client training examples
-   * @param test per-client test examples
-   * @param domains each client's known domain (for the adjusted Rand index of SecFPP's clusters),
-   *     or empty where the setting has none
+   * {@link #run(String, SecFppMethod, double, long, int, List, List, List, RoundProbe)} unprobed.
    */
   public RunResult run(
       String setting,
@@ -84,6 +93,30 @@ public final class SecFppRunner {
       List<List<Example>> test,
       List<Integer> domains)
       throws Exception {
+    return run(setting, method, epsilon, seed, classes, train, test, domains, (r, a, s) -> {});
+  }
+
+  /**
+   * Runs {@code method} ({@code epsilon} for DP, else ignored) on the clients' encoded data.
+   *
+   * @param train per-client training examples
+   * @param test per-client test examples
+   * @param domains each client's known domain (for the adjusted Rand index of SecFPP's clusters),
+   *     or empty where the setting has none
+   * @param probe told after every round (the rounds run one server call each, so it sees every
+   *     intermediate state)
+   */
+  public RunResult run(
+      String setting,
+      SecFppMethod method,
+      double epsilon,
+      long seed,
+      int classes,
+      List<List<Example>> train,
+      List<List<Example>> test,
+      List<Integer> domains,
+      RoundProbe probe)
+      throws Exception {
     if (!domains.isEmpty() && domains.size() != train.size()) {
       throw new IllegalArgumentException(
           domains.size() + " domains for " + train.size() + " clients");
@@ -92,25 +125,16 @@ public final class SecFppRunner {
     boolean secfpp = method == SecFppMethod.SECFPP || method == SecFppMethod.SECFPP_DATA;
     boolean trainLocal = method == SecFppMethod.LOCAL || secfpp;
     Map<String, SecFppClientApp> apps = new TreeMap<>();
-    SoftPromptConfig pc =
-        new SoftPromptConfig(
-            preset.virtualTokens(),
-            encoder.config().hiddenSize(),
-            SoftPromptConfig.Init.RANDOM,
-            0.02);
+    SoftPromptConfig pc = promptConfig(preset, encoder);
     try {
       for (int i = 0; i < train.size(); i++) {
         SecFppClientConfig cc =
-            new SecFppClientConfig(
-                preset.learningRate(),
-                preset.localSteps(),
-                preset.warmupSteps(),
-                preset.batchSize(),
-                trainLocal,
-                8,
-                seed * 31 + 1,
+            clientConfig(
+                preset,
+                encoder,
+                seed,
                 seed * 1000 + i,
-                encoder.config().padTokenId(),
+                trainLocal,
                 method == SecFppMethod.SECFPP_DATA
                     ? SecFppClientConfig.ClusterSignal.DATA_EMBEDDING
                     : SecFppClientConfig.ClusterSignal.PROMPT_DRIFT);
@@ -128,6 +152,8 @@ public final class SecFppRunner {
               .setSampler(new ClientSampler(1.0, n, seed))
               .optRoundDeadline(DEADLINE)
               .build();
+      double withinCos = Double.NaN;
+      double betweenCos = Double.NaN;
       ServerState end;
       int clusters = 0;
       List<Integer> assignmentList = List.of();
@@ -142,12 +168,13 @@ public final class SecFppRunner {
             for (SecFppClientApp a : apps.values()) {
               a.trainLocally(preset.localSteps(), r);
             }
+            probe.afterRound(r, apps, null);
           }
           end = null;
         }
         case FEDAVG -> {
           try (InMemoryGrid grid = new InMemoryGrid(apps, 2)) {
-            end = new FederatedServer(grid, new FedAvg(), sc).run(ServerState.initial(p0));
+            end = rounds(grid, new FedAvg(), sc, p0, apps, probe);
           }
         }
         case DP -> {
@@ -166,7 +193,7 @@ public final class SecFppRunner {
                       .build(),
                   RandomSource.secure());
           try (InMemoryGrid grid = new InMemoryGrid(clipped, 2)) {
-            end = new FederatedServer(grid, dp, sc).run(ServerState.initial(p0));
+            end = rounds(grid, dp, sc, p0, apps, probe);
           }
           eps = dp.epsilon();
         }
@@ -199,12 +226,23 @@ public final class SecFppRunner {
                       assignmentList.stream().mapToInt(Integer::intValue).toArray(),
                       domains.stream().mapToInt(Integer::intValue).toArray());
             }
+            List<double[]> z = new ArrayList<>();
+            for (SecFppClientApp a : apps.values()) {
+              z.add(a.domainVector()); // already computed for the clustering: no extra training
+            }
+            if (!domains.isEmpty()) {
+              double[] wb = DomainCosines.of(z, domains);
+              withinCos = wb[0];
+              betweenCos = wb[1];
+            }
             end =
-                new FederatedServer(
-                        new ClusteredSecureAggregationGrid(grid, FIXED_POINT, 1.0),
-                        new SecFppStrategy(assignment, Map.of()),
-                        sc)
-                    .run(ServerState.initial(p0));
+                rounds(
+                    new ClusteredSecureAggregationGrid(grid, FIXED_POINT, 1.0),
+                    new SecFppStrategy(assignment, Map.of()),
+                    sc,
+                    p0,
+                    apps,
+                    probe);
           }
         }
         default -> throw new IllegalStateException(method.name());
@@ -247,14 +285,63 @@ public final class SecFppRunner {
           assignmentList,
           ari,
           perK,
-          drift / apps.size());
+          drift / apps.size(),
+          withinCos,
+          betweenCos);
     } finally {
       apps.values().forEach(SecFppClientApp::close);
     }
   }
 
+  /** The clients' prompt shape: the preset's virtual tokens, random init at scale 0.02. */
+  static SoftPromptConfig promptConfig(SecFppPreset preset, BertModel encoder) {
+    return new SoftPromptConfig(
+        preset.virtualTokens(), encoder.config().hiddenSize(), SoftPromptConfig.Init.RANDOM, 0.02);
+  }
+
+  /**
+   * A client's settings: the preset's training, an 8-d projection from the seed's shared projection
+   * seed, and {@code clientSeed} for its head and minibatch order.
+   */
+  static SecFppClientConfig clientConfig(
+      SecFppPreset preset,
+      BertModel encoder,
+      long seed,
+      long clientSeed,
+      boolean trainLocal,
+      SecFppClientConfig.ClusterSignal signal) {
+    return new SecFppClientConfig(
+        preset.learningRate(),
+        preset.localSteps(),
+        preset.warmupSteps(),
+        preset.batchSize(),
+        trainLocal,
+        8,
+        seed * 31 + 1,
+        clientSeed,
+        encoder.config().padTokenId(),
+        signal);
+  }
+
+  /** Rounds 1..R, one server call each, telling {@code probe} after each. */
+  private static ServerState rounds(
+      Grid grid,
+      Strategy strategy,
+      ServerConfig sc,
+      ParameterSet p0,
+      Map<String, SecFppClientApp> apps,
+      RoundProbe probe)
+      throws Exception {
+    ServerState state = ServerState.initial(p0);
+    for (int r = 1; r <= sc.rounds(); r++) {
+      state = new FederatedServer(grid, strategy, sc.toBuilder().setRounds(r).build()).run(state);
+      probe.afterRound(r, apps, state);
+    }
+    return state;
+  }
+
   /** {@code ||p - p0|| / ||p0||}. */
-  static double relativeDrift(float[] p, float[] p0) {
+  public static double relativeDrift(float[] p, float[] p0) {
     double d = 0;
     double n = 0;
     for (int i = 0; i < p.length; i++) {

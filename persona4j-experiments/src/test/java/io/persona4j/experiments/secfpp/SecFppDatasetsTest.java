@@ -7,6 +7,7 @@ package io.persona4j.experiments.secfpp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.persona4j.rec.SharedData;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -84,5 +85,76 @@ class SecFppDatasetsTest {
             .average()
             .orElseThrow();
     assertThat(great).isBetween(0.5, 0.8);
+  }
+
+  @Test
+  void validationSplitIsDisjointFromTrainingAndTestAndDeterministicPerSeed() throws Exception {
+    SecFppPreset p = SecFppPreset.domainsPreset();
+    assertThat(p.validPerClient()).isEqualTo(16);
+    Path reviews = SharedData.data("amazon-food-reviews");
+    Path movies = SharedData.data("movielens-small");
+    List<ClientData> a = SecFppDatasets.domains(reviews, movies, p, 1);
+    Set<String> testCsv = new HashSet<>();
+    SecFppDatasets.reviewsByLabel(reviews.resolve("test.csv")).forEach(testCsv::addAll);
+    Set<String> trainAndTest = new HashSet<>(testCsv);
+    for (ClientData c : a) {
+      trainAndTest.addAll(c.trainTexts());
+      trainAndTest.addAll(c.testTexts());
+    }
+    Set<String> valid = new HashSet<>();
+    for (int i = 0; i < a.size(); i++) {
+      ClientData c = a.get(i);
+      assertThat(c.validTexts()).as("client %d", i).hasSize(16);
+      assertThat(c.validLabels()).hasSize(16).allMatch(l -> l == 0 || l == 1);
+      assertThat(c.validTexts()).doesNotContainAnyElementsOf(c.trainTexts());
+      assertThat(c.validTexts()).doesNotContainAnyElementsOf(c.testTexts());
+      for (String t : c.validTexts()) {
+        if (i < 10) {
+          // reviews: no validation text is a test review or any client's training or test text,
+          // and none is given twice (MovieLens users rate the same movies: only per client)
+          assertThat(trainAndTest).as("client %d's validation text %s", i, t).doesNotContain(t);
+          assertThat(valid.add(t)).as("validation review given twice: %s", t).isTrue();
+        }
+      }
+      boolean movie = c.validTexts().stream().allMatch(t -> t.matches(".*\\(\\d{4}\\)\\. .*"));
+      assertThat(movie).as("client %d", i).isEqualTo(i >= 10);
+    }
+    // deterministic per seed, different across seeds
+    assertThat(SecFppDatasets.domains(reviews, movies, p, 1)).isEqualTo(a);
+    List<ClientData> b = SecFppDatasets.domains(reviews, movies, p, 2);
+    assertThat(b.get(0).validTexts()).isNotEqualTo(a.get(0).validTexts());
+    assertThat(b.get(15).validTexts()).isNotEqualTo(a.get(15).validTexts());
+    // asking for a validation split leaves the review clients' training and test draws unchanged
+    List<ClientData> none =
+        SecFppDatasets.domains(reviews, movies, p.toBuilder().optValidPerClient(0).build(), 1);
+    for (int i = 0; i < 10; i++) {
+      assertThat(none.get(i).trainTexts()).isEqualTo(a.get(i).trainTexts());
+      assertThat(none.get(i).testTexts()).isEqualTo(a.get(i).testTexts());
+      assertThat(none.get(i).validTexts()).isEmpty();
+    }
+  }
+
+  @Test
+  void amazonValidationFollowsTheClientsLabelMix() throws Exception {
+    SecFppPreset p = SecFppPreset.standard().toBuilder().optValidPerClient(12).build();
+    Path reviews = SharedData.data("amazon-food-reviews");
+    List<ClientData> clients = SecFppDatasets.amazon(reviews, p, 0.1, 3);
+    List<ClientData> plain = SecFppDatasets.amazon(reviews, SecFppPreset.standard(), 0.1, 3);
+    int agree = 0;
+    for (int i = 0; i < clients.size(); i++) {
+      ClientData c = clients.get(i);
+      assertThat(c.trainTexts()).isEqualTo(plain.get(i).trainTexts());
+      assertThat(c.validTexts()).hasSize(12).doesNotContainAnyElementsOf(c.trainTexts());
+      assertThat(c.validTexts()).doesNotContainAnyElementsOf(c.testTexts());
+      int trainMajority = ones(c.trainLabels()) * 2 >= 16 ? 1 : 0;
+      int validMajority = ones(c.validLabels()) * 2 >= 12 ? 1 : 0;
+      agree += trainMajority == validMajority ? 1 : 0;
+    }
+    // at alpha 0.1 a client's training and validation labels come from the same skewed mix
+    assertThat(agree).isGreaterThanOrEqualTo(16);
+  }
+
+  private static int ones(List<Integer> labels) {
+    return (int) labels.stream().filter(l -> l == 1).count();
   }
 }

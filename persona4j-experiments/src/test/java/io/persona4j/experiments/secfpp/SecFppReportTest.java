@@ -50,7 +50,9 @@ class SecFppReportTest {
         k > 0 ? List.of(0, 1) : List.of(),
         ari,
         List.of(),
-        0.25);
+        0.25,
+        Double.NaN,
+        Double.NaN);
   }
 
   @Test
@@ -78,5 +80,50 @@ class SecFppReportTest {
 
     SecFppReport.plot(List.of(sec, avg), out);
     assertThat(out.resolve("secfpp-domains.png")).isNotEmptyFile();
+  }
+
+  @Test
+  void majorityBaselinePredictsEachClientsOwnTrainingMajorityAndIsComparedWithEveryMethod() {
+    ClientData a =
+        new ClientData(
+            List.of("x", "y", "z"),
+            List.of(1, 1, 0),
+            List.of("t", "u", "v", "w"),
+            List.of(1, 0, 1, 1));
+    // a tie in the training labels predicts class 1
+    ClientData b =
+        new ClientData(
+            List.of("p", "q", "r", "s"), List.of(0, 0, 1, 1), List.of("m", "n"), List.of(0, 0));
+    RunResult maj = MajorityBaseline.run("domains", 1, List.of(a, b), List.of(0, 1));
+    assertThat(maj.method()).isEqualTo("MAJORITY");
+    assertThat(maj.accuracy()).isCloseTo(3 / 6.0, within(1e-12));
+    assertThat(maj.meanClientAccuracy()).isCloseTo((0.75 + 0) / 2, within(1e-12));
+    assertThat(maj.hits().get(0)).containsExactly(true, false, true, true);
+    assertThat(maj.hits().get(1)).containsExactly(false, false);
+    // a method right on every test example: +0.25 on client a, +1 on client b
+    RunResult perfect =
+        new RunResult(
+            "domains",
+            "FEDAVG",
+            1,
+            1.0,
+            1.0,
+            0,
+            0,
+            Double.NaN,
+            1,
+            List.of(1.0, 1.0),
+            List.of(new boolean[] {true, true, true, true}, new boolean[] {true, true}),
+            List.of(0, 1),
+            List.of(),
+            Double.NaN,
+            List.of(),
+            0.25,
+            Double.NaN,
+            Double.NaN);
+    String md = SecFppReport.markdown(List.of(maj, perfect));
+    assertThat(md)
+        .contains("| MAJORITY | 0.500 ± 0.000 | 0.750 ± 0.000 | 0.000 ± 0.000 | – |")
+        .contains("| FEDAVG - MAJORITY | +0.6250 [+0.2500, +1.0000] (n=2) | 3 / 0, p=0.250 |");
   }
 }

@@ -46,13 +46,18 @@ class SecFppSmokeTest {
                   new PrintStream(log, true, StandardCharsets.UTF_8))
               .run(SharedData.data("amazon-food-reviews"), SharedData.data("movielens-small"), out);
     }
-    // 3 settings (alpha 0.1, MovieLens, two domains) x 4 methods (local, FedAvg, DP eps=4, SecFPP)
-    // + SecFPP clustering on data embeddings on the two-domain setting
-    assertThat(results).hasSize(13);
+    // 3 settings (alpha 0.1, MovieLens, two domains) x (the majority baseline + 4 methods: local,
+    // FedAvg, DP eps=4, SecFPP) + SecFPP clustering on data embeddings on the two-domain setting
+    assertThat(results).hasSize(16);
     assertThat(results)
         .extracting(RunResult::method)
-        .containsOnly("LOCAL", "FEDAVG", "DP eps=4", "SECFPP", "SECFPP_DATA");
+        .containsOnly("MAJORITY", "LOCAL", "FEDAVG", "DP eps=4", "SECFPP", "SECFPP_DATA");
     for (RunResult r : results) {
+      if (r.method().equals(MajorityBaseline.NAME)) {
+        assertThat(r.clientAccuracies()).hasSize(6);
+        assertThat(SecFppReport.accuracy(r, -1)).isCloseTo(r.accuracy(), within(1e-9));
+        continue;
+      }
       assertThat(r.accuracy()).isBetween(0.0, 1.0);
       if (r.method().startsWith("DP")) {
         assertThat(r.epsilon()).isGreaterThan(3.9).isLessThanOrEqualTo(4.0);
@@ -71,6 +76,8 @@ class SecFppSmokeTest {
         assertThat(r.domains()).containsExactly(0, 0, 0, 1, 1, 1);
         if (r.method().startsWith("SECFPP")) {
           assertThat(r.adjustedRand()).isBetween(-1.0, 1.0);
+          assertThat(r.withinDomainCosine()).isBetween(-1.0, 1.0);
+          assertThat(r.betweenDomainCosine()).isBetween(-1.0, 1.0);
         }
       } else {
         assertThat(r.domains()).isEmpty();
@@ -80,14 +87,16 @@ class SecFppSmokeTest {
     String md = Files.readString(out.resolve("results.md"));
     assertThat(md)
         .contains(
-            "| setting | LOCAL | FEDAVG | DP eps=4 | SECFPP |",
+            "| setting | MAJORITY | LOCAL | FEDAVG | DP eps=4 | SECFPP |",
             "amazon-alpha0.1",
             "movielens-users",
             "#### domains",
             "| method | all acc. | reviews acc. | movielens acc. | prompt drift |",
             "| comparison |",
             "| SECFPP - FEDAVG | ",
-            "| SECFPP_DATA - SECFPP | ");
+            "| SECFPP_DATA - SECFPP | ",
+            "| LOCAL - MAJORITY | ",
+            "| SECFPP - MAJORITY | ");
     assertThat(out.resolve("secfpp-domains.png")).isNotEmptyFile();
     assertThat(Files.readString(out.resolve("results.json"))).contains("\"runs\"", "\"SECFPP\"");
     assertThat(log.toString(StandardCharsets.UTF_8)).contains("SECFPP");

@@ -116,6 +116,14 @@ public final class SecFppClientApp implements ClientApp, AutoCloseable {
     return train.size();
   }
 
+  /**
+   * The initial full prompt {@code P_0 = P_G0 + P_L0} (P_L starts at zero), to measure how far the
+   * prompt drifted.
+   */
+  public float[] initialPromptValues() {
+    return initialGlobal.clone();
+  }
+
   /** The initial P_G as a parameter set (what the server starts every cluster from). */
   public ParameterSet initialGlobal() {
     return globalSet(initialGlobal);
