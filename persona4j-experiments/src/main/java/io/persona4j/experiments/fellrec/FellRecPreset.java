@@ -41,6 +41,9 @@ import java.util.Objects;
  * @param methods the methods a run compares by default, in table order
  * @param selectCheckpoint evaluate each method at the round with the lowest mean validation loss
  *     (false: after the last round)
+ * @param tunedTemperature the heating temperature of {@link Method#FELLREC_TUNED_TEMPERATURE} (the
+ *     paper's 0.05 stays in {@code fellrec} for {@link Method#FELLREC}); chosen on validation data
+ *     by {@link FellRecSweep}
  */
 public record FellRecPreset(
     String name,
@@ -59,7 +62,8 @@ public record FellRecPreset(
     Grouping grouping,
     int noisyUsers,
     List<Method> methods,
-    boolean selectCheckpoint) {
+    boolean selectCheckpoint,
+    double tunedTemperature) {
 
   /** How the users are grouped into clients. */
   public enum Grouping {
@@ -94,6 +98,10 @@ public record FellRecPreset(
     if (noisyUsers > 0 && grouping != Grouping.GENRE_KMEANS) {
       throw new IllegalArgumentException(
           "preset " + name + ": noisyUsers " + noisyUsers + " needs grouping GENRE_KMEANS");
+    }
+    if (!(tunedTemperature > 0) || Double.isInfinite(tunedTemperature)) {
+      throw new IllegalArgumentException(
+          "preset " + name + ": tunedTemperature must be finite and > 0, got " + tunedTemperature);
     }
     methods = List.copyOf(methods);
     if (methods.isEmpty()) {
@@ -146,6 +154,7 @@ public record FellRecPreset(
           Method.FELLREC_NO_HEATING,
           Method.FELLREC_B5,
           Method.FELLREC_NO_SIMILARITY,
+          Method.FELLREC_TUNED_TEMPERATURE,
           Method.CENTRALIZED);
 
   private static void requireAtLeast(String field, long value, long min) {
@@ -324,7 +333,8 @@ public record FellRecPreset(
         .optGrouping(grouping)
         .optNoisyUsers(noisyUsers)
         .optMethods(methods)
-        .optSelectCheckpoint(selectCheckpoint);
+        .optSelectCheckpoint(selectCheckpoint)
+        .optTunedTemperature(tunedTemperature);
   }
 
   /** Builds a {@link FellRecPreset}: {@code setX} required, {@code optX} optional. */
@@ -346,6 +356,7 @@ public record FellRecPreset(
     private int noisyUsers = 0;
     private List<Method> methods = CLASSIC;
     private boolean selectCheckpoint = false;
+    private double tunedTemperature = 0.5;
 
     private Builder() {}
 
@@ -451,6 +462,15 @@ public record FellRecPreset(
       return this;
     }
 
+    /**
+     * Heating temperature of {@link Method#FELLREC_TUNED_TEMPERATURE} (default 0.5; the taste
+     * presets use the value chosen on validation data).
+     */
+    public Builder optTunedTemperature(double tunedTemperature) {
+      this.tunedTemperature = tunedTemperature;
+      return this;
+    }
+
     /** The validated preset. */
     public FellRecPreset build() {
       return new FellRecPreset(
@@ -470,7 +490,8 @@ public record FellRecPreset(
           grouping,
           noisyUsers,
           methods,
-          selectCheckpoint);
+          selectCheckpoint,
+          tunedTemperature);
     }
   }
 }

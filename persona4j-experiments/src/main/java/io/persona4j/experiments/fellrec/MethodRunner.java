@@ -246,8 +246,12 @@ public final class MethodRunner {
         switch (method) {
           case FEDAVG -> new FedAvg();
           case FEDPROX -> new FedProx(preset.proxMu());
-          case FELLREC, FELLREC_NO_HEATING, FELLREC_B5, FELLREC_NO_SIMILARITY ->
-              new FellRec(method.fellrecConfig(preset.fellrec()), Map.of());
+          case FELLREC,
+              FELLREC_NO_HEATING,
+              FELLREC_B5,
+              FELLREC_NO_SIMILARITY,
+              FELLREC_TUNED_TEMPERATURE ->
+              new FellRec(method.fellrecConfig(preset), Map.of());
           default -> throw new IllegalArgumentException("not a federated method: " + method);
         };
     if (method.fellrecVariant()) {

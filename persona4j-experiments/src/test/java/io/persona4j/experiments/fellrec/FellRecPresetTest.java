@@ -108,6 +108,24 @@ class FellRecPresetTest {
   }
 
   @Test
+  void theTunedTemperatureMethodTakesThePresetsTemperatureAndFellrecKeepsThePapers() {
+    FellRecPreset p = FellRecPreset.tastes().toBuilder().optTunedTemperature(0.3).build();
+    assertThat(Method.FELLREC_TUNED_TEMPERATURE.fellrecConfig(p))
+        .isEqualTo(FellRec.Config.defaults().toBuilder().optTemperature(0.3).build());
+    assertThat(Method.FELLREC.fellrecConfig(p)).isEqualTo(FellRec.Config.defaults());
+    assertThat(Method.FELLREC_B5.fellrecConfig(p))
+        .isEqualTo(FellRec.Config.defaults().toBuilder().optB(5).build());
+    assertThat(Method.FELLREC_TUNED_TEMPERATURE.fellrecVariant()).isTrue();
+    assertThatThrownBy(
+            () -> Method.FELLREC_TUNED_TEMPERATURE.fellrecConfig(FellRec.Config.defaults()))
+        .hasMessageContaining("tuned temperature");
+    assertThat(FellRecPreset.tastes().methods()).contains(Method.FELLREC_TUNED_TEMPERATURE);
+    assertThat(p.toBuilder().build()).isEqualTo(p);
+    assertThatThrownBy(() -> p.toBuilder().optTunedTemperature(0).build())
+        .hasMessageContaining("tunedTemperature must be finite and > 0, got 0.0");
+  }
+
+  @Test
   void aPresetChangedThroughItsBuilderKeepsEveryOtherField() {
     FellRecPreset smoke = FellRecPreset.smoke();
     FellRecPreset longer = smoke.toBuilder().optRounds(7).build();
