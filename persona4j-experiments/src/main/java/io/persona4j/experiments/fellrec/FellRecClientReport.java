@@ -329,6 +329,22 @@ public final class FellRecClientReport {
       }
       b.append('\n');
     }
+    if (!m.similarityRange().isEmpty() && m.similarityRange().get(0).length == rounds) {
+      b.append(
+          "\nSimilarity (cos + 1) / 2 between two clients' trained (shared) parameters, smallest"
+              + " and largest pair per round (mean over seeds):");
+      for (int t = 0; t < rounds; t++) {
+        double lo = 0;
+        double hi = 0;
+        for (double[][] perSeed : m.similarityRange()) {
+          lo += perSeed[t][0] / m.similarityRange().size();
+          hi += perSeed[t][1] / m.similarityRange().size();
+        }
+        b.append(
+            String.format(
+                Locale.ROOT, " round %d %.4f-%.4f%s", t + 1, lo, hi, t + 1 < rounds ? ";" : ".\n"));
+      }
+    }
     return b.toString();
   }
 

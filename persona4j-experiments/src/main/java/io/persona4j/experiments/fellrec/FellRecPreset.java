@@ -44,6 +44,10 @@ import java.util.Objects;
  * @param tunedTemperature the heating temperature of {@link Method#FELLREC_TUNED_TEMPERATURE} (the
  *     paper's 0.05 stays in {@code fellrec} for {@link Method#FELLREC}); chosen on validation data
  *     by {@link FellRecSweep}
+ * @param baseHoldsOutFinetune pre-train the base model on the users' histories without the items of
+ *     the LLM training positions ({@code selection.llmTrainPerUser} most recent training items), so
+ *     that the clients' fine-tuning targets are new to the base (false: the histories up to the
+ *     validation item, which contain every fine-tuning target, as the standard preset did)
  */
 public record FellRecPreset(
     String name,
@@ -63,7 +67,8 @@ public record FellRecPreset(
     int noisyUsers,
     List<Method> methods,
     boolean selectCheckpoint,
-    double tunedTemperature) {
+    double tunedTemperature,
+    boolean baseHoldsOutFinetune) {
 
   /** How the users are grouped into clients. */
   public enum Grouping {
@@ -102,6 +107,13 @@ public record FellRecPreset(
     if (!(tunedTemperature > 0) || Double.isInfinite(tunedTemperature)) {
       throw new IllegalArgumentException(
           "preset " + name + ": tunedTemperature must be finite and > 0, got " + tunedTemperature);
+    }
+    if (baseHoldsOutFinetune && selection.llmTrainPerUser() == 0) {
+      throw new IllegalArgumentException(
+          "preset "
+              + name
+              + ": baseHoldsOutFinetune needs selection.llmTrainPerUser > 0 (0 fine-tunes on every"
+              + " training position, so none would be left for pre-training)");
     }
     methods = List.copyOf(methods);
     if (methods.isEmpty()) {
@@ -277,6 +289,7 @@ public record FellRecPreset(
         .setFinetune(standard.finetune().toBuilder().setSteps(4).build())
         .optMethods(WITH_ABLATIONS)
         .optSelectCheckpoint(true)
+        .optBaseHoldsOutFinetune(true)
         .build();
   }
 
@@ -291,6 +304,7 @@ public record FellRecPreset(
         .optRounds(3)
         .optMethods(WITH_ABLATIONS)
         .optSelectCheckpoint(true)
+        .optBaseHoldsOutFinetune(true)
         .build();
   }
 
@@ -334,7 +348,8 @@ public record FellRecPreset(
         .optNoisyUsers(noisyUsers)
         .optMethods(methods)
         .optSelectCheckpoint(selectCheckpoint)
-        .optTunedTemperature(tunedTemperature);
+        .optTunedTemperature(tunedTemperature)
+        .optBaseHoldsOutFinetune(baseHoldsOutFinetune);
   }
 
   /** Builds a {@link FellRecPreset}: {@code setX} required, {@code optX} optional. */
@@ -357,6 +372,7 @@ public record FellRecPreset(
     private List<Method> methods = CLASSIC;
     private boolean selectCheckpoint = false;
     private double tunedTemperature = 0.5;
+    private boolean baseHoldsOutFinetune = false;
 
     private Builder() {}
 
@@ -471,6 +487,15 @@ public record FellRecPreset(
       return this;
     }
 
+    /**
+     * Pre-train the base without the fine-tuning positions' items (default false: the standard
+     * presets' base, which has seen them).
+     */
+    public Builder optBaseHoldsOutFinetune(boolean baseHoldsOutFinetune) {
+      this.baseHoldsOutFinetune = baseHoldsOutFinetune;
+      return this;
+    }
+
     /** The validated preset. */
     public FellRecPreset build() {
       return new FellRecPreset(
@@ -491,7 +516,8 @@ public record FellRecPreset(
           noisyUsers,
           methods,
           selectCheckpoint,
-          tunedTemperature);
+          tunedTemperature,
+          baseHoldsOutFinetune);
     }
   }
 }

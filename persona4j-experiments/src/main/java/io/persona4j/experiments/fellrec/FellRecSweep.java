@@ -11,7 +11,11 @@ import io.persona4j.core.TensorRuntime;
 import io.persona4j.core.model.llama.LlamaModel;
 import io.persona4j.core.tokenizer.Tokenizer;
 import io.persona4j.experiments.common.PreparedData;
+import io.persona4j.federated.Instruction;
 import io.persona4j.federated.ParameterSet;
+import io.persona4j.federated.Reply;
+import io.persona4j.federated.lora.LoraClientApp;
+import io.persona4j.federated.lora.LoraClientConfig;
 import io.persona4j.federated.lora.LoraParameters;
 import io.persona4j.federated.strategy.FellRec;
 import io.persona4j.rec.llara.ItemCatalog;
@@ -61,6 +65,8 @@ public final class FellRecSweep {
    * @param validHr1 validation HR@1 (20 candidates) at {@code bestRound}
    * @param changedTop1 share of validation users whose top candidate differs from the base model's
    * @param heating {@code [round - 1][client]} FELLRec's heating weights (empty for other methods)
+   * @param similarityRange {@code [round - 1]} smallest and largest similarity {@code (cos + 1) /
+   *     2} between two clients' trained parameters (empty without a server)
    */
   public record Point(
       Method method,
@@ -72,6 +78,7 @@ public final class FellRecSweep {
       double validHr1,
       double changedTop1,
       double[][] heating,
+      double[][] similarityRange,
       double seconds) {
     /** The lowest mean validation loss over the rounds. */
     public double bestLoss() {
@@ -98,6 +105,7 @@ public final class FellRecSweep {
    * The sweep's outcome.
    *
    * @param baseValidHr1 validation HR@1 of the base model (no adapter)
+   * @param baseValidLoss mean validation loss of the base model (no adapter), as the rounds'
    * @param chosenTemperature the chosen temperature, NaN when every temperature saturates
    */
   public record Result(
@@ -105,6 +113,7 @@ public final class FellRecSweep {
       long seed,
       List<String> clientIds,
       double baseValidHr1,
+      double baseValidLoss,
       List<Point> grid,
       double chosenLr,
       int chosenSteps,
@@ -196,7 +205,11 @@ public final class FellRecSweep {
         baseTop.put(c.id(), ranker.top1(c.id(), init, c.validSamples()));
       }
       double baseHr1 = hr1(clients, baseTop);
-      log.accept(String.format("sweep: base model validation HR@1 %.4f", baseHr1));
+      double baseLoss =
+          validationLoss(lm, lora, clients, init, prompt.padId(), preset.finetune().batch());
+      log.accept(
+          String.format(
+              "sweep: base model validation HR@1 %.4f, validation loss %.4f", baseHr1, baseLoss));
       Context ctx = new Context(lm, lora, clients, prompt, ranker, baseTop, init, seed, log);
       List<Point> grid = new ArrayList<>();
       double bestScore = Double.POSITIVE_INFINITY;
@@ -239,6 +252,7 @@ public final class FellRecSweep {
           seed,
           clients.stream().map(ClientData::id).toList(),
           baseHr1,
+          baseLoss,
           grid,
           chosenLr,
           chosenSteps,
@@ -254,6 +268,33 @@ public final class FellRecSweep {
         .setFinetune(preset.finetune().toBuilder().optLr(lr).setSteps(steps).build())
         .optSelectCheckpoint(true)
         .build();
+  }
+
+  /** Mean per-token validation loss with {@code params} on every client (weighted by examples). */
+  static double validationLoss(
+      LlamaModel model,
+      LoraModel lora,
+      List<ClientData> clients,
+      ParameterSet params,
+      long padId,
+      int batch) {
+    double sum = 0;
+    long n = 0;
+    LoraClientConfig config =
+        LoraClientConfig.builder()
+            .setLearningRate(1e-3)
+            .setLocalSteps(1)
+            .optMicroBatchSize(batch)
+            .optPadId(padId)
+            .build();
+    for (ClientData c : clients) {
+      Reply r =
+          new LoraClientApp(model, lora, c.id(), c.valid(), config)
+              .evaluate(new Instruction(Instruction.Task.EVALUATE, 1, c.id(), params, Map.of()));
+      sum += r.metrics().get(Reply.LOSS) * c.valid().size();
+      n += c.valid().size();
+    }
+    return sum / n;
   }
 
   private static double hr1(List<ClientData> clients, Map<String, int[]> top) {
@@ -322,6 +363,7 @@ public final class FellRecSweep {
               hr1(clients, top),
               n == 0 ? Double.NaN : (double) changed / n,
               heating,
+              run.similarityRange(),
               (System.nanoTime() - t0) / 1e9);
       log.accept(
           String.format(

@@ -39,14 +39,16 @@ public final class FellRecSweepReport {
             String.format(
                 Locale.ROOT,
                 "Seed %d, %d rounds, validation users per client: %s, test samples not read;"
-                    + " %.1f min. Base model (no adapter) validation HR@1: %.4f.%n%n",
+                    + " %.1f min. Base model (no adapter): validation HR@1 %.4f, mean validation"
+                    + " loss %.4f.%n%n",
                 r.seed(),
                 r.preset().rounds(),
                 r.preset().evalUsersPerClient() == 0
                     ? "all"
                     : String.valueOf(r.preset().evalUsersPerClient()),
                 r.seconds() / 60,
-                r.baseValidHr1()));
+                r.baseValidHr1(),
+                r.baseValidLoss()));
     b.append(
         "| method | lr | local steps | mean validation loss per round | best round | best loss |"
             + " validation HR@1 | top-1 changed vs base | s |\n"
@@ -70,13 +72,13 @@ public final class FellRecSweepReport {
               + FellRecSweep.MIN_RISE
               + " or more):\n\n"
               + "| temperature | best loss | best round | validation HR@1 | top-1 changed |"
-              + " w, first round | w, last round | saturated |\n"
-              + "|---|---|---|---|---|---|---|---|\n");
+              + " w, first round | w, last round | saturated | similarity range, last round |\n"
+              + "|---|---|---|---|---|---|---|---|---|\n");
       for (FellRecSweep.Point p : r.temperatures()) {
         b.append(
             String.format(
                 Locale.ROOT,
-                "| %s | %.4f | %d | %.4f | %.3f | %s | %s | %s |%n",
+                "| %s | %.4f | %d | %.4f | %.3f | %s | %s | %s | %s |%n",
                 p.temperature(),
                 p.bestLoss(),
                 p.bestRound(),
@@ -85,7 +87,10 @@ public final class FellRecSweepReport {
                 weights(p.heating().length == 0 ? new double[0] : p.heating()[0]),
                 weights(
                     p.heating().length == 0 ? new double[0] : p.heating()[p.heating().length - 1]),
-                p.saturated() ? "yes" : "no"));
+                p.saturated() ? "yes" : "no",
+                p.similarityRange().length == 0
+                    ? ""
+                    : weights(p.similarityRange()[p.similarityRange().length - 1])));
       }
       b.append(
           Double.isNaN(r.chosenTemperature())
@@ -136,6 +141,7 @@ public final class FellRecSweepReport {
     root.put("rounds", r.preset().rounds());
     root.put("seconds", r.seconds());
     root.put("baseValidHr1", r.baseValidHr1());
+    root.put("baseValidLoss", r.baseValidLoss());
     root.set("clientIds", json.valueToTree(r.clientIds()));
     root.put("chosenLr", r.chosenLr());
     root.put("chosenSteps", r.chosenSteps());
@@ -158,6 +164,7 @@ public final class FellRecSweepReport {
       o.put("changedTop1", p.changedTop1());
       o.set("heating", json.valueToTree(p.heating()));
       o.put("saturated", p.saturated());
+      o.set("similarityRange", json.valueToTree(p.similarityRange()));
       o.put("seconds", p.seconds());
     }
   }

@@ -5,6 +5,7 @@
 package io.persona4j.experiments.fellrec;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.persona4j.federated.strategy.FellRec;
 import io.persona4j.rec.SharedData;
@@ -42,6 +43,8 @@ class FellRecSweepSmokeTest {
     FellRecSweep.Point big = r.grid().get(1);
     assertThat(tiny.changedTop1()).isZero();
     assertThat(tiny.validHr1()).isEqualTo(r.baseValidHr1());
+    // an adapter that did not move has the base model's validation loss
+    assertThat(tiny.validLoss()[0]).isCloseTo(r.baseValidLoss(), within(1e-5));
     assertThat(r.chosenLr()).isEqualTo(tiny.bestLoss() <= big.bestLoss() ? 1e-9 : 5e-2);
     assertThat(r.chosenSteps()).isEqualTo(2);
     for (FellRecSweep.Point p : r.grid()) {
@@ -56,6 +59,10 @@ class FellRecSweepSmokeTest {
       assertThat(p.lr()).isEqualTo(r.chosenLr());
       assertThat(p.heating()).hasNumberOfRows(2);
       assertThat(p.heating()[0]).hasSize(r.clientIds().size());
+      assertThat(p.similarityRange()).hasNumberOfRows(2);
+      assertThat(p.similarityRange()[0][0])
+          .isBetween(0.0, 1.0)
+          .isLessThanOrEqualTo(p.similarityRange()[0][1]);
     }
     // chosen temperature: a non-saturating one with the lowest loss, or none
     FellRecSweep.Point best = null;
@@ -95,6 +102,16 @@ class FellRecSweepSmokeTest {
 
   private static FellRecSweep.Point point(double[][] heating) {
     return new FellRecSweep.Point(
-        Method.FELLREC, 1e-2, 4, 0.05, new double[] {1.0}, 1, 0.2, 0.0, heating, 1.0);
+        Method.FELLREC,
+        1e-2,
+        4,
+        0.05,
+        new double[] {1.0},
+        1,
+        0.2,
+        0.0,
+        heating,
+        new double[0][],
+        1.0);
   }
 }

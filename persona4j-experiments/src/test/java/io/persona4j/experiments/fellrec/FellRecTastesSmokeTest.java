@@ -111,6 +111,14 @@ class FellRecTastesSmokeTest {
     }
     assertThat(lowest).isEqualTo(worst);
     assertThat(by.get(Method.LOCAL_ONLY).trainLossPerClient().get(0)).isEmpty();
+    // how alike the clients' trained parameters are, per round: a valid (cos + 1) / 2 range
+    double[][] sim = by.get(Method.FELLREC).similarityRange().get(0);
+    assertThat(sim).hasDimensions(preset.rounds(), 2);
+    for (double[] range : sim) {
+      assertThat(range[0]).isBetween(0.0, 1.0).isLessThanOrEqualTo(range[1]);
+      assertThat(range[1]).isLessThanOrEqualTo(1.0 + 1e-12);
+    }
+    assertThat(by.get(Method.LOCAL_ONLY).similarityRange().get(0)).isEmpty();
     // Each ablation changes what FELLRec does: its curve differs from FELLRec's from round 1.
     for (Method ablation :
         List.of(
@@ -150,6 +158,7 @@ class FellRecTastesSmokeTest {
         .contains("Paired comparisons, FELLRec (or FELLRec with the validated temperature)")
         .contains("| FELLRec, validated temperature - Local only |")
         .contains("FELLRec (temperature 0.05): curriculum heating")
+        .contains("Similarity (cos + 1) / 2 between two clients'")
         .contains(
             "FELLRec, validated temperature (temperature "
                 + preset.tunedTemperature()
