@@ -270,12 +270,14 @@ public record FellRecPreset(
   }
 
   /**
-   * Clients of different tastes plus a noisy client, FELLRec with its three ablations, on all 671
-   * users: 5 genre-profile K-means clients and one client of 60 random users whose training targets
-   * are random items; 8 rounds x 4 local steps at lr 5e-3 (the standard preset's lr 1e-2 reached
-   * its best validation loss after 8 steps), each method evaluated at its best validation round; 40
-   * test users per client; 3 seeds. About 50 minutes on 2 loaded cores with a cached base model
-   * (pre-training it adds about 10 minutes).
+   * Clients of different tastes plus a noisy client, FELLRec with its three ablations and with the
+   * validated heating temperature, on all 671 users: 5 genre-profile K-means clients and one client
+   * of 60 random users whose training targets are random items; a base pre-trained without the
+   * clients' fine-tuning targets; 8 rounds x 4 local steps at lr 3e-3 and heating temperature 0.2
+   * for {@link Method#FELLREC_TUNED_TEMPERATURE}, both chosen on validation data by {@link
+   * FellRecSweep} (seed 1, 4 rounds, 20 validation users per client; docs/RESULTS.md); each method
+   * evaluated at its best validation round; 40 test users per client; 3 seeds. About an hour on 2
+   * quiet cores with a cached base model (pre-training it adds about 10 minutes).
    */
   public static FellRecPreset tastes() {
     FellRecPreset standard = standard();
@@ -286,9 +288,10 @@ public record FellRecPreset(
         .optNoisyUsers(60)
         .optEvalUsersPerClient(40)
         .optRounds(8)
-        .setFinetune(standard.finetune().toBuilder().setSteps(4).build())
+        .setFinetune(standard.finetune().toBuilder().setSteps(4).optLr(3e-3).build())
         .optMethods(WITH_ABLATIONS)
         .optSelectCheckpoint(true)
+        .optTunedTemperature(0.2)
         .optBaseHoldsOutFinetune(true)
         .build();
   }

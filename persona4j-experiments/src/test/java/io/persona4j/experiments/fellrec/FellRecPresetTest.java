@@ -83,6 +83,11 @@ class FellRecPresetTest {
               Method.CENTRALIZED);
     }
     assertThat(FellRecPreset.tastes().seeds()).hasSize(3);
+    // chosen on validation data (docs/RESULTS.md, FELLRec where clients differ)
+    assertThat(FellRecPreset.tastes().finetune().lr()).isEqualTo(3e-3);
+    assertThat(FellRecPreset.tastes().finetune().steps()).isEqualTo(4);
+    assertThat(FellRecPreset.tastes().tunedTemperature()).isEqualTo(0.2);
+    assertThat(FellRecPreset.tastes().fellrec()).isEqualTo(FellRec.Config.defaults());
     // the original presets keep their methods and last-round evaluation
     assertThat(FellRecPreset.standard().methods()).isEqualTo(FellRecPreset.CLASSIC);
     assertThat(FellRecPreset.standard().selectCheckpoint()).isFalse();
