@@ -7,6 +7,8 @@ package io.persona4j.cli;
 import io.persona4j.experiments.fellrec.FellRecExperiment;
 import io.persona4j.experiments.fellrec.FellRecPreset;
 import io.persona4j.experiments.fellrec.FellRecResults;
+import io.persona4j.experiments.fellrec.FellRecSweep;
+import io.persona4j.experiments.fellrec.FellRecSweepReport;
 import io.persona4j.experiments.fellrec.Method;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -78,6 +80,54 @@ final class FedExperimentFellRecCommand implements Callable<Integer> {
   List<Method> methods;
 
   @Option(
+      names = "--lr",
+      description = "Override: the clients' constant AdamW learning rate (choose it with --sweep).")
+  Double lr;
+
+  @Option(
+      names = "--local-steps",
+      description = "Override: local steps per client per round (centralized: x clients).")
+  Integer localSteps;
+
+  @Option(
+      names = "--temperature",
+      description =
+          "Override: the heating temperature of FELLREC_TUNED_TEMPERATURE (FELLREC keeps the"
+              + " paper's 0.05).")
+  Double temperature;
+
+  @Option(
+      names = "--sweep",
+      description =
+          "Choose lr, local steps and the heating temperature on VALIDATION data (seed 1, test"
+              + " samples never read) instead of running the comparison: trains --methods"
+              + " (default FEDAVG,LOCAL_ONLY) for every --sweep-lr x --sweep-steps, then"
+              + " FELLREC_TUNED_TEMPERATURE for every --sweep-temperatures; writes sweep.md and"
+              + " sweep.json into --out.")
+  boolean sweep;
+
+  @Option(
+      names = "--sweep-lr",
+      split = ",",
+      defaultValue = "3e-3,1e-2,3e-2",
+      description = "Learning rates of --sweep (default ${DEFAULT-VALUE}).")
+  List<Double> sweepLr;
+
+  @Option(
+      names = "--sweep-steps",
+      split = ",",
+      defaultValue = "4,16",
+      description = "Local steps per round of --sweep (default ${DEFAULT-VALUE}).")
+  List<Integer> sweepSteps;
+
+  @Option(
+      names = "--sweep-temperatures",
+      split = ",",
+      defaultValue = "0.05,0.2,0.5,1.0",
+      description = "Heating temperatures of --sweep (default ${DEFAULT-VALUE}).")
+  List<Double> sweepTemperatures;
+
+  @Option(
       names = "--publish-to",
       paramLabel = "URL",
       description =
@@ -101,7 +151,32 @@ final class FedExperimentFellRecCommand implements Callable<Integer> {
       TrainOptions.require(evalUsers >= 0, "--eval-users", evalUsers, "must be >= 0");
       b.optEvalUsersPerClient(evalUsers);
     }
-    return b.build();
+    if (lr != null) {
+      TrainOptions.require(lr > 0 && Double.isFinite(lr), "--lr", lr, "must be finite and > 0");
+    }
+    if (localSteps != null) {
+      TrainOptions.require(localSteps >= 1, "--local-steps", localSteps, "must be >= 1");
+    }
+    FellRecPreset p = b.build();
+    if (lr != null || localSteps != null) {
+      p =
+          p.toBuilder()
+              .setFinetune(
+                  p.finetune().toBuilder()
+                      .optLr(lr != null ? lr : p.finetune().lr())
+                      .setSteps(localSteps != null ? localSteps : p.finetune().steps())
+                      .build())
+              .build();
+    }
+    if (temperature != null) {
+      TrainOptions.require(
+          temperature > 0 && Double.isFinite(temperature),
+          "--temperature",
+          temperature,
+          "must be finite and > 0");
+      p = p.toBuilder().optTunedTemperature(temperature).build();
+    }
+    return p;
   }
 
   /**
@@ -133,6 +208,15 @@ final class FedExperimentFellRecCommand implements Callable<Integer> {
     }
     StringBuilder command =
         new StringBuilder("bin/persona4j fed experiment fellrec --preset ").append(preset);
+    if (lr != null) {
+      command.append(" --lr ").append(lr);
+    }
+    if (localSteps != null) {
+      command.append(" --local-steps ").append(localSteps);
+    }
+    if (temperature != null) {
+      command.append(" --temperature ").append(temperature);
+    }
     if (seeds != null) {
       command.append(" --seeds ").append(seeds);
     }
@@ -149,6 +233,31 @@ final class FedExperimentFellRecCommand implements Callable<Integer> {
     }
     if (baseModel != null) {
       command.append(" --base-model ").append(baseModel);
+    }
+    if (sweep) {
+      command
+          .append(" --sweep --sweep-lr ")
+          .append(join(sweepLr))
+          .append(" --sweep-steps ")
+          .append(join(sweepSteps))
+          .append(" --sweep-temperatures ")
+          .append(join(sweepTemperatures));
+      List<Method> swept = methods != null ? methods : List.of(Method.FEDAVG, Method.LOCAL_ONLY);
+      FellRecSweep.Result s =
+          FellRecSweep.run(
+              p,
+              RecCommand.checkData(data),
+              baseModel,
+              w,
+              sweepLr,
+              sweepSteps,
+              swept,
+              sweepTemperatures,
+              System.err::println);
+      Path md = FellRecSweepReport.write(s, command.toString(), dir);
+      System.out.print(FellRecSweepReport.markdown(s, command.toString()));
+      System.out.printf("fed experiment fellrec --sweep: %.1f min; %s%n", s.seconds() / 60, md);
+      return 0;
     }
     FellRecExperiment.Report r =
         FellRecExperiment.run(
@@ -169,5 +278,9 @@ final class FedExperimentFellRecCommand implements Callable<Integer> {
       System.out.println("updated " + Installation.publish(dir, "fellrec-" + preset));
     }
     return 0;
+  }
+
+  private static String join(List<?> xs) {
+    return String.join(",", xs.stream().map(String::valueOf).toList());
   }
 }

@@ -39,6 +39,26 @@ class FedExperimentFellRecCliTest {
     new CommandLine(two).parseArgs("--methods", "FELLREC,FELLREC_SPLIT");
     assertThat(two.methods).containsExactly(Method.FELLREC, Method.FELLREC_SPLIT);
 
+    FedExperimentFellRecCommand tuned = new FedExperimentFellRecCommand();
+    new CommandLine(tuned)
+        .parseArgs(
+            "--preset", "tastes", "--lr", "0.03", "--local-steps", "16", "--temperature", "0.7");
+    FellRecPreset u = tuned.resolve();
+    assertThat(u.finetune().lr()).isEqualTo(0.03);
+    assertThat(u.finetune().steps()).isEqualTo(16);
+    assertThat(u.tunedTemperature()).isEqualTo(0.7);
+    // FELLREC keeps the paper's temperature; only the tuned method takes the override
+    assertThat(Method.FELLREC.fellrecConfig(u).temperature()).isEqualTo(0.05);
+    assertThat(Method.FELLREC_TUNED_TEMPERATURE.fellrecConfig(u).temperature()).isEqualTo(0.7);
+    assertThat(u.finetune().rank()).isEqualTo(FellRecPreset.tastes().finetune().rank());
+    assertThat(help.out()).contains("--sweep").contains("--sweep-lr").contains("--temperature");
+    for (String[] wrong :
+        new String[][] {{"--lr", "0"}, {"--local-steps", "0"}, {"--temperature", "-1"}}) {
+      CliTest.Run r = CliTest.run("fed", "experiment", "fellrec", wrong[0], wrong[1]);
+      assertThat(r.code()).isNotZero();
+      assertThat(r.err()).contains(wrong[0] + " " + wrong[1]);
+    }
+
     CliTest.Run bad = CliTest.run("fed", "experiment", "fellrec", "--seeds", "0");
     assertThat(bad.code()).isNotZero();
     assertThat(bad.err()).contains("--seeds 0");

@@ -27,8 +27,15 @@ public final class BaseModels {
    * document), then {@code prompts} (prompts with their answers, as the experiment writes them).
    */
   public static List<String> corpus(PreparedData data, ItemCatalog catalog, List<String> prompts) {
-    List<String> docs =
-        new ArrayList<>(HistoryCorpus.documents(data.trainSequences(), catalog, 20));
+    return corpus(data.trainSequences(), catalog, prompts);
+  }
+
+  /**
+   * As {@link #corpus(PreparedData, ItemCatalog, List)} on these histories (e.g. ones that end
+   * before the items a model is later fine-tuned on).
+   */
+  public static List<String> corpus(int[][] histories, ItemCatalog catalog, List<String> prompts) {
+    List<String> docs = new ArrayList<>(HistoryCorpus.documents(histories, catalog, 20));
     docs.addAll(HistoryCorpus.catalogDocuments(catalog, 20));
     docs.addAll(prompts);
     return docs;

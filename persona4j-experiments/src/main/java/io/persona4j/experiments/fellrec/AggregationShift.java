@@ -26,6 +26,7 @@ public final class AggregationShift implements Strategy {
   private double total;
   private long replies;
   private final List<Map<String, Double>> losses = new ArrayList<>();
+  private final List<double[]> similarity = new ArrayList<>();
 
   /** Measures {@code inner}. */
   public AggregationShift(Strategy inner) {
@@ -50,6 +51,7 @@ public final class AggregationShift implements Strategy {
         }
       }
       losses.add(l);
+      similarity.add(similarityRange(replies));
       for (Reply r : replies) {
         total += r.parameters().distance(next.parametersFor(r.clientId()));
         this.replies++;
@@ -69,6 +71,32 @@ public final class AggregationShift implements Strategy {
    */
   public synchronized List<Map<String, Double>> trainingLosses() {
     return List.copyOf(losses);
+  }
+
+  /**
+   * Per aggregated round, the smallest and the largest FELLRec similarity {@code (cos + 1) / 2}
+   * between two different replying clients' parameters ({NaN, NaN} with fewer than two replies):
+   * how far apart the clients' adapters are, whatever the strategy does with them.
+   */
+  public synchronized double[][] similarityRanges() {
+    return similarity.stream().map(double[]::clone).toArray(double[][]::new);
+  }
+
+  private static double[] similarityRange(List<Reply> replies) {
+    double min = Double.NaN;
+    double max = Double.NaN;
+    double[] norms = replies.stream().mapToDouble(r -> r.parameters().l2Norm()).toArray();
+    for (int i = 0; i < replies.size(); i++) {
+      for (int j = i + 1; j < replies.size(); j++) {
+        double denom = norms[i] * norms[j];
+        double cos =
+            denom == 0 ? 0 : replies.get(i).parameters().dot(replies.get(j).parameters()) / denom;
+        double s = (cos + 1) / 2;
+        min = Double.isNaN(min) ? s : Math.min(min, s);
+        max = Double.isNaN(max) ? s : Math.max(max, s);
+      }
+    }
+    return new double[] {min, max};
   }
 
   /** Mean distance per aggregated reply so far (0 before any). */

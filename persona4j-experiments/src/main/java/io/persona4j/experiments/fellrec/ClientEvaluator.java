@@ -135,6 +135,33 @@ public final class ClientEvaluator {
     }
   }
 
+  /**
+   * Loads {@code params} into {@code adapter} and returns, per sample, the index of the candidate
+   * with the highest likelihood (the likelihood protocol only: no generation). Used on validation
+   * samples to choose hyper-parameters and to measure how far an adapter moves the base model's
+   * ranking (compare with the zero-B initial adapter, which equals the base model).
+   */
+  public int[] top1(String adapter, ParameterSet params, List<RecSample> samples) {
+    if (samples.isEmpty()) {
+      return new int[0];
+    }
+    synchronized (lora) {
+      lora.activate(adapter);
+      LoraParameters.load(lora, adapter, params);
+      lora.train(false);
+      LlaraModel llara = new LlaraModel(model, prompt, null, BatchHook.NONE);
+      double[][] scores =
+          new LikelihoodRanker(llara, PromptMode.TEXT, Math.max(1, batch / 4), true)
+              .scores(samples);
+      lora.activate();
+      int[] out = new int[samples.size()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = argmax(scores[i]);
+      }
+      return out;
+    }
+  }
+
   private static int argmax(double[] s) {
     int best = 0;
     for (int c = 1; c < s.length; c++) {

@@ -125,6 +125,7 @@ public final class ClientSplit {
     int k = partition.numClients();
     List<List<Example>> train = lists(k);
     List<List<Example>> valid = lists(k);
+    List<List<RecSample>> validSamples = lists(k);
     List<List<RecSample>> test = lists(k);
     if (noisyClient >= partition.numClients()) {
       throw new IllegalArgumentException(
@@ -141,6 +142,7 @@ public final class ClientSplit {
       List<Example> v = valid.get(clientOf.get(s.user()));
       if (evalUsersPerClient == 0 || v.size() < evalUsersPerClient) {
         v.add(prompt.encode(s, PromptMode.TEXT).toExample());
+        validSamples.get(clientOf.get(s.user())).add(s);
       }
     }
     for (CandidateExample c : data.test()) {
@@ -156,7 +158,9 @@ public final class ClientSplit {
       for (int i = 0; i < idx.length; i++) {
         mine[i] = users[idx[i]];
       }
-      out.add(new ClientData(clientId(c), mine, train.get(c), valid.get(c), test.get(c)));
+      out.add(
+          new ClientData(
+              clientId(c), mine, train.get(c), valid.get(c), test.get(c), validSamples.get(c)));
     }
     return out;
   }

@@ -82,25 +82,30 @@ public final class FellRecClientReport {
   }
 
   /**
-   * FELLRec against every other method of the report, per client and over all clients; empty when
-   * FELLRec did not run.
+   * FELLRec against every other method of the report, per client and over all clients, then FELLRec
+   * with the validated heating temperature against every method but FELLRec; empty when neither
+   * ran.
    */
   public static List<Paired> paired(FellRecExperiment.Report r) {
-    FellRecExperiment.MethodResult ref = find(r, Method.FELLREC);
     List<Paired> out = new ArrayList<>();
-    if (ref == null) {
-      return out;
-    }
-    for (FellRecExperiment.MethodResult other : r.results()) {
-      if (other.method() == Method.FELLREC) {
+    for (Method first : List.of(Method.FELLREC, Method.FELLREC_TUNED_TEMPERATURE)) {
+      FellRecExperiment.MethodResult ref = find(r, first);
+      if (ref == null) {
         continue;
       }
-      List<String> clients = new ArrayList<>(r.clientIds());
-      clients.add("all");
-      for (String client : clients) {
-        Paired p = compare(ref, other, client);
-        if (p != null) {
-          out.add(p);
+      for (FellRecExperiment.MethodResult other : r.results()) {
+        Method second = other.method();
+        if (second == first
+            || (first == Method.FELLREC_TUNED_TEMPERATURE && second == Method.FELLREC)) {
+          continue;
+        }
+        List<String> clients = new ArrayList<>(r.clientIds());
+        clients.add("all");
+        for (String client : clients) {
+          Paired p = compare(ref, other, client);
+          if (p != null) {
+            out.add(p);
+          }
         }
       }
     }
@@ -208,9 +213,11 @@ public final class FellRecClientReport {
         b.append("- ").append(line).append('\n');
       }
     }
-    FellRecExperiment.MethodResult fellrec = find(r, Method.FELLREC);
-    if (fellrec != null && !fellrec.trainLossPerClient().isEmpty()) {
-      b.append(heatingLines(r, fellrec));
+    for (Method m : List.of(Method.FELLREC, Method.FELLREC_TUNED_TEMPERATURE)) {
+      FellRecExperiment.MethodResult fellrec = find(r, m);
+      if (fellrec != null && !fellrec.trainLossPerClient().isEmpty()) {
+        b.append(heatingLines(r, fellrec));
+      }
     }
     for (String[] metric :
         new String[][] {{"HR@1 (20 candidates)", "hr1"}, {"NDCG@10 (full ranking)", "ndcg"}}) {
@@ -240,24 +247,29 @@ public final class FellRecClientReport {
     List<Paired> paired = paired(r);
     if (!paired.isEmpty()) {
       b.append(
-          "\nPaired comparisons, FELLRec - other method: HR@1 difference per test user (mean over"
-              + " seeds) with a bootstrap 95% CI over the client's users, and McNemar's exact test"
-              + " on the (seed, user) hit/miss outcomes (FELLRec only / other only, p):\n\n");
-      b.append("| FELLRec - |");
+          "\nPaired comparisons, FELLRec (or FELLRec with the validated temperature) - other"
+              + " method: HR@1 difference per test user (mean over seeds) with a bootstrap 95% CI"
+              + " over the client's users, and McNemar's exact test on the (seed, user) hit/miss"
+              + " outcomes (first only / other only, p):\n\n");
+      b.append("| first - second |");
       for (String c : r.clientIds()) {
         b.append(' ').append(c).append(" |");
       }
       b.append(" all | all: NDCG@10 diff. |\n|---|")
           .append("---|".repeat(r.clientIds().size() + 2))
           .append('\n');
-      Method current = null;
+      Paired current = null;
       for (Paired p : paired) {
-        if (p.second() != current) {
+        if (current == null || p.second() != current.second() || p.first() != current.first()) {
           if (current != null) {
             b.append('\n');
           }
-          current = p.second();
-          b.append("| ").append(current.label()).append(" |");
+          current = p;
+          b.append("| ")
+              .append(p.first().label())
+              .append(" - ")
+              .append(p.second().label())
+              .append(" |");
         }
         b.append(' ')
             .append(p.hr1().format())
@@ -289,8 +301,12 @@ public final class FellRecClientReport {
       return "";
     }
     b.append(
-        "\nFELLRec's curriculum heating: the final local training loss each client reported and"
-            + " its heating weight w_i (mean over seeds):\n\n| round |");
+        String.format(
+            Locale.ROOT,
+            "%n%s (temperature %s): curriculum heating, the final local training loss each client"
+                + " reported and its heating weight w_i (mean over seeds):%n%n| round |",
+            m.method().label(),
+            m.method().fellrecConfig(r.preset()).temperature()));
     for (String c : r.clientIds()) {
       b.append(' ').append(c).append(c.equals(r.noisyClient()) ? " (noisy)" : "").append(" |");
     }
@@ -301,7 +317,7 @@ public final class FellRecClientReport {
       for (double[][] perSeed : m.trainLossPerClient()) {
         double[] heat =
             io.persona4j.federated.strategy.FellRec.heating(
-                perSeed[t], t, m.method().fellrecConfig(r.preset().fellrec()));
+                perSeed[t], t, m.method().fellrecConfig(r.preset()));
         for (int c = 0; c < loss.length; c++) {
           loss[c] += perSeed[t][c] / m.trainLossPerClient().size();
           w[c] += heat[c] / m.trainLossPerClient().size();
@@ -312,6 +328,22 @@ public final class FellRecClientReport {
         b.append(String.format(Locale.ROOT, " loss %.3f, w %.3f |", loss[c], w[c]));
       }
       b.append('\n');
+    }
+    if (!m.similarityRange().isEmpty() && m.similarityRange().get(0).length == rounds) {
+      b.append(
+          "\nSimilarity (cos + 1) / 2 between two clients' trained (shared) parameters, smallest"
+              + " and largest pair per round (mean over seeds):");
+      for (int t = 0; t < rounds; t++) {
+        double lo = 0;
+        double hi = 0;
+        for (double[][] perSeed : m.similarityRange()) {
+          lo += perSeed[t][0] / m.similarityRange().size();
+          hi += perSeed[t][1] / m.similarityRange().size();
+        }
+        b.append(
+            String.format(
+                Locale.ROOT, " round %d %.4f-%.4f%s", t + 1, lo, hi, t + 1 < rounds ? ";" : ".\n"));
+      }
     }
     return b.toString();
   }

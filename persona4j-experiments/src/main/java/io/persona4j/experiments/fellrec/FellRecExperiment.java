@@ -67,6 +67,8 @@ public final class FellRecExperiment {
    * @param clients per seed, per client, the per-sample outcomes
    * @param trainLossPerClient per seed, {@code [round - 1][client]} training losses the clients
    *     reported to the server (empty without a server)
+   * @param similarityRange per seed, {@code [round - 1]} the smallest and largest similarity {@code
+   *     (cos + 1) / 2} between two clients' trained parameters (empty without a server)
    */
   public record MethodResult(
       Method method,
@@ -82,7 +84,8 @@ public final class FellRecExperiment {
       List<double[][]> validLossPerClient,
       List<Integer> selectedRound,
       List<List<ClientOutcome>> clients,
-      List<double[][]> trainLossPerClient) {}
+      List<double[][]> trainLossPerClient,
+      List<double[][]> similarityRange) {}
 
   /**
    * Everything a run produced.
@@ -416,7 +419,8 @@ public final class FellRecExperiment {
               r.stream().map(x -> x.run.validLossPerClient()).toList(),
               r.stream().map(x -> x.run.selectedRound()).toList(),
               r.stream().map(x -> x.outcomes).toList(),
-              r.stream().map(x -> x.run.trainLossPerClient()).toList()));
+              r.stream().map(x -> x.run.trainLossPerClient()).toList(),
+              r.stream().map(x -> x.run.similarityRange()).toList()));
     }
     return new Report(
         preset,
@@ -460,14 +464,33 @@ public final class FellRecExperiment {
     List<String> prompts =
         HistoryCorpus.promptDocuments(
             PreparedData.samples(data.trainPretrain()), catalog, promptConfig);
+    int[][] histories = pretrainingHistories(data, preset);
     return BaseModels.pretrain(
         preset.base(),
         preset.seeds().get(0),
-        BaseModels.corpus(data, catalog, prompts),
+        BaseModels.corpus(histories, catalog, prompts),
         prompts.size(),
         out,
         log,
         List.of());
+  }
+
+  /**
+   * The users' histories the base model is pre-trained on: the training sequences, without their
+   * last {@code llmTrainPerUser} items (the targets the clients fine-tune on) when the preset holds
+   * them out.
+   */
+  static int[][] pretrainingHistories(PreparedData data, FellRecPreset preset) {
+    int[][] seqs = data.trainSequences();
+    if (!preset.baseHoldsOutFinetune()) {
+      return seqs;
+    }
+    int drop = preset.selection().llmTrainPerUser();
+    int[][] out = new int[seqs.length][];
+    for (int u = 0; u < seqs.length; u++) {
+      out[u] = Arrays.copyOf(seqs[u], Math.max(0, seqs[u].length - drop));
+    }
+    return out;
   }
 
   private static String format(double[] xs) {

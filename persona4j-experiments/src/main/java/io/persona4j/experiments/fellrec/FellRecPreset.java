@@ -41,6 +41,13 @@ import java.util.Objects;
  * @param methods the methods a run compares by default, in table order
  * @param selectCheckpoint evaluate each method at the round with the lowest mean validation loss
  *     (false: after the last round)
+ * @param tunedTemperature the heating temperature of {@link Method#FELLREC_TUNED_TEMPERATURE} (the
+ *     paper's 0.05 stays in {@code fellrec} for {@link Method#FELLREC}); chosen on validation data
+ *     by {@link FellRecSweep}
+ * @param baseHoldsOutFinetune pre-train the base model on the users' histories without the items of
+ *     the LLM training positions ({@code selection.llmTrainPerUser} most recent training items), so
+ *     that the clients' fine-tuning targets are new to the base (false: the histories up to the
+ *     validation item, which contain every fine-tuning target, as the standard preset did)
  */
 public record FellRecPreset(
     String name,
@@ -59,7 +66,9 @@ public record FellRecPreset(
     Grouping grouping,
     int noisyUsers,
     List<Method> methods,
-    boolean selectCheckpoint) {
+    boolean selectCheckpoint,
+    double tunedTemperature,
+    boolean baseHoldsOutFinetune) {
 
   /** How the users are grouped into clients. */
   public enum Grouping {
@@ -94,6 +103,17 @@ public record FellRecPreset(
     if (noisyUsers > 0 && grouping != Grouping.GENRE_KMEANS) {
       throw new IllegalArgumentException(
           "preset " + name + ": noisyUsers " + noisyUsers + " needs grouping GENRE_KMEANS");
+    }
+    if (!(tunedTemperature > 0) || Double.isInfinite(tunedTemperature)) {
+      throw new IllegalArgumentException(
+          "preset " + name + ": tunedTemperature must be finite and > 0, got " + tunedTemperature);
+    }
+    if (baseHoldsOutFinetune && selection.llmTrainPerUser() == 0) {
+      throw new IllegalArgumentException(
+          "preset "
+              + name
+              + ": baseHoldsOutFinetune needs selection.llmTrainPerUser > 0 (0 fine-tunes on every"
+              + " training position, so none would be left for pre-training)");
     }
     methods = List.copyOf(methods);
     if (methods.isEmpty()) {
@@ -146,6 +166,7 @@ public record FellRecPreset(
           Method.FELLREC_NO_HEATING,
           Method.FELLREC_B5,
           Method.FELLREC_NO_SIMILARITY,
+          Method.FELLREC_TUNED_TEMPERATURE,
           Method.CENTRALIZED);
 
   private static void requireAtLeast(String field, long value, long min) {
@@ -249,12 +270,14 @@ public record FellRecPreset(
   }
 
   /**
-   * Clients of different tastes plus a noisy client, FELLRec with its three ablations, on all 671
-   * users: 5 genre-profile K-means clients and one client of 60 random users whose training targets
-   * are random items; 8 rounds x 4 local steps at lr 5e-3 (the standard preset's lr 1e-2 reached
-   * its best validation loss after 8 steps), each method evaluated at its best validation round; 40
-   * test users per client; 3 seeds. About 50 minutes on 2 loaded cores with a cached base model
-   * (pre-training it adds about 10 minutes).
+   * Clients of different tastes plus a noisy client, FELLRec with its three ablations and with the
+   * validated heating temperature, on all 671 users: 5 genre-profile K-means clients and one client
+   * of 60 random users whose training targets are random items; a base pre-trained without the
+   * clients' fine-tuning targets; 8 rounds x 4 local steps at lr 3e-3 and heating temperature 0.2
+   * for {@link Method#FELLREC_TUNED_TEMPERATURE}, both chosen on validation data by {@link
+   * FellRecSweep} (seed 1, 4 rounds, 20 validation users per client; docs/RESULTS.md); each method
+   * evaluated at its best validation round; 40 test users per client; 3 seeds. About an hour on 2
+   * quiet cores with a cached base model (pre-training it adds about 10 minutes).
    */
   public static FellRecPreset tastes() {
     FellRecPreset standard = standard();
@@ -265,9 +288,11 @@ public record FellRecPreset(
         .optNoisyUsers(60)
         .optEvalUsersPerClient(40)
         .optRounds(8)
-        .setFinetune(standard.finetune().toBuilder().setSteps(4).build())
+        .setFinetune(standard.finetune().toBuilder().setSteps(4).optLr(3e-3).build())
         .optMethods(WITH_ABLATIONS)
         .optSelectCheckpoint(true)
+        .optTunedTemperature(0.2)
+        .optBaseHoldsOutFinetune(true)
         .build();
   }
 
@@ -282,6 +307,7 @@ public record FellRecPreset(
         .optRounds(3)
         .optMethods(WITH_ABLATIONS)
         .optSelectCheckpoint(true)
+        .optBaseHoldsOutFinetune(true)
         .build();
   }
 
@@ -324,7 +350,9 @@ public record FellRecPreset(
         .optGrouping(grouping)
         .optNoisyUsers(noisyUsers)
         .optMethods(methods)
-        .optSelectCheckpoint(selectCheckpoint);
+        .optSelectCheckpoint(selectCheckpoint)
+        .optTunedTemperature(tunedTemperature)
+        .optBaseHoldsOutFinetune(baseHoldsOutFinetune);
   }
 
   /** Builds a {@link FellRecPreset}: {@code setX} required, {@code optX} optional. */
@@ -346,6 +374,8 @@ public record FellRecPreset(
     private int noisyUsers = 0;
     private List<Method> methods = CLASSIC;
     private boolean selectCheckpoint = false;
+    private double tunedTemperature = 0.5;
+    private boolean baseHoldsOutFinetune = false;
 
     private Builder() {}
 
@@ -451,6 +481,24 @@ public record FellRecPreset(
       return this;
     }
 
+    /**
+     * Heating temperature of {@link Method#FELLREC_TUNED_TEMPERATURE} (default 0.5; the taste
+     * presets use the value chosen on validation data).
+     */
+    public Builder optTunedTemperature(double tunedTemperature) {
+      this.tunedTemperature = tunedTemperature;
+      return this;
+    }
+
+    /**
+     * Pre-train the base without the fine-tuning positions' items (default false: the standard
+     * presets' base, which has seen them).
+     */
+    public Builder optBaseHoldsOutFinetune(boolean baseHoldsOutFinetune) {
+      this.baseHoldsOutFinetune = baseHoldsOutFinetune;
+      return this;
+    }
+
     /** The validated preset. */
     public FellRecPreset build() {
       return new FellRecPreset(
@@ -470,7 +518,9 @@ public record FellRecPreset(
           grouping,
           noisyUsers,
           methods,
-          selectCheckpoint);
+          selectCheckpoint,
+          tunedTemperature,
+          baseHoldsOutFinetune);
     }
   }
 }

@@ -272,6 +272,7 @@ public final class FellRecResults {
       o.set("selectedRound", json.valueToTree(m.selectedRound()));
       o.set("validLossPerClient", json.valueToTree(m.validLossPerClient()));
       o.set("trainLossPerClient", json.valueToTree(m.trainLossPerClient()));
+      o.set("similarityRangePerRound", json.valueToTree(m.similarityRange()));
       ArrayNode seeds = o.putArray("perClientPerSeed");
       for (List<FellRecExperiment.ClientOutcome> perSeed : m.clients()) {
         ArrayNode cs = seeds.addArray();

@@ -30,6 +30,12 @@ public enum Method {
   FELLREC_NO_HEATING("FELLRec, heating off"),
   /** Ablation: {@link #FELLREC} with heating exponent divisor {@code b = 5}. */
   FELLREC_B5("FELLRec, b = 5"),
+  /**
+   * {@link #FELLREC} with the heating temperature chosen on validation data ({@link
+   * FellRecPreset#tunedTemperature()}) instead of the paper's 0.05, which saturates the loss
+   * softmax when the clients' losses differ by more than a few tenths.
+   */
+  FELLREC_TUNED_TEMPERATURE("FELLRec, validated temperature"),
   /** Ablation: {@link #FELLREC} with similarity weights off (uniform before heating). */
   FELLREC_NO_SIMILARITY("FELLRec, similarity off"),
   /** All data in one client (the privacy-violating upper bound). */
@@ -54,6 +60,7 @@ public enum Method {
     return this == FELLREC
         || this == FELLREC_NO_HEATING
         || this == FELLREC_B5
+        || this == FELLREC_TUNED_TEMPERATURE
         || this == FELLREC_NO_SIMILARITY;
   }
 
@@ -65,12 +72,27 @@ public enum Method {
    */
   public FellRec.Config fellrecConfig(FellRec.Config preset) {
     return switch (this) {
+      case FELLREC_TUNED_TEMPERATURE ->
+          throw new IllegalArgumentException(
+              name() + " needs the preset's tuned temperature: use fellrecConfig(FellRecPreset)");
       case FELLREC, FELLREC_SPLIT -> preset;
       case FELLREC_NO_HEATING -> preset.toBuilder().optHeating(false).build();
       case FELLREC_B5 -> preset.toBuilder().optB(5).build();
       case FELLREC_NO_SIMILARITY -> preset.toBuilder().optSimilarity(false).build();
       default -> throw new IllegalArgumentException(name() + " is not a FELLRec method");
     };
+  }
+
+  /**
+   * The FELLRec config this method runs under {@code preset}: as {@link
+   * #fellrecConfig(FellRec.Config)} on the preset's config, and for {@link
+   * #FELLREC_TUNED_TEMPERATURE} the preset's config with {@link FellRecPreset#tunedTemperature()}.
+   */
+  public FellRec.Config fellrecConfig(FellRecPreset preset) {
+    if (this == FELLREC_TUNED_TEMPERATURE) {
+      return preset.fellrec().toBuilder().optTemperature(preset.tunedTemperature()).build();
+    }
+    return fellrecConfig(preset.fellrec());
   }
 
   /** Whether the method talks to a server. */

@@ -60,6 +60,8 @@ public final class MethodRunner {
    * @param trainLossPerClient {@code [round - 1][client]}: the final local training loss each
    *     client reported to the server (empty for methods without a server, NaN for a client that
    *     did not report)
+   * @param similarityRange {@code [round - 1]}: the smallest and largest FELLRec similarity {@code
+   *     (cos + 1) / 2} between two clients' trained parameters (empty without a server)
    */
   public record Run(
       Method method,
@@ -72,7 +74,8 @@ public final class MethodRunner {
       long bytesUp,
       double aggregationShift,
       double seconds,
-      double[][] trainLossPerClient) {
+      double[][] trainLossPerClient,
+      double[][] similarityRange) {
     /** A run before checkpoint selection (per-client curves and selection filled in later). */
     Run(
         Method method,
@@ -94,6 +97,7 @@ public final class MethodRunner {
           bytesUp,
           aggregationShift,
           seconds,
+          new double[0][],
           new double[0][]);
     }
   }
@@ -169,7 +173,8 @@ public final class MethodRunner {
         r.bytesUp(),
         r.aggregationShift(),
         (System.nanoTime() - start) / 1e9,
-        r.trainLossPerClient());
+        r.trainLossPerClient(),
+        r.similarityRange());
   }
 
   /** The training client of client {@code c} (its adapter, its data). */
@@ -246,8 +251,12 @@ public final class MethodRunner {
         switch (method) {
           case FEDAVG -> new FedAvg();
           case FEDPROX -> new FedProx(preset.proxMu());
-          case FELLREC, FELLREC_NO_HEATING, FELLREC_B5, FELLREC_NO_SIMILARITY ->
-              new FellRec(method.fellrecConfig(preset.fellrec()), Map.of());
+          case FELLREC,
+              FELLREC_NO_HEATING,
+              FELLREC_B5,
+              FELLREC_NO_SIMILARITY,
+              FELLREC_TUNED_TEMPERATURE ->
+              new FellRec(method.fellrecConfig(preset), Map.of());
           default -> throw new IllegalArgumentException("not a federated method: " + method);
         };
     if (method.fellrecVariant()) {
@@ -317,7 +326,8 @@ public final class MethodRunner {
           grid.bytesUp(),
           measured.meanShift(),
           0,
-          trainLoss);
+          trainLoss,
+          measured.similarityRanges());
     }
   }
 

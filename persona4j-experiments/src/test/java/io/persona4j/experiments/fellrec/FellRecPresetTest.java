@@ -83,6 +83,11 @@ class FellRecPresetTest {
               Method.CENTRALIZED);
     }
     assertThat(FellRecPreset.tastes().seeds()).hasSize(3);
+    // chosen on validation data (docs/RESULTS.md, FELLRec where clients differ)
+    assertThat(FellRecPreset.tastes().finetune().lr()).isEqualTo(3e-3);
+    assertThat(FellRecPreset.tastes().finetune().steps()).isEqualTo(4);
+    assertThat(FellRecPreset.tastes().tunedTemperature()).isEqualTo(0.2);
+    assertThat(FellRecPreset.tastes().fellrec()).isEqualTo(FellRec.Config.defaults());
     // the original presets keep their methods and last-round evaluation
     assertThat(FellRecPreset.standard().methods()).isEqualTo(FellRecPreset.CLASSIC);
     assertThat(FellRecPreset.standard().selectCheckpoint()).isFalse();
@@ -105,6 +110,24 @@ class FellRecPresetTest {
         .hasMessageContaining("FEDAVG is not a FELLRec method");
     assertThat(Method.FELLREC_B5.fellrecVariant()).isTrue();
     assertThat(Method.FELLREC_SPLIT.fellrecVariant()).isFalse();
+  }
+
+  @Test
+  void theTunedTemperatureMethodTakesThePresetsTemperatureAndFellrecKeepsThePapers() {
+    FellRecPreset p = FellRecPreset.tastes().toBuilder().optTunedTemperature(0.3).build();
+    assertThat(Method.FELLREC_TUNED_TEMPERATURE.fellrecConfig(p))
+        .isEqualTo(FellRec.Config.defaults().toBuilder().optTemperature(0.3).build());
+    assertThat(Method.FELLREC.fellrecConfig(p)).isEqualTo(FellRec.Config.defaults());
+    assertThat(Method.FELLREC_B5.fellrecConfig(p))
+        .isEqualTo(FellRec.Config.defaults().toBuilder().optB(5).build());
+    assertThat(Method.FELLREC_TUNED_TEMPERATURE.fellrecVariant()).isTrue();
+    assertThatThrownBy(
+            () -> Method.FELLREC_TUNED_TEMPERATURE.fellrecConfig(FellRec.Config.defaults()))
+        .hasMessageContaining("tuned temperature");
+    assertThat(FellRecPreset.tastes().methods()).contains(Method.FELLREC_TUNED_TEMPERATURE);
+    assertThat(p.toBuilder().build()).isEqualTo(p);
+    assertThatThrownBy(() -> p.toBuilder().optTunedTemperature(0).build())
+        .hasMessageContaining("tunedTemperature must be finite and > 0, got 0.0");
   }
 
   @Test

@@ -111,18 +111,34 @@ class FellRecTastesSmokeTest {
     }
     assertThat(lowest).isEqualTo(worst);
     assertThat(by.get(Method.LOCAL_ONLY).trainLossPerClient().get(0)).isEmpty();
+    // how alike the clients' trained parameters are, per round: a valid (cos + 1) / 2 range
+    double[][] sim = by.get(Method.FELLREC).similarityRange().get(0);
+    assertThat(sim).hasDimensions(preset.rounds(), 2);
+    for (double[] range : sim) {
+      assertThat(range[0]).isBetween(0.0, 1.0).isLessThanOrEqualTo(range[1]);
+      assertThat(range[1]).isLessThanOrEqualTo(1.0 + 1e-12);
+    }
+    assertThat(by.get(Method.LOCAL_ONLY).similarityRange().get(0)).isEmpty();
     // Each ablation changes what FELLRec does: its curve differs from FELLRec's from round 1.
     for (Method ablation :
-        List.of(Method.FELLREC_NO_HEATING, Method.FELLREC_B5, Method.FELLREC_NO_SIMILARITY)) {
+        List.of(
+            Method.FELLREC_NO_HEATING,
+            Method.FELLREC_B5,
+            Method.FELLREC_NO_SIMILARITY,
+            Method.FELLREC_TUNED_TEMPERATURE)) {
       assertThat(by.get(ablation).validLoss().get(0)[0])
           .as(ablation.label())
           .isNotEqualTo(by.get(Method.FELLREC).validLoss().get(0)[0]);
       assertThat(by.get(ablation).messages()).isEqualTo(by.get(Method.FELLREC).messages());
     }
 
-    // Paired comparisons: FELLRec against the 7 others, on each client and all
+    // Paired comparisons: FELLRec against the 8 others, then FELLRec with the validated
+    // temperature against the 7 others but FELLRec, on each client and all
     List<FellRecClientReport.Paired> paired = FellRecClientReport.paired(report);
-    assertThat(paired).hasSize(7 * 5);
+    assertThat(paired).hasSize(8 * 5 + 7 * 5);
+    assertThat(paired.stream().filter(p -> p.first() == Method.FELLREC_TUNED_TEMPERATURE))
+        .hasSize(7 * 5)
+        .noneMatch(p -> p.second() == Method.FELLREC);
     for (FellRecClientReport.Paired p : paired) {
       assertThat(p.hr1().low()).isLessThanOrEqualTo(p.hr1().mean());
       assertThat(p.hr1().high()).isGreaterThanOrEqualTo(p.hr1().mean());
@@ -139,8 +155,14 @@ class FellRecTastesSmokeTest {
     assertThat(md)
         .contains("client-03 (noisy)")
         .contains("| FELLRec, heating off |")
-        .contains("Paired comparisons, FELLRec - other method")
-        .contains("curriculum heating");
+        .contains("Paired comparisons, FELLRec (or FELLRec with the validated temperature)")
+        .contains("| FELLRec, validated temperature - Local only |")
+        .contains("FELLRec (temperature 0.05): curriculum heating")
+        .contains("Similarity (cos + 1) / 2 between two clients'")
+        .contains(
+            "FELLRec, validated temperature (temperature "
+                + preset.tunedTemperature()
+                + "): curriculum heating");
     String json = Files.readString(files.json());
     assertThat(json).contains("\"paired\"").contains("\"validLossPerClient\"").contains("\"hit1\"");
   }
