@@ -74,7 +74,11 @@ class LoraKernelDecodeTest {
         assertKernelTerms(kernel, PackedMatrix.f32ViewSupported());
         assertThat(PackedMatrix.f32ViewSupported()).isEqualTo(Runtime.version().feature() >= 22);
         float[] want = stepwise(torch, m); // PyTorch: base matmul + 4 ops per adapted projection
-        float[] got = stepwise(kernel, m); // one kernel call per (fused) projection
+        long jvmSteps = kernel.decodeStepsInJvm();
+        float[] got = stepwise(kernel, m); // whole steps in the JVM, LoRA terms inside the kernel
+        assertThat(kernel.decodeStepsInJvm() > jvmSteps)
+            .as("LoRA-active steps wholly in the JVM from JDK 22")
+            .isEqualTo(PackedMatrix.f32ViewSupported());
         double tol = 1e-5 * Math.max(1, TinyModels.maxAbs(want));
         assertThat(TinyModels.maxAbsDiff(want, base)).isGreaterThan(0.1); // the adapter acts
         assertThat(TinyModels.maxAbsDiff(want, got)).isLessThan(tol);
@@ -95,7 +99,9 @@ class LoraKernelDecodeTest {
         // a trainable adapter stays on PyTorch (its gradients need the graph)
         lk.setTrainable("u", true);
         assertKernelTerms(kernel, false);
+        long before = kernel.decodeStepsInJvm();
         assertThat(TinyModels.maxAbsDiff(want, stepwise(kernel, m))).isLessThan(tol);
+        assertThat(kernel.decodeStepsInJvm()).as("trainable: PyTorch steps").isEqualTo(before);
       }
     }
   }
@@ -108,7 +114,11 @@ class LoraKernelDecodeTest {
         model.useDecodeWeights(p);
         try (LoraModel lora = adapt(model, m)) {
           assertKernelTerms(model, PackedMatrix.f32ViewSupported()); // JDK 21: PyTorch deltas
+          long jvmSteps = model.decodeStepsInJvm();
           float[] got = stepwise(model, m); // packed kernel with the LoRA terms inside
+          assertThat(model.decodeStepsInJvm() > jvmSteps)
+              .as("%s steps wholly in the JVM from JDK 22", p)
+              .isEqualTo(PackedMatrix.f32ViewSupported());
           List<long[]> batched = greedy(model);
           lora.train(true); // no dropout: separate projections, PyTorch LoRA deltas
           assertKernelTerms(model, false);

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.persona4j.core.model.TorchOps;
+import java.nio.ByteBuffer;
 
 /**
  * Preallocated key/value cache of a decoder: per layer {@code [B, kvHeads, capacity, headDim]} for
@@ -20,6 +21,7 @@ public final class KvCache implements DecoderCache, AutoCloseable {
   private final NDArray[] values;
   private final int capacity;
   private int length;
+  private ByteBuffer[] inPlace; // keys then values of every layer, read once; empty if impossible
 
   public KvCache(NDManager parent, int layers, int batch, int kvHeads, int capacity, int headDim) {
     if (layers <= 0 || batch <= 0 || kvHeads <= 0 || capacity <= 0 || headDim <= 0) {
@@ -68,6 +70,32 @@ public final class KvCache implements DecoderCache, AutoCloseable {
     return new NDArray[] {
       TorchOps.slice(keys[layer], 2, 0, length + t), TorchOps.slice(values[layer], 2, 0, length + t)
     };
+  }
+
+  /**
+   * The memory of every layer's key and value arrays itself (direct buffers, no copy) for the
+   * small-batch decode step in the JVM ({@code io.persona4j.core.kernel.CachedAttention}), which
+   * writes the new positions there and reads the rest; PyTorch's {@link #append} sees the same
+   * memory. Null when the arrays cannot be read in place (then every step stays on PyTorch). The
+   * arrays are never replaced, so the buffers stay valid until {@link #close()}.
+   *
+   * @return {@code [keys of layer 0, values of layer 0, keys of layer 1, ...]} or null
+   */
+  ByteBuffer[] inPlace() {
+    ByteBuffer[] b = inPlace;
+    if (b == null) {
+      b = new ByteBuffer[2 * keys.length];
+      for (int i = 0; i < keys.length && b.length > 0; i++) {
+        if (!TorchOps.readableInPlace(keys[i]) || !TorchOps.readableInPlace(values[i])) {
+          b = new ByteBuffer[0];
+          break;
+        }
+        b[2 * i] = TorchOps.inPlace(keys[i]);
+        b[2 * i + 1] = TorchOps.inPlace(values[i]);
+      }
+      inPlace = b;
+    }
+    return b.length == 0 ? null : b;
   }
 
   /** Marks {@code t} more positions as written, after every layer appended them. */

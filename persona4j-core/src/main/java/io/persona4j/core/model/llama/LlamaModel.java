@@ -13,6 +13,9 @@ import io.persona4j.core.config.LlamaConfig;
 import io.persona4j.core.config.ModelConfig;
 import io.persona4j.core.config.ModelConfigs;
 import io.persona4j.core.io.Checkpoint;
+import io.persona4j.core.kernel.CachedAttention;
+import io.persona4j.core.kernel.KernelTimer;
+import io.persona4j.core.kernel.PackedMatrix;
 import io.persona4j.core.kernel.WeightPrecision;
 import io.persona4j.core.model.AdaptableModel;
 import io.persona4j.core.model.AttentionMask;
@@ -22,6 +25,7 @@ import io.persona4j.core.model.TorchOps;
 import io.persona4j.core.model.WeightLoader;
 import io.persona4j.core.model.WeightSource;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +57,7 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
   private final Rope rope;
   private Path checkpointDirectory; // null unless loaded from a directory
   private WeightPrecision decodePrecision = WeightPrecision.F32;
+  private final AtomicLong stepsInJvm = new AtomicLong(); // decode steps run wholly in the JVM
   private long decodeWeightBytes; // packed bytes a decode step streams (0 while F32)
   private boolean decodeKernel; // small-batch steps run on io.persona4j.core.kernel
 
@@ -215,6 +221,15 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
   /** Whether small-batch decode steps run the projections on the Java kernel. */
   public boolean usesDecodeKernel() {
     return decodeKernel && lmHead.usesDecodeKernel();
+  }
+
+  /**
+   * How many decode steps ran wholly in the JVM so far (blocks, attention over the KV cache and the
+   * cache writes on the kernel, no PyTorch op): steps of at most 8 rows, one new position each,
+   * through a {@link KvCache}, with every block on the kernel.
+   */
+  public long decodeStepsInJvm() {
+    return stepsInJvm.get();
   }
 
   /** The precision small-batch decode steps stream the projection weights in. */
@@ -415,11 +430,84 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
 
   private NDArray hiddenUnscoped(
       NDArray embeds, NDArray positions, NDArray mask, DecoderCache cache) {
+    NDArray h = cache instanceof KvCache kv ? stepOnKernel(embeds, positions, mask, kv) : null;
+    if (h != null) {
+      cache.advance(1);
+      return h; // [B, 1, H]
+    }
     NDArray x = runLayers(embeds, positions, mask, cache, 0, layers.size()); // [B, T, H]
     if (cache != null) {
       cache.advance((int) embeds.getShape().get(1));
     }
     return finalNorm.forward(x); // [B, T, H]
+  }
+
+  /**
+   * A decode step of at most {@link PackedMatrix#MAX_DECODE_ROWS} rows, one new position each,
+   * entirely in the JVM ({@link LayerKernel#step}): one copy of the embeddings (and of the mask)
+   * in, every block with attention over the cache read and written in place, the final norm, one
+   * array out. No PyTorch op between; the LM head follows on the kernel too. Null, before any side
+   * effect, when some block cannot run there (no kernel weights, trainable parts, per-row or gated
+   * adapters, JDK 21): then PyTorch runs the step.
+   *
+   * @return final-norm hidden states {@code [B, 1, H]}, or null
+   */
+  private NDArray stepOnKernel(NDArray embeds, NDArray positions, NDArray mask, KvCache cache) {
+    long rows = embeds.getShape().get(0);
+    if (!decodeKernel
+        || !CachedAttention.supported()
+        || embeds.getShape().dimension() != 3
+        || embeds.getShape().get(1) != 1
+        || rows > PackedMatrix.MAX_DECODE_ROWS
+        || rows != cache.batchSize()
+        || cache.length() >= cache.capacity()
+        || embeds.getDataType() != DataType.FLOAT32
+        || embeds.hasGradient()
+        || !finalNorm.inJvm()) {
+      return null;
+    }
+    ByteBuffer[] kv = cache.inPlace();
+    if (kv == null) {
+      return null;
+    }
+    List<LayerKernel.Plan> plans = new ArrayList<>(layers.size());
+    for (LlamaLayer layer : layers) {
+      LayerKernel.Plan p = layer.kernel().plan();
+      if (p == null) {
+        return null;
+      }
+      plans.add(p);
+    }
+    float[][] cs = rope.inJvm(positions.toType(DataType.INT64, false).toLongArray());
+    if (cs == null) {
+      return null;
+    }
+    long t0 = KernelTimer.enabled() ? System.nanoTime() : 0;
+    int n = (int) rows;
+    float[] m = mask == null ? null : mask.toFloatArray(); // [B, 1, 1, S] -> [B, S]
+    float[] x = embeds.toFloatArray(); // [B, H]
+    int position = cache.length();
+    for (int i = 0; i < layers.size(); i++) {
+      LayerKernel k = layers.get(i).kernel();
+      x =
+          k.step(
+              plans.get(i),
+              x,
+              n,
+              cs[0],
+              cs[1],
+              m,
+              kv[2 * i],
+              kv[2 * i + 1],
+              cache.capacity(),
+              position);
+    }
+    NDArray out = embeds.getManager().create(finalNorm.forward(x, n), embeds.getShape()); // [B,1,H]
+    stepsInJvm.incrementAndGet();
+    if (t0 != 0) {
+      KernelTimer.add(System.nanoTime() - t0);
+    }
+    return out;
   }
 
   private NDArray runLayers(

@@ -82,7 +82,9 @@ class InPlaceDecodeTest {
       }
       long[] ids = prompt(c.config(), 12, 3);
       float[] ref = stepwise(torch, ids);
-      float[] got = stepwise(kernel, ids); // 1 row per projection: the kernel
+      float[] got = stepwise(kernel, ids); // 1 row per step: the whole step in the JVM
+      assertThat(kernel.decodeStepsInJvm()).isEqualTo(inPlace ? ids.length : 0);
+      assertThat(torch.decodeStepsInJvm()).isZero();
       float tol = 1e-5f * Math.max(1f, maxAbs(ref));
       System.out.printf(
           "%s F32 kernel vs torch steps: max |diff| %.3g of max |logit| %.3g%n",
