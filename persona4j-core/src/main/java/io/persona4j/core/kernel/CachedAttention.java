@@ -36,11 +36,14 @@ public final class CachedAttention {
    * @param qkv {@code [rows, (heads + 2 kvHeads) * headDim]}: per row the queries (RoPE applied,
    *     scaled by {@code 1 / sqrt(headDim)}), the keys (RoPE applied) and the values of the new
    *     position
-   * @param keys the key cache of one layer, a direct buffer of native-order floats {@code [rows,
-   *     kvHeads, capacity, headDim]}; the new keys are written at slot {@code position}
+   * @param keys the key cache of one layer, a direct buffer of native-order floats {@code [slots,
+   *     kvHeads, capacity, headDim]} with {@code slots >= rows} (rows {@code [0, rows)} are used);
+   *     row {@code r}'s new keys are written at slot {@code positions[r]}
    * @param values the value cache, laid out as {@code keys}
-   * @param position the slot of the new position; it attends to slots {@code [0, position]}
-   * @param mask additive mask {@code [rows, position + 1]} over those slots, or null for none
+   * @param positions {@code [rows]}: the slot of each row's new position, below {@code span}
+   * @param span every row attends to slots {@code [0, span)} (its own new position included)
+   * @param mask additive mask {@code [rows, span]} over those slots (hiding padding, and slots a
+   *     row has not reached), or null for none
    * @return {@code [rows, heads * headDim]}, the heads of a row side by side
    * @throws IllegalArgumentException if the sizes do not fit
    * @throws IllegalStateException if {@link #supported()} is false
@@ -54,37 +57,46 @@ public final class CachedAttention {
       ByteBuffer keys,
       ByteBuffer values,
       int capacity,
-      int position,
+      int[] positions,
+      int span,
       float[] mask) {
     int cols = (heads + 2 * kvHeads) * headDim;
-    long cacheBytes = 4L * rows * kvHeads * capacity * headDim;
-    int slots = position + 1;
-    if (rows < 1
-        || kvHeads < 1
-        || headDim < 1
-        || heads % kvHeads != 0
-        || qkv.length != (long) rows * cols
-        || position < 0
-        || position >= capacity
-        || !keys.isDirect()
-        || !values.isDirect()
-        || keys.capacity() != cacheBytes
-        || values.capacity() != cacheBytes
-        || (mask != null && mask.length != (long) rows * slots)) {
+    long rowBytes = 4L * kvHeads * capacity * headDim;
+    boolean fits =
+        rows >= 1
+            && kvHeads >= 1
+            && headDim >= 1
+            && heads % kvHeads == 0
+            && qkv.length == (long) rows * cols
+            && positions.length == rows
+            && span >= 1
+            && span <= capacity
+            && keys.isDirect()
+            && values.isDirect()
+            && keys.capacity() == values.capacity()
+            && keys.capacity() % rowBytes == 0
+            && keys.capacity() / rowBytes >= rows
+            && (mask == null || mask.length == (long) rows * span);
+    for (int i = 0; fits && i < rows; i++) {
+      fits = positions[i] >= 0 && positions[i] < span;
+    }
+    if (!fits) {
       throw new IllegalArgumentException(
-          "attention of %d rows (%d heads, %d kv heads of %d) at slot %d of %d: %d inputs, cache of %d and %d bytes, mask of %s"
+          "attention of %d rows (%d heads, %d kv heads of %d) writing at slots %s, attending to %d of %d: %d inputs, cache of %d and %d bytes, mask of %s"
               .formatted(
                   rows,
                   heads,
                   kvHeads,
                   headDim,
-                  position,
+                  java.util.Arrays.toString(positions),
+                  span,
                   capacity,
                   qkv.length,
                   keys.capacity(),
                   values.capacity(),
                   mask == null ? "none" : mask.length + " values"));
     }
+    int slots = span;
     if (!NativeFloats.AVAILABLE) {
       throw new IllegalStateException("attention on native memory needs JDK 22 or newer");
     }
@@ -98,9 +110,9 @@ public final class CachedAttention {
     for (int r = 0; r < rows; r++) {
       for (int j = 0; j < kvHeads; j++) {
         int first = (r * kvHeads + j) * capacity * headDim; // float index of slot 0
-        kf.put(first + position * headDim, qkv, r * cols + (heads + j) * headDim, headDim);
-        vf.put(
-            first + position * headDim, qkv, r * cols + (heads + kvHeads + j) * headDim, headDim);
+        int at = first + positions[r] * headDim;
+        kf.put(at, qkv, r * cols + (heads + j) * headDim, headDim);
+        vf.put(at, qkv, r * cols + (heads + kvHeads + j) * headDim, headDim);
       }
     }
     Object ks = NativeFloats.segment(kb);

@@ -21,7 +21,7 @@ public final class KvCache implements DecoderCache, AutoCloseable {
   private final NDArray[] values;
   private final int capacity;
   private int length;
-  private ByteBuffer[] inPlace; // keys then values of every layer, read once; empty if impossible
+  private ByteBuffer[] memory; // keys then values of every layer, read once; empty if impossible
 
   public KvCache(NDManager parent, int layers, int batch, int kvHeads, int capacity, int headDim) {
     if (layers <= 0 || batch <= 0 || kvHeads <= 0 || capacity <= 0 || headDim <= 0) {
@@ -73,29 +73,22 @@ public final class KvCache implements DecoderCache, AutoCloseable {
   }
 
   /**
-   * The memory of every layer's key and value arrays itself (direct buffers, no copy) for the
-   * small-batch decode step in the JVM ({@code io.persona4j.core.kernel.CachedAttention}), which
-   * writes the new positions there and reads the rest; PyTorch's {@link #append} sees the same
-   * memory. Null when the arrays cannot be read in place (then every step stays on PyTorch). The
-   * arrays are never replaced, so the buffers stay valid until {@link #close()}.
-   *
-   * @return {@code [keys of layer 0, values of layer 0, keys of layer 1, ...]} or null
+   * All rows write at {@link #length()} and attend to the slots up to it; null when the cache is
+   * full (PyTorch then reports it), the step has another number of rows, or the arrays cannot be
+   * read in place. The arrays are never replaced, so the buffers stay valid until {@link #close()}.
    */
-  ByteBuffer[] inPlace() {
-    ByteBuffer[] b = inPlace;
-    if (b == null) {
-      b = new ByteBuffer[2 * keys.length];
-      for (int i = 0; i < keys.length && b.length > 0; i++) {
-        if (!TorchOps.readableInPlace(keys[i]) || !TorchOps.readableInPlace(values[i])) {
-          b = new ByteBuffer[0];
-          break;
-        }
-        b[2 * i] = TorchOps.inPlace(keys[i]);
-        b[2 * i + 1] = TorchOps.inPlace(values[i]);
-      }
-      inPlace = b;
+  @Override
+  public InPlace inPlace(int rows) {
+    if (memory == null) {
+      ByteBuffer[] b = DecoderCache.memoryOf(keys, values);
+      memory = b == null ? new ByteBuffer[0] : b;
     }
-    return b.length == 0 ? null : b;
+    if (memory.length == 0 || rows != batchSize() || length >= capacity) {
+      return null;
+    }
+    int[] positions = new int[rows];
+    java.util.Arrays.fill(positions, length);
+    return new InPlace(memory, capacity, positions, length + 1);
   }
 
   /** Marks {@code t} more positions as written, after every layer appended them. */

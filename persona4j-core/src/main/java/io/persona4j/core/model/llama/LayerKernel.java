@@ -143,8 +143,10 @@ final class LayerKernel {
    *
    * @param x {@code [rows, H]} residual stream (not modified)
    * @param cos {@code [rows, hd]} RoPE cos of each row's position; {@code sin} likewise
-   * @param mask {@code [rows, length + 1]} additive mask over the cache slots, or null
-   * @param cacheBuffers this block's key and value cache memory ({@link KvCache#inPlace})
+   * @param mask {@code [rows, span]} additive mask over the cache slots, or null
+   * @param keys this block's key cache memory ({@link DecoderCache#inPlace}); {@code values} its
+   *     value cache
+   * @param cache where each row writes, and how many slots it attends to
    * @return {@code [rows, H]}
    */
   float[] step(
@@ -156,8 +158,7 @@ final class LayerKernel {
       float[] mask,
       ByteBuffer keys,
       ByteBuffer values,
-      int capacity,
-      int position) {
+      DecoderCache.InPlace cache) {
     float[] qkv = qkvRows(plan.qkv(), x, rows, cos, sin); // [rows, (nh+2nkv)*hd]
     float[] att =
         CachedAttention.decode(
@@ -168,8 +169,9 @@ final class LayerKernel {
             layer.headDim(),
             keys,
             values,
-            capacity,
-            position,
+            cache.capacity(),
+            cache.positions(),
+            cache.span(),
             mask); // [rows, nh*hd]
     float[] y = plan.o().multiply(att, rows); // [rows, H]
     RowOps.addTo(y, x); // x + attn

@@ -430,7 +430,7 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
 
   private NDArray hiddenUnscoped(
       NDArray embeds, NDArray positions, NDArray mask, DecoderCache cache) {
-    NDArray h = cache instanceof KvCache kv ? stepOnKernel(embeds, positions, mask, kv) : null;
+    NDArray h = cache != null ? stepOnKernel(embeds, positions, mask, cache) : null;
     if (h != null) {
       cache.advance(1);
       return h; // [B, 1, H]
@@ -444,30 +444,30 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
 
   /**
    * A decode step of at most {@link PackedMatrix#MAX_DECODE_ROWS} rows, one new position each,
-   * entirely in the JVM ({@link LayerKernel#step}): one copy of the embeddings (and of the mask)
-   * in, every block with attention over the cache read and written in place, the final norm, one
-   * array out. No PyTorch op between; the LM head follows on the kernel too. Null, before any side
-   * effect, when some block cannot run there (no kernel weights, trainable parts, per-row or gated
-   * adapters, JDK 21): then PyTorch runs the step.
+   * through a cache that lends its memory ({@link DecoderCache#inPlace}: {@link KvCache}, the
+   * continuous-batching slot cache), entirely in the JVM ({@link LayerKernel#step}): one copy of
+   * the embeddings (and of the mask) in, every block with attention over the cache read and written
+   * in place, the final norm, one array out. No PyTorch op between; the LM head follows on the
+   * kernel too. Null, before any side effect, when some block cannot run there (no kernel weights,
+   * trainable parts, per-row or gated adapters, JDK 21): then PyTorch runs the step.
    *
    * @return final-norm hidden states {@code [B, 1, H]}, or null
    */
-  private NDArray stepOnKernel(NDArray embeds, NDArray positions, NDArray mask, KvCache cache) {
+  private NDArray stepOnKernel(
+      NDArray embeds, NDArray positions, NDArray mask, DecoderCache cache) {
     long rows = embeds.getShape().get(0);
     if (!decodeKernel
         || !CachedAttention.supported()
         || embeds.getShape().dimension() != 3
         || embeds.getShape().get(1) != 1
         || rows > PackedMatrix.MAX_DECODE_ROWS
-        || rows != cache.batchSize()
-        || cache.length() >= cache.capacity()
         || embeds.getDataType() != DataType.FLOAT32
         || embeds.hasGradient()
         || !finalNorm.inJvm()) {
       return null;
     }
-    ByteBuffer[] kv = cache.inPlace();
-    if (kv == null) {
+    DecoderCache.InPlace kv = cache.inPlace((int) rows);
+    if (kv == null || (mask != null && mask.size() != rows * kv.span())) {
       return null;
     }
     List<LayerKernel.Plan> plans = new ArrayList<>(layers.size());
@@ -484,23 +484,12 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
     }
     long t0 = KernelTimer.enabled() ? System.nanoTime() : 0;
     int n = (int) rows;
-    float[] m = mask == null ? null : mask.toFloatArray(); // [B, 1, 1, S] -> [B, S]
+    float[] m = mask == null ? null : mask.toFloatArray(); // [B, 1, 1, span] -> [B, span]
     float[] x = embeds.toFloatArray(); // [B, H]
-    int position = cache.length();
     for (int i = 0; i < layers.size(); i++) {
       LayerKernel k = layers.get(i).kernel();
-      x =
-          k.step(
-              plans.get(i),
-              x,
-              n,
-              cs[0],
-              cs[1],
-              m,
-              kv[2 * i],
-              kv[2 * i + 1],
-              cache.capacity(),
-              position);
+      ByteBuffer[] b = kv.buffers();
+      x = k.step(plans.get(i), x, n, cs[0], cs[1], m, b[2 * i], b[2 * i + 1], kv);
     }
     NDArray out = embeds.getManager().create(finalNorm.forward(x, n), embeds.getShape()); // [B,1,H]
     stepsInJvm.incrementAndGet();
