@@ -13,9 +13,6 @@ import io.persona4j.core.config.LlamaConfig;
 import io.persona4j.core.config.ModelConfig;
 import io.persona4j.core.config.ModelConfigs;
 import io.persona4j.core.io.Checkpoint;
-import io.persona4j.core.kernel.CachedAttention;
-import io.persona4j.core.kernel.KernelTimer;
-import io.persona4j.core.kernel.PackedMatrix;
 import io.persona4j.core.kernel.WeightPrecision;
 import io.persona4j.core.model.AdaptableModel;
 import io.persona4j.core.model.AttentionMask;
@@ -25,7 +22,6 @@ import io.persona4j.core.model.TorchOps;
 import io.persona4j.core.model.WeightLoader;
 import io.persona4j.core.model.WeightSource;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +52,7 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
   private final Rope rope;
   private Path checkpointDirectory; // null unless loaded from a directory
   private WeightPrecision decodePrecision = WeightPrecision.F32;
-  private final AtomicLong stepsInJvm = new AtomicLong(); // decode steps run wholly in the JVM
+  private final KernelStep kernelStep; // small-batch decode steps wholly in the JVM
   private long decodeWeightBytes; // packed bytes a decode step streams (0 while F32)
   private boolean decodeKernel; // small-batch steps run on io.persona4j.core.kernel
 
@@ -76,6 +71,7 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
     this.finalNorm = finalNorm;
     this.lmHead = lmHead;
     this.rope = rope;
+    this.kernelStep = new KernelStep(layers, finalNorm, rope);
   }
 
   /**
@@ -229,7 +225,7 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
    * through a {@link KvCache}, with every block on the kernel.
    */
   public long decodeStepsInJvm() {
-    return stepsInJvm.get();
+    return kernelStep.count();
   }
 
   /** The precision small-batch decode steps stream the projection weights in. */
@@ -430,7 +426,8 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
 
   private NDArray hiddenUnscoped(
       NDArray embeds, NDArray positions, NDArray mask, DecoderCache cache) {
-    NDArray h = cache != null ? stepOnKernel(embeds, positions, mask, cache) : null;
+    NDArray h =
+        cache != null && decodeKernel ? kernelStep.run(embeds, positions, mask, cache) : null;
     if (h != null) {
       cache.advance(1);
       return h; // [B, 1, H]
@@ -440,63 +437,6 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
       cache.advance((int) embeds.getShape().get(1));
     }
     return finalNorm.forward(x); // [B, T, H]
-  }
-
-  /**
-   * A decode step of at most {@link PackedMatrix#MAX_DECODE_ROWS} rows, one new position each,
-   * through a cache that lends its memory ({@link DecoderCache#inPlace}: {@link KvCache}, the
-   * continuous-batching slot cache), entirely in the JVM ({@link LayerKernel#step}): one copy of
-   * the embeddings (and of the mask) in, every block with attention over the cache read and written
-   * in place, the final norm, one array out. No PyTorch op between; the LM head follows on the
-   * kernel too. Null, before any side effect, when some block cannot run there (no kernel weights,
-   * trainable parts, per-row or gated adapters, JDK 21): then PyTorch runs the step.
-   *
-   * @return final-norm hidden states {@code [B, 1, H]}, or null
-   */
-  private NDArray stepOnKernel(
-      NDArray embeds, NDArray positions, NDArray mask, DecoderCache cache) {
-    long rows = embeds.getShape().get(0);
-    if (!decodeKernel
-        || !CachedAttention.supported()
-        || embeds.getShape().dimension() != 3
-        || embeds.getShape().get(1) != 1
-        || rows > PackedMatrix.MAX_DECODE_ROWS
-        || embeds.getDataType() != DataType.FLOAT32
-        || embeds.hasGradient()
-        || !finalNorm.inJvm()) {
-      return null;
-    }
-    DecoderCache.InPlace kv = cache.inPlace((int) rows);
-    if (kv == null || (mask != null && mask.size() != rows * kv.span())) {
-      return null;
-    }
-    List<LayerKernel.Plan> plans = new ArrayList<>(layers.size());
-    for (LlamaLayer layer : layers) {
-      LayerKernel.Plan p = layer.kernel().plan();
-      if (p == null) {
-        return null;
-      }
-      plans.add(p);
-    }
-    float[][] cs = rope.inJvm(positions.toType(DataType.INT64, false).toLongArray());
-    if (cs == null) {
-      return null;
-    }
-    long t0 = KernelTimer.enabled() ? System.nanoTime() : 0;
-    int n = (int) rows;
-    float[] m = mask == null ? null : mask.toFloatArray(); // [B, 1, 1, span] -> [B, span]
-    float[] x = embeds.toFloatArray(); // [B, H]
-    for (int i = 0; i < layers.size(); i++) {
-      LayerKernel k = layers.get(i).kernel();
-      ByteBuffer[] b = kv.buffers();
-      x = k.step(plans.get(i), x, n, cs[0], cs[1], m, b[2 * i], b[2 * i + 1], kv);
-    }
-    NDArray out = embeds.getManager().create(finalNorm.forward(x, n), embeds.getShape()); // [B,1,H]
-    stepsInJvm.incrementAndGet();
-    if (t0 != 0) {
-      KernelTimer.add(System.nanoTime() - t0);
-    }
-    return out;
   }
 
   private NDArray runLayers(
