@@ -25,6 +25,8 @@ final class KernelStep {
   private final RmsNorm finalNorm;
   private final Rope rope;
   private final AtomicLong count = new AtomicLong();
+  private static final boolean VECTOR_API =
+      ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
 
   KernelStep(List<LlamaLayer> layers, RmsNorm finalNorm, Rope rope) {
     this.layers = layers;
@@ -50,17 +52,14 @@ final class KernelStep {
    */
   NDArray run(NDArray embeds, NDArray positions, NDArray mask, DecoderCache cache) {
     long rows = embeds.getShape().get(0);
-    if (!CachedAttention.supported()
+    // Nothing below may load a Vector API class on a JVM without the module (library users,
+    // test JVMs): the module check and the plans (no decode weights: null) come first.
+    if (!VECTOR_API
         || embeds.getShape().dimension() != 3
         || embeds.getShape().get(1) != 1
         || rows > PackedMatrix.MAX_DECODE_ROWS
         || embeds.getDataType() != DataType.FLOAT32
-        || embeds.hasGradient()
-        || !finalNorm.inJvm()) {
-      return null;
-    }
-    DecoderCache.InPlace kv = cache.inPlace((int) rows);
-    if (kv == null || (mask != null && mask.size() != rows * kv.span())) {
+        || embeds.hasGradient()) {
       return null;
     }
     List<LayerKernel.Plan> plans = new ArrayList<>(layers.size());
@@ -70,6 +69,13 @@ final class KernelStep {
         return null;
       }
       plans.add(p);
+    }
+    if (!CachedAttention.supported() || !finalNorm.inJvm()) {
+      return null;
+    }
+    DecoderCache.InPlace kv = cache.inPlace((int) rows);
+    if (kv == null || (mask != null && mask.size() != rows * kv.span())) {
+      return null;
     }
     float[][] cs = rope.inJvm(positions.toType(DataType.INT64, false).toLongArray());
     if (cs == null) {

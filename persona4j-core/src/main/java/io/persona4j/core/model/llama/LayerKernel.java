@@ -96,14 +96,15 @@ final class LayerKernel {
 
   /** The whole block's plan, or null if some part of it cannot run on the kernel. */
   Plan plan() {
-    if (!layer.inputNorm().inJvm() || !layer.postAttentionNorm().inJvm()) {
-      return null;
-    }
     Operands qkv = fused(layer.usableQkv(), LlamaLayer.Proj.Q);
     Operands o = qkv == null ? null : single(LlamaLayer.Proj.O);
     Operands gateUp = o == null ? null : fused(layer.usableGateUp(), LlamaLayer.Proj.GATE);
     Operands down = gateUp == null ? null : single(LlamaLayer.Proj.DOWN);
-    return down == null ? null : new Plan(qkv, o, gateUp, down);
+    // the norms last: their check reads native memory (Vector API classes), which only a
+    // projection with decode weights guarantees to be there
+    return down == null || !layer.inputNorm().inJvm() || !layer.postAttentionNorm().inJvm()
+        ? null
+        : new Plan(qkv, o, gateUp, down);
   }
 
   /**
