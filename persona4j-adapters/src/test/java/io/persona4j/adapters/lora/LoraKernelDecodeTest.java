@@ -15,6 +15,7 @@ import io.persona4j.core.generate.GenerationResult;
 import io.persona4j.core.generate.Generator;
 import io.persona4j.core.generate.SamplingConfig;
 import io.persona4j.core.generate.TokenListener;
+import io.persona4j.core.kernel.PackedMatrix;
 import io.persona4j.core.kernel.WeightPrecision;
 import io.persona4j.core.model.Linear;
 import io.persona4j.core.model.llama.LlamaModel;
@@ -69,9 +70,15 @@ class LoraKernelDecodeTest {
       float[] base = stepwise(torch, m);
       try (LoraModel lt = adapt(torch, m);
           LoraModel lk = adapt(kernel, m)) {
-        assertKernelTerms(kernel, true);
+        // in-place LoRA terms from JDK 22 on; on JDK 21 the PyTorch LoRA path (documented)
+        assertKernelTerms(kernel, PackedMatrix.f32ViewSupported());
+        assertThat(PackedMatrix.f32ViewSupported()).isEqualTo(Runtime.version().feature() >= 22);
         float[] want = stepwise(torch, m); // PyTorch: base matmul + 4 ops per adapted projection
-        float[] got = stepwise(kernel, m); // one kernel call per (fused) projection
+        long jvmSteps = kernel.decodeStepsInJvm();
+        float[] got = stepwise(kernel, m); // whole steps in the JVM, LoRA terms inside the kernel
+        assertThat(kernel.decodeStepsInJvm() > jvmSteps)
+            .as("LoRA-active steps wholly in the JVM from JDK 22")
+            .isEqualTo(PackedMatrix.f32ViewSupported());
         double tol = 1e-5 * Math.max(1, TinyModels.maxAbs(want));
         assertThat(TinyModels.maxAbsDiff(want, base)).isGreaterThan(0.1); // the adapter acts
         assertThat(TinyModels.maxAbsDiff(want, got)).isLessThan(tol);
@@ -92,7 +99,9 @@ class LoraKernelDecodeTest {
         // a trainable adapter stays on PyTorch (its gradients need the graph)
         lk.setTrainable("u", true);
         assertKernelTerms(kernel, false);
+        long before = kernel.decodeStepsInJvm();
         assertThat(TinyModels.maxAbsDiff(want, stepwise(kernel, m))).isLessThan(tol);
+        assertThat(kernel.decodeStepsInJvm()).as("trainable: PyTorch steps").isEqualTo(before);
       }
     }
   }
@@ -104,8 +113,12 @@ class LoraKernelDecodeTest {
           LlamaModel model = TinyModels.llama(m)) {
         model.useDecodeWeights(p);
         try (LoraModel lora = adapt(model, m)) {
-          assertKernelTerms(model, true);
+          assertKernelTerms(model, PackedMatrix.f32ViewSupported()); // JDK 21: PyTorch deltas
+          long jvmSteps = model.decodeStepsInJvm();
           float[] got = stepwise(model, m); // packed kernel with the LoRA terms inside
+          assertThat(model.decodeStepsInJvm() > jvmSteps)
+              .as("%s steps wholly in the JVM from JDK 22", p)
+              .isEqualTo(PackedMatrix.f32ViewSupported());
           List<long[]> batched = greedy(model);
           lora.train(true); // no dropout: separate projections, PyTorch LoRA deltas
           assertKernelTerms(model, false);

@@ -8,9 +8,9 @@ import java.nio.FloatBuffer;
 
 /**
  * The elementwise work between the projections of a small-batch decode step, on the rows the kernel
- * already holds in the JVM (so that a step needs no PyTorch op between them): Llama's RMS norm and
- * SwiGLU's {@code silu(gate) * up}. The same formulas as the PyTorch path, in float; the mean
- * square is summed in double.
+ * already holds in the JVM (so that a step needs no PyTorch op between them): Llama's RMS norm,
+ * SwiGLU's {@code silu(gate) * up}, RoPE and the residual add. The same formulas as the PyTorch
+ * path, in float; the mean square is summed in double.
  */
 public final class RowOps {
   private RowOps() {}
@@ -119,6 +119,16 @@ public final class RowOps {
           y[off + i] = h < scaledHeads ? v * s : v;
         }
       }
+    }
+  }
+
+  /** {@code y += x}, elementwise (a residual add on rows in the JVM). */
+  public static void addTo(float[] y, float[] x) {
+    if (y.length != x.length) {
+      throw new IllegalArgumentException(y.length + " values plus " + x.length);
+    }
+    for (int i = 0; i < y.length; i++) {
+      y[i] += x[i];
     }
   }
 }

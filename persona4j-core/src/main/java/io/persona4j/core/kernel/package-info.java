@@ -14,10 +14,12 @@
  * <p>Bounded: {@link io.persona4j.core.kernel.WeightPrecision} (what a model is loaded with),
  * {@link io.persona4j.core.kernel.PackedMatrix} (packing, F32 views, dequantization, {@code y = x
  * W^T}), {@link io.persona4j.core.kernel.LowRankDelta} (an unmerged LoRA term inside the same
- * call), {@link io.persona4j.core.kernel.RowOps} (RMS norm, SwiGLU), {@link
+ * call), {@link io.persona4j.core.kernel.RowOps} (RMS norm, RoPE, SwiGLU, residual adds), {@link
+ * io.persona4j.core.kernel.CachedAttention} (one decode position of attention over a KV cache read
+ * and written in place, so that a whole decode step needs no PyTorch op), {@link
  * io.persona4j.core.kernel.NativeFloats} (Vector API loads from native memory, JDK >= 22), {@link
  * io.persona4j.core.kernel.KernelTimer} (profiling) and the package-private Vector API dot
- * products. Prefill, training, attention and the KV cache stay on PyTorch; tests compare this
- * package against the PyTorch path.
+ * products. Prefill, training and batches of more than 8 rows stay on PyTorch (attention and KV
+ * cache included); tests compare this package against naive loops and the PyTorch path.
  */
 package io.persona4j.core.kernel;

@@ -13,6 +13,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import io.persona4j.core.model.TorchOps;
 import io.persona4j.core.model.llama.DecoderCache;
+import java.nio.ByteBuffer;
 
 /**
  * A decoder KV cache with one slot per running sequence, each at its own length: per layer {@code
@@ -52,6 +53,8 @@ final class SlotKvCache implements DecoderCache, AutoCloseable {
   private int span;
   private NDArray rowIndex; // [rows] int64 (decode)
   private NDArray positionIndex; // [rows] int64 (decode)
+  private int[] positions; // [rows] (decode)
+  private ByteBuffer[] memory; // keys then values of every layer, read once; empty if impossible
 
   SlotKvCache(NDManager parent, int layers, int slots, int kvHeads, int capacity, int headDim) {
     if (layers <= 0 || slots <= 0 || kvHeads <= 0 || capacity <= 0 || headDim <= 0) {
@@ -124,6 +127,27 @@ final class SlotKvCache implements DecoderCache, AutoCloseable {
     this.span = span;
     this.rowIndex = m.create(r);
     this.positionIndex = m.create(positions);
+    this.positions = new int[rows];
+    for (int i = 0; i < rows; i++) {
+      this.positions[i] = (int) positions[i];
+    }
+  }
+
+  /**
+   * During a decode step ({@link #beginDecode}) of {@code rows} rows: each row writes at its own
+   * position and attends to {@code [0, span)}. The arrays are never replaced, so the buffers stay
+   * valid until {@link #close()}.
+   */
+  @Override
+  public InPlace inPlace(int rows) {
+    if (memory == null) {
+      ByteBuffer[] b = DecoderCache.memoryOf(keys, values);
+      memory = b == null ? new ByteBuffer[0] : b;
+    }
+    if (memory.length == 0 || mode != Mode.DECODE || rows != this.rows) {
+      return null;
+    }
+    return new InPlace(memory, capacity, positions.clone(), span);
   }
 
   /** Ends the forward pass begun by {@link #beginPrefill} or {@link #beginDecode}. */
@@ -131,6 +155,7 @@ final class SlotKvCache implements DecoderCache, AutoCloseable {
     mode = Mode.NONE;
     rowIndex = null;
     positionIndex = null;
+    positions = null;
   }
 
   @Override

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.persona4j.core.model.TorchOps;
+import java.nio.ByteBuffer;
 
 /**
  * Preallocated key/value cache of a decoder: per layer {@code [B, kvHeads, capacity, headDim]} for
@@ -20,6 +21,7 @@ public final class KvCache implements DecoderCache, AutoCloseable {
   private final NDArray[] values;
   private final int capacity;
   private int length;
+  private ByteBuffer[] memory; // keys then values of every layer, read once; empty if impossible
 
   public KvCache(NDManager parent, int layers, int batch, int kvHeads, int capacity, int headDim) {
     if (layers <= 0 || batch <= 0 || kvHeads <= 0 || capacity <= 0 || headDim <= 0) {
@@ -68,6 +70,25 @@ public final class KvCache implements DecoderCache, AutoCloseable {
     return new NDArray[] {
       TorchOps.slice(keys[layer], 2, 0, length + t), TorchOps.slice(values[layer], 2, 0, length + t)
     };
+  }
+
+  /**
+   * All rows write at {@link #length()} and attend to the slots up to it; null when the cache is
+   * full (PyTorch then reports it), the step has another number of rows, or the arrays cannot be
+   * read in place. The arrays are never replaced, so the buffers stay valid until {@link #close()}.
+   */
+  @Override
+  public InPlace inPlace(int rows) {
+    if (memory == null) {
+      ByteBuffer[] b = DecoderCache.memoryOf(keys, values);
+      memory = b == null ? new ByteBuffer[0] : b;
+    }
+    if (memory.length == 0 || rows != batchSize() || length >= capacity) {
+      return null;
+    }
+    int[] positions = new int[rows];
+    java.util.Arrays.fill(positions, length);
+    return new InPlace(memory, capacity, positions, length + 1);
   }
 
   /** Marks {@code t} more positions as written, after every layer appended them. */

@@ -11,10 +11,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import io.persona4j.core.config.LlamaConfig;
-import io.persona4j.core.kernel.KernelTimer;
-import io.persona4j.core.kernel.LowRankDelta;
 import io.persona4j.core.kernel.PackedMatrix;
-import io.persona4j.core.kernel.RowOps;
 import io.persona4j.core.kernel.WeightPrecision;
 import io.persona4j.core.model.AdditiveLinear;
 import io.persona4j.core.model.Linear;
@@ -67,9 +64,10 @@ public final class LlamaLayer {
   private volatile NDArray queryScale; // 1 / sqrt(headDim), lives as long as the weights
   private final Fused qkv; // null if q/k/v could not be fused
   private final Fused gateUp; // null if gate/up could not be fused
+  private final LayerKernel kernel = new LayerKernel(this);
 
   /** A concatenated projection and the parts it replaced (views of its weight). */
-  private record Fused(Linear linear, Linear[] parts) {
+  record Fused(Linear linear, Linear[] parts) {
     /**
      * Whether the concatenated matmul computes exactly the current projections: every part is still
      * in place, and none is being trained (gradients must reach the parts' own weight arrays, which
@@ -237,6 +235,41 @@ public final class LlamaLayer {
         && gateUp.usable(proj, Proj.GATE);
   }
 
+  /** The fused q/k/v projection while it computes the current projections, else null. */
+  Fused usableQkv() {
+    return qkv != null && qkv.usable(proj, Proj.Q) ? qkv : null;
+  }
+
+  /** The fused gate/up projection while it computes the current projections, else null. */
+  Fused usableGateUp() {
+    return gateUp != null && gateUp.usable(proj, Proj.GATE) ? gateUp : null;
+  }
+
+  RmsNorm inputNorm() {
+    return inputNorm;
+  }
+
+  RmsNorm postAttentionNorm() {
+    return postAttentionNorm;
+  }
+
+  int heads() {
+    return heads;
+  }
+
+  int kvHeads() {
+    return kvHeads;
+  }
+
+  int headDim() {
+    return headDim;
+  }
+
+  /** This block's small-batch decode work on the JVM kernel. */
+  LayerKernel kernel() {
+    return kernel;
+  }
+
   public Linear linear(Proj p) {
     return proj[p.ordinal()];
   }
@@ -262,7 +295,7 @@ public final class LlamaLayer {
    */
   NDArray forward(NDArray x, Rope.Angles angles, NDArray mask, Rope rope, DecoderCache cache) {
     x = x.add(attention(x, angles, mask, rope, cache)); // [B, T, H]
-    NDArray m = mlpOnKernel(x); // [B, T, H] or null
+    NDArray m = kernel.mlp(x); // [B, T, H] or null
     return x.add(m != null ? m : mlp(postAttentionNorm.forward(x))); // [B, T, H]
   }
 
@@ -279,7 +312,7 @@ public final class LlamaLayer {
     NDArray k;
     NDArray v;
     // with the kernel: q and k already rotated, q already scaled by 1 / sqrt(hd)
-    NDArray rotated = qkvOnKernel(x, angles); // [B, T, (nh+2nkv)*hd] or null
+    NDArray rotated = kernel.qkv(x, angles); // [B, T, (nh+2nkv)*hd] or null
     NDArray h = rotated == null ? inputNorm.forward(x) : null; // [B, T, H]
     if (rotated != null) {
       NDArray y = rotated.reshape(b, t, heads + 2L * kvHeads, headDim);
@@ -352,114 +385,12 @@ public final class LlamaLayer {
    */
   private NDArray fusedForward(Fused f, NDArray h, Proj first) {
     if (f.linear().kernelApplies(h)) {
-      List<Linear.ColumnTerm> terms = kernelTerms(f, first);
+      List<Linear.ColumnTerm> terms = kernel.fusedTerms(f, first);
       if (terms != null) {
         return f.linear().forwardKernel(h, terms); // [B, T, sum(out)]
       }
     }
     return addDeltas(f.linear().forward(h), h, first, f.parts().length); // [B, T, sum(out)]
-  }
-
-  /**
-   * The {@link AdditiveLinear#kernelDeltas kernel terms} of the fused parts starting at {@code
-   * first}, at their columns of the fused output; null if one of them has none.
-   */
-  private List<Linear.ColumnTerm> kernelTerms(Fused f, Proj first) {
-    List<Linear.ColumnTerm> terms = new ArrayList<>();
-    int start = 0;
-    for (int i = 0; i < f.parts().length; i++) {
-      Linear l = proj[first.ordinal() + i];
-      if (l instanceof AdditiveLinear a) {
-        List<LowRankDelta> ds = a.kernelDeltas();
-        if (ds == null) {
-          return null;
-        }
-        for (LowRankDelta d : ds) {
-          terms.add(new Linear.ColumnTerm(start, d));
-        }
-      }
-      start += (int) l.outFeatures();
-    }
-    return terms;
-  }
-
-  /**
-   * The input norm, the fused q/k/v projection (with any adapter terms), RoPE on q and k and the
-   * query scale {@code 1 / sqrt(hd)} of a small batch in one pass through the JVM: one copy of
-   * {@code x [B, T, H]} in, one array out, no PyTorch op between. Null when the kernel does not
-   * apply (then PyTorch computes all of it).
-   */
-  private NDArray qkvOnKernel(NDArray x, Rope.Angles angles) {
-    if (qkv == null || !qkv.usable(proj, Proj.Q) || !qkv.linear().kernelApplies(x)) {
-      return null;
-    }
-    List<Linear.ColumnTerm> terms = kernelTerms(qkv, Proj.Q);
-    if (terms == null) {
-      return null;
-    }
-    long t0 = KernelTimer.enabled() ? System.nanoTime() : 0;
-    int rows = (int) (x.size() / x.getShape().tail());
-    float[] h = inputNorm.forward(x.toFloatArray(), rows); // [rows, H]
-    if (h == null) {
-      return null;
-    }
-    float[] y = qkv.linear().kernelMultiply(h, rows, terms); // [rows, (nh+2nkv)*hd]
-    float[][] cs = angles.inJvm(); // cos, sin [rows, hd]
-    float scale = (float) (1.0 / Math.sqrt(headDim)); // as queryScale()
-    RowOps.rope(y, rows, y.length / rows, heads + kvHeads, headDim, cs[0], cs[1], heads, scale);
-    NDArray out =
-        x.getManager()
-            .create(y, new Shape(x.getShape().get(0), x.getShape().get(1), y.length / rows));
-    if (t0 != 0) {
-      KernelTimer.add(System.nanoTime() - t0);
-    }
-    return out;
-  }
-
-  /**
-   * The whole MLP sub-block of a small batch in one pass through the JVM: post-attention norm,
-   * fused gate/up, {@code silu(gate) * up} and down, each with its adapter terms; one copy of
-   * {@code x [B, T, H]} in, one array out ({@code [B, T, H]}), where PyTorch runs about 15 ops.
-   * Null when the kernel does not apply to every part (then PyTorch computes the block).
-   */
-  private NDArray mlpOnKernel(NDArray x) {
-    if (gateUp == null || !gateUp.usable(proj, Proj.GATE) || !gateUp.linear().kernelApplies(x)) {
-      return null;
-    }
-    Linear down = linear(Proj.DOWN);
-    List<Linear.ColumnTerm> downTerms = new ArrayList<>();
-    if (down instanceof AdditiveLinear a && a.fusable()) {
-      List<LowRankDelta> ds = a.kernelDeltas();
-      if (ds == null) {
-        return null;
-      }
-      ds.forEach(d -> downTerms.add(new Linear.ColumnTerm(0, d)));
-      down = a.base();
-    } else if (down.getClass() != Linear.class) {
-      return null; // another kind of replacement: its own forward
-    }
-    if (!down.kernelReady()) {
-      return null;
-    }
-    List<Linear.ColumnTerm> terms = kernelTerms(gateUp, Proj.GATE);
-    if (terms == null) {
-      return null;
-    }
-    long t0 = KernelTimer.enabled() ? System.nanoTime() : 0;
-    int rows = (int) (x.size() / x.getShape().tail());
-    float[] h = postAttentionNorm.forward(x.toFloatArray(), rows); // [rows, H]
-    if (h == null) {
-      return null;
-    }
-    int inter = (int) linear(Proj.GATE).outFeatures();
-    float[] gu = gateUp.linear().kernelMultiply(h, rows, terms); // [rows, 2I]
-    float[] act = RowOps.siluMul(gu, rows, inter); // [rows, I]
-    float[] y = down.kernelMultiply(act, rows, downTerms); // [rows, H]
-    NDArray out = x.getManager().create(y, x.getShape()); // [B, T, H]
-    if (t0 != 0) {
-      KernelTimer.add(System.nanoTime() - t0);
-    }
-    return out;
   }
 
   /**

@@ -52,6 +52,7 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
   private final Rope rope;
   private Path checkpointDirectory; // null unless loaded from a directory
   private WeightPrecision decodePrecision = WeightPrecision.F32;
+  private final KernelStep kernelStep; // small-batch decode steps wholly in the JVM
   private long decodeWeightBytes; // packed bytes a decode step streams (0 while F32)
   private boolean decodeKernel; // small-batch steps run on io.persona4j.core.kernel
 
@@ -70,6 +71,7 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
     this.finalNorm = finalNorm;
     this.lmHead = lmHead;
     this.rope = rope;
+    this.kernelStep = new KernelStep(layers, finalNorm, rope);
   }
 
   /**
@@ -215,6 +217,15 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
   /** Whether small-batch decode steps run the projections on the Java kernel. */
   public boolean usesDecodeKernel() {
     return decodeKernel && lmHead.usesDecodeKernel();
+  }
+
+  /**
+   * How many decode steps ran wholly in the JVM so far (blocks, attention over the KV cache and the
+   * cache writes on the kernel, no PyTorch op): steps of at most 8 rows, one new position each,
+   * through a {@link KvCache}, with every block on the kernel.
+   */
+  public long decodeStepsInJvm() {
+    return kernelStep.count();
   }
 
   /** The precision small-batch decode steps stream the projection weights in. */
@@ -415,6 +426,12 @@ public final class LlamaModel implements AutoCloseable, AdaptableModel {
 
   private NDArray hiddenUnscoped(
       NDArray embeds, NDArray positions, NDArray mask, DecoderCache cache) {
+    NDArray h =
+        cache != null && decodeKernel ? kernelStep.run(embeds, positions, mask, cache) : null;
+    if (h != null) {
+      cache.advance(1);
+      return h; // [B, 1, H]
+    }
     NDArray x = runLayers(embeds, positions, mask, cache, 0, layers.size()); // [B, T, H]
     if (cache != null) {
       cache.advance((int) embeds.getShape().get(1));

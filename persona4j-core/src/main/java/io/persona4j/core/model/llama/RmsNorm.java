@@ -46,16 +46,21 @@ public final class RmsNorm {
    * cannot be read in place.
    */
   float[] forward(float[] x, int rows) {
+    if (!inJvm()) {
+      return null;
+    }
+    FloatBuffer w = TorchOps.inPlace(weight).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    return RowOps.rmsNorm(x, rows, w, eps);
+  }
+
+  /** Whether {@link #forward(float[], int)} works: the weight is read in place and not trained. */
+  boolean inJvm() {
     Boolean ok = inPlace;
     if (ok == null) {
       ok = TorchOps.readableInPlace(weight);
       inPlace = ok;
     }
-    if (!ok || weight.hasGradient()) {
-      return null;
-    }
-    FloatBuffer w = TorchOps.inPlace(weight).order(ByteOrder.nativeOrder()).asFloatBuffer();
-    return RowOps.rmsNorm(x, rows, w, eps);
+    return ok && !weight.hasGradient();
   }
 
   private NDArray epsArray() {

@@ -13,6 +13,8 @@ import ai.djl.ndarray.types.Shape;
 import io.persona4j.core.config.LlamaConfig;
 import io.persona4j.core.config.RopeScaling;
 import io.persona4j.core.model.TorchOps;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 
 /**
  * Rotary position embedding in the Hugging Face convention ({@code rotate_half}: the first and
@@ -23,6 +25,7 @@ public final class Rope {
   private final NDArray cos; // [maxPos, headDim]
   private final NDArray sin; // [maxPos, headDim]
   private final NDArray rotateHalf; // [headDim, headDim]: x @ R == concat(-x2, x1)
+  private volatile Boolean inPlace; // whether cos and sin can be read in place (checked once)
 
   /**
    * cos and sin of the rotation angles of some positions, computed once per forward pass and shared
@@ -153,6 +156,38 @@ public final class Rope {
     NDArray c = TorchOps.rows(cos, positions).expandDims(2); // [B, T, 1, d]
     NDArray s = TorchOps.rows(sin, positions).expandDims(2); // [B, T, 1, d]
     return new Angles(c, s);
+  }
+
+  /**
+   * cos and sin of {@code positions} as {@code [positions.length * headDim]} floats each, read from
+   * the tables in place (no PyTorch op: the small-batch decode step in the JVM); null when the
+   * tables cannot be read in place (JDK 21).
+   *
+   * @throws IllegalArgumentException if a position is outside {@code [0, maxPositions)}
+   */
+  float[][] inJvm(long[] positions) {
+    Boolean ok = inPlace;
+    if (ok == null) {
+      ok = TorchOps.readableInPlace(cos) && TorchOps.readableInPlace(sin);
+      inPlace = ok;
+    }
+    if (!ok) {
+      return null;
+    }
+    FloatBuffer cb = TorchOps.inPlace(cos).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    FloatBuffer sb = TorchOps.inPlace(sin).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    float[] c = new float[positions.length * headDim];
+    float[] s = new float[c.length];
+    int max = maxPositions();
+    for (int i = 0; i < positions.length; i++) {
+      long p = positions[i];
+      if (p < 0 || p >= max) {
+        throw new IllegalArgumentException("position " + p + " is not within [0, " + max + ")");
+      }
+      cb.get((int) p * headDim, c, i * headDim, headDim);
+      sb.get((int) p * headDim, s, i * headDim, headDim);
+    }
+    return new float[][] {c, s};
   }
 
   /**

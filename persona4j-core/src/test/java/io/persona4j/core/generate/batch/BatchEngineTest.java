@@ -14,6 +14,7 @@ import io.persona4j.core.config.LlamaConfig;
 import io.persona4j.core.generate.Generator;
 import io.persona4j.core.generate.SamplingConfig;
 import io.persona4j.core.generate.TokenListener;
+import io.persona4j.core.kernel.WeightPrecision;
 import io.persona4j.core.model.FloatTensor;
 import io.persona4j.core.model.RandomWeights;
 import io.persona4j.core.model.WeightSource;
@@ -168,6 +169,47 @@ class BatchEngineTest {
         assertThat(got.get(i).array())
             .as("sequence %d", i)
             .containsExactly(alone(model, prompts.get(i), cfgs.get(i)));
+      }
+    }
+  }
+
+  /**
+   * With F32 decode weights on the kernel, the engine's decode steps (rows at different lengths in
+   * their slots, a mask per row, rows moving between slots) run wholly in the JVM from JDK 22 on
+   * (attention over the slot cache read and written in place) and pick what PyTorch picks; the
+   * sliding-window model too. On a JDK 21 runtime they stay on PyTorch (documented).
+   */
+  @Test
+  void decodeStepsInTheJvmGiveThePyTorchTokensWithSlotsAndWindows() throws Exception {
+    for (LlamaConfig c : List.of(config("qwen2", null), config("mistral", 5))) {
+      long seed = c.slidingWindow() == null ? 21 : 22;
+      LlamaModel torch = c.slidingWindow() == null ? model : windowed;
+      try (LlamaModel kernel =
+              LlamaModel.load(
+                  c,
+                  WeightSource.ofFloats("random", RandomWeights.llama(c, seed, 0.35f)),
+                  manager);
+          BatchEngine engine = BatchEngine.builder().setModel(kernel).optMaxBatch(3).build()) {
+        kernel.useDecodeWeights(WeightPrecision.F32);
+        List<long[]> prompts = prompts();
+        List<Collect> got = new ArrayList<>();
+        List<SamplingConfig> cfgs = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+          SamplingConfig cfg = SamplingConfig.greedy(4 + 3 * i, Set.of());
+          cfgs.add(cfg);
+          Collect col = new Collect();
+          engine.submit(new SequenceRequest(prompts.get(i), cfg, null), col);
+          got.add(col);
+        }
+        for (int i = 0; i < prompts.size(); i++) {
+          assertThat(got.get(i).await()).isEqualTo(FinishReason.LENGTH);
+          assertThat(got.get(i).array())
+              .as("%s sequence %d", c.modelType(), i)
+              .containsExactly(alone(torch, prompts.get(i), cfgs.get(i)));
+        }
+        assertThat(kernel.decodeStepsInJvm() > 0)
+            .as("engine steps wholly in the JVM from JDK 22")
+            .isEqualTo(Runtime.version().feature() >= 22);
       }
     }
   }
